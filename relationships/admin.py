@@ -1,0 +1,86 @@
+from django import forms
+from django.contrib import admin
+
+from relationships.models import Interaction, SignalType, TrustSignal
+
+
+@admin.register(SignalType)
+class SignalTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "category", "polarity", "is_active"]
+    list_filter = ["category", "polarity", "is_active"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class InteractionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Interaction
+        fields = [
+            "account",
+            "occurred_on",
+            "kind",
+            "logged_by",
+            "participants",
+            "initiated_by_client",
+            "notes",
+            "sentiment",
+            "external_id",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        account = cleaned.get("account")
+        outsiders = [
+            c
+            for c in cleaned.get("participants") or []
+            if c.account_id != getattr(account, "pk", None)
+        ]
+        if account and outsiders:
+            names = ", ".join(c.name for c in outsiders)
+            self.add_error("participants", f"Not contacts of {account}: {names}.")
+        return cleaned
+
+
+class TrustSignalInline(admin.TabularInline):
+    model = TrustSignal
+    extra = 0
+    fields = ["signal_type", "observed_on", "note", "logged_by"]
+    autocomplete_fields = ["signal_type"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    form = InteractionAdminForm
+    list_display = [
+        "occurred_on",
+        "account",
+        "kind",
+        "initiated_by_client",
+        "sentiment",
+        "logged_by",
+    ]
+    list_filter = ["kind", "initiated_by_client", "sentiment"]
+    search_fields = ["account__name", "notes", "external_id"]
+    date_hierarchy = "occurred_on"
+    list_select_related = ["account", "logged_by"]
+    autocomplete_fields = ["account", "participants"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [TrustSignalInline]
+
+    def save_formset(self, request, form, formset, change):
+        # Signals added inline belong to the interaction's account.
+        for signal_form in formset.forms:
+            if signal_form.instance.interaction_id or signal_form.has_changed():
+                signal_form.instance.account = form.instance.account
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(TrustSignal)
+class TrustSignalAdmin(admin.ModelAdmin):
+    list_display = ["observed_on", "account", "signal_type", "interaction", "logged_by"]
+    list_filter = ["signal_type__category", "signal_type"]
+    search_fields = ["account__name", "note"]
+    date_hierarchy = "observed_on"
+    list_select_related = ["account", "signal_type", "logged_by", "interaction"]
+    autocomplete_fields = ["account", "signal_type"]
+    raw_id_fields = ["interaction"]

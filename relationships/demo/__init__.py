@@ -1,0 +1,1 @@
+"""The demo portfolio: believable account stories (stories.py) and a bulk writer (writer.py)."""

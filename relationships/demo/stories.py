@@ -1,0 +1,618 @@
+"""Believable account histories for the demo portfolio, as plain data (no Django).
+
+Each account follows one of the stories DOMAIN.md tells: a steady climb to virtual partner, a
+consultant whose offering loses relevance (the carbon-paper case), a transactional vendor, a
+recovery after a delivery miss, a re-tender, a champion who leaves, a slow decline ending in a
+loss, and one anchor account carrying a large share of revenue. A story is a *level* over the
+account's life (1 = vendor ... 4 = virtual partner) plus scheduled events; interactions and the
+signals seen in them are drawn around that level, so the evidence reads like a real account.
+
+Everything is drawn from one `random.Random(seed)`, and dates are relative to `as_of`, so the
+same seed and as-of date give the same portfolio.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar
+
+T = TypeVar("T")
+
+STORIES = (
+    "climber",
+    "plateau_fading",
+    "transactional",
+    "recovery",
+    "retender",
+    "champion_leaves",
+    "lost",
+    "steady_confidant",
+    "anchor",
+)
+
+# How often each story appears in a portfolio (the anchor is always exactly one account).
+STORY_WEIGHTS = {
+    "climber": 14,
+    "plateau_fading": 9,
+    "transactional": 24,
+    "recovery": 8,
+    "retender": 8,
+    "champion_leaves": 8,
+    "lost": 10,
+    "steady_confidant": 19,
+}
+
+# Positive evidence unlocks as the relationship climbs (DOMAIN.md §2): the level a relationship
+# must have reached before the client plausibly shows each signal.
+POSITIVE_TIERS: list[tuple[float, tuple[str, ...]]] = [
+    (1.0, ("delivered_as_promised", "repeat_business")),
+    (1.7, ("shared_business_details", "early_notice_of_plans", "invited_to_planning")),
+    (
+        2.6,
+        (
+            "strategy_advice_requested",
+            "brought_external_insight",
+            "solved_underlying_problem",
+            "inner_circle_access",
+            "issue_resolved_jointly",
+        ),
+    ),
+    (3.4, ("consulted_on_major_decision", "treated_as_team_member")),
+]
+BACKGROUND_NEGATIVES = ("price_pressure", "delivery_miss", "escalation")
+
+KINDS_BY_LEVEL: list[tuple[float, tuple[str, ...]]] = [
+    (1.0, ("email", "call", "meeting", "email", "call")),
+    (1.7, ("meeting", "planning_session", "business_review")),
+    (2.6, ("workshop", "business_review", "planning_session", "meeting")),
+    (3.4, ("social", "planning_session", "workshop")),
+]
+
+# The kinds of contact open to a relationship at each tier: everything up to that tier.
+KINDS_UNLOCKED = [
+    tuple(kind for _, group in KINDS_BY_LEVEL[: index + 1] for kind in group)
+    for index in range(len(KINDS_BY_LEVEL))
+]
+
+NOTES = {
+    "email": ["Answered questions on the current order.", "Sent the monthly delivery report."],
+    "call": ["Checked in on open items.", "Call about next quarter's volumes."],
+    "meeting": ["Reviewed progress against the plan.", "Met the team to discuss open issues."],
+    "workshop": ["Ran a workshop on their operating model.", "Co-designed next year's roadmap."],
+    "business_review": ["Quarterly business review.", "Annual review of service levels."],
+    "planning_session": ["Joined their planning session.", "Helped shape next year's plan."],
+    "social": ["Dinner with the leadership team.", "Industry event together."],
+    "other": ["Miscellaneous contact."],
+}
+
+INDUSTRIES = [
+    "Logistics",
+    "Retail",
+    "Banking",
+    "Insurance",
+    "Healthcare",
+    "Energy",
+    "Manufacturing",
+    "Telecommunications",
+    "Public sector",
+    "Media",
+    "Pharmaceuticals",
+    "Construction",
+]
+NAME_FIRST = [
+    "Northwind",
+    "Bluepeak",
+    "Cedar",
+    "Harbour",
+    "Ironbridge",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Oakridge",
+    "Pinnacle",
+    "Quarry",
+    "Redwood",
+    "Silverline",
+    "Tidewater",
+    "Upland",
+    "Vantage",
+    "Westgate",
+    "Yarrow",
+    "Zenith",
+    "Alder",
+    "Brightwater",
+    "Coastal",
+    "Driftwood",
+    "Evergreen",
+    "Fairfield",
+    "Granite",
+    "Highfield",
+    "Islay",
+    "Larkspur",
+]
+NAME_SECOND = [
+    "Freight",
+    "Foods",
+    "Capital",
+    "Mutual",
+    "Health",
+    "Power",
+    "Works",
+    "Telecom",
+    "Council",
+    "Media",
+    "Labs",
+    "Builders",
+    "Holdings",
+    "Systems",
+    "Partners",
+    "Retail",
+    "Energy",
+    "Group",
+]
+NAME_SUFFIX = ["", "", "", " Ltd", " plc", " GmbH", " SA", " & Co"]
+PERSON_FIRST = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Elif",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kara",
+    "Liam",
+    "Maya",
+    "Nils",
+    "Olga",
+    "Pavel",
+    "Rosa",
+    "Sami",
+    "Tess",
+    "Umar",
+    "Vera",
+    "Will",
+]
+PERSON_LAST = [
+    "Adams",
+    "Berg",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haas",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Murphy",
+    "Novak",
+    "Olsen",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Varga",
+    "Weber",
+]
+TITLES = {
+    "executive_sponsor": ["Chief Operating Officer", "Managing Director", "CFO"],
+    "decision_maker": ["Head of Procurement", "Operations Director", "IT Director"],
+    "influencer": ["Programme Manager", "Head of Strategy", "Finance Manager"],
+    "user": ["Team Lead", "Analyst", "Coordinator"],
+}
+MISSIONS = [
+    "Become the region's most reliable {industry} provider.",
+    "Double digital revenue within five years while keeping service costs flat.",
+    "Be first choice for customers who value service over price.",
+    "Serve every customer within a day, anywhere in the country.",
+]
+PRESSURES = [
+    "New regulation on data handling",
+    "Low-cost competitors entering the market",
+    "Rising energy and input costs",
+    "Customers moving to self-service channels",
+    "Skills shortage in key roles",
+    "Consolidation among their own customers",
+    "Pressure from investors to cut costs",
+]
+LOST_REASONS = [
+    "Moved the work to a cheaper competitor after a re-tender.",
+    "Our offering no longer fitted their direction.",
+    "New leadership brought in their previous supplier.",
+    "Repeated delivery problems eroded confidence.",
+]
+
+
+@dataclass
+class DemoContact:
+    key: int
+    name: str
+    title: str
+    role: str
+    is_champion: bool
+    left_on: datetime.date | None = None
+
+
+@dataclass
+class DemoInteraction:
+    occurred_on: datetime.date
+    kind: str
+    initiated_by_client: bool
+    sentiment: int | None
+    notes: str
+    participant_keys: list[int]
+    signal_slugs: list[str]
+
+
+@dataclass
+class DemoAssessment:
+    assessed_on: datetime.date
+    relevance: int
+    client_perceived_stage: str
+
+
+@dataclass
+class DemoAccount:
+    number: int
+    story: str
+    name: str
+    industry: str
+    owner_index: int
+    annual_revenue: Decimal
+    partnership_potential: str
+    mission: str
+    pressures: list[str]
+    started_on: datetime.date
+    lost_on: datetime.date | None = None
+    lost_reason: str = ""
+    contacts: list[DemoContact] = field(default_factory=list)
+    interactions: list[DemoInteraction] = field(default_factory=list)
+    assessments: list[DemoAssessment] = field(default_factory=list)
+
+    @property
+    def external_id(self) -> str:
+        return f"demo-{self.number:05d}"
+
+
+@dataclass
+class DemoPortfolio:
+    as_of: datetime.date
+    manager_count: int
+    accounts: list[DemoAccount]
+
+
+def manager_count_for(account_count: int) -> int:
+    """About fifteen accounts per manager, at least four managers."""
+    return max(4, math.ceil(account_count / 15))
+
+
+def build_portfolio(
+    *, accounts: int, years: float, seed: int, as_of: datetime.date
+) -> DemoPortfolio:
+    """A deterministic portfolio of `accounts` accounts with `years` of history up to `as_of`."""
+    rng = random.Random(seed)
+    stories = _story_mix(rng, accounts)
+    managers = manager_count_for(accounts)
+    names = _company_names(rng, accounts)
+    history_days = max(60, int(years * 365))
+    built = [
+        _build_account(rng, number, story, names[number - 1], managers, as_of, history_days)
+        for number, story in enumerate(stories, start=1)
+    ]
+    _make_anchor_dominant(built)
+    return DemoPortfolio(as_of=as_of, manager_count=managers, accounts=built)
+
+
+def _story_mix(rng: random.Random, count: int) -> list[str]:
+    # Every story appears once before the weights take over, so even a small demo tells them all.
+    mix = list(STORIES)[:count]
+    names, weights = zip(*STORY_WEIGHTS.items(), strict=True)
+    mix += rng.choices(names, weights=weights, k=max(0, count - len(mix)))
+    rng.shuffle(mix)
+    return mix
+
+
+def _company_names(rng: random.Random, count: int) -> list[str]:
+    seen: set[str] = set()
+    names = []
+    while len(names) < count:
+        name = f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)}{rng.choice(NAME_SUFFIX)}"
+        if name in seen:
+            name = f"{name} {len(names) + 1}"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _person_name(rng: random.Random) -> str:
+    return f"{rng.choice(PERSON_FIRST)} {rng.choice(PERSON_LAST)}"
+
+
+def _level(story: str, t: float, rng_offset: float) -> float:
+    """Where the relationship stands at fraction `t` of its life, 1.0 (vendor) to 4.0 (partner)."""
+
+    def s_curve(lo: float, hi: float, mid: float, steep: float = 10.0) -> float:
+        return lo + (hi - lo) / (1 + math.exp(-steep * (t - mid)))
+
+    if story == "climber":
+        return s_curve(1.0, 3.95, 0.5 + rng_offset)
+    if story == "anchor":
+        return s_curve(2.6, 3.95, 0.3)
+    if story == "plateau_fading":
+        return s_curve(1.0, 3.1, 0.25)
+    if story == "transactional":
+        return 1.2
+    if story == "steady_confidant":
+        return s_curve(1.3, 2.2, 0.3)
+    if story == "recovery":
+        if t < 0.55:
+            return s_curve(1.0, 2.9, 0.25)
+        if t < 0.7:
+            return 1.7
+        return 1.7 + (t - 0.7) / 0.3 * 1.4
+    if story == "retender":
+        return s_curve(1.0, 2.5, 0.3) if t < 0.7 else 1.5
+    if story == "champion_leaves":
+        return s_curve(1.0, 2.9, 0.35) if t < 0.65 else 2.0
+    if story == "lost":
+        return s_curve(1.0, 2.6, 0.3) if t < 0.7 else max(1.0, 2.6 - (t - 0.7) * 5)
+    raise ValueError(f"unknown story {story}")
+
+
+def _engagement(story: str, t: float) -> float:
+    """How often we are in contact relative to the account's usual rhythm (1.0 = usual)."""
+    if story == "plateau_fading" and t > 0.6:
+        return max(0.3, 1 - (t - 0.6) * 1.8)
+    if story == "lost" and t > 0.7:
+        return max(0.2, 1 - (t - 0.7) * 2.7)
+    if story == "champion_leaves" and t > 0.65:
+        return 0.6
+    return 1.0
+
+
+def _relevance(story: str, t: float) -> int:
+    """Business relevance of our offering to the client, 1-5 (essay 000)."""
+    if story == "plateau_fading":
+        return 5 if t < 0.45 else max(1, round(5 - (t - 0.45) / 0.55 * 3.5))
+    if story == "lost":
+        return 4 if t < 0.6 else max(1, round(4 - (t - 0.6) / 0.4 * 3))
+    if story == "transactional":
+        return 3
+    if story in ("climber", "anchor"):
+        return 4 if t < 0.3 else 5
+    return 4
+
+
+# Story events: (fraction of life, signals observed then).
+EVENTS: dict[str, list[tuple[float, tuple[str, ...]]]] = {
+    "recovery": [
+        (0.55, ("delivery_miss", "escalation")),
+        (0.58, ("delivery_miss",)),
+        (0.7, ("issue_resolved_jointly", "delivered_as_promised")),
+        (0.8, ("solved_underlying_problem",)),
+    ],
+    "retender": [
+        (0.66, ("price_pressure",)),
+        (0.7, ("retender_or_competitive_bid",)),
+        (0.72, ("competitor_invited",)),
+        (0.85, ("delivered_as_promised", "repeat_business")),
+    ],
+    "champion_leaves": [(0.65, ("champion_left",)), (0.75, ("excluded_from_planning",))],
+    "lost": [
+        (0.72, ("price_pressure",)),
+        (0.78, ("delivery_miss",)),
+        (0.84, ("competitor_invited",)),
+        (0.9, ("excluded_from_planning", "retender_or_competitive_bid")),
+    ],
+    "plateau_fading": [(0.8, ("price_pressure",))],
+}
+
+
+def _build_account(
+    rng: random.Random,
+    number: int,
+    story: str,
+    name: str,
+    managers: int,
+    as_of: datetime.date,
+    history_days: int,
+) -> DemoAccount:
+    industry = rng.choice(INDUSTRIES)
+    # Most accounts predate the window; some were won part-way through it.
+    start_offset = 0 if rng.random() < 0.6 else rng.randint(0, history_days // 3)
+    started_on = as_of - datetime.timedelta(days=history_days - start_offset)
+    ended_on = as_of
+    lost_on = None
+    lost_reason = ""
+    if story == "lost":
+        months_ago = rng.randint(1, max(2, min(24, history_days // 60)))
+        lost_on = as_of - datetime.timedelta(days=30 * months_ago)
+        lost_on = max(lost_on, started_on + datetime.timedelta(days=120))
+        lost_on = min(lost_on, as_of)
+        ended_on = lost_on
+        lost_reason = rng.choice(LOST_REASONS)
+    account = DemoAccount(
+        number=number,
+        story=story,
+        name=name,
+        industry=industry,
+        owner_index=rng.randrange(managers),
+        annual_revenue=_revenue(rng, story),
+        partnership_potential=_potential(rng, story),
+        mission=rng.choice(MISSIONS).format(industry=industry.lower()),
+        pressures=rng.sample(PRESSURES, rng.randint(1, 3)),
+        started_on=started_on,
+        lost_on=lost_on,
+        lost_reason=lost_reason,
+    )
+    account.contacts = _contacts(rng, story)
+    _fill_history(rng, account, ended_on)
+    return account
+
+
+def _revenue(rng: random.Random, story: str) -> Decimal:
+    base = rng.lognormvariate(math.log(400_000), 0.8)
+    if story in ("climber", "plateau_fading"):
+        base *= 1.6
+    if story == "transactional":
+        base *= 0.5
+    return Decimal(round(base, -3))
+
+
+def _potential(rng: random.Random, story: str) -> str:
+    if story in ("climber", "anchor"):
+        return "strategic"
+    if story == "transactional":
+        return "regular"
+    if story == "steady_confidant":
+        return rng.choice(["could_partner", "regular", "regular", "unknown"])
+    return rng.choice(["could_partner", "regular", "unknown", "strategic"])
+
+
+def _contacts(rng: random.Random, story: str) -> list[DemoContact]:
+    count = 1 if story == "transactional" and rng.random() < 0.6 else rng.randint(3, 6)
+    roles = ["decision_maker", "executive_sponsor", "influencer", "user", "user", "influencer"]
+    contacts = []
+    for key in range(count):
+        role = roles[key]
+        contacts.append(
+            DemoContact(
+                key=key,
+                name=_person_name(rng),
+                title=rng.choice(TITLES[role]),
+                role=role,
+                # The first contact argues our case, except in the most transactional accounts.
+                is_champion=key == 0 and story != "transactional",
+            )
+        )
+    return contacts
+
+
+def _fill_history(rng: random.Random, account: DemoAccount, ended_on: datetime.date) -> None:
+    story = account.story
+    life_days = max(1, (ended_on - account.started_on).days)
+    usual_cadence = rng.uniform(4, 11) if story != "transactional" else rng.uniform(14, 28)
+    curve_offset = rng.uniform(-0.1, 0.1)
+    pending_events = list(EVENTS.get(story, []))
+
+    if story == "champion_leaves":
+        champion = account.contacts[0]
+        champion.left_on = account.started_on + datetime.timedelta(days=int(life_days * 0.65))
+
+    day = rng.randint(0, 10)
+    next_assessment = rng.randint(0, 45)
+    while day <= life_days:
+        date = account.started_on + datetime.timedelta(days=day)
+        t = day / life_days
+        level = _level(story, t, curve_offset)
+
+        while next_assessment <= day:
+            account.assessments.append(_assessment(rng, account, date, t, level))
+            next_assessment += rng.randint(80, 100)
+
+        signals = _signals_for(rng, level)
+        while pending_events and pending_events[0][0] <= t:
+            signals += list(pending_events.pop(0)[1])
+        account.interactions.append(_interaction(rng, account, date, level, signals))
+
+        cadence = usual_cadence / _engagement(story, t)
+        day += max(1, round(rng.gauss(cadence, cadence / 4)))
+
+
+def _pick(rng: random.Random, options: Sequence[T]) -> T:
+    # rng.choice() costs several calls per draw; at a million draws this one is cheaper.
+    return options[int(rng.random() * len(options))]
+
+
+def _tier_index(level: float) -> int:
+    return sum(1 for threshold, _ in POSITIVE_TIERS if level >= threshold) - 1
+
+
+def _signals_for(rng: random.Random, level: float) -> list[str]:
+    signals = []
+    if rng.random() < 0.55:
+        highest = _tier_index(level)
+        # Favour the highest unlocked tier: that is the evidence that defines the stage.
+        tier = highest if rng.random() < 0.5 else int(rng.random() * (highest + 1))
+        signals.append(_pick(rng, POSITIVE_TIERS[tier][1]))
+    if rng.random() < 0.03:
+        signals.append(_pick(rng, BACKGROUND_NEGATIVES))
+    return signals
+
+
+def _interaction(
+    rng: random.Random,
+    account: DemoAccount,
+    date: datetime.date,
+    level: float,
+    signals: list[str],
+) -> DemoInteraction:
+    kind = _pick(rng, KINDS_UNLOCKED[_tier_index(level)])
+    present = [c for c in account.contacts if c.left_on is None or c.left_on > date]
+    wanted = min(len(present), _pick(rng, (1, 1, 2, 3)))
+    participants = present if wanted == len(present) else rng.sample(present, wanted)
+    negative = any(slug in NEGATIVE_SLUGS for slug in signals)
+    sentiment = None
+    if rng.random() < 0.4 or negative:
+        mood = (level - 2.2) * 0.8 - (2.0 if negative else 0.0)
+        sentiment = max(-2, min(2, round(rng.gauss(mood, 0.7))))
+    return DemoInteraction(
+        occurred_on=date,
+        kind=kind,
+        initiated_by_client=rng.random() < 0.1 + level * 0.12,
+        sentiment=sentiment,
+        notes=_pick(rng, NOTES[kind]),
+        participant_keys=sorted(c.key for c in participants),
+        signal_slugs=signals,
+    )
+
+
+NEGATIVE_SLUGS = frozenset(
+    {
+        "delivery_miss",
+        "price_pressure",
+        "retender_or_competitive_bid",
+        "competitor_invited",
+        "escalation",
+        "champion_left",
+        "excluded_from_planning",
+    }
+)
+STAGE_VALUES = ("vendor", "confidant", "consultant", "virtual_partner")
+
+
+def _assessment(
+    rng: random.Random, account: DemoAccount, date: datetime.date, t: float, level: float
+) -> DemoAssessment:
+    perceived = ""
+    if rng.random() < 0.4:
+        seen_level = level
+        # After a re-tender the client sees us lower than we see ourselves (essay 004).
+        if account.story == "retender" and t > 0.7:
+            seen_level -= 1
+        perceived = STAGE_VALUES[max(0, min(3, int(seen_level) - 1))]
+    return DemoAssessment(
+        assessed_on=date,
+        relevance=_relevance(account.story, t),
+        client_perceived_stage=perceived,
+    )
+
+
+def _make_anchor_dominant(accounts: list[DemoAccount]) -> None:
+    """Give the anchor about 30% of total revenue: profitable, but precarious (essay 002)."""
+    anchors = [a for a in accounts if a.story == "anchor"]
+    if not anchors or len(accounts) < 2:
+        return
+    others = sum(a.annual_revenue for a in accounts if a.story != "anchor")
+    anchors[0].annual_revenue = Decimal(round(others * Decimal("0.43"), -3))

@@ -1,0 +1,361 @@
+"""Writes a demo portfolio to the database in bulk.
+
+A 5,000-account portfolio is about two million rows, so rows are written as plain tuples with
+ids assigned here: COPY on PostgreSQL, executemany elsewhere. Everything happens in one
+transaction, so a failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Account, AccountStatus, Assessment, Contact, ExternalPressure
+from relationships.demo.stories import DemoPortfolio, manager_count_for
+from relationships.models import Interaction, SignalType, TrustSignal
+
+DEMO_PREFIX = "demo-"
+DEMO_PASSWORD = "demo"
+
+# Named people for the first few seats; larger portfolios add numbered managers.
+NAMED_MANAGERS = [
+    ("alice", "Alice", "Moreau"),
+    ("bob", "Bob", "Okafor"),
+    ("carmen", "Carmen", "Ruiz"),
+    ("dmitri", "Dmitri", "Volkov"),
+]
+SALES_LEAD = ("lena", "Lena", "Fischer")
+SCORING_ADMIN = ("sam", "Sam", "Adeyemi")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+
+
+def demo_accounts() -> models.QuerySet[Account]:
+    return Account.objects.filter(external_id__startswith=DEMO_PREFIX)
+
+
+def non_demo_data_exists() -> bool:
+    return Account.objects.exclude(external_id__startswith=DEMO_PREFIX).exists()
+
+
+def demo_logins(account_count: int | None = None) -> list[DemoLogin]:
+    managers = manager_count_for(account_count) if account_count else len(NAMED_MANAGERS)
+    return [DemoLogin(username, roles.ACCOUNT_MANAGER) for username, *_ in _managers(managers)] + [
+        DemoLogin(SALES_LEAD[0], roles.SALES_LEAD),
+        DemoLogin(SCORING_ADMIN[0], roles.SCORING_ADMIN),
+    ]
+
+
+def _managers(count: int) -> list[tuple[str, str, str]]:
+    extra = [
+        (f"manager{n:03d}", "Manager", f"{n:03d}")
+        for n in range(len(NAMED_MANAGERS) + 1, count + 1)
+    ]
+    return (NAMED_MANAGERS + extra)[:count]
+
+
+@transaction.atomic
+def write_portfolio(portfolio: DemoPortfolio) -> None:
+    """Replace any earlier demo portfolio with `portfolio`; other data is left alone."""
+    _delete_demo_portfolio()
+    managers = _ensure_users(portfolio.manager_count)
+    signal_types = dict(SignalType.objects.values_list("slug", "id"))
+    now = timezone.now()
+
+    account_id = _next_id(Account)
+    contact_id = _next_id(Contact)
+    interaction_id = _next_id(Interaction)
+    accounts, pressures, contacts, assessments = [], [], [], []
+    interactions, participants, signals = [], [], []
+    for demo in portfolio.accounts:
+        owner = managers[demo.owner_index]
+        lost = demo.lost_on is not None
+        accounts.append(
+            (
+                account_id,
+                demo.name,
+                demo.industry,
+                owner.pk,
+                demo.annual_revenue,
+                demo.mission,
+                demo.partnership_potential,
+                AccountStatus.LOST if lost else AccountStatus.ACTIVE,
+                demo.lost_on,
+                demo.lost_reason,
+                demo.external_id,
+                now,
+                now,
+            )
+        )
+        pressures += [(account_id, text) for text in demo.pressures]
+        contact_ids = {}
+        for contact in demo.contacts:
+            contact_ids[contact.key] = contact_id
+            contacts.append(
+                (
+                    contact_id,
+                    account_id,
+                    contact.name,
+                    contact.title,
+                    contact.role,
+                    contact.is_champion,
+                    contact.left_on,
+                )
+            )
+            contact_id += 1
+        assessments += [
+            (
+                account_id,
+                a.assessed_on,
+                a.relevance,
+                a.client_perceived_stage,
+                "",
+                owner.pk,
+                _logged_at(a.assessed_on),
+            )
+            for a in demo.assessments
+        ]
+        for event in demo.interactions:
+            logged_at = _logged_at(event.occurred_on)
+            interactions.append(
+                (
+                    interaction_id,
+                    account_id,
+                    event.occurred_on,
+                    event.kind,
+                    owner.pk,
+                    event.initiated_by_client,
+                    event.notes,
+                    event.sentiment,
+                    "",
+                    logged_at,
+                    logged_at,
+                )
+            )
+            participants += [(interaction_id, contact_ids[key]) for key in event.participant_keys]
+            signals += [
+                (
+                    account_id,
+                    signal_types[slug],
+                    event.occurred_on,
+                    interaction_id,
+                    "",
+                    owner.pk,
+                    logged_at,
+                )
+                for slug in event.signal_slugs
+            ]
+            interaction_id += 1
+        account_id += 1
+
+    with _foreign_keys_suspended([Interaction, Interaction.participants.through, TrustSignal]):
+        _write_rows(accounts, pressures, contacts, assessments, interactions, participants, signals)
+    _reset_sequences([Account, Contact, Interaction])
+
+
+def _write_rows(accounts, pressures, contacts, assessments, interactions, participants, signals):
+    _insert(
+        Account,
+        [
+            "id",
+            "name",
+            "industry",
+            "owner",
+            "annual_revenue",
+            "mission",
+            "partnership_potential",
+            "status",
+            "lost_on",
+            "lost_reason",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ],
+        accounts,
+    )
+    _insert(ExternalPressure, ["account", "description"], pressures)
+    _insert(Contact, ["id", "account", "name", "title", "role", "is_champion", "left_on"], contacts)
+    _insert(
+        Assessment,
+        [
+            "account",
+            "assessed_on",
+            "relevance",
+            "client_perceived_stage",
+            "note",
+            "assessed_by",
+            "created_at",
+        ],
+        assessments,
+    )
+    _insert(
+        Interaction,
+        [
+            "id",
+            "account",
+            "occurred_on",
+            "kind",
+            "logged_by",
+            "initiated_by_client",
+            "notes",
+            "sentiment",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ],
+        interactions,
+    )
+    _insert(Interaction.participants.through, ["interaction", "contact"], participants)
+    _insert(
+        TrustSignal,
+        ["account", "signal_type", "observed_on", "interaction", "note", "logged_by", "created_at"],
+        signals,
+    )
+
+
+def _logged_at(day: datetime.date) -> datetime.datetime:
+    # Managers log right after the meeting: late afternoon of the same day.
+    return datetime.datetime.combine(day, datetime.time(17, 0), tzinfo=datetime.UTC)
+
+
+def _ensure_users(manager_count: int) -> list:
+    User = get_user_model()
+    password = make_password(DEMO_PASSWORD)  # hashed once: hashing is slow on purpose
+    groups = {group.name: group for group in Group.objects.filter(name__in=roles.ALL_ROLES)}
+    people = [(person, roles.ACCOUNT_MANAGER) for person in _managers(manager_count)]
+    people += [(SALES_LEAD, roles.SALES_LEAD), (SCORING_ADMIN, roles.SCORING_ADMIN)]
+    managers = []
+    for (username, first, last), role in people:
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.com",
+                "password": password,
+                "is_active": True,
+                "is_staff": role == roles.SCORING_ADMIN,
+            },
+        )
+        user.groups.set([groups[role]])
+        if role == roles.ACCOUNT_MANAGER:
+            managers.append(user)
+    return managers
+
+
+ACCOUNT_TABLES = [
+    Account,
+    ExternalPressure,
+    Contact,
+    Assessment,
+    Interaction,
+    Interaction.participants.through,
+    TrustSignal,
+]
+
+
+def _delete_demo_portfolio() -> None:
+    """Delete demo accounts and everything under them.
+
+    When the database holds nothing but demo accounts, the account tables are flushed
+    (TRUNCATE on PostgreSQL). Otherwise the demo rows go bottom-up in a few set-based
+    statements: the ORM's cascade would load every row first, minutes at a million rows.
+    """
+    if not non_demo_data_exists():
+        tables = [model._meta.db_table for model in ACCOUNT_TABLES]
+        statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
+        connection.ops.execute_sql_flush(statements)
+        return
+    account_ids = demo_accounts().values("id")
+    interaction_ids = Interaction.objects.filter(account__in=account_ids).values("id")
+    for queryset in (
+        TrustSignal.objects.filter(account__in=account_ids),
+        Interaction.participants.through.objects.filter(interaction__in=interaction_ids),
+        Interaction.objects.filter(account__in=account_ids),
+        Assessment.objects.filter(account__in=account_ids),
+        Contact.objects.filter(account__in=account_ids),
+        ExternalPressure.objects.filter(account__in=account_ids),
+        demo_accounts(),
+    ):
+        sql, params = queryset.values("pk").query.sql_with_params()
+        table = queryset.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({sql})", params)
+
+
+@contextmanager
+def _foreign_keys_suspended(model_list: list[type[models.Model]]) -> Iterator[None]:
+    """Drop the foreign keys of these tables for a bulk load and add them back after.
+
+    PostgreSQL checks a deferred foreign key row by row at commit: half a minute for the demo's
+    two million rows. Adding the constraint back validates all rows in one set-based pass
+    (PostgreSQL manual, "Populating a Database"). Everything runs inside the caller's
+    transaction, so no other session ever sees the tables without their constraints, and a
+    failed load rolls the constraints back with the rows.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    assert connection.in_atomic_block, "foreign keys may only be suspended inside a transaction"
+    tables = [model._meta.db_table for model in model_list]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for table, name, definition in foreign_keys:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            )
+
+
+def _next_id(model: type[models.Model]) -> int:
+    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+
+
+def _insert(model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple]) -> None:
+    opts = model._meta
+    fields = [opts.get_field(name) for name in field_names]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(opts.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        prepared = (
+            tuple(
+                f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)
+            )
+            for row in rows
+        )
+        placeholders = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)
+
+
+def _reset_sequences(model_list: list[type[models.Model]]) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), model_list)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)

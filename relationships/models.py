@@ -1,0 +1,194 @@
+"""What happens between us and a client: interactions, and the trust signals seen in them.
+
+Position on the S-curve is earned by observable behaviour of the client, not by what we say
+about ourselves (DOMAIN.md §2), so every signal is a dated observation someone logged.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from accounts.models import Account, Contact
+
+# Evidence is about what already happened. One day of slack lets a manager ahead of the
+# server's time zone log today's meeting.
+FUTURE_SLACK = datetime.timedelta(days=1)
+
+
+def validate_not_in_future(value: datetime.date) -> None:
+    if value > timezone.localdate() + FUTURE_SLACK:
+        raise ValidationError(
+            "%(date)s is in the future: log what has already happened.",
+            code="future_date",
+            params={"date": value.isoformat()},
+        )
+
+
+class SignalCategory(models.TextChoices):
+    """The families of evidence the essays agree on (DOMAIN.md §2)."""
+
+    DELIVERY = "delivery", "Delivery"
+    OPENNESS = "openness", "Openness"
+    INCLUSION = "inclusion", "Inclusion"
+    ADVISORY = "advisory", "Advisory reach"
+    RELIANCE = "reliance", "Strategic reliance"
+    COMMERCIAL = "commercial", "Commercial climate"
+    PROACTIVE_VALUE = "proactive_value", "Proactive value"
+    GOVERNANCE = "governance", "Governance"
+    PEOPLE = "people", "People"
+
+
+class Polarity(models.IntegerChoices):
+    POSITIVE = 1, "Builds trust"
+    NEGATIVE = -1, "Erodes trust"
+
+
+class SignalType(models.Model):
+    """A kind of trust signal. A catalog row, so admins extend it without a code change.
+
+    Slugs are a public interface: imports and scoring profiles refer to them.
+    """
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.CharField(
+        max_length=300, blank=True, help_text="A one-line hint shown where signals are logged."
+    )
+    category = models.CharField(max_length=20, choices=SignalCategory)
+    polarity = models.SmallIntegerField(choices=Polarity)
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Retired types are hidden from forms but kept in history."
+    )
+
+    class Meta:
+        ordering = ["category", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=r"^[a-z0-9]+(_[a-z0-9]+)*$"), name="signaltype_slug_format"
+            ),
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("name")), 0), name="signaltype_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=SignalCategory.values), name="signaltype_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(polarity__in=Polarity.values), name="signaltype_polarity_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_positive(self) -> bool:
+        return self.polarity == Polarity.POSITIVE
+
+
+class InteractionKind(models.TextChoices):
+    MEETING = "meeting", "Meeting"
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    WORKSHOP = "workshop", "Workshop"
+    BUSINESS_REVIEW = "business_review", "Business review"
+    PLANNING_SESSION = "planning_session", "Planning session"
+    SOCIAL = "social", "Social"
+    OTHER = "other", "Other"
+
+
+class Interaction(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions")
+    occurred_on = models.DateField("date", validators=[validate_not_in_future])
+    kind = models.CharField(max_length=20, choices=InteractionKind, default=InteractionKind.MEETING)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logged_interactions",
+    )
+    participants = models.ManyToManyField(Contact, blank=True, related_name="interactions")
+    initiated_by_client = models.BooleanField(
+        default=False, help_text="The client asked for this contact, not us."
+    )
+    notes = models.TextField(blank=True)
+    sentiment = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(-2, "Sentiment runs from -2 (hostile) to +2 (warm)."),
+            MaxValueValidator(2, "Sentiment runs from -2 (hostile) to +2 (warm)."),
+        ],
+        help_text="How it felt, from -2 (hostile) to +2 (warm), if worth saying.",
+    )
+    external_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=InteractionKind.values), name="interaction_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sentiment__isnull=True) | Q(sentiment__gte=-2, sentiment__lte=2),
+                name="interaction_sentiment_range",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="interaction_external_id_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with {self.account} on {self.occurred_on}"
+
+
+class TrustSignal(models.Model):
+    """One observation of a trust signal at an account, possibly made during an interaction."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="signals")
+    signal_type = models.ForeignKey(SignalType, on_delete=models.PROTECT, related_name="signals")
+    observed_on = models.DateField(validators=[validate_not_in_future])
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.CASCADE, related_name="signals"
+    )
+    note = models.TextField(blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logged_signals",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        indexes = [models.Index(fields=["account", "-observed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.signal_type} at {self.account} on {self.observed_on}"
+
+    def clean(self) -> None:
+        if (
+            self.interaction_id is not None
+            and self.account_id is not None
+            and self.interaction.account_id != self.account_id
+        ):
+            raise ValidationError(
+                {"interaction": "That interaction belongs to another account."},
+                code="interaction_account_mismatch",
+            )

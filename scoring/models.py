@@ -1,0 +1,1 @@
+"""Scoring profiles and snapshots live here; the engine itself is in scoring/engine/."""
