@@ -9,16 +9,23 @@ SCORING_ADMIN = "Scoring admin"
 ALL_ROLES = [ACCOUNT_MANAGER, SALES_LEAD, SCORING_ADMIN]
 
 
-def user_has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+def role_names(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+    """The user's roles, read once per user object (so once per request)."""
     if not user.is_authenticated:
-        return False
-    return user.groups.filter(name=role).exists()
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
+def user_has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
+    return role in role_names(user)
 
 
 def sees_whole_portfolio(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Sales leads and scoring admins read every account; managers read their own."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
+    if user.is_authenticated and user.is_superuser:
         return True
-    return user.groups.filter(name__in=[SALES_LEAD, SCORING_ADMIN]).exists()
+    return bool(role_names(user) & {SALES_LEAD, SCORING_ADMIN})
