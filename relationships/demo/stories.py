@@ -90,20 +90,22 @@ NOTES = {
     "other": ["Miscellaneous contact."],
 }
 
-INDUSTRIES = [
-    "Logistics",
-    "Retail",
-    "Banking",
-    "Insurance",
-    "Healthcare",
-    "Energy",
-    "Manufacturing",
-    "Telecommunications",
-    "Public sector",
-    "Media",
-    "Pharmaceuticals",
-    "Construction",
-]
+# Industries and the words their company names use.
+INDUSTRY_NAME_WORDS = {
+    "Logistics": ["Freight", "Logistics", "Shipping", "Transport"],
+    "Retail": ["Retail", "Stores", "Foods", "Markets"],
+    "Banking": ["Bank", "Capital", "Finance"],
+    "Insurance": ["Mutual", "Insurance", "Assurance"],
+    "Healthcare": ["Health", "Care", "Clinics"],
+    "Energy": ["Energy", "Power", "Utilities"],
+    "Manufacturing": ["Works", "Industries", "Manufacturing"],
+    "Telecommunications": ["Telecom", "Networks", "Communications"],
+    "Media": ["Media", "Publishing", "Studios"],
+    "Pharmaceuticals": ["Pharma", "Labs", "Biosciences"],
+    "Construction": ["Builders", "Construction", "Engineering"],
+    "Software": ["Systems", "Software", "Digital"],
+}
+INDUSTRIES = list(INDUSTRY_NAME_WORDS)
 NAME_FIRST = [
     "Northwind",
     "Bluepeak",
@@ -135,26 +137,6 @@ NAME_FIRST = [
     "Highfield",
     "Islay",
     "Larkspur",
-]
-NAME_SECOND = [
-    "Freight",
-    "Foods",
-    "Capital",
-    "Mutual",
-    "Health",
-    "Power",
-    "Works",
-    "Telecom",
-    "Council",
-    "Media",
-    "Labs",
-    "Builders",
-    "Holdings",
-    "Systems",
-    "Partners",
-    "Retail",
-    "Energy",
-    "Group",
 ]
 NAME_SUFFIX = ["", "", "", " Ltd", " plc", " GmbH", " SA", " & Co"]
 PERSON_FIRST = [
@@ -304,10 +286,10 @@ def build_portfolio(
     rng = random.Random(seed)
     stories = _story_mix(rng, accounts)
     managers = manager_count_for(accounts)
-    names = _company_names(rng, accounts)
+    used_names: set[str] = set()
     history_days = max(60, int(years * 365))
     built = [
-        _build_account(rng, number, story, names[number - 1], managers, as_of, history_days)
+        _build_account(rng, number, story, used_names, managers, as_of, history_days)
         for number, story in enumerate(stories, start=1)
     ]
     _make_anchor_dominant(built)
@@ -323,16 +305,13 @@ def _story_mix(rng: random.Random, count: int) -> list[str]:
     return mix
 
 
-def _company_names(rng: random.Random, count: int) -> list[str]:
-    seen: set[str] = set()
-    names = []
-    while len(names) < count:
-        name = f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)}{rng.choice(NAME_SUFFIX)}"
-        if name in seen:
-            name = f"{name} {len(names) + 1}"
-        seen.add(name)
-        names.append(name)
-    return names
+def _company_name(rng: random.Random, industry: str, used: set[str]) -> str:
+    name = f"{rng.choice(NAME_FIRST)} {rng.choice(INDUSTRY_NAME_WORDS[industry])}"
+    name += rng.choice(NAME_SUFFIX)
+    if name in used:
+        name = f"{name} ({len(used) + 1})"
+    used.add(name)
+    return name
 
 
 def _person_name(rng: random.Random) -> str:
@@ -423,12 +402,13 @@ def _build_account(
     rng: random.Random,
     number: int,
     story: str,
-    name: str,
+    used_names: set[str],
     managers: int,
     as_of: datetime.date,
     history_days: int,
 ) -> DemoAccount:
     industry = rng.choice(INDUSTRIES)
+    name = _company_name(rng, industry, used_names)
     # Most accounts predate the window; some were won part-way through it.
     start_offset = 0 if rng.random() < 0.6 else rng.randint(0, history_days // 3)
     started_on = as_of - datetime.timedelta(days=history_days - start_offset)
@@ -467,7 +447,7 @@ def _revenue(rng: random.Random, story: str) -> Decimal:
         base *= 1.6
     if story == "transactional":
         base *= 0.5
-    return Decimal(round(base, -3))
+    return Decimal(int(round(base, -3)))
 
 
 def _potential(rng: random.Random, story: str) -> str:
@@ -615,4 +595,4 @@ def _make_anchor_dominant(accounts: list[DemoAccount]) -> None:
     if not anchors or len(accounts) < 2:
         return
     others = sum(a.annual_revenue for a in accounts if a.story != "anchor")
-    anchors[0].annual_revenue = Decimal(round(others * Decimal("0.43"), -3))
+    anchors[0].annual_revenue = Decimal(int(round(others * Decimal("0.43"), -3)))
