@@ -21,6 +21,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
+from relationships.demo.vocabulary import (
+    INDUSTRIES,
+    INDUSTRY_NAME_WORDS,
+    LOST_REASONS,
+    MISSIONS,
+    NAME_FIRST,
+    NAME_SUFFIX,
+    NOTES,
+    PERSON_FIRST,
+    PERSON_LAST,
+    PRESSURES,
+    TITLES,
+)
+from scoring.engine import Stage
+
 T = TypeVar("T")
 
 STORIES = (
@@ -77,142 +92,6 @@ KINDS_BY_LEVEL: list[tuple[float, tuple[str, ...]]] = [
 KINDS_UNLOCKED = [
     tuple(kind for _, group in KINDS_BY_LEVEL[: index + 1] for kind in group)
     for index in range(len(KINDS_BY_LEVEL))
-]
-
-NOTES = {
-    "email": ["Answered questions on the current order.", "Sent the monthly delivery report."],
-    "call": ["Checked in on open items.", "Call about next quarter's volumes."],
-    "meeting": ["Reviewed progress against the plan.", "Met the team to discuss open issues."],
-    "workshop": ["Ran a workshop on their operating model.", "Co-designed next year's roadmap."],
-    "business_review": ["Quarterly business review.", "Annual review of service levels."],
-    "planning_session": ["Joined their planning session.", "Helped shape next year's plan."],
-    "social": ["Dinner with the leadership team.", "Industry event together."],
-    "other": ["Miscellaneous contact."],
-}
-
-# Industries and the words their company names use.
-INDUSTRY_NAME_WORDS = {
-    "Logistics": ["Freight", "Logistics", "Shipping", "Transport"],
-    "Retail": ["Retail", "Stores", "Foods", "Markets"],
-    "Banking": ["Bank", "Capital", "Finance"],
-    "Insurance": ["Mutual", "Insurance", "Assurance"],
-    "Healthcare": ["Health", "Care", "Clinics"],
-    "Energy": ["Energy", "Power", "Utilities"],
-    "Manufacturing": ["Works", "Industries", "Manufacturing"],
-    "Telecommunications": ["Telecom", "Networks", "Communications"],
-    "Media": ["Media", "Publishing", "Studios"],
-    "Pharmaceuticals": ["Pharma", "Labs", "Biosciences"],
-    "Construction": ["Builders", "Construction", "Engineering"],
-    "Software": ["Systems", "Software", "Digital"],
-}
-INDUSTRIES = list(INDUSTRY_NAME_WORDS)
-NAME_FIRST = [
-    "Northwind",
-    "Bluepeak",
-    "Cedar",
-    "Harbour",
-    "Ironbridge",
-    "Juniper",
-    "Kestrel",
-    "Lumen",
-    "Meridian",
-    "Oakridge",
-    "Pinnacle",
-    "Quarry",
-    "Redwood",
-    "Silverline",
-    "Tidewater",
-    "Upland",
-    "Vantage",
-    "Westgate",
-    "Yarrow",
-    "Zenith",
-    "Alder",
-    "Brightwater",
-    "Coastal",
-    "Driftwood",
-    "Evergreen",
-    "Fairfield",
-    "Granite",
-    "Highfield",
-    "Islay",
-    "Larkspur",
-]
-NAME_SUFFIX = ["", "", "", " Ltd", " plc", " GmbH", " SA", " & Co"]
-PERSON_FIRST = [
-    "Ana",
-    "Ben",
-    "Chloe",
-    "Daniel",
-    "Elif",
-    "Felix",
-    "Grace",
-    "Hugo",
-    "Ines",
-    "Jonas",
-    "Kara",
-    "Liam",
-    "Maya",
-    "Nils",
-    "Olga",
-    "Pavel",
-    "Rosa",
-    "Sami",
-    "Tess",
-    "Umar",
-    "Vera",
-    "Will",
-]
-PERSON_LAST = [
-    "Adams",
-    "Berg",
-    "Costa",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Garcia",
-    "Haas",
-    "Ivanova",
-    "Jensen",
-    "Kowalski",
-    "Lopez",
-    "Murphy",
-    "Novak",
-    "Olsen",
-    "Petrov",
-    "Quinn",
-    "Rossi",
-    "Schmidt",
-    "Tanaka",
-    "Varga",
-    "Weber",
-]
-TITLES = {
-    "executive_sponsor": ["Chief Operating Officer", "Managing Director", "CFO"],
-    "decision_maker": ["Head of Procurement", "Operations Director", "IT Director"],
-    "influencer": ["Programme Manager", "Head of Strategy", "Finance Manager"],
-    "user": ["Team Lead", "Analyst", "Coordinator"],
-}
-MISSIONS = [
-    "Become the region's most reliable {industry} provider.",
-    "Double digital revenue within five years while keeping service costs flat.",
-    "Be first choice for customers who value service over price.",
-    "Serve every customer within a day, anywhere in the country.",
-]
-PRESSURES = [
-    "New regulation on data handling",
-    "Low-cost competitors entering the market",
-    "Rising energy and input costs",
-    "Customers moving to self-service channels",
-    "Skills shortage in key roles",
-    "Consolidation among their own customers",
-    "Pressure from investors to cut costs",
-]
-LOST_REASONS = [
-    "Moved the work to a cheaper competitor after a re-tender.",
-    "Our offering no longer fitted their direction.",
-    "New leadership brought in their previous supplier.",
-    "Repeated delivery problems eroded confidence.",
 ]
 
 
@@ -569,7 +448,7 @@ NEGATIVE_SLUGS = frozenset(
         "excluded_from_planning",
     }
 )
-STAGE_VALUES = ("vendor", "confidant", "consultant", "virtual_partner")
+STAGES_BY_RANK = sorted(Stage)
 
 
 def _assessment(
@@ -581,7 +460,7 @@ def _assessment(
         # After a re-tender the client sees us lower than we see ourselves (essay 004).
         if account.story == "retender" and t > 0.7:
             seen_level -= 1
-        perceived = STAGE_VALUES[max(0, min(3, int(seen_level) - 1))]
+        perceived = STAGES_BY_RANK[max(0, min(3, int(seen_level) - 1))].value
     return DemoAssessment(
         assessed_on=date,
         relevance=_relevance(account.story, t),
