@@ -83,9 +83,10 @@ TEMPLATES = [
 
 # SQLite is the embedded default so that `make run` needs no server. PostgreSQL is the system
 # of record in production: DATABASE_URL=postgres://user:pass@host:5432/name
+# An empty DATABASE_URL (as .env templates leave it) means "not set".
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

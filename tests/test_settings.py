@@ -33,6 +33,10 @@ def test_sqlite_is_the_embedded_default():
     assert _engine_with({}) == "django.db.backends.sqlite3"
 
 
+def test_an_empty_database_url_means_the_default():
+    assert _engine_with({"DATABASE_URL": ""}) == "django.db.backends.sqlite3"
+
+
 def test_database_url_switches_to_postgresql():
     url = "postgres://someone@db.internal:5432/relationships"
     assert _engine_with({"DATABASE_URL": url}) == "django.db.backends.postgresql"
