@@ -1,8 +1,35 @@
 """The scoring engine: pure Python, no Django import (a test enforces it).
 
-It turns dated evidence about one account into its position on the relationship S-curve.
+It turns dated evidence about one account into its weekly position on the relationship S-curve
+and its decline risk, with the reasons for both. Start at `score_timeline`.
 """
 
+from scoring.engine.curve import score_timeline, week_ending
+from scoring.engine.profile import DEFAULTS, Profile, ProfileError, validate
 from scoring.engine.stages import Stage
+from scoring.engine.types import (
+    AssessmentEvent,
+    Contribution,
+    Evidence,
+    InteractionEvent,
+    RiskDriver,
+    SignalEvent,
+    WeekPoint,
+)
 
-__all__ = ["Stage"]
+__all__ = [
+    "DEFAULTS",
+    "AssessmentEvent",
+    "Contribution",
+    "Evidence",
+    "InteractionEvent",
+    "Profile",
+    "ProfileError",
+    "RiskDriver",
+    "SignalEvent",
+    "Stage",
+    "WeekPoint",
+    "score_timeline",
+    "validate",
+    "week_ending",
+]

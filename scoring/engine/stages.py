@@ -20,10 +20,11 @@ class Stage(enum.Enum):
     CONSULTANT = "consultant"
     VIRTUAL_PARTNER = "virtual_partner"
 
-    @property
-    def rank(self) -> int:
-        """1 for vendor up to 4 for virtual partner."""
-        return _ORDER.index(self) + 1
+    rank: int  # 1 for vendor up to 4 for virtual partner; set below, once the members exist
+
+    # Members are singletons, so identity hashing is exact, and it is much faster than Enum's
+    # own hash of the name (the engine keys dictionaries by stage every week of every account).
+    __hash__ = object.__hash__
 
     @property
     def label(self) -> str:
@@ -44,12 +45,19 @@ class Stage(enum.Enum):
             return NotImplemented
         return self.rank < other.rank
 
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Stage):
+            return NotImplemented
+        return self.rank >= other.rank
+
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(stage.value, stage.label) for stage in _ORDER]
 
 
 _ORDER = [Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER]
+for _rank, _stage in enumerate(_ORDER, start=1):
+    _stage.rank = _rank
 
 _LABELS = {
     Stage.VENDOR: "Vendor",
@@ -64,3 +72,58 @@ _LADDER_LABELS = {
     Stage.CONSULTANT: "Partner",
     Stage.VIRTUAL_PARTNER: "Partner",
 }
+
+
+def _window_words(days: int) -> str:
+    months = round(days / 30.4)
+    return f"{days} days" if months < 2 else f"{months} months"
+
+
+def decide_stage(
+    *,
+    previous: Stage,
+    score: float,
+    thresholds: dict[Stage, float],
+    hysteresis: float,
+    gate_open: dict[Stage, bool],
+) -> Stage:
+    """The highest stage whose threshold the score meets and whose gate is open.
+
+    A stage already held is kept until the score falls `hysteresis` points below its
+    threshold, so a score wobbling around a threshold does not flip the stage back and forth.
+    The decision is monotone: a higher score, an open gate or a higher previous stage never
+    gives a lower stage.
+    """
+    for stage in (Stage.VIRTUAL_PARTNER, Stage.CONSULTANT, Stage.CONFIDANT):
+        if not gate_open[stage]:
+            continue
+        needed = thresholds[stage] - (hysteresis if previous >= stage else 0)
+        if score >= needed:
+            return stage
+    return Stage.VENDOR
+
+
+def next_stage_gap(
+    *,
+    stage: Stage,
+    score: float,
+    thresholds: dict[Stage, float],
+    gate_open: dict[Stage, bool],
+    gates: dict[Stage, list[str]],
+    gate_window_days: dict[Stage, int],
+) -> str:
+    """What the account lacks for the next stage, in words ("" at the top of the curve)."""
+    target = stage.next
+    if target is None:
+        return ""
+    missing = []
+    if not gate_open[target]:
+        signals = " or ".join(gates[target])
+        article = "an" if signals[:1] in "aeiou" else "a"
+        missing.append(f"{article} {signals} in the last {_window_words(gate_window_days[target])}")
+    if score < thresholds[target]:
+        missing.append(
+            f"{thresholds[target] - score:.0f} more points (score {score:.0f} of "
+            f"{thresholds[target]:.0f})"
+        )
+    return f"{target.label.lower()} needs " + " and ".join(missing)

@@ -1,0 +1,284 @@
+"""The tunable parameters of the engine, their defaults and their validation.
+
+A profile is plain data (JSON-friendly) so that it can be stored, versioned, diffed and edited.
+Every default below says which part of DOMAIN.md it comes from.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scoring.engine.stages import Stage
+
+CATEGORIES = (
+    "delivery",
+    "openness",
+    "inclusion",
+    "advisory",
+    "reliance",
+    "commercial",
+    "proactive_value",
+    "governance",
+    "people",
+)
+INTERACTION_KINDS = (
+    "meeting",
+    "call",
+    "email",
+    "workshop",
+    "business_review",
+    "planning_session",
+    "social",
+    "other",
+)
+RISK_DRIVERS = (
+    "silence",
+    "momentum",
+    "relevance",
+    "negatives",
+    "plateau",
+    "perception_gap",
+    "single_threaded",
+)
+GATED_STAGES = ("confidant", "consultant", "virtual_partner")
+
+DEFAULTS: dict[str, Any] = {
+    # Evidence points per signal (magnitudes; the catalog's polarity gives the sign). The
+    # deeper the trust a behaviour shows, the more it weighs (DOMAIN.md §1-2): delivering as
+    # promised is the entry ticket, being consulted on a major decision is the top of the curve.
+    "signal_weights": {
+        "delivered_as_promised": 3,
+        "repeat_business": 4,
+        "shared_business_details": 5,
+        "early_notice_of_plans": 6,
+        "invited_to_planning": 8,
+        "inner_circle_access": 8,
+        "treated_as_team_member": 10,
+        "strategy_advice_requested": 10,
+        "consulted_on_major_decision": 12,
+        "brought_external_insight": 6,
+        "solved_underlying_problem": 7,
+        "issue_resolved_jointly": 6,
+        # Negative evidence (§5): a re-tender or a delivery miss costs more than price talk.
+        "delivery_miss": 10,
+        "price_pressure": 4,
+        "retender_or_competitive_bid": 12,
+        "competitor_invited": 10,
+        "escalation": 7,
+        "champion_left": 10,
+        "excluded_from_planning": 9,
+    },
+    # For signal types an admin adds to the catalog before giving them a weight.
+    "default_signal_weight": 4,
+    # Contact itself builds the relationship a little; richer formats more (§2, inclusion).
+    "interaction_weights": {
+        "meeting": 1.0,
+        "call": 0.5,
+        "email": 0.2,
+        "workshop": 2.0,
+        "business_review": 1.5,
+        "planning_session": 2.5,
+        "social": 1.5,
+        "other": 0.3,
+    },
+    # The client reaching out is stronger evidence than us reaching out (§2, openness).
+    "client_initiated_multiplier": 1.5,
+    # Days for evidence to lose half its weight. Behaviour showing deep reliance is remembered
+    # longer than routine delivery (§1: position is built over time, but not kept for free).
+    "half_life_days": {
+        "delivery": 120,
+        "openness": 180,
+        "inclusion": 240,
+        "advisory": 270,
+        "reliance": 365,
+        "commercial": 180,
+        "proactive_value": 180,
+        "governance": 180,
+        "people": 180,
+    },
+    # Bad news fades faster once it is dealt with: a recovery is possible (§2, delivery).
+    "negative_half_life_days": 90,
+    "interaction_half_life_days": 60,
+    # Evidence points at which the score reaches 63 of 100; the curve saturates above that.
+    "score_scale": 80,
+    # Score needed for each stage; demotion only below the threshold minus the hysteresis.
+    "stage_thresholds": {"confidant": 30, "consultant": 55, "virtual_partner": 78},
+    "hysteresis": 4,
+    # A stage needs its defining behaviour within a window, whatever the score (§1 table).
+    "gates": {
+        "confidant": ["invited_to_planning", "early_notice_of_plans"],
+        "consultant": ["strategy_advice_requested"],
+        "virtual_partner": ["consulted_on_major_decision"],
+    },
+    "gate_window_days": {"confidant": 365, "consultant": 365, "virtual_partner": 365},
+    # How much a negative signal costs at each stage: tolerance for mistakes grows with trust
+    # (§1 table: very low at vendor, high at virtual partner). Must not rise with the stage.
+    "tolerance": {"vendor": 1.5, "confidant": 1.0, "consultant": 0.6, "virtual_partner": 0.5},
+    # Maximum points each decline-risk driver adds (§5). Scaled down if they sum above 100.
+    "risk_weights": {
+        "silence": 25,
+        "momentum": 20,
+        "relevance": 20,
+        "negatives": 20,
+        "plateau": 15,
+        "perception_gap": 10,
+        "single_threaded": 10,
+    },
+    # Silence is measured against the account's own rhythm: full weight at this many times
+    # the usual gap between contacts (§5, "longer than its usual rhythm").
+    "silence_full_ratio": 3.0,
+    "rhythm_window_days": 365,
+    # A score drop of this many points over this many weeks is full negative momentum.
+    "momentum_weeks": 8,
+    "momentum_full_drop": 15,
+    # Recent negative evidence (points, before tolerance) that counts as full weight.
+    "negatives_full_points": 20,
+    "negatives_window_days": 90,
+    # Single-threaded: only one contact engaged within this window (§5).
+    "contact_window_days": 120,
+    # Relevance falling from its peak within this window is "fading relevance" (§1).
+    "relevance_window_days": 365,
+    # How long a client-perceived stage stays current.
+    "perception_window_days": 365,
+    # Risk bands on the 0-100 scale.
+    "risk_bands": {"medium": 30, "high": 60},
+}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; `errors` maps each bad field to a readable message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated set of parameters. Build with `Profile.from_dict` (or `Profile.default()`)."""
+
+    params: Mapping[str, Any]
+
+    @classmethod
+    def default(cls) -> Profile:
+        return cls.from_dict(DEFAULTS)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        params = copy.deepcopy(dict(data))
+        errors = validate(params)
+        if errors:
+            raise ProfileError(errors)
+        return cls(params)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.params[key]
+
+    def signal_weight(self, slug: str) -> float:
+        return float(self.params["signal_weights"].get(slug, self.params["default_signal_weight"]))
+
+    def threshold(self, stage: Stage) -> float:
+        return 0.0 if stage is Stage.VENDOR else float(self.params["stage_thresholds"][stage.value])
+
+    def risk_band(self, risk: float) -> str:
+        bands = self.params["risk_bands"]
+        if risk >= bands["high"]:
+            return "high"
+        return "medium" if risk >= bands["medium"] else "low"
+
+
+def _number(errors: dict[str, str], params: Mapping[str, Any], path: str, lo: float, hi: float):
+    """Check one number at `path` (dotted) lies in [lo, hi]; record a message if not."""
+    value: Any = params
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            errors[path] = "Missing."
+            return None
+        value = value[part]
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        errors[path] = f"Must be a number, not {value!r}."
+        return None
+    if not lo <= value <= hi:
+        errors[path] = f"Must be between {lo:g} and {hi:g}; {value:g} is out of range."
+        return None
+    return value
+
+
+def validate(params: Mapping[str, Any]) -> dict[str, str]:
+    """Every problem with a profile, as {dotted field: message}; empty when it is usable."""
+    errors: dict[str, str] = {}
+    unknown = sorted(set(params) - set(DEFAULTS))
+    if unknown:
+        errors["profile"] = f"Unknown parameters: {', '.join(unknown)}."
+
+    for slug in params.get("signal_weights", {}) or {}:
+        _number(errors, params, f"signal_weights.{slug}", 0, 50)
+    if not isinstance(params.get("signal_weights"), Mapping):
+        errors["signal_weights"] = "Must map signal slugs to weights."
+    _number(errors, params, "default_signal_weight", 0, 50)
+    for kind in INTERACTION_KINDS:
+        _number(errors, params, f"interaction_weights.{kind}", 0, 10)
+    _number(errors, params, "client_initiated_multiplier", 1, 5)
+    for category in CATEGORIES:
+        _number(errors, params, f"half_life_days.{category}", 7, 3650)
+    _number(errors, params, "negative_half_life_days", 7, 3650)
+    _number(errors, params, "interaction_half_life_days", 7, 3650)
+    _number(errors, params, "score_scale", 1, 1000)
+
+    thresholds = [_number(errors, params, f"stage_thresholds.{s}", 1, 99) for s in GATED_STAGES]
+    if None not in thresholds:
+        for index in range(1, len(GATED_STAGES)):
+            lower, upper = GATED_STAGES[index - 1], GATED_STAGES[index]
+            if thresholds[index] <= thresholds[index - 1]:
+                errors[f"stage_thresholds.{upper}"] = (
+                    f"Thresholds must rise with the stage: {upper} ({thresholds[index]:g}) "
+                    f"must be above {lower} ({thresholds[index - 1]:g})."
+                )
+    hysteresis = _number(errors, params, "hysteresis", 0, 20)
+    if hysteresis is not None and None not in thresholds and hysteresis >= thresholds[0]:
+        errors["hysteresis"] = "Must be smaller than the confidant threshold."
+
+    gates = params.get("gates")
+    if not isinstance(gates, Mapping):
+        errors["gates"] = "Must name the defining signals of each stage."
+    else:
+        for stage in GATED_STAGES:
+            slugs = gates.get(stage)
+            if not isinstance(slugs, list) or not all(isinstance(s, str) and s for s in slugs):
+                errors[f"gates.{stage}"] = "Must be a list of signal slugs (may be empty)."
+    for stage in GATED_STAGES:
+        _number(errors, params, f"gate_window_days.{stage}", 7, 3650)
+
+    tolerance = [_number(errors, params, f"tolerance.{s.value}", 0, 5) for s in sorted(Stage)]
+    if None not in tolerance:
+        stages = sorted(Stage)
+        for index in range(1, len(stages)):
+            if tolerance[index] > tolerance[index - 1]:
+                errors[f"tolerance.{stages[index].value}"] = (
+                    f"Tolerance grows with trust, so a mistake may not cost more at "
+                    f"{stages[index].label.lower()} ({tolerance[index]:g}) than at "
+                    f"{stages[index - 1].label.lower()} ({tolerance[index - 1]:g})."
+                )
+
+    for driver in RISK_DRIVERS:
+        _number(errors, params, f"risk_weights.{driver}", 0, 100)
+    _number(errors, params, "silence_full_ratio", 1.1, 20)
+    _number(errors, params, "rhythm_window_days", 30, 3650)
+    _number(errors, params, "momentum_weeks", 1, 52)
+    _number(errors, params, "momentum_full_drop", 1, 100)
+    _number(errors, params, "negatives_full_points", 1, 500)
+    _number(errors, params, "negatives_window_days", 7, 3650)
+    _number(errors, params, "contact_window_days", 7, 3650)
+    _number(errors, params, "relevance_window_days", 7, 3650)
+    _number(errors, params, "perception_window_days", 7, 3650)
+    medium = _number(errors, params, "risk_bands.medium", 1, 99)
+    high = _number(errors, params, "risk_bands.high", 1, 99)
+    if medium is not None and high is not None and high <= medium:
+        errors["risk_bands.high"] = (
+            f"The high band ({high:g}) must start above medium ({medium:g})."
+        )
+    return errors
