@@ -1,1 +1,121 @@
-"""Scoring profiles and snapshots live here; the engine itself is in scoring/engine/."""
+"""Scoring profiles (versioned parameters) and the weekly snapshots computed under them.
+
+The engine itself is pure Python in scoring/engine/; this module only stores its input
+parameters and its output.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from accounts.models import Account
+from scoring.engine import Profile, Stage
+from scoring.engine import validate as validate_profile
+
+
+class ScoringProfile(models.Model):
+    """One version of the scoring parameters.
+
+    Exactly one version is active at a time (a partial unique constraint allows no second one;
+    the services never leave none). A version is frozen once it has been active or has
+    snapshots: a change makes a new version, so every stored score can be traced to the exact
+    parameters that produced it.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    params = models.JSONField(help_text="The engine's parameters; see scoring/engine/profile.py.")
+    is_active = models.BooleanField(default=False)
+    frozen = models.BooleanField(
+        default=False, help_text="Set once the version has been active or scored; never cleared."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="one_active_scoring_profile",
+                violation_error_message="Only one scoring profile can be active.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_active=False) | models.Q(frozen=True),
+                name="active_scoring_profile_is_frozen",
+                violation_error_message="The active scoring profile cannot be edited.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scoring profile v{self.version}" + (" (active)" if self.is_active else "")
+
+    def clean(self) -> None:
+        errors = validate_profile(self.params or {})
+        if errors:
+            raise ValidationError({"params": [f"{field}: {msg}" for field, msg in errors.items()]})
+
+    def engine_profile(self) -> Profile:
+        return Profile.from_dict(self.params)
+
+
+class ScoreSnapshot(models.Model):
+    """An account's standing at the end of one week, under one profile version.
+
+    `is_latest` marks the newest week per account and profile, so the dashboard reads the
+    current standing of the whole portfolio with one indexed query.
+    """
+
+    # No single-column indexes: the unique constraint leads with the account, the week index
+    # below with the profile, and every index slows the bulk writes of a recompute.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+    )
+    profile = models.ForeignKey(
+        ScoringProfile, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+    )
+    week_ending = models.DateField(help_text="The Sunday that closes the week.")
+    score = models.FloatField()
+    stage = models.CharField(max_length=20, choices=Stage.choices())
+    decline_risk = models.FloatField()
+    # [[key, points, [signal slugs]], ...], largest first; the points add up to the score.
+    contributions = models.JSONField(default=list)
+    # [[key, points, detail], ...], largest first; the points add up to the risk.
+    risk_drivers = models.JSONField(default=list)
+    next_stage_gap = models.CharField(max_length=300, blank=True)
+    is_latest = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["account", "week_ending"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "profile", "week_ending"], name="one_snapshot_per_account_week"
+            ),
+            models.UniqueConstraint(
+                fields=["profile", "account"],
+                condition=models.Q(is_latest=True),
+                name="one_latest_snapshot_per_account",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0, score__lte=100), name="snapshot_score_0_to_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decline_risk__gte=0, decline_risk__lte=100),
+                name="snapshot_risk_0_to_100",
+            ),
+        ]
+        # Weeks across the portfolio (the dashboard's "30 / 90 days ago"); the partial unique
+        # constraint above is the index for the latest standing.
+        indexes = [models.Index(fields=["profile", "week_ending"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} week ending {self.week_ending}: {self.score:.0f} ({self.stage})"
+
+    @property
+    def stage_enum(self) -> Stage:
+        return Stage(self.stage)

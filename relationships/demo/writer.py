@@ -8,7 +8,7 @@ transaction, so a failure leaves the database as it was.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Account, AccountStatus, Assessment, Contact, ExternalPressure
+from config.bulk import insert_rows
 from relationships.demo.stories import DemoPortfolio, manager_count_for
 from relationships.models import Interaction, SignalType, TrustSignal
 
@@ -190,7 +191,7 @@ def _replace_portfolio(portfolio: DemoPortfolio) -> None:
 
 
 def _write_rows(accounts, pressures, contacts, assessments, interactions, participants, signals):
-    _insert(
+    insert_rows(
         Account,
         [
             "id",
@@ -209,9 +210,11 @@ def _write_rows(accounts, pressures, contacts, assessments, interactions, partic
         ],
         accounts,
     )
-    _insert(ExternalPressure, ["account", "description"], pressures)
-    _insert(Contact, ["id", "account", "name", "title", "role", "is_champion", "left_on"], contacts)
-    _insert(
+    insert_rows(ExternalPressure, ["account", "description"], pressures)
+    insert_rows(
+        Contact, ["id", "account", "name", "title", "role", "is_champion", "left_on"], contacts
+    )
+    insert_rows(
         Assessment,
         [
             "account",
@@ -224,7 +227,7 @@ def _write_rows(accounts, pressures, contacts, assessments, interactions, partic
         ],
         assessments,
     )
-    _insert(
+    insert_rows(
         Interaction,
         [
             "id",
@@ -241,8 +244,8 @@ def _write_rows(accounts, pressures, contacts, assessments, interactions, partic
         ],
         interactions,
     )
-    _insert(Interaction.participants.through, ["interaction", "contact"], participants)
-    _insert(
+    insert_rows(Interaction.participants.through, ["interaction", "contact"], participants)
+    insert_rows(
         TrustSignal,
         ["account", "signal_type", "observed_on", "interaction", "note", "logged_by", "created_at"],
         signals,
@@ -313,7 +316,16 @@ def _delete_demo_portfolio() -> None:
         return
     account_ids = demo_accounts().values("id")
     interaction_ids = Interaction.objects.filter(account__in=account_ids).values("id")
+    # Rows other apps keep per account (score snapshots, ...) go first.
+    derived = [
+        relation.related_model._default_manager.filter(
+            **{f"{relation.field.name}__in": account_ids}
+        )
+        for relation in Account._meta.related_objects
+        if relation.related_model not in ACCOUNT_TABLES and not relation.many_to_many
+    ]
     for queryset in (
+        *derived,
         TrustSignal.objects.filter(account__in=account_ids),
         Interaction.participants.through.objects.filter(interaction__in=interaction_ids),
         Interaction.objects.filter(account__in=account_ids),
@@ -372,27 +384,6 @@ def _bulk_load_mode(model_list: list[type[models.Model]]) -> Iterator[None]:
 
 def _next_id(model: type[models.Model]) -> int:
     return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
-
-
-def _insert(model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple]) -> None:
-    opts = model._meta
-    fields = [opts.get_field(name) for name in field_names]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(opts.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        prepared = (
-            tuple(
-                f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)
-            )
-            for row in rows
-        )
-        placeholders = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)
 
 
 def _reset_sequences(model_list: list[type[models.Model]]) -> None:

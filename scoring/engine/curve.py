@@ -77,10 +77,12 @@ def score_timeline(
     """One point per week from the week of the first evidence up to `as_of`.
 
     Each point closes on a Sunday; the last one is evaluated on `as_of` itself, so today's
-    standing is always current. Evidence dated after `as_of` is ignored. Returns [] when the
-    account has no evidence up to `as_of`.
+    standing is always current. Evidence dated after `as_of` is ignored; a lost account's
+    timeline ends on the day it was lost. Returns [] when there is no evidence up to then.
     """
     p = profile.params
+    if evidence.lost_on is not None and evidence.lost_on < as_of:
+        as_of = evidence.lost_on
     # Days are counted as ordinals (plain ints) from here on: this loop runs for every week of
     # every account, and date arithmetic would dominate it.
     today = as_of.toordinal()

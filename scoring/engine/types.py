@@ -46,6 +46,7 @@ class Evidence:
     signals: tuple[SignalEvent, ...] = ()
     interactions: tuple[InteractionEvent, ...] = ()
     assessments: tuple[AssessmentEvent, ...] = ()
+    lost_on: datetime.date | None = None  # a lost account's timeline ends the day it was lost
 
     @property
     def first_date(self) -> datetime.date | None:

@@ -156,8 +156,8 @@ def test_a_failed_load_writes_nothing(monkeypatch):
             raise RuntimeError("disk full")
         original(model, field_names, rows)
 
-    original = writer._insert
-    monkeypatch.setattr(writer, "_insert", broken_insert)
+    original = writer.insert_rows
+    monkeypatch.setattr(writer, "insert_rows", broken_insert)
     with pytest.raises(RuntimeError):
         _seed()
     assert not Account.objects.exists()

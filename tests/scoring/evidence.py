@@ -44,8 +44,9 @@ def assessment(offset: int, relevance: int, perceived: Stage | None = None) -> A
     return AssessmentEvent(day(offset), relevance, perceived)
 
 
-def evidence(*events) -> Evidence:
+def evidence(*events, lost_on: datetime.date | None = None) -> Evidence:
     return Evidence(
+        lost_on=lost_on,
         signals=tuple(e for e in events if isinstance(e, SignalEvent)),
         interactions=tuple(e for e in events if isinstance(e, InteractionEvent)),
         assessments=tuple(e for e in events if isinstance(e, AssessmentEvent)),

@@ -94,6 +94,14 @@ def test_evidence_after_the_as_of_date_is_ignored():
     assert score_timeline(evidence(meeting(100)), DEFAULT, as_of=day(50)) == []
 
 
+def test_a_lost_accounts_timeline_ends_the_day_it_was_lost():
+    history = evidence(*monthly_meetings(0, 300, 1, 2))
+    lost = evidence(*history.interactions, lost_on=day(200))
+    timeline = score_timeline(lost, DEFAULT, as_of=day(300))
+    assert timeline[-1].week_ending == week_ending(day(200))
+    assert timeline == score_timeline(history, DEFAULT, as_of=day(200))
+
+
 # 2. Monotone -----------------------------------------------------------------------------
 
 

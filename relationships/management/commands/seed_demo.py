@@ -1,6 +1,7 @@
 import datetime
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -80,6 +81,8 @@ class Command(BaseCommand):
                 f"trust signals up to {as_of} in {time.perf_counter() - started:.1f} s."
             )
         )
+        # The loader writes with COPY, past the receivers that rescore on each save.
+        call_command("recompute_scores", as_of=as_of, verbosity=options["verbosity"])
         self._print_logins(count)
 
     def _print_logins(self, count: int) -> None:

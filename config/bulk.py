@@ -1,0 +1,42 @@
+"""Fast bulk inserts: COPY on PostgreSQL, one executemany elsewhere.
+
+Used where thousands of rows are written at once (the demo portfolio, score snapshots). The
+rows bypass model `save()` and signals on purpose; callers validate what they write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+
+def insert_rows(
+    model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple]
+) -> None:
+    """Insert `rows` (tuples in `field_names` order, JSON fields as Python objects)."""
+    opts = model._meta
+    fields = [opts.get_field(name) for name in field_names]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(opts.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    if json_columns:
+                        # COPY's text input parses JSON text into jsonb.
+                        row = list(row)
+                        for index in json_columns:
+                            row[index] = json.dumps(row[index])
+                    copy.write_row(row)
+            return
+        prepared = (
+            tuple(
+                f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)
+            )
+            for row in rows
+        )
+        placeholders = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)

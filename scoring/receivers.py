@@ -1,0 +1,28 @@
+"""Keep snapshots current: any write to an account's evidence rescores that account after the
+transaction commits, whichever path made it (pages, admin, imports that save rows one by one).
+Bulk loaders that bypass `save()` call `scores_recompute` themselves.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from accounts.models import Assessment
+from relationships.models import Interaction, TrustSignal
+from scoring.services import account_rescore_on_commit
+
+
+@receiver(post_save, sender=Interaction)
+@receiver(post_save, sender=TrustSignal)
+@receiver(post_save, sender=Assessment)
+@receiver(post_delete, sender=Interaction)
+@receiver(post_delete, sender=TrustSignal)
+@receiver(post_delete, sender=Assessment)
+def evidence_changed(sender, instance, **kwargs) -> None:
+    account_rescore_on_commit(instance.account_id)
+
+
+@receiver(m2m_changed, sender=Interaction.participants.through)
+def participants_changed(sender, instance, action, **kwargs) -> None:
+    # Who took part decides whether contact is single-threaded.
+    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, Interaction):
+        account_rescore_on_commit(instance.account_id)

@@ -1,0 +1,232 @@
+"""Writes for scoring: computing snapshots for one account or the whole portfolio.
+
+Both paths lock the accounts they score (FOR NO KEY UPDATE, which does not block new
+interactions referencing the account) and read the evidence inside that lock, so a rescore
+and a full recompute never write over each other and the later one always sees the latest
+evidence.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import logging
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from config.bulk import insert_rows
+from scoring.engine import Evidence, Profile, WeekPoint, score_timeline
+from scoring.models import ScoreSnapshot, ScoringProfile
+from scoring.selectors import evidence_for_accounts, profile_active
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_FIELDS = (
+    "account",
+    "profile",
+    "week_ending",
+    "score",
+    "stage",
+    "decline_risk",
+    "contributions",
+    "risk_drivers",
+    "next_stage_gap",
+    "is_latest",
+)
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    profile_version: int
+    accounts: int
+    snapshots: int
+
+
+def scores_recompute(
+    *,
+    profile: ScoringProfile | None = None,
+    account_ids: Collection[int] | None = None,
+    as_of: datetime.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RecomputeResult:
+    """Replace the weekly snapshots of `account_ids` (None: every account) under `profile`.
+
+    All in one transaction: an interrupted run leaves the previous snapshots as they were, and
+    running it again gives the same rows. `progress` is called with the number of accounts
+    scored since the last call.
+    """
+    profile = profile or profile_active()
+    as_of = as_of or timezone.localdate()
+    engine_profile = profile.engine_profile()
+    with transaction.atomic():
+        accounts = Account.objects.select_for_update(no_key=True).order_by("pk")
+        if account_ids is not None:
+            accounts = accounts.filter(pk__in=list(account_ids))
+        locked = list(accounts.values_list("pk", flat=True))
+        if not profile.frozen:
+            ScoringProfile.objects.filter(pk=profile.pk).update(frozen=True)
+            profile.frozen = True
+        evidence = evidence_for_accounts(account_ids=None if account_ids is None else locked)
+        stale = ScoreSnapshot.objects.filter(profile=profile)
+        if account_ids is not None:
+            stale = stale.filter(account_id__in=locked)
+        stale.delete()  # one DELETE: nothing cascades from snapshots
+        counter = _Counter()
+        insert_rows(
+            ScoreSnapshot,
+            SNAPSHOT_FIELDS,
+            counter.count(_portfolio_rows(evidence, profile.pk, engine_profile, as_of, progress)),
+        )
+    return RecomputeResult(profile.version, len(evidence), counter.rows)
+
+
+def account_rescore(*, account_id: int, as_of: datetime.date | None = None) -> int:
+    """Recompute one account's weekly history under the active profile; returns the weeks."""
+    profile = profile_active()
+    as_of = as_of or timezone.localdate()
+    with transaction.atomic():
+        if not Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists():
+            return 0  # deleted meanwhile: its snapshots went with it
+        evidence = evidence_for_accounts(account_ids=[account_id])[account_id]
+        ScoreSnapshot.objects.filter(account_id=account_id, profile=profile).delete()
+        timeline = score_timeline(evidence, profile.engine_profile(), as_of=as_of)
+        insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, _rows(account_id, profile.pk, timeline))
+        return len(timeline)
+
+
+# Profiles --------------------------------------------------------------------------------
+
+
+class ProfileFrozen(Exception):
+    """The version has been active or scored: changes must go into a new version."""
+
+
+def profile_create(
+    *, params: Mapping[str, Any], created_by: User | None = None, note: str = ""
+) -> ScoringProfile:
+    """A new draft version with `params` (validated as a whole; raises ProfileError)."""
+    Profile.from_dict(params)
+    with transaction.atomic():
+        latest = ScoringProfile.objects.select_for_update().order_by("-version").first()
+        return ScoringProfile.objects.create(
+            version=(latest.version + 1) if latest else 1,
+            params=dict(params),
+            created_by=created_by,
+            note=note,
+        )
+
+
+def profile_update(*, profile: ScoringProfile, params: Mapping[str, Any]) -> ScoringProfile:
+    """Change a draft's parameters; a frozen version refuses (make a new version instead)."""
+    Profile.from_dict(params)
+    with transaction.atomic():
+        current = ScoringProfile.objects.select_for_update().get(pk=profile.pk)
+        if current.frozen:
+            raise ProfileFrozen(f"Version {current.version} is in use; save a new version.")
+        current.params = dict(params)
+        current.save(update_fields=["params"])
+    return current
+
+
+def profile_activate(*, profile: ScoringProfile) -> ScoringProfile:
+    """Make `profile` the one active version (it is frozen from now on)."""
+    with transaction.atomic():
+        ScoringProfile.objects.select_for_update().filter(is_active=True).update(is_active=False)
+        ScoringProfile.objects.filter(pk=profile.pk).update(is_active=True, frozen=True)
+    profile.refresh_from_db()
+    return profile
+
+
+# Rescoring after a write -------------------------------------------------------------------
+
+_pending = threading.local()
+
+
+def account_rescore_on_commit(account_id: int) -> None:
+    """Rescore `account_id` once the current transaction commits (once per account, however
+    many of its rows the transaction wrote)."""
+    _pending_ids().add(account_id)
+    transaction.on_commit(functools.partial(_rescore_pending, account_id))
+
+
+def _pending_ids() -> set[int]:
+    if not hasattr(_pending, "ids"):
+        _pending.ids = set()
+    return _pending.ids
+
+
+def _rescore_pending(account_id: int) -> None:
+    # The first callback of a commit for an account rescores it; the others find it done. An
+    # id left by a rolled-back transaction stays until a later write to that account commits.
+    pending = _pending_ids()
+    if account_id not in pending:
+        return
+    pending.discard(account_id)
+    try:
+        account_rescore(account_id=account_id)
+    except Exception:
+        # The user's write has already committed; a failed rescore must not turn it into an
+        # error page. The next rescore or `recompute_scores` repairs the snapshots.
+        logger.exception("Rescoring account %s failed", account_id)
+
+
+# Rows --------------------------------------------------------------------------------------
+
+
+class _Counter:
+    rows = 0
+
+    def count(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            self.rows += 1
+            yield row
+
+
+def _portfolio_rows(
+    evidence: dict[int, Evidence],
+    profile_id: int,
+    engine_profile: Profile,
+    as_of: datetime.date,
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple]:
+    done = 0
+    for account_id, account_evidence in evidence.items():
+        yield from _rows(
+            account_id, profile_id, score_timeline(account_evidence, engine_profile, as_of=as_of)
+        )
+        done += 1
+        if progress is not None and done == 100:
+            progress(done)
+            done = 0
+    if progress is not None and done:
+        progress(done)
+
+
+def _rows(account_id: int, profile_id: int, timeline: list[WeekPoint]) -> Iterator[tuple]:
+    last = len(timeline) - 1
+    for index, point in enumerate(timeline):
+        yield (
+            account_id,
+            profile_id,
+            point.week_ending,
+            round(point.score, 2),
+            point.stage.value,
+            round(point.decline_risk, 2),
+            [
+                [c.key, points, list(c.signals)]
+                for c in point.contributions
+                if (points := round(c.points, 2))
+            ],
+            [[d.key, round(d.points, 2), d.detail] for d in point.risk_drivers],
+            point.next_stage_gap,
+            index == last,
+        )
