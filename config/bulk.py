@@ -12,10 +12,15 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, models
 
 
+class JsonText(str):
+    """A JSON value already encoded as text: written as it is, not encoded again."""
+
+
 def insert_rows(
     model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple]
 ) -> None:
-    """Insert `rows` (tuples in `field_names` order, JSON fields as Python objects)."""
+    """Insert `rows` (tuples in `field_names` order; JSON fields as Python objects, or as
+    JsonText when the caller has encoded them already)."""
     opts = model._meta
     fields = [opts.get_field(name) for name in field_names]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -29,14 +34,29 @@ def insert_rows(
                         # COPY's text input parses JSON text into jsonb.
                         row = list(row)
                         for index in json_columns:
-                            row[index] = json.dumps(row[index])
+                            if not isinstance(row[index], JsonText):
+                                row[index] = json.dumps(row[index])
                     copy.write_row(row)
             return
         prepared = (
             tuple(
-                f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)
+                value if isinstance(value, JsonText) else f.get_db_prep_save(value, connection)
+                for f, value in zip(fields, row, strict=True)
             )
             for row in rows
         )
         placeholders = ", ".join(["%s"] * len(fields))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)
+
+
+def copy_text(model: type[models.Model], field_names: Sequence[str], chunks: Iterable[str]) -> None:
+    """PostgreSQL only: stream rows already formatted as COPY text lines into `model`'s table."""
+    opts = model._meta
+    columns = ", ".join(connection.ops.quote_name(opts.get_field(f).column) for f in field_names)
+    table = connection.ops.quote_name(opts.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for chunk in chunks:
+            copy.write(chunk)

@@ -74,6 +74,12 @@ def write_portfolio(portfolio: DemoPortfolio) -> None:
     """Replace any earlier demo portfolio with `portfolio`; other data is left alone."""
     with _constraints_checked_immediately():
         _replace_portfolio(portfolio)
+    if connection.vendor == "postgresql":
+        # Planner statistics for the new rows: without them the one-account queries of every
+        # page fall back to sequential scans until autovacuum notices (if it is on at all).
+        with connection.cursor() as cursor:
+            for model in ACCOUNT_TABLES:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from relationships.models import SignalType
-from scoring import services
+from scoring import portfolio, services
 from scoring.engine import DEFAULTS, ProfileError
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import evidence_for_accounts, profile_active
@@ -156,7 +156,7 @@ def test_an_interrupted_recompute_leaves_the_previous_snapshots_intact(alice):
     scores_recompute(as_of=AS_OF)
     before = _rows()
     next_week = AS_OF + datetime.timedelta(days=7)
-    real = services.score_timeline
+    real = portfolio.score_timeline
     calls = []
 
     def fail_on_the_third_account(*args, **kwargs):
@@ -166,13 +166,29 @@ def test_an_interrupted_recompute_leaves_the_previous_snapshots_intact(alice):
         return real(*args, **kwargs)
 
     with (
-        mock.patch.object(services, "score_timeline", fail_on_the_third_account),
+        mock.patch.object(portfolio, "score_timeline", fail_on_the_third_account),
         pytest.raises(RuntimeError),
     ):
         scores_recompute(as_of=next_week)
     assert _rows() == before  # nothing half-written: every account still at the old week
     scores_recompute(as_of=next_week)  # run again: completes
     assert {_latest(account).week_ending for account in accounts} == {next_week}
+
+
+@pytest.mark.django_db
+def test_scoring_on_several_cores_writes_what_one_core_writes(alice, monkeypatch):
+    accounts = [AccountFactory(owner=alice) for _ in range(4)]
+    for account in accounts:
+        _history(account, weeks=6 + accounts.index(account))  # histories of different lengths
+    scores_recompute(as_of=AS_OF, workers=1)
+    one_core = _rows()
+    # Share even this small portfolio out, one account per unit of work (PostgreSQL only:
+    # elsewhere it stays in one process and must still give the same rows).
+    monkeypatch.setattr(portfolio, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(portfolio, "CHUNK", 1)
+    result = scores_recompute(as_of=AS_OF, workers=2)
+    assert _rows() == one_core
+    assert result.snapshots == len(one_core) == 4 * 21  # every week up to AS_OF
 
 
 @pytest.mark.django_db

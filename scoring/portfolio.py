@@ -1,0 +1,124 @@
+"""Scoring many accounts at once and writing their snapshots, on every core when it pays.
+
+The engine is pure Python, so one process computes on one core. For a whole portfolio on
+PostgreSQL the accounts are shared out to worker processes (forked, so they inherit the
+evidence already loaded without copying it) that return their rows as COPY text; the parent
+streams each chunk into the open COPY while the workers compute the next ones.
+"""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+
+from django.db import connection
+
+from config.bulk import copy_text, insert_rows
+from scoring.engine import Evidence, Profile, score_timeline
+from scoring.models import ScoreSnapshot
+from scoring.snapshots import SNAPSHOT_FIELDS, SnapshotEncoder
+
+PARALLEL_FROM = 500  # accounts: below this, starting workers costs more than it saves
+CHUNK = 50  # accounts per unit of work
+
+Progress = Callable[[int], None] | None
+
+
+def snapshots_write(
+    *,
+    evidence: dict[int, Evidence],
+    profile_id: int,
+    engine_profile: Profile,
+    as_of: datetime.date,
+    progress: Progress = None,
+    workers: int | None = None,
+) -> int:
+    """Score every account in `evidence` and insert its weekly snapshots; returns the rows.
+
+    `workers` caps the processes (None: one per core); 1, fewer than PARALLEL_FROM accounts,
+    or a database other than PostgreSQL scores in this process.
+    """
+    workers = workers or os.cpu_count() or 1
+    parallel = (
+        workers > 1
+        and len(evidence) >= PARALLEL_FROM
+        and connection.vendor == "postgresql"
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+    if parallel:
+        return _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, workers)
+    counter = _RowCounter()
+    rows = _serial_rows(evidence, profile_id, engine_profile, as_of, progress)
+    insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, counter.count(rows))
+    return counter.rows
+
+
+def _serial_rows(evidence, profile_id, engine_profile, as_of, progress) -> Iterator[tuple]:
+    encoder = SnapshotEncoder()
+    done = 0
+    for account_id, account_evidence in evidence.items():
+        timeline = score_timeline(account_evidence, engine_profile, as_of=as_of)
+        yield from encoder.rows(account_id, profile_id, timeline)
+        done += 1
+        if progress is not None and done == CHUNK:
+            progress(done)
+            done = 0
+    if progress is not None and done:
+        progress(done)
+
+
+class _RowCounter:
+    rows = 0
+
+    def count(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            self.rows += 1
+            yield row
+
+
+# Parallel ------------------------------------------------------------------------------------
+
+# What the forked workers read: set just before the pool starts, cleared when it ends.
+_job: tuple | None = None
+_encoder: SnapshotEncoder | None = None
+
+
+def _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, workers) -> int:
+    global _job
+    account_ids = list(evidence)
+    chunks = [account_ids[i : i + CHUNK] for i in range(0, len(account_ids), CHUNK)]
+    rows = 0
+
+    def texts() -> Iterator[str]:
+        nonlocal rows
+        # The parent's database connection is inherited but never used by the workers; they
+        # leave with os._exit, so nothing closes it behind the parent's back.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for accounts, count, text in pool.imap(_score_chunk, chunks):
+                rows += count
+                if progress is not None:
+                    progress(accounts)
+                yield text
+
+    _job = (evidence, profile_id, engine_profile, as_of)
+    try:
+        copy_text(ScoreSnapshot, SNAPSHOT_FIELDS, texts())
+    finally:
+        _job = None
+    return rows
+
+
+def _score_chunk(account_ids: list[int]) -> tuple[int, int, str]:
+    global _encoder
+    assert _job is not None
+    evidence, profile_id, engine_profile, as_of = _job
+    if _encoder is None:
+        _encoder = SnapshotEncoder(for_copy=True)
+    parts, rows = [], 0
+    for account_id in account_ids:
+        timeline = score_timeline(evidence[account_id], engine_profile, as_of=as_of)
+        rows += len(timeline)
+        parts.append(_encoder.copy_text(account_id, profile_id, timeline))
+    return len(account_ids), rows, "".join(parts)
