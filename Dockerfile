@@ -1,3 +1,9 @@
+# Front-end packages from the npm registry, built in their own stage.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,6 +15,7 @@ WORKDIR /app
 RUN useradd --create-home --uid 1000 app
 
 COPY . .
+COPY --from=assets /assets/node_modules ./node_modules
 RUN pip install -e . && chown -R app:app /app
 
 USER app

@@ -13,7 +13,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# Front-end packages come from the npm registry at install time (the app serves them itself).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 # Set up everything (virtualenv, database, demo portfolio) and serve the app.
 run: install
@@ -45,4 +50,4 @@ seed-large: install
 	$(PY) manage.py seed_demo --accounts 5000 --years 3
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

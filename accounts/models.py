@@ -59,6 +59,12 @@ class Account(models.Model):
     external_id = models.CharField(
         max_length=100, blank=True, help_text="The account's id in the system it was imported from."
     )
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="shared_accounts",
+        help_text="Other account managers who may read and log on this account.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

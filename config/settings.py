@@ -120,7 +120,11 @@ CURRENCY = os.environ.get("CURRENCY", "EUR")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The plotly.js partial bundle (scatter, bar, pie), installed from npm by `make install`.
+    ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-basic-dist-min"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -192,3 +192,43 @@ class TrustSignal(models.Model):
                 {"interaction": "That interaction belongs to another account."},
                 code="interaction_account_mismatch",
             )
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", "Created"
+    EDITED = "edited", "Edited"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+
+
+class AuditEntry(models.Model):
+    """Who changed what on an account, and when: every create, edit and delete of evidence.
+
+    `changes` maps each changed field to [before, after]. A deletion keeps the whole record in
+    `restorable`, which is what "undo" puts back.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=AuditAction)
+    subject = models.CharField(max_length=30, help_text="What kind of record changed.")
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, blank=True)
+    restorable = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["account", "-at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuditAction.values), name="auditentry_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.subject} on {self.account_id}: {self.summary}"
