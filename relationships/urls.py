@@ -1,7 +1,24 @@
 from django.urls import path
 
-from relationships.views import account
+from relationships.views import account, interactions
 
 urlpatterns = [
     path("accounts/<int:account_id>/", account.account_detail, name="account-detail"),
+    path("accounts/<int:account_id>/facts/", account.account_facts_edit, name="account-facts"),
+    path(
+        "accounts/<int:account_id>/assessments/new/", account.assessment_new, name="assessment-new"
+    ),
+    path("accounts/<int:account_id>/contacts/new/", account.contact_new, name="contact-new"),
+    path("accounts/<int:account_id>/log/", interactions.interaction_new, name="interaction-new"),
+    path(
+        "interactions/<int:interaction_id>/edit/",
+        interactions.interaction_edit,
+        name="interaction-edit",
+    ),
+    path(
+        "interactions/<int:interaction_id>/delete/",
+        interactions.interaction_delete,
+        name="interaction-delete",
+    ),
+    path("changes/<int:entry_id>/undo/", interactions.interaction_undo, name="interaction-undo"),
 ]

@@ -158,6 +158,15 @@ def account_rescore_on_commit(account_id: int) -> None:
     transaction.on_commit(functools.partial(_rescore_pending, account_id))
 
 
+def account_rescore_now(*, account_id: int) -> int:
+    """Rescore `account_id` inside the current transaction, so the caller can read the new
+    standing at once (to tell the user what their entry changed). A rescore already queued
+    for the commit is dropped: this one has seen every write made so far."""
+    weeks = account_rescore(account_id=account_id)
+    _pending_ids().discard(account_id)
+    return weeks
+
+
 def _pending_ids() -> set[int]:
     if not hasattr(_pending, "ids"):
         _pending.ids = set()

@@ -1,15 +1,223 @@
-"""The account page: where an account manager sees the relationship and logs what happened."""
+"""The account page: where an account manager sees the relationship and what moves it.
+
+The page is one template whose panels are inline partials. After any write, the server sends
+an `evidenceChanged` event (HX-Trigger) and each panel that depends on the evidence re-fetches
+itself with `?panel=<name>`; the server never needs to know which panels are on screen.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from typing import Any
 
-from accounts.selectors import account_for
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import trigger_client_event
+
+from accounts.models import Account
+from accounts.selectors import account_for, accounts_editable_by
+from relationships import selectors, services
+from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm
+from scoring import charts
+from scoring.engine import Stage
+from scoring.models import ScoringProfile
+from scoring.selectors import profile_active
+
+TEMPLATE = "relationships/account_detail.html"
+EVIDENCE_CHANGED = "evidenceChanged"
+# How far back the header's trend arrow looks.
+TREND_WEEKS = 4
+
+
+def _can_write(request: HttpRequest, account: Account) -> bool:
+    return account.owner_id == request.user.pk or (
+        accounts_editable_by(request.user).filter(pk=account.pk).exists()
+    )
+
+
+def _header(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+    history = selectors.score_history(account=account, profile=profile)
+    latest = selectors.standing_latest(account=account, profile=profile)
+    context: dict[str, Any] = {"latest": latest, "history_weeks": len(history)}
+    if latest is not None:
+        engine_profile = profile.engine_profile()
+        context["stage"] = Stage(latest.stage)
+        context["risk_band"] = engine_profile.risk_band(latest.decline_risk)
+        context["risk_drivers"] = [
+            {"key": key.replace("_", " "), "points": points, "detail": detail}
+            for key, points, detail in latest.risk_drivers
+            if points >= 0.5
+        ]
+        if len(history) > TREND_WEEKS:
+            context["trend"] = latest.score - history[-1 - TREND_WEEKS].score
+    return context
+
+
+def _charts(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+    history = selectors.score_history(account=account, profile=profile)
+    thresholds = profile.params["stage_thresholds"]
+    marks = selectors.signal_marks(account=account)
+    return {
+        "history_chart": charts.history_figure(history, marks, thresholds=thresholds),
+        "curve_chart": charts.s_curve_figure(history, thresholds=thresholds),
+        "history_weeks": len(history),
+    }
+
+
+def _why(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+    latest = selectors.standing_latest(account=account, profile=profile)
+    if latest is None:
+        return {"latest": None}
+    contributions = [
+        {
+            "key": key.replace("_", " "),
+            "points": points,
+            "signals": [slug.replace("_", " ") for slug in slugs],
+        }
+        for key, points, slugs in latest.contributions
+        if abs(points) >= 0.5
+    ]
+    return {"latest": latest, "contributions": contributions}
+
+
+def _timeline(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    return {"timeline": selectors.timeline_page(account=account, page=page)}
+
+
+def _facts(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+    return {
+        "pressures": list(account.pressures.all()),
+        "contacts": list(account.contacts.all()),
+        "assessment": selectors.assessment_latest(account=account),
+    }
+
+
+def _audit(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+    entries = selectors.audit_trail(account=account)
+    return {
+        "audit_entries": [
+            (entry, selectors.undoable(entry, user=request.user)) for entry in entries
+        ]
+    }
+
+
+PANELS: dict[str, Callable[[HttpRequest, Account, ScoringProfile], dict[str, Any]]] = {
+    "account-header": _header,
+    "account-charts": _charts,
+    "why-stage": _why,
+    "timeline": _timeline,
+    "timeline-items": _timeline,
+    "account-facts": _facts,
+    "audit-trail": _audit,
+}
 
 
 @login_required
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     account = account_for(request.user, account_id)
-    return render(request, "relationships/account_detail.html", {"account": account})
+    profile = profile_active()
+    context: dict[str, Any] = {"account": account, "can_write": _can_write(request, account)}
+    panel = request.GET.get("panel")
+    if request.htmx and panel:
+        if panel not in PANELS:
+            raise Http404("No such panel.")
+        context.update(PANELS[panel](request, account, profile))
+        return render(request, f"{TEMPLATE}#{panel}", context)
+    for build in PANELS.values():
+        context.update(build(request, account, profile))
+    return render(request, TEMPLATE, context)
+
+
+def _panel_or_page(
+    request: HttpRequest, account: Account, panel: str, extra: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """Answer an htmx request with one panel, a plain request with the whole page."""
+    profile = profile_active()
+    context: dict[str, Any] = {"account": account, "can_write": True, **extra}
+    if request.htmx:
+        context.update(PANELS[panel](request, account, profile))
+        return render(request, f"{TEMPLATE}#{panel}", context, status=status)
+    for build in PANELS.values():
+        context.update(build(request, account, profile))
+    return render(request, TEMPLATE, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_facts_edit(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Edit the account's mission, external pressures and partnership potential in place."""
+    account = account_for(request.user, account_id, for_write=True)
+    if request.method == "POST":
+        form = AccountFactsForm(request.POST)
+        if form.is_valid():
+            services.account_facts_update(
+                account=account,
+                actor=request.user,
+                mission=form.cleaned_data["mission"],
+                partnership_potential=form.cleaned_data["partnership_potential"],
+                pressures=form.cleaned_data["pressures"],
+            )
+            if not request.htmx:
+                return redirect("account-detail", account.pk)
+            response = _panel_or_page(request, account, "account-facts", {})
+            return trigger_client_event(response, "accountChanged")
+    else:
+        form = AccountFactsForm(
+            initial={
+                "mission": account.mission,
+                "partnership_potential": account.partnership_potential,
+                "pressures": "\n".join(account.pressures.values_list("description", flat=True)),
+            }
+        )
+    return _panel_or_page(request, account, "account-facts", {"facts_form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_new(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Record today's reading of relevance and the client's view of the stage."""
+    account = account_for(request.user, account_id, for_write=True)
+    if request.method == "POST":
+        form = AssessmentForm(request.POST)
+        if form.is_valid():
+            _, change = services.assessment_record(
+                account=account, actor=request.user, **form.cleaned_data
+            )
+            if not request.htmx:
+                return redirect("account-detail", account.pk)
+            response = _panel_or_page(
+                request, account, "account-facts", {"facts_message": change.summary}
+            )
+            return trigger_client_event(response, EVIDENCE_CHANGED)
+    else:
+        latest = selectors.assessment_latest(account=account)
+        initial = (
+            {"relevance": latest.relevance, "client_perceived_stage": latest.client_perceived_stage}
+            if latest
+            else {}
+        )
+        form = AssessmentForm(initial=initial)
+    return _panel_or_page(request, account, "account-facts", {"assessment_form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = account_for(request.user, account_id, for_write=True)
+    if request.method == "POST":
+        form = ContactForm(request.POST)
+        if form.is_valid():
+            services.contact_add(account=account, actor=request.user, **form.cleaned_data)
+            if not request.htmx:
+                return redirect("account-detail", account.pk)
+            response = _panel_or_page(request, account, "account-facts", {})
+            return trigger_client_event(response, "accountChanged")
+    else:
+        form = ContactForm()
+    return _panel_or_page(request, account, "account-facts", {"contact_form": form})

@@ -1,0 +1,140 @@
+"""Benchmark: server time of the account page, and of logging a meeting on it.
+
+Usage (PostgreSQL, holding the large demo portfolio from `make seed-large`):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/relationships_bench \
+        .venv/bin/python bench/account_page.py [--accounts 20] [--requests 300]
+
+Requests go through the whole Django stack in this process (middleware, session, the view,
+template rendering), as the account's own manager, against the accounts with the longest
+histories (3 years of weekly snapshots). Reports p50, p95 and max per request, and the number
+of queries per page. Logging a meeting (form validation, the write, the rescore of the account
+and the "what changed" note) is measured in transactions that are rolled back, so the
+portfolio is left as it was. Figures go to docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Account  # noqa: E402
+from relationships.models import SignalType  # noqa: E402
+
+
+class Rollback(Exception):
+    pass
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def report(name: str, seconds: list[float]) -> None:
+    ms = [s * 1000 for s in seconds]
+    print(
+        f"{name}: n={len(ms)} p50={statistics.median(ms):.1f} ms "
+        f"p95={percentile(ms, 0.95):.1f} ms max={max(ms):.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--logs", type=int, default=60)
+    options = parser.parse_args()
+
+    accounts = list(
+        Account.objects.annotate(weeks=Count("snapshots"))
+        .select_related("owner")
+        .order_by("-weeks")[: options.accounts]
+    )
+    print(
+        f"{connection.vendor}; {Account.objects.count()} accounts; the {len(accounts)} "
+        f"measured hold {min(a.weeks for a in accounts)}-{max(a.weeks for a in accounts)} "
+        "weeks of history"
+    )
+    clients = {}
+    for account in accounts:
+        if account.owner_id not in clients:
+            client = Client()
+            client.force_login(account.owner)
+            clients[account.owner_id] = client
+
+    rng = random.Random(7)
+    # Warm up: connections, template loading, the first plotly JSON encodings.
+    for account in accounts:
+        clients[account.owner_id].get(reverse("account-detail", args=[account.pk]))
+
+    page_times, query_counts = [], set()
+    for _ in range(options.requests):
+        account = rng.choice(accounts)
+        url = reverse("account-detail", args=[account.pk])
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = clients[account.owner_id].get(url)
+            page_times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+        query_counts.add(len(queries))
+    report("account page (full)", page_times)
+    print(f"queries per page: {sorted(query_counts)}")
+
+    fragment_times = []
+    for _ in range(options.requests):
+        account = rng.choice(accounts)
+        url = reverse("account-detail", args=[account.pk])
+        started = time.perf_counter()
+        response = clients[account.owner_id].get(
+            url, {"panel": "account-charts"}, HTTP_HX_REQUEST="true"
+        )
+        fragment_times.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    report("charts panel (htmx refresh)", fragment_times)
+
+    signals = list(SignalType.objects.filter(is_active=True).values_list("pk", flat=True))
+    log_times = []
+    for _ in range(options.logs):
+        account = rng.choice(accounts)
+        data = {
+            "occurred_on": timezone.localdate().isoformat(),
+            "kind": "meeting",
+            "notes": "Benchmark meeting",
+            "signals": rng.sample(signals, 2),
+        }
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                response = clients[account.owner_id].post(
+                    reverse("interaction-new", args=[account.pk]), data, HTTP_HX_REQUEST="true"
+                )
+                log_times.append(time.perf_counter() - started)
+                assert response.status_code == 200 and "Logged" in response.content.decode()
+                raise Rollback
+        except Rollback:
+            pass
+    report("log a meeting with two signals (write + rescore)", log_times)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Forms of the account page. Each turns what a person typed into a service call's input, with
+a readable message next to any field it cannot accept."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Account, ContactRole, PartnershipPotential
+from relationships.models import Interaction, SignalCategory, SignalType
+from relationships.services import InteractionInput, NewContact
+from scoring.engine import Stage
+
+SENTIMENT_CHOICES = [
+    ("", "Not noted"),
+    ("2", "+2 warm"),
+    ("1", "+1 good"),
+    ("0", "0 neutral"),
+    ("-1", "−1 tense"),
+    ("-2", "−2 hostile"),
+]
+
+
+class InteractionForm(forms.ModelForm):
+    """Log or edit an interaction: when, what kind, who took part, and what was observed."""
+
+    participants = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Who took part on the client's side.",
+    )
+    new_contact_name = forms.CharField(
+        label="Add a new contact", max_length=200, required=False, strip=True
+    )
+    new_contact_title = forms.CharField(label="Their title", max_length=200, required=False)
+    sentiment = forms.TypedChoiceField(
+        choices=SENTIMENT_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    signals = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Trust signals observed",
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Interaction
+        fields = ["occurred_on", "kind", "initiated_by_client", "notes", "sentiment"]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"initiated_by_client": "The client asked for it"}
+
+    def __init__(self, *args, account: Account, signal_types: list[SignalType], **kwargs):
+        super().__init__(*args, **kwargs)
+        contacts = account.contacts.all()
+        if self.instance.pk is None:
+            self.initial.setdefault("occurred_on", timezone.localdate())
+            contacts = contacts.filter(left_on__isnull=True)
+        else:
+            # Someone who has since left still took part in a past meeting.
+            contacts = contacts.filter(left_on__isnull=True) | contacts.filter(
+                interactions=self.instance
+            )
+            self.initial["participants"] = [c.pk for c in self.instance.participants.all()]
+            self.initial["signals"] = [s.signal_type_id for s in self.instance.signals.all()]
+        self.fields["participants"].queryset = contacts.distinct().order_by("name")
+        self.fields["signals"].queryset = SignalType.objects.filter(
+            pk__in=[t.pk for t in signal_types]
+        )
+        self.signal_types = signal_types
+
+    def signal_groups(self) -> list[tuple[str, list[tuple[SignalType, bool]]]]:
+        """The signal chips grouped by category, each with whether it is selected."""
+        raw = self["signals"].value() or []
+        selected = {str(pk) for pk in raw}
+        labels = dict(SignalCategory.choices)
+        return [
+            (labels.get(category, category), [(t, str(t.pk) in selected) for t in types])
+            for category, types in groupby(self.signal_types, key=lambda t: t.category)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_contact_title") and not cleaned.get("new_contact_name"):
+            self.add_error("new_contact_name", "Give the new contact's name, or clear the title.")
+        return cleaned
+
+    def to_input(self) -> InteractionInput:
+        data = self.cleaned_data
+        name = data.get("new_contact_name")
+        return InteractionInput(
+            occurred_on=data["occurred_on"],
+            kind=data["kind"],
+            initiated_by_client=data["initiated_by_client"],
+            notes=data["notes"],
+            sentiment=data["sentiment"],
+            participants=list(data["participants"]),
+            new_contact=NewContact(name, data.get("new_contact_title", "")) if name else None,
+            signal_types=list(data["signals"]),
+        )
+
+
+class AccountFactsForm(forms.Form):
+    mission = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="What the client is trying to achieve at the highest level.",
+    )
+    partnership_potential = forms.ChoiceField(choices=PartnershipPotential.choices)
+    pressures = forms.CharField(
+        label="External pressures",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="One per line: what in the client's world stands in the way of its mission.",
+    )
+
+    def clean_pressures(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["pressures"].splitlines()]
+        lines = [line for line in lines if line]
+        too_long = [line for line in lines if len(line) > 200]
+        if too_long:
+            raise forms.ValidationError(
+                "Keep each pressure to 200 characters; this one is longer: %(line)s…",
+                params={"line": too_long[0][:40]},
+            )
+        return lines
+
+
+class AssessmentForm(forms.Form):
+    relevance = forms.TypedChoiceField(
+        label="Business relevance",
+        choices=[
+            (str(n), f"{n} — {w}")
+            for n, w in enumerate(["barely", "somewhat", "useful", "important", "vital"], start=1)
+        ],
+        coerce=int,
+        help_text="How much the client's business needs what we offer today.",
+    )
+    client_perceived_stage = forms.ChoiceField(
+        label="The client sees us as",
+        choices=[("", "Not known")] + Stage.choices(),
+        required=False,
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, required=False)
+    role = forms.ChoiceField(choices=ContactRole.choices, initial=ContactRole.USER)
+    is_champion = forms.BooleanField(label="Champion", required=False)

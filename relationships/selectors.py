@@ -1,0 +1,148 @@
+"""Reads for the account page: score history, the timeline of evidence, the audit trail.
+
+Each read is a fixed number of queries, whatever the length of the account's history.
+Callers pass an account they already got through `accounts.selectors.account_for`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import CharField, F, Prefetch, QuerySet, Value
+from django.utils import timezone
+
+from accounts.models import Account, Assessment, Contact
+from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
+from scoring.charts import HistoryPoint, SignalMark
+from scoring.models import ScoreSnapshot, ScoringProfile
+
+TIMELINE_PAGE_SIZE = 20
+# How long a deleted entry can be brought back from the audit trail.
+UNDO_WINDOW = datetime.timedelta(minutes=15)
+
+
+def score_history(*, account: Account, profile: ScoringProfile) -> list[HistoryPoint]:
+    """The account's weekly standing, oldest first (one query)."""
+    rows = (
+        ScoreSnapshot.objects.filter(account=account, profile=profile)
+        .order_by("week_ending")
+        .values_list("week_ending", "score", "stage", "decline_risk")
+    )
+    return [HistoryPoint(*row) for row in rows]
+
+
+def standing_latest(*, account: Account, profile: ScoringProfile) -> ScoreSnapshot | None:
+    """The account's newest weekly snapshot under `profile` (one indexed query)."""
+    return ScoreSnapshot.objects.filter(account=account, profile=profile, is_latest=True).first()
+
+
+def signal_marks(*, account: Account) -> list[SignalMark]:
+    rows = (
+        TrustSignal.objects.filter(account=account)
+        .order_by("observed_on")
+        .values_list("observed_on", "signal_type__name", "signal_type__polarity")
+    )
+    return [SignalMark(*row) for row in rows]
+
+
+@dataclass
+class TimelineEntry:
+    """One line of the timeline: an interaction (with the signals seen in it) or a signal
+    logged on its own."""
+
+    day: datetime.date
+    interaction: Interaction | None = None
+    signal: TrustSignal | None = None
+
+
+@dataclass
+class TimelinePage:
+    entries: list[TimelineEntry] = field(default_factory=list)
+    next_page: int | None = None
+
+
+def timeline_page(*, account: Account, page: int = 1) -> TimelinePage:
+    """Interactions and stand-alone signals, newest first, TIMELINE_PAGE_SIZE at a time.
+
+    Five queries per page: the merged index of the page, then the rows behind it.
+    """
+    page = max(page, 1)
+    kind = CharField()
+    interactions = (
+        Interaction.objects.filter(account=account)
+        .order_by()
+        .annotate(day=F("occurred_on"), entry=Value("interaction", output_field=kind))
+        .values_list("day", "id", "entry")
+    )
+    signals = (
+        TrustSignal.objects.filter(account=account, interaction__isnull=True)
+        .order_by()
+        .annotate(day=F("observed_on"), entry=Value("signal", output_field=kind))
+        .values_list("day", "id", "entry")
+    )
+    start = (page - 1) * TIMELINE_PAGE_SIZE
+    index = list(
+        interactions.union(signals, all=True).order_by("-day", "-id")[
+            start : start + TIMELINE_PAGE_SIZE + 1
+        ]
+    )
+    has_more = len(index) > TIMELINE_PAGE_SIZE
+    index = index[:TIMELINE_PAGE_SIZE]
+
+    interaction_ids = [pk for _, pk, entry in index if entry == "interaction"]
+    signal_ids = [pk for _, pk, entry in index if entry == "signal"]
+    by_interaction = Interaction.objects.select_related("logged_by").prefetch_related(
+        Prefetch(
+            "signals",
+            queryset=TrustSignal.objects.select_related("signal_type").order_by(
+                "signal_type__polarity", "signal_type__name"
+            ),
+        ),
+        Prefetch("participants", queryset=Contact.objects.order_by("name")),
+    )
+    interaction_of = by_interaction.in_bulk(interaction_ids)
+    signal_of = (
+        TrustSignal.objects.select_related("signal_type", "logged_by").in_bulk(signal_ids)
+        if signal_ids
+        else {}
+    )
+    entries = [
+        TimelineEntry(day, interaction=interaction_of[pk])
+        if entry == "interaction"
+        else TimelineEntry(day, signal=signal_of[pk])
+        for day, pk, entry in index
+        if pk in (interaction_of if entry == "interaction" else signal_of)
+    ]
+    return TimelinePage(entries, page + 1 if has_more else None)
+
+
+def audit_trail(*, account: Account, limit: int = 10) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(account=account)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def undoable(entry: AuditEntry, *, user, now: datetime.datetime | None = None) -> bool:
+    """Whether `user` can still bring back what `entry` deleted."""
+    now = now or timezone.now()
+    return (
+        entry.action == AuditAction.DELETED
+        and entry.restorable is not None
+        and entry.actor_id == user.pk
+        and now - entry.at <= UNDO_WINDOW
+    )
+
+
+def assessment_latest(*, account: Account) -> Assessment | None:
+    return account.assessments.order_by("-assessed_on").first()
+
+
+def signal_types_for_form(*, keep: QuerySet[SignalType] | None = None) -> list[SignalType]:
+    """Active signal types (and any retired ones an entry already carries), by category."""
+    types = SignalType.objects.filter(is_active=True)
+    if keep is not None:
+        types = types | SignalType.objects.filter(pk__in=keep.values("pk"))
+    return list(types.order_by("category", "-polarity", "name"))

@@ -1,0 +1,494 @@
+"""Writes of evidence: logging, editing, deleting and restoring interactions, and account facts.
+
+Every write records an audit entry (who, when, what changed) in the same transaction, and
+rescores the account before returning, so the caller can tell the user what the entry did to
+the account's standing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, Assessment, Contact, ContactRole, ExternalPressure
+from relationships.models import (
+    AuditAction,
+    AuditEntry,
+    Interaction,
+    SignalType,
+    TrustSignal,
+)
+from relationships.selectors import UNDO_WINDOW
+from scoring.engine import Stage
+from scoring.models import ScoreSnapshot
+from scoring.selectors import profile_active
+from scoring.services import account_rescore_now
+
+
+class StaleEntry(Exception):
+    """The entry changed since the user opened it; saving would overwrite someone's edit."""
+
+
+class UndoUnavailable(Exception):
+    """The deletion can no longer be undone (too late, already undone, or not yours)."""
+
+
+@dataclass(frozen=True)
+class NewContact:
+    name: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class InteractionInput:
+    """What the user entered for an interaction."""
+
+    occurred_on: datetime.date
+    kind: str
+    initiated_by_client: bool = False
+    notes: str = ""
+    sentiment: int | None = None
+    participants: Sequence[Contact] = ()
+    new_contact: NewContact | None = None
+    signal_types: Sequence[SignalType] = ()
+
+
+@dataclass(frozen=True)
+class Standing:
+    score: float
+    stage: Stage
+    decline_risk: float
+
+
+@dataclass(frozen=True)
+class StandingChange:
+    """The account's standing before and after a write, in words for the user."""
+
+    before: Standing | None
+    after: Standing | None
+    summary: str = field(default="")
+
+
+# Reading the standing around a write ------------------------------------------------------
+
+
+def _standing(account_id: int) -> Standing | None:
+    snapshot = (
+        ScoreSnapshot.objects.filter(
+            account_id=account_id, profile=profile_active(), is_latest=True
+        )
+        .values_list("score", "stage", "decline_risk")
+        .first()
+    )
+    if snapshot is None:
+        return None
+    score, stage, risk = snapshot
+    return Standing(score, Stage(stage), risk)
+
+
+def describe_change(before: Standing | None, after: Standing | None) -> str:
+    """ "score 54 -> 58, still consultant; risk 31 -> 24", in the user's terms."""
+    if after is None:
+        return "The account has no score yet."
+    if before is None:
+        return (
+            f"First score: {after.score:.0f}, {after.stage.label.lower()}; "
+            f"risk {after.decline_risk:.0f}."
+        )
+    score = f"score {before.score:.0f} → {after.score:.0f}"
+    if after.stage == before.stage:
+        stage = f"still {after.stage.label.lower()}"
+    else:
+        direction = "up" if after.stage > before.stage else "down"
+        stage = f"{direction} to {after.stage.label.lower()}"
+    risk = f"risk {before.decline_risk:.0f} → {after.decline_risk:.0f}"
+    return f"{score}, {stage}; {risk}"
+
+
+def _rescored(account_id: int, before: Standing | None) -> StandingChange:
+    account_rescore_now(account_id=account_id)
+    after = _standing(account_id)
+    return StandingChange(before, after, describe_change(before, after))
+
+
+# Interactions -------------------------------------------------------------------------------
+
+
+def _readable(interaction: Interaction) -> dict[str, str]:
+    """The interaction as the user sees it, for audit diffs."""
+    sentiment = interaction.sentiment
+    return {
+        "date": interaction.occurred_on.isoformat(),
+        "kind": interaction.get_kind_display(),
+        "client initiated": "yes" if interaction.initiated_by_client else "no",
+        "notes": interaction.notes,
+        "sentiment": "" if sentiment is None else f"{sentiment:+d}",
+        "participants": ", ".join(sorted(c.name for c in interaction.participants.all())),
+        "signals": ", ".join(
+            sorted(signal.signal_type.name for signal in interaction.signals.all())
+        ),
+    }
+
+
+def _summary(interaction: Interaction) -> str:
+    signals = interaction.signals.count()
+    counted = f", {signals} signal{'s' if signals != 1 else ''}" if signals else ""
+    return f"{interaction.get_kind_display()} on {interaction.occurred_on:%d %b %Y}{counted}"
+
+
+def _participants(account: Account, data: InteractionInput) -> list[Contact]:
+    people = list(data.participants)
+    if data.new_contact is not None:
+        people.append(
+            Contact.objects.create(
+                account=account, name=data.new_contact.name, title=data.new_contact.title
+            )
+        )
+    return people
+
+
+def _lock(account: Account) -> None:
+    # Writes to one account queue up behind each other, so two managers logging at the same
+    # moment both land and the rescore of each sees the other's entry.
+    Account.objects.select_for_update(no_key=True).filter(pk=account.pk).exists()
+
+
+@transaction.atomic
+def interaction_log(
+    *, account: Account, actor: AbstractBaseUser, data: InteractionInput
+) -> tuple[Interaction, StandingChange]:
+    """Log an interaction with the signals observed in it."""
+    _lock(account)
+    before = _standing(account.pk)
+    interaction = Interaction(
+        account=account,
+        occurred_on=data.occurred_on,
+        kind=data.kind,
+        initiated_by_client=data.initiated_by_client,
+        notes=data.notes,
+        sentiment=data.sentiment,
+        logged_by=actor,
+    )
+    interaction.full_clean()
+    interaction.save()
+    interaction.participants.set(_participants(account, data))
+    TrustSignal.objects.bulk_create(
+        TrustSignal(
+            account=account,
+            signal_type=signal_type,
+            observed_on=data.occurred_on,
+            interaction=interaction,
+            logged_by=actor,
+        )
+        for signal_type in data.signal_types
+    )
+    AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.CREATED,
+        subject="interaction",
+        subject_id=interaction.pk,
+        summary=_summary(interaction),
+        changes={key: ["", value] for key, value in _readable(interaction).items() if value},
+    )
+    return interaction, _rescored(account.pk, before)
+
+
+def interaction_version(interaction: Interaction) -> str:
+    """A token for the state the user saw; a save with an older token is refused."""
+    return interaction.updated_at.isoformat()
+
+
+@transaction.atomic
+def interaction_update(
+    *,
+    interaction: Interaction,
+    actor: AbstractBaseUser,
+    data: InteractionInput,
+    seen_version: str,
+) -> tuple[Interaction, StandingChange]:
+    """Change an interaction, unless someone else changed it since `seen_version`."""
+    account = interaction.account
+    _lock(account)
+    current = Interaction.objects.select_for_update().filter(pk=interaction.pk).first()
+    if current is None:
+        raise StaleEntry("This entry was deleted meanwhile.")
+    if interaction_version(current) != seen_version:
+        by = current.logged_by
+        raise StaleEntry(
+            "This entry was changed by someone else since you opened it"
+            + (f" ({by.get_full_name() or by.username})" if by else "")
+            + ". Reopen it to see their version, then make your change again."
+        )
+    before = _standing(account.pk)
+    old = _readable(current)
+    current.occurred_on = data.occurred_on
+    current.kind = data.kind
+    current.initiated_by_client = data.initiated_by_client
+    current.notes = data.notes
+    current.sentiment = data.sentiment
+    current.full_clean()
+    current.save()
+    current.participants.set(_participants(account, data))
+    wanted = {signal_type.pk: signal_type for signal_type in data.signal_types}
+    kept = current.signals.filter(signal_type_id__in=wanted)
+    current.signals.exclude(signal_type_id__in=wanted).delete()
+    kept.exclude(observed_on=data.occurred_on).update(observed_on=data.occurred_on)
+    present = set(kept.values_list("signal_type_id", flat=True))
+    TrustSignal.objects.bulk_create(
+        TrustSignal(
+            account=account,
+            signal_type=signal_type,
+            observed_on=data.occurred_on,
+            interaction=current,
+            logged_by=actor,
+        )
+        for pk, signal_type in wanted.items()
+        if pk not in present
+    )
+    new = _readable(current)
+    changes = {key: [old[key], new[key]] for key in new if old[key] != new[key]}
+    AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.EDITED,
+        subject="interaction",
+        subject_id=current.pk,
+        summary=_summary(current) + (f": {', '.join(changes)} changed" if changes else ""),
+        changes=changes,
+    )
+    return current, _rescored(account.pk, before)
+
+
+@transaction.atomic
+def interaction_delete(
+    *, interaction: Interaction, actor: AbstractBaseUser
+) -> tuple[AuditEntry, StandingChange]:
+    """Delete an interaction and its signals, keeping all of it in the audit entry for undo."""
+    account = interaction.account
+    _lock(account)
+    before = _standing(account.pk)
+    restorable = {
+        "id": interaction.pk,
+        "occurred_on": interaction.occurred_on.isoformat(),
+        "kind": interaction.kind,
+        "initiated_by_client": interaction.initiated_by_client,
+        "notes": interaction.notes,
+        "sentiment": interaction.sentiment,
+        "external_id": interaction.external_id,
+        "logged_by_id": interaction.logged_by_id,
+        "participant_ids": sorted(interaction.participants.values_list("pk", flat=True)),
+        "signals": [
+            [signal.pk, signal.signal_type_id, signal.note, signal.logged_by_id]
+            for signal in interaction.signals.all()
+        ],
+    }
+    entry = AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.DELETED,
+        subject="interaction",
+        subject_id=interaction.pk,
+        summary=_summary(interaction),
+        changes={key: [value, ""] for key, value in _readable(interaction).items() if value},
+        restorable=restorable,
+    )
+    interaction.delete()
+    return entry, _rescored(account.pk, before)
+
+
+@transaction.atomic
+def interaction_restore(
+    *, entry: AuditEntry, actor: AbstractBaseUser, now: datetime.datetime | None = None
+) -> tuple[Interaction, StandingChange]:
+    """Undo a deletion: the interaction comes back with its id, participants and signals."""
+    _lock(entry.account)
+    entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
+    now = now or timezone.now()
+    if entry.action != AuditAction.DELETED or entry.restorable is None:
+        raise UndoUnavailable("There is nothing to undo here.")
+    if entry.actor_id != actor.pk:
+        raise UndoUnavailable("Only the person who deleted the entry can undo it.")
+    if now - entry.at > UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise UndoUnavailable(f"Deletions can be undone for {minutes} minutes; this one is older.")
+    saved: dict[str, Any] = entry.restorable
+    if Interaction.objects.filter(pk=saved["id"]).exists():
+        raise UndoUnavailable("This entry is already back.")
+    before = _standing(entry.account_id)
+    interaction = Interaction.objects.create(
+        pk=saved["id"],
+        account_id=entry.account_id,
+        occurred_on=datetime.date.fromisoformat(saved["occurred_on"]),
+        kind=saved["kind"],
+        initiated_by_client=saved["initiated_by_client"],
+        notes=saved["notes"],
+        sentiment=saved["sentiment"],
+        external_id=saved["external_id"],
+        logged_by_id=saved["logged_by_id"],
+    )
+    interaction.participants.set(
+        Contact.objects.filter(account_id=entry.account_id, pk__in=saved["participant_ids"])
+    )
+    existing_types = set(
+        SignalType.objects.filter(pk__in=[s[1] for s in saved["signals"]]).values_list(
+            "pk", flat=True
+        )
+    )
+    TrustSignal.objects.bulk_create(
+        TrustSignal(
+            pk=pk,
+            account_id=entry.account_id,
+            signal_type_id=type_id,
+            observed_on=interaction.occurred_on,
+            interaction=interaction,
+            note=note,
+            logged_by_id=logged_by_id,
+        )
+        for pk, type_id, note, logged_by_id in saved["signals"]
+        if type_id in existing_types
+    )
+    entry.restorable = None
+    entry.save(update_fields=["restorable"])
+    AuditEntry.objects.create(
+        account_id=entry.account_id,
+        actor=actor,
+        action=AuditAction.RESTORED,
+        subject="interaction",
+        subject_id=interaction.pk,
+        summary=_summary(interaction),
+    )
+    return interaction, _rescored(entry.account_id, before)
+
+
+# Account facts ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_facts_update(
+    *,
+    account: Account,
+    actor: AbstractBaseUser,
+    mission: str,
+    partnership_potential: str,
+    pressures: Iterable[str],
+) -> Account:
+    """Change what we know of the client's world: its mission, its external pressures, and
+    whether it could become a partner."""
+    _lock(account)
+    account.refresh_from_db()
+    old_pressures = list(account.pressures.values_list("description", flat=True))
+    new_pressures = [p.strip() for p in pressures if p.strip()]
+    changes: dict[str, list[str]] = {}
+    if account.mission != mission:
+        changes["mission"] = [account.mission, mission]
+    if account.partnership_potential != partnership_potential:
+        old_label = account.get_partnership_potential_display()
+        account.partnership_potential = partnership_potential
+        changes["partnership potential"] = [old_label, account.get_partnership_potential_display()]
+    account.mission = mission
+    account.full_clean()
+    account.save()
+    if old_pressures != new_pressures:
+        changes["external pressures"] = ["; ".join(old_pressures), "; ".join(new_pressures)]
+        account.pressures.all().delete()
+        ExternalPressure.objects.bulk_create(
+            ExternalPressure(account=account, description=text) for text in new_pressures
+        )
+    if changes:
+        AuditEntry.objects.create(
+            account=account,
+            actor=actor,
+            action=AuditAction.EDITED,
+            subject="account",
+            subject_id=account.pk,
+            summary="Account facts: " + ", ".join(changes) + " changed",
+            changes=changes,
+        )
+    return account
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    account: Account,
+    actor: AbstractBaseUser,
+    relevance: int,
+    client_perceived_stage: str,
+    note: str = "",
+    assessed_on: datetime.date | None = None,
+) -> tuple[Assessment, StandingChange]:
+    """Record today's reading of business relevance and the client's view of the stage (one
+    per day: a second reading the same day replaces the first)."""
+    _lock(account)
+    before = _standing(account.pk)
+    assessed_on = assessed_on or timezone.localdate()
+    assessment, created = Assessment.objects.update_or_create(
+        account=account,
+        assessed_on=assessed_on,
+        defaults={
+            "relevance": relevance,
+            "client_perceived_stage": client_perceived_stage,
+            "note": note,
+            "assessed_by": actor,
+        },
+    )
+    perceived = assessment.get_client_perceived_stage_display() or "not known"
+    AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.CREATED if created else AuditAction.EDITED,
+        subject="assessment",
+        subject_id=assessment.pk,
+        summary=f"Assessment: relevance {relevance} of 5, client sees us as {perceived}",
+        changes={"relevance": ["", str(relevance)], "client-perceived stage": ["", perceived]},
+    )
+    return assessment, _rescored(account.pk, before)
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    account: Account,
+    actor: AbstractBaseUser,
+    name: str,
+    title: str = "",
+    role: str = ContactRole.USER,
+    is_champion: bool = False,
+) -> Contact:
+    contact = Contact(account=account, name=name, title=title, role=role, is_champion=is_champion)
+    contact.full_clean()
+    contact.save()
+    AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.CREATED,
+        subject="contact",
+        subject_id=contact.pk,
+        summary=f"Contact added: {contact.name}" + (f", {contact.title}" if contact.title else ""),
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_left(*, contact: Contact, actor: AbstractBaseUser, left_on: datetime.date) -> Contact:
+    """Mark a contact as gone from the client (a champion leaving is a warning sign)."""
+    contact.left_on = left_on
+    contact.full_clean()
+    contact.save(update_fields=["left_on"])
+    AuditEntry.objects.create(
+        account=contact.account,
+        actor=actor,
+        action=AuditAction.EDITED,
+        subject="contact",
+        subject_id=contact.pk,
+        summary=f"{contact.name} left the client on {left_on:%d %b %Y}",
+        changes={"left on": ["", left_on.isoformat()]},
+    )
+    return contact

@@ -1,0 +1,275 @@
+"""Plotly figures built from plain score data, as dicts the browser draws (no ORM here).
+
+Templates emit a figure with `json_script` and static/js/app.js hands it to Plotly, so no page
+needs an inline script. Only trace types in the partial plotly bundle (scatter) are used.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from scoring.engine import Stage
+
+STAGE_COLOURS = {
+    Stage.VENDOR: "rgba(148, 163, 184, 0.16)",
+    Stage.CONFIDANT: "rgba(56, 189, 248, 0.14)",
+    Stage.CONSULTANT: "rgba(34, 197, 94, 0.14)",
+    Stage.VIRTUAL_PARTNER: "rgba(168, 85, 247, 0.14)",
+}
+# The same hues, solid, for the curve's segments.
+STAGE_LINE_COLOURS = {
+    Stage.VENDOR: "#94a3b8",
+    Stage.CONFIDANT: "#38bdf8",
+    Stage.CONSULTANT: "#22c55e",
+    Stage.VIRTUAL_PARTNER: "#a855f7",
+}
+SCORE_COLOUR = "#2457c5"
+RISK_COLOUR = "#b3261e"
+POSITIVE_COLOUR = "#15803d"
+NEGATIVE_COLOUR = "#b3261e"
+
+# The S-curve drawn for the map: a logistic curve over a nominal "maturity" axis of 0-100.
+# Its steepness keeps scores from 0.5 to 99.5 (the clamp below) inside the axis.
+_CURVE_MIDPOINT = 50.0
+_CURVE_SPREAD = 9.0
+
+
+class HistoryPoint(NamedTuple):
+    week_ending: datetime.date
+    score: float  # 0-100
+    stage: str
+    decline_risk: float  # 0-100
+
+
+class SignalMark(NamedTuple):
+    observed_on: datetime.date
+    name: str
+    polarity: int  # +1 builds trust, -1 erodes it
+
+
+def s_curve_maturity(score: float) -> float:
+    """Where on the S-curve's horizontal axis (0-100) a score (0-100) sits."""
+    share = min(max(score, 0.5), 99.5) / 100
+    return _CURVE_MIDPOINT + _CURVE_SPREAD * math.log(share / (1 - share))
+
+
+def _s_curve_score(maturity: float) -> float:
+    return 100 / (1 + math.exp(-(maturity - _CURVE_MIDPOINT) / _CURVE_SPREAD))
+
+
+def _stage_bands(thresholds: Mapping[str, float]) -> list[tuple[Stage, float, float]]:
+    """(stage, lower score, upper score) for the four stages, bottom up."""
+    bounds = [0.0] + [float(thresholds[stage.value]) for stage in list(Stage)[1:]] + [100.0]
+    return [(stage, bounds[i], bounds[i + 1]) for i, stage in enumerate(Stage)]
+
+
+def _stage_at(score: float, thresholds: Mapping[str, float]) -> Stage:
+    for stage, low, high in _stage_bands(thresholds):
+        if low <= score < high:
+            return stage
+    return Stage.VIRTUAL_PARTNER
+
+
+def history_figure(
+    points: Sequence[HistoryPoint],
+    marks: Sequence[SignalMark],
+    *,
+    thresholds: Mapping[str, float],
+) -> dict[str, Any]:
+    """Weekly score with the stage bands shaded, decline risk as a second line, and a marker
+    wherever signals were logged (hover names them)."""
+    weeks = [point.week_ending.isoformat() for point in points]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Score",
+            "x": weeks,
+            "y": [round(point.score, 1) for point in points],
+            "customdata": [Stage(point.stage).label for point in points],
+            "hovertemplate": "Week ending %{x}<br>Score %{y:.0f} (%{customdata})<extra></extra>",
+            "line": {"color": SCORE_COLOUR, "width": 2.5},
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Decline risk",
+            "x": weeks,
+            "y": [round(point.decline_risk, 1) for point in points],
+            "hovertemplate": "Week ending %{x}<br>Decline risk %{y:.0f}<extra></extra>",
+            "line": {"color": RISK_COLOUR, "width": 1.5, "dash": "dot"},
+        },
+    ]
+    if points and marks:
+        traces += _signal_traces(points, marks)
+    shapes, annotations = [], []
+    for stage, low, high in _stage_bands(thresholds):
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": low,
+                "y1": high,
+                "fillcolor": STAGE_COLOURS[stage],
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "xref": "paper",
+                "x": 0.005,
+                "xanchor": "left",
+                "yref": "y",
+                "y": high - 1,
+                "yanchor": "top",
+                "text": stage.label,
+                "showarrow": False,
+                "font": {"size": 11, "color": "#5f6b7a"},
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+            "height": 320,
+            "yaxis": {"range": [0, 100], "fixedrange": True, "title": {"text": "0-100"}},
+            "xaxis": {"type": "date"},
+            "legend": {"orientation": "h", "y": -0.18},
+            "hovermode": "closest",
+            "shapes": shapes,
+            "annotations": annotations,
+            "paper_bgcolor": "#fff",
+            "plot_bgcolor": "#fff",
+        },
+    }
+
+
+def _signal_traces(
+    points: Sequence[HistoryPoint], marks: Sequence[SignalMark]
+) -> list[dict[str, Any]]:
+    """One marker per week with signals, sitting on the score line, coloured by what weighed
+    more that week; hover lists every signal of the week."""
+    score_of = {point.week_ending: point.score for point in points}
+    first, last = points[0].week_ending, points[-1].week_ending
+    weeks: dict[datetime.date, list[SignalMark]] = {}
+    for mark in marks:
+        week = mark.observed_on + datetime.timedelta(days=6 - mark.observed_on.weekday())
+        if first <= week <= last:
+            weeks.setdefault(week, []).append(mark)
+    traces = []
+    for polarity, name, colour, symbol in (
+        (1, "Trust signals", POSITIVE_COLOUR, "triangle-up"),
+        (-1, "Warning signals", NEGATIVE_COLOUR, "triangle-down"),
+    ):
+        chosen = [
+            (week, group)
+            for week, group in sorted(weeks.items())
+            if (sum(mark.polarity for mark in group) >= 0) == (polarity > 0)
+        ]
+        if not chosen:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": name,
+                "x": [week.isoformat() for week, _ in chosen],
+                "y": [round(score_of.get(week, 0.0), 1) for week, _ in chosen],
+                "text": [
+                    "<br>".join(
+                        f"{'+' if m.polarity > 0 else '−'} {m.name} ({m.observed_on:%d %b})"
+                        for m in group
+                    )
+                    for _, group in chosen
+                ],
+                "hovertemplate": "%{text}<extra></extra>",
+                "marker": {"color": colour, "size": 10, "symbol": symbol},
+            }
+        )
+    return traces
+
+
+def s_curve_figure(
+    points: Sequence[HistoryPoint], *, thresholds: Mapping[str, float]
+) -> dict[str, Any]:
+    """The S-curve itself, one segment per stage, with the account's weekly path along it
+    (faint to strong as time goes on) and where it stands now."""
+    traces: list[dict[str, Any]] = []
+    for stage, low, high in _stage_bands(thresholds):
+        start, end = s_curve_maturity(max(low, 0.5)), s_curve_maturity(min(high, 99.5))
+        steps = 24
+        xs = [start + (end - start) * i / steps for i in range(steps + 1)]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": stage.label,
+                "x": [round(x, 2) for x in xs],
+                "y": [round(_s_curve_score(x), 2) for x in xs],
+                "hoverinfo": "skip",
+                "line": {"width": 8, "color": STAGE_LINE_COLOURS[stage]},
+                "showlegend": False,
+            }
+        )
+    if points:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Path",
+                "x": [round(s_curve_maturity(point.score), 2) for point in points],
+                "y": [round(point.score, 1) for point in points],
+                "text": [point.week_ending.isoformat() for point in points],
+                "hovertemplate": "Week ending %{text}<br>Score %{y:.0f}<extra></extra>",
+                "marker": {
+                    "size": 5,
+                    "color": list(range(len(points))),
+                    "colorscale": [[0, "#c7d2fe"], [1, SCORE_COLOUR]],
+                },
+                "line": {"color": "rgba(36, 87, 197, 0.25)", "width": 1},
+                "showlegend": False,
+            }
+        )
+        now = points[-1]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": "Now",
+                "x": [round(s_curve_maturity(now.score), 2)],
+                "y": [round(now.score, 1)],
+                "text": [f"now: {_stage_at(now.score, thresholds).label}"],
+                "textposition": "middle right",
+                "hovertemplate": "Now: score %{y:.0f}<extra></extra>",
+                "marker": {
+                    "size": 14,
+                    "color": SCORE_COLOUR,
+                    "line": {"color": "#fff", "width": 2},
+                },
+                "showlegend": False,
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
+            "height": 320,
+            "xaxis": {
+                "range": [0, 100],
+                "showticklabels": False,
+                "title": {"text": "maturity of the relationship"},
+                "fixedrange": True,
+            },
+            "yaxis": {"range": [0, 100], "title": {"text": "score"}, "fixedrange": True},
+            "hovermode": "closest",
+            "paper_bgcolor": "#fff",
+            "plot_bgcolor": "#fff",
+        },
+    }

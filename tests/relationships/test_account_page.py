@@ -1,0 +1,167 @@
+"""The account page: what a manager reads there, and that it costs the same however long the
+account's history is."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from relationships.models import AuditEntry, SignalType, TrustSignal
+from scoring.services import account_rescore
+from tests.factories import AccountFactory, ContactFactory, InteractionFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+AS_OF = datetime.date(2026, 11, 1)
+
+
+def _history(account, *, weeks: int, signals_every: int = 4):
+    """A meeting every week for `weeks` weeks up to AS_OF, with a planning invitation now and
+    then, scored."""
+    planning = SignalType.objects.get(slug="invited_to_planning")
+    for week in range(weeks):
+        day = AS_OF - datetime.timedelta(weeks=weeks - week)
+        interaction = InteractionFactory(account=account, occurred_on=day, notes=f"week {week}")
+        if week % signals_every == 0:
+            TrustSignal.objects.create(
+                account=account, signal_type=planning, observed_on=day, interaction=interaction
+            )
+    account_rescore(account_id=account.pk, as_of=AS_OF)
+
+
+@pytest.fixture
+def signed_in_alice(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def test_it_shows_standing_charts_reasons_and_gap(signed_in_alice, alices_account):
+    _history(alices_account, weeks=30)
+    response = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk]))
+    html = response.content.decode()
+    snapshot = alices_account.snapshots.get(is_latest=True)
+
+    assert f'data-testid="score">{snapshot.score:.0f}<' in html
+    assert snapshot.get_stage_display() in html
+    assert f'data-testid="risk">{snapshot.decline_risk:.0f}<' in html
+    assert "Why this stage" in html and "What's missing for the next stage" in html
+    gap = snapshot.next_stage_gap
+    assert gap.startswith("consultant needs")
+    assert "C" + gap[1:] + "." in html
+    # The charts' data travel in json_script tags, read by static/js/app.js.
+    start = html.index(">", html.index('<script id="history-chart-data"')) + 1
+    figure = json.loads(html[start : html.index("</script>", start)])
+    score_trace = figure["data"][0]
+    assert score_trace["name"] == "Score" and score_trace["y"][-1] == round(snapshot.score, 1)
+    assert figure["data"][1]["name"] == "Decline risk"
+    assert figure["data"][2]["name"] == "Trust signals"
+    assert "Invited to planning" in figure["data"][2]["text"][0]
+    assert len(figure["layout"]["shapes"]) == 4  # one shaded band per stage
+    assert "<script>" not in html.replace("<script ", "")  # no inline script
+
+
+def test_timeline_is_newest_first_and_loads_in_pages(signed_in_alice, alices_account):
+    _history(alices_account, weeks=25)
+    url = reverse("account-detail", args=[alices_account.pk])
+
+    html = signed_in_alice.get(url).content.decode()
+    assert html.index("week 24") < html.index("week 23")
+    assert "week 5" in html and "week 4<" not in html  # 20 per page
+    assert "panel=timeline-items&amp;page=2" in html
+
+    more = signed_in_alice.get(url, {"panel": "timeline-items", "page": 2}, **HTMX)
+    rows = more.content.decode()
+    assert "<html" not in rows
+    assert "week 4" in rows and "week 0" in rows and "page=3" not in rows
+
+
+def test_panels_reload_alone_for_htmx(signed_in_alice, alices_account):
+    url = reverse("account-detail", args=[alices_account.pk])
+    response = signed_in_alice.get(url, {"panel": "account-header"}, **HTMX)
+    html = response.content.decode()
+    assert 'id="account-header"' in html and "<html" not in html and "Timeline" not in html
+    assert signed_in_alice.get(url, {"panel": "nope"}, **HTMX).status_code == 404
+
+
+def test_the_page_costs_the_same_queries_whatever_the_history(signed_in_alice, alice):
+    short, long = AccountFactory(owner=alice), AccountFactory(owner=alice)
+    for account in (short, long):
+        ContactFactory(account=account)
+    _history(short, weeks=3)
+    _history(long, weeks=150, signals_every=2)
+
+    counts = []
+    for account in (short, long):
+        with CaptureQueriesContext(connection) as queries:
+            response = signed_in_alice.get(reverse("account-detail", args=[account.pk]))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 25
+
+
+def test_facts_are_edited_in_place_with_errors_by_the_field(signed_in_alice, alices_account):
+    url = reverse("account-facts", args=[alices_account.pk])
+    bad = signed_in_alice.post(
+        url, {"mission": "Feed the city", "partnership_potential": "best friends"}, **HTMX
+    )
+    assert "Select a valid choice" in bad.content.decode()
+    alices_account.refresh_from_db()
+    assert alices_account.mission == ""
+
+    response = signed_in_alice.post(
+        url,
+        {
+            "mission": "Feed the city",
+            "partnership_potential": "could_partner",
+            "pressures": "New food-safety law\n\nA price war",
+        },
+        **HTMX,
+    )
+
+    html = response.content.decode()
+    assert "Feed the city" in html and "A price war" in html and "<html" not in html
+    alices_account.refresh_from_db()
+    assert alices_account.partnership_potential == "could_partner"
+    assert list(alices_account.pressures.values_list("description", flat=True)) == [
+        "New food-safety law",
+        "A price war",
+    ]
+    entry = AuditEntry.objects.get(subject="account")
+    assert entry.changes["mission"] == ["", "Feed the city"]
+
+
+def test_an_assessment_rescores_and_a_contact_is_added(signed_in_alice, alices_account):
+    _history(alices_account, weeks=6)
+    response = signed_in_alice.post(
+        reverse("assessment-new", args=[alices_account.pk]),
+        {"relevance": "2", "client_perceived_stage": "consultant"},
+        **HTMX,
+    )
+    assert "Relevance <strong>2</strong> of 5" in response.content.decode()
+    assert alices_account.assessments.get().client_perceived_stage == "consultant"
+
+    bad = signed_in_alice.post(
+        reverse("contact-new", args=[alices_account.pk]), {"name": "  ", "role": "user"}, **HTMX
+    )
+    assert "This field is required." in bad.content.decode()
+    signed_in_alice.post(
+        reverse("contact-new", args=[alices_account.pk]),
+        {"name": "Ola Berg", "title": "COO", "role": "decision_maker", "is_champion": "on"},
+        **HTMX,
+    )
+    contact = alices_account.contacts.get()
+    assert (contact.name, contact.is_champion) == ("Ola Berg", True)
+
+
+def test_readers_see_no_write_controls_and_cannot_post(client, lena, alices_account):
+    client.force_login(lena)
+    html = client.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
+    assert "Log a meeting" not in html and "Edit facts" not in html
+    response = client.post(
+        reverse("account-facts", args=[alices_account.pk]),
+        {"mission": "x", "partnership_potential": "regular"},
+    )
+    assert response.status_code == 403

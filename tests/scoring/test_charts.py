@@ -1,0 +1,66 @@
+"""The figures the account page draws, built from plain data (no database)."""
+
+import datetime
+
+from scoring.charts import (
+    HistoryPoint,
+    SignalMark,
+    history_figure,
+    s_curve_figure,
+    s_curve_maturity,
+)
+from scoring.engine import DEFAULTS
+
+THRESHOLDS = DEFAULTS["stage_thresholds"]
+MONDAY = datetime.date(2026, 3, 2)
+
+
+def _weeks(*scores):
+    return [
+        HistoryPoint(MONDAY + datetime.timedelta(days=6 + 7 * i), score, "vendor", 100 - score)
+        for i, score in enumerate(scores)
+    ]
+
+
+def test_it_shades_one_band_per_stage_at_the_profiles_thresholds():
+    figure = history_figure(_weeks(10, 20), [], thresholds=THRESHOLDS)
+    bands = [(shape["y0"], shape["y1"]) for shape in figure["layout"]["shapes"]]
+    assert bands == [(0, 30), (30, 55), (55, 78), (78, 100)]
+    assert [a["text"] for a in figure["layout"]["annotations"]] == [
+        "Vendor",
+        "Confidant",
+        "Consultant",
+        "Virtual partner",
+    ]
+
+
+def test_signal_markers_sit_on_the_score_of_their_week_and_name_the_signals():
+    points = _weeks(10, 20, 30)
+    marks = [
+        SignalMark(MONDAY + datetime.timedelta(days=8), "Invited to planning", 1),
+        SignalMark(MONDAY + datetime.timedelta(days=9), "Price pressure", -1),
+        SignalMark(MONDAY + datetime.timedelta(days=15), "Delivery miss", -1),
+        SignalMark(MONDAY - datetime.timedelta(days=30), "Before the history", 1),
+    ]
+    figure = history_figure(points, marks, thresholds=THRESHOLDS)
+    names = [trace["name"] for trace in figure["data"]]
+    assert names == ["Score", "Decline risk", "Trust signals", "Warning signals"]
+    trust, warning = figure["data"][2], figure["data"][3]
+    assert trust["y"] == [20] and "Invited to planning" in trust["text"][0]
+    assert "Price pressure" in trust["text"][0]  # same week, listed together
+    assert warning["y"] == [30] and "Delivery miss" in warning["text"][0]
+
+
+def test_the_path_follows_the_curve_and_ends_where_the_account_stands():
+    figure = s_curve_figure(_weeks(5, 40, 60), thresholds=THRESHOLDS)
+    path, now = figure["data"][-2], figure["data"][-1]
+    assert path["y"] == [5, 40, 60]
+    assert path["x"] == sorted(path["x"])  # a higher score sits further along the curve
+    assert now["text"] == ["now: Consultant"]
+    assert len(figure["data"]) == 6  # four stage segments, the path, the current point
+
+
+def test_maturity_rises_with_score_and_stays_on_the_axis():
+    positions = [s_curve_maturity(score) for score in (0, 1, 30, 55, 78, 99, 100)]
+    assert positions == sorted(positions)
+    assert positions[0] >= 0 and positions[-1] <= 100
