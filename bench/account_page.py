@@ -30,6 +30,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -64,6 +65,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--logs", type=int, default=60)
     options = parser.parse_args()
+    # Production settings serve hashed static names from the manifest collectstatic writes.
+    call_command("collectstatic", "--noinput", verbosity=0)
 
     accounts = list(
         Account.objects.annotate(weeks=Count("snapshots"))

@@ -8,6 +8,7 @@ itself with `?panel=<name>`; the server never needs to know which panels are on 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm
 from scoring import charts
 from scoring.engine import Stage
-from scoring.models import ScoringProfile
+from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
 
 TEMPLATE = "relationships/account_detail.html"
@@ -37,9 +38,23 @@ def _can_write(request: HttpRequest, account: Account) -> bool:
     )
 
 
-def _header(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
-    history = selectors.score_history(account=account, profile=profile)
-    latest = selectors.standing_latest(account=account, profile=profile)
+class PageData:
+    """What several panels read, fetched at most once per request."""
+
+    def __init__(self, request: HttpRequest, account: Account, profile: ScoringProfile):
+        self.request, self.account, self.profile = request, account, profile
+
+    @cached_property
+    def history(self) -> list[charts.HistoryPoint]:
+        return selectors.score_history(account=self.account, profile=self.profile)
+
+    @cached_property
+    def latest(self) -> ScoreSnapshot | None:
+        return selectors.standing_latest(account=self.account, profile=self.profile)
+
+
+def _header(data: PageData) -> dict[str, Any]:
+    history, latest, profile = data.history, data.latest, data.profile
     context: dict[str, Any] = {"latest": latest, "history_weeks": len(history)}
     if latest is not None:
         engine_profile = profile.engine_profile()
@@ -55,10 +70,10 @@ def _header(request: HttpRequest, account: Account, profile: ScoringProfile) -> 
     return context
 
 
-def _charts(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
-    history = selectors.score_history(account=account, profile=profile)
-    thresholds = profile.params["stage_thresholds"]
-    marks = selectors.signal_marks(account=account)
+def _charts(data: PageData) -> dict[str, Any]:
+    history = data.history
+    thresholds = data.profile.params["stage_thresholds"]
+    marks = selectors.signal_marks(account=data.account)
     return {
         "history_chart": charts.history_figure(history, marks, thresholds=thresholds),
         "curve_chart": charts.s_curve_figure(history, thresholds=thresholds),
@@ -66,8 +81,8 @@ def _charts(request: HttpRequest, account: Account, profile: ScoringProfile) -> 
     }
 
 
-def _why(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
-    latest = selectors.standing_latest(account=account, profile=profile)
+def _why(data: PageData) -> dict[str, Any]:
+    latest = data.latest
     if latest is None:
         return {"latest": None}
     contributions = [
@@ -82,15 +97,16 @@ def _why(request: HttpRequest, account: Account, profile: ScoringProfile) -> dic
     return {"latest": latest, "contributions": contributions}
 
 
-def _timeline(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+def _timeline(data: PageData) -> dict[str, Any]:
     try:
-        page = int(request.GET.get("page", "1"))
+        page = int(data.request.GET.get("page", "1"))
     except ValueError:
         page = 1
-    return {"timeline": selectors.timeline_page(account=account, page=page)}
+    return {"timeline": selectors.timeline_page(account=data.account, page=page)}
 
 
-def _facts(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
+def _facts(data: PageData) -> dict[str, Any]:
+    account = data.account
     return {
         "pressures": list(account.pressures.all()),
         "contacts": list(account.contacts.all()),
@@ -98,16 +114,13 @@ def _facts(request: HttpRequest, account: Account, profile: ScoringProfile) -> d
     }
 
 
-def _audit(request: HttpRequest, account: Account, profile: ScoringProfile) -> dict[str, Any]:
-    entries = selectors.audit_trail(account=account)
-    return {
-        "audit_entries": [
-            (entry, selectors.undoable(entry, user=request.user)) for entry in entries
-        ]
-    }
+def _audit(data: PageData) -> dict[str, Any]:
+    entries = selectors.audit_trail(account=data.account)
+    user = data.request.user
+    return {"audit_entries": [(entry, selectors.undoable(entry, user=user)) for entry in entries]}
 
 
-PANELS: dict[str, Callable[[HttpRequest, Account, ScoringProfile], dict[str, Any]]] = {
+PANELS: dict[str, Callable[[PageData], dict[str, Any]]] = {
     "account-header": _header,
     "account-charts": _charts,
     "why-stage": _why,
@@ -127,10 +140,11 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     if request.htmx and panel:
         if panel not in PANELS:
             raise Http404("No such panel.")
-        context.update(PANELS[panel](request, account, profile))
+        context.update(PANELS[panel](PageData(request, account, profile)))
         return render(request, f"{TEMPLATE}#{panel}", context)
+    data = PageData(request, account, profile)
     for build in PANELS.values():
-        context.update(build(request, account, profile))
+        context.update(build(data))
     return render(request, TEMPLATE, context)
 
 
@@ -140,11 +154,12 @@ def _panel_or_page(
     """Answer an htmx request with one panel, a plain request with the whole page."""
     profile = profile_active()
     context: dict[str, Any] = {"account": account, "can_write": True, **extra}
+    data = PageData(request, account, profile)
     if request.htmx:
-        context.update(PANELS[panel](request, account, profile))
+        context.update(PANELS[panel](data))
         return render(request, f"{TEMPLATE}#{panel}", context, status=status)
     for build in PANELS.values():
-        context.update(build(request, account, profile))
+        context.update(build(data))
     return render(request, TEMPLATE, context, status=status)
 
 
