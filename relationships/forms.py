@@ -23,10 +23,16 @@ SENTIMENT_CHOICES = [
 ]
 
 
+class ContactChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        # Two people may share a name at one client; the title tells them apart.
+        return f"{obj.name} ({obj.title})" if obj.title else obj.name
+
+
 class InteractionForm(forms.ModelForm):
     """Log or edit an interaction: when, what kind, who took part, and what was observed."""
 
-    participants = forms.ModelMultipleChoiceField(
+    participants = ContactChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -143,7 +143,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         context.update(PANELS[panel](PageData(request, account, profile)))
         return render(request, f"{TEMPLATE}#{panel}", context)
     data = PageData(request, account, profile)
-    for build in PANELS.values():
+    for build in dict.fromkeys(PANELS.values()):  # each builder once
         context.update(build(data))
     return render(request, TEMPLATE, context)
 
@@ -158,7 +158,7 @@ def _panel_or_page(
     if request.htmx:
         context.update(PANELS[panel](data))
         return render(request, f"{TEMPLATE}#{panel}", context, status=status)
-    for build in PANELS.values():
+    for build in dict.fromkeys(PANELS.values()):  # each builder once
         context.update(build(data))
     return render(request, TEMPLATE, context, status=status)
 
