@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -248,3 +249,21 @@ def test_another_account_cannot_be_reached_through_an_entry(client, bob, alices_
     AccountFactory(owner=bob)
     client.force_login(bob)
     assert client.get(reverse("interaction-edit", args=[interaction.pk])).status_code == 404
+
+
+def test_htmx_posts_carry_the_csrf_token_from_the_page(alice, alices_account):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    page = browser.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
+    # base.html puts the token in hx-headers on <body>, so every htmx request sends it.
+    start = page.index('"X-CSRFToken": "') + len('"X-CSRFToken": "')
+    token = page[start : page.index('"', start)]
+    url = reverse("interaction-new", args=[alices_account.pk])
+    data = {"occurred_on": timezone.localdate().isoformat(), "kind": "call"}
+
+    refused = browser.post(url, data, **HTMX)
+    accepted = browser.post(url, data, HTTP_X_CSRFTOKEN=token, **HTMX)
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 200
+    assert Interaction.objects.count() == 1
