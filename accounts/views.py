@@ -1,19 +1,114 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from accounts.models import Account
 from accounts.roles import sees_whole_portfolio
-from accounts.selectors import account_list_for
+from accounts.selectors import (
+    ACCOUNT_SORTS,
+    Standing,
+    account_rows_for,
+    standings_for,
+    usual_rhythm_days,
+)
+from scoring.selectors import profile_active
 
 PAGE_SIZE = 50
+# Silence counts as overdue once it is this much longer than the account's usual rhythm and
+# at least a week long (daily contact that pauses over a weekend is not neglect).
+OVERDUE_FACTOR = 1.5
+OVERDUE_MIN_DAYS = 7
+
+
+@dataclass
+class AccountRow:
+    account: Account
+    standing: Standing | None
+    risk_band: str | None
+    days_since_contact: int | None
+    rhythm_days: float | None
+
+    @property
+    def overdue(self) -> bool:
+        # A lost account is not neglected: it is gone.
+        if self.account.status == "lost":
+            return False
+        if self.days_since_contact is None or self.rhythm_days is None:
+            return False
+        limit = max(self.rhythm_days * OVERDUE_FACTOR, OVERDUE_MIN_DAYS)
+        return self.days_since_contact > limit
+
+
+# Sortable columns: (sort key, label, the direction a first click sorts in).
+SORTABLE_COLUMNS = [
+    ("name", "Account", "name"),
+    ("score", "Stage · score", "-score"),
+    ("risk", "Decline risk", "-risk"),
+    ("contact", "Last contact", "contact"),
+]
+
+
+def _sort_headers(sort: str) -> list[dict[str, str | None]]:
+    """Each sortable column's label, the sort a click asks for, and its current direction."""
+    headers = []
+    for key, label, first_click in SORTABLE_COLUMNS:
+        if sort.lstrip("-") == key:
+            descending = sort.startswith("-")
+            headers.append(
+                {
+                    "label": label + (" ↓" if descending else " ↑"),
+                    "sort": key if descending else f"-{key}",
+                    "aria_sort": "descending" if descending else "ascending",
+                }
+            )
+        else:
+            headers.append({"label": label, "sort": first_click, "aria_sort": None})
+    return headers
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(account_list_for(request.user), PAGE_SIZE)
+    """My accounts (a sales lead's: all accounts), searchable and sortable in place."""
+    search = request.GET.get("q", "")[:100]
+    sort = request.GET.get("sort", "name")
+    if sort not in ACCOUNT_SORTS:
+        sort = "name"
+    today = timezone.localdate()
+    paginator = Paginator(
+        account_rows_for(request.user, search=search, sort=sort, today=today), PAGE_SIZE
+    )
     page = paginator.get_page(request.GET.get("page"))
-    context = {"page": page, "whole_portfolio": sees_whole_portfolio(request.user)}
-    return render(request, "accounts/home.html", context)
+    standings = standings_for(page.object_list)
+    profile = profile_active().engine_profile()
+    rows = [
+        AccountRow(
+            account=account,
+            standing=standings.get(account.pk),
+            risk_band=None
+            if account.decline_risk is None
+            else profile.risk_band(account.decline_risk),
+            days_since_contact=(
+                None if account.last_contact_on is None else (today - account.last_contact_on).days
+            ),
+            rhythm_days=usual_rhythm_days(account),
+        )
+        for account in page.object_list
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "search": search,
+        "sort": sort,
+        "sort_headers": _sort_headers(sort),
+        "whole_portfolio": sees_whole_portfolio(request.user),
+    }
+    template_name = "accounts/home.html"
+    if request.htmx and not request.htmx.boosted:
+        template_name += "#account-table"
+    return render(request, template_name, context)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
 from accounts.models import Account
-from accounts.selectors import account_for, accounts_editable_by
+from accounts.selectors import account_for, accounts_editable_by, readable_gap
 from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm
 from scoring import charts
@@ -94,7 +94,11 @@ def _why(data: PageData) -> dict[str, Any]:
         for key, points, slugs in latest.contributions
         if abs(points) >= 0.5
     ]
-    return {"latest": latest, "contributions": contributions}
+    return {
+        "latest": latest,
+        "contributions": contributions,
+        "next_stage_gap": readable_gap(latest.next_stage_gap),
+    }
 
 
 def _timeline(data: PageData) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def test_it_shows_standing_charts_reasons_and_gap(signed_in_alice, alices_accoun
     assert "Why this stage" in html and "What's missing for the next stage" in html
     gap = snapshot.next_stage_gap
     assert gap.startswith("consultant needs")
-    assert "C" + gap[1:] + "." in html
+    assert "C" + gap[1:].replace("_", " ") + "." in html
     # The charts' data travel in json_script tags, read by static/js/app.js.
     start = html.index(">", html.index('<script id="history-chart-data"')) + 1
     figure = json.loads(html[start : html.index("</script>", start)])

@@ -1,0 +1,108 @@
+"""My accounts: what a manager reads in each row, search and sort in place, fixed cost."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from scoring.models import ScoreSnapshot
+from scoring.selectors import profile_active
+from tests.factories import AccountFactory, InteractionFactory
+
+TODAY = timezone.localdate()
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _snapshot(account, *, weeks_ago: int, score: float, risk: float, stage: str, latest=False):
+    sunday = TODAY - datetime.timedelta(days=(TODAY.weekday() + 1) % 7)
+    return ScoreSnapshot.objects.create(
+        account=account,
+        profile=profile_active(),
+        week_ending=sunday - datetime.timedelta(weeks=weeks_ago),
+        score=score,
+        stage=stage,
+        decline_risk=risk,
+        next_stage_gap="consultant needs a strategy_advice_requested in the last 12 months",
+        is_latest=latest,
+    )
+
+
+@pytest.fixture
+def scored_account(alices_account):
+    _snapshot(alices_account, weeks_ago=4, score=40, risk=20, stage="confidant")
+    _snapshot(alices_account, weeks_ago=0, score=47, risk=65, stage="confidant", latest=True)
+    for days in (40, 30, 20):  # a contact every 10 days, the last one 20 days ago
+        InteractionFactory(account=alices_account, occurred_on=TODAY - datetime.timedelta(days))
+    return alices_account
+
+
+def test_a_row_shows_stage_score_trend_risk_rhythm_and_gap(client, scored_account):
+    client.force_login(scored_account.owner)
+    html = client.get(reverse("home")).content.decode()
+
+    assert 'class="stage-badge stage-confidant">Confidant<' in html
+    assert '<span class="num">47</span>' in html
+    assert 'title="+7 over 4 weeks">▲' in html
+    assert 'class="risk-badge risk-high">high<' in html  # 65 is above the default high band
+    assert "20 days ago" in html and "usually every 10 days" in html
+    assert 'class="overdue"' in html  # twice the usual gap
+    assert "Consultant needs a strategy advice requested in the last 12 months" in html
+
+
+def test_an_account_without_snapshots_says_so(client, alices_account):
+    client.force_login(alices_account.owner)
+    html = client.get(reverse("home")).content.decode()
+    assert "not scored yet" in html and "never" in html
+
+
+def test_search_filters_in_place(client, alice):
+    AccountFactory(owner=alice, name="Harbour Logistics", industry="Shipping")
+    AccountFactory(owner=alice, name="Green Fields", industry="Farming")
+    client.force_login(alice)
+
+    full = client.get(reverse("home"), {"q": "farm"})
+    fragment = client.get(reverse("home"), {"q": "harb"}, **HTMX)
+
+    assert "Green Fields" in full.content.decode()
+    assert "Harbour Logistics" not in full.content.decode()
+    html = fragment.content.decode()
+    assert "<html" not in html and 'id="account-table"' in html
+    assert "Harbour Logistics" in html and "Green Fields" not in html
+    assert "No account matches “zzz”" in client.get(reverse("home"), {"q": "zzz"}).content.decode()
+
+
+def test_sorting_by_risk_puts_the_riskiest_first(client, alice):
+    calm, tense = (
+        AccountFactory(owner=alice, name="A Calm"),
+        AccountFactory(owner=alice, name="B Tense"),
+    )
+    _snapshot(calm, weeks_ago=0, score=50, risk=10, stage="confidant", latest=True)
+    _snapshot(tense, weeks_ago=0, score=50, risk=80, stage="confidant", latest=True)
+    client.force_login(alice)
+
+    riskiest = client.get(reverse("home"), {"sort": "-risk"}, **HTMX).content.decode()
+    calmest = client.get(reverse("home"), {"sort": "risk"}, **HTMX).content.decode()
+    by_name = client.get(reverse("home"), {"sort": "nonsense"}).content.decode()
+
+    assert riskiest.index("B Tense") < riskiest.index("A Calm")
+    assert calmest.index("A Calm") < calmest.index("B Tense")
+    assert by_name.index("A Calm") < by_name.index("B Tense")
+    assert 'aria-sort="descending"' in riskiest
+
+
+@pytest.mark.parametrize("accounts", [3, 30])
+def test_the_list_costs_the_same_queries_whatever_the_size(
+    client, lena, django_assert_num_queries, accounts
+):
+    for n in range(accounts):
+        account = AccountFactory()
+        InteractionFactory(account=account)
+        _snapshot(account, weeks_ago=4, score=30, risk=10, stage="confidant")
+        _snapshot(account, weeks_ago=0, score=30 + n, risk=10, stage="confidant", latest=True)
+    client.force_login(lena)
+    # savepoint, session, user, roles, count, page rows, profile, latest and earlier
+    # snapshots of the page, release savepoint
+    with django_assert_num_queries(10):
+        response = client.get(reverse("home"))
+    assert len(response.context["rows"]) == accounts
