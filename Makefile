@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format check seed-large clean
+.PHONY: install run serve test test-browser lint format check seed-large clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: install
 # The whole suite; on SQLite unless DATABASE_URL points elsewhere.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the end-to-end tests in Debian's Chromium (apt-get install chromium).
+test-browser: install
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,139 @@
+"""End-to-end tests in a real browser: Debian's Chromium driven by Playwright.
+
+Playwright only brings the driver; the browser is the system's own (`apt-get install
+chromium`), found at CHROMIUM_PATH (default /usr/bin/chromium). Without it the tests are
+skipped on a developer machine, and fail where REQUIRE_BROWSER=1 (CI sets it).
+
+Each test runs against pytest-django's live server on the test database. The database is
+flushed between these tests, so `serialized_rollback` puts back what migrations created (the
+role groups, the signal catalog, the default scoring profile).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from accounts import roles
+from relationships.models import SignalType, TrustSignal
+from scoring.services import account_rescore
+from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PASSWORD = "correct horse battery staple"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# Playwright's sync API runs an event loop in the test's thread; Django refuses database
+# calls from a thread with a running loop unless told this is safe (it is: nothing else
+# runs in that loop).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, base_url=live_server.url
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[Page]:
+    """A desktop-sized page in a fresh browser context (no cookies)."""
+    yield from _page(browser, live_server, 1280, 800)
+
+
+@pytest.fixture
+def phone_page(browser, live_server) -> Iterator[Page]:
+    """A phone-sized page (390 px wide)."""
+    yield from _page(browser, live_server, 390, 844)
+
+
+def login(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form."""
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save docs/screenshots/<name>.png for the README, when UPDATE_SCREENSHOTS=1."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _manager(username: str, first_name: str, last_name: str):
+    user = UserFactory(username=username, first_name=first_name, last_name=last_name)
+    user.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
+    return user
+
+
+@pytest.fixture
+def alice(transactional_db):
+    return _manager("alice", "Alice", "Moreau")
+
+
+@pytest.fixture
+def bob(transactional_db):
+    return _manager("bob", "Bob", "Okafor")
+
+
+@pytest.fixture
+def alices_account(alice):
+    """An account with half a year of weekly meetings and some planning invitations, scored."""
+    account = AccountFactory(name="Northwind Freight", owner=alice, industry="Logistics")
+    ContactFactory(account=account, name="Dana Reyes", title="COO")
+    ContactFactory(account=account, name="Kim Ode", title="Head of Planning")
+    planning = SignalType.objects.get(slug="delivered_as_promised")
+    today = timezone.localdate()
+    for week in range(26, 0, -1):
+        day = today - datetime.timedelta(weeks=week)
+        interaction = InteractionFactory(
+            account=account, occurred_on=day, notes=f"Weekly call {week}"
+        )
+        if week % 6 == 0:
+            TrustSignal.objects.create(
+                account=account, signal_type=planning, observed_on=day, interaction=interaction
+            )
+    account_rescore(account_id=account.pk)
+    return account
+
+
+@pytest.fixture
+def bobs_account(bob):
+    return AccountFactory(name="Bluepeak Foods", owner=bob)

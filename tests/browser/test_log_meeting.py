@@ -1,0 +1,82 @@
+"""The account manager's daily loop: log a meeting and watch the account move."""
+
+import json
+
+from tests.browser.conftest import login, screenshot
+
+
+def _chart_scores(page):
+    return json.loads(page.inner_text("#history-chart-data"))["data"][0]["y"]
+
+
+def test_logging_a_meeting_updates_timeline_header_and_chart(page, alices_account):
+    login(page, "alice")
+    page.click("text=Northwind Freight")
+    page.wait_for_selector("[data-testid=history-chart][data-drawn=true]")
+    score_before = page.inner_text("[data-testid=score]")
+    scores_before = _chart_scores(page)
+    assert page.console_errors == []
+    screenshot(page, "account-page")
+
+    page.click("text=Log a meeting")
+    page.wait_for_selector("form.interaction-form")
+    page.check("text=Dana Reyes (COO)")
+    page.fill("#id_notes", "Walked through their 2027 network plan")
+    page.click("label.chip-toggle:has-text('Invited to planning')")
+    page.click("label.chip-toggle:has-text('Strategy advice requested')")
+    page.click("form.interaction-form button[type=submit]")
+
+    note = page.wait_for_selector("[data-testid=change-note]").inner_text()
+    assert note.startswith(f"Logged — score {score_before} → ")
+    page.wait_for_function(
+        "before => document.querySelector('[data-testid=score]').innerText !== before",
+        arg=score_before,
+    )
+    score_after = page.inner_text("[data-testid=score]")
+    assert int(score_after) > int(score_before)
+    assert f"→ {score_after}," in note
+    first = page.locator("#timeline .entry").first
+    assert "Walked through their 2027 network plan" in first.inner_text()
+    assert "Invited to planning" in first.inner_text()
+    assert "Strategy advice requested" in first.inner_text()
+    page.wait_for_selector("[data-testid=history-chart][data-drawn=true]")
+    scores_after = _chart_scores(page)
+    assert abs(scores_after[-1] - int(score_after)) <= 0.5
+    assert scores_after[-1] > scores_before[-1]
+    assert "Created Meeting on" in page.inner_text("[data-testid=audit-trail]")
+    assert page.console_errors == []
+
+
+def test_a_bad_date_is_shown_by_the_field_and_nothing_is_logged(page, alices_account):
+    login(page, "alice")
+    page.goto(f"/accounts/{alices_account.pk}/")
+    entries = page.locator("#timeline .entry").count()
+    page.click("text=Log a meeting")
+    page.fill("#id_occurred_on", "2999-01-01")
+    page.click("form.interaction-form button[type=submit]")
+    page.wait_for_selector(".has-error .error")
+    assert "is in the future" in page.inner_text("form.interaction-form")
+    page.reload()
+    assert page.locator("#timeline .entry").count() == entries
+
+
+def test_deleting_asks_first_and_can_be_undone(page, alices_account):
+    login(page, "alice")
+    page.goto(f"/accounts/{alices_account.pk}/")
+    first = page.locator("#timeline .entry").first
+    text = first.inner_text()
+    first.get_by_text("Delete").click()
+    page.get_by_role("button", name="Delete").click()
+    page.wait_for_selector("[data-testid=change-note]")
+    page.wait_for_function(
+        "text => !document.querySelector('#timeline .entry').innerText.includes(text)",
+        arg=text.split("\n")[0],
+    )
+
+    page.get_by_role("button", name="Undo").first.click()
+
+    page.wait_for_selector("text=Restored")
+    page.wait_for_function(
+        "text => document.querySelector('#timeline .entry').innerText.includes(text)",
+        arg=text.split("\n")[0],
+    )
