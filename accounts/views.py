@@ -2,21 +2,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
+from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account
-from accounts.roles import sees_whole_portfolio
+from accounts.roles import SALES_LEAD, sees_whole_portfolio, user_has_role
 from accounts.selectors import (
     ACCOUNT_SORTS,
     Standing,
+    account_for,
     account_rows_for,
     standings_for,
     usual_rhythm_days,
 )
+from accounts.services import account_reassign, account_share
 from scoring.selectors import profile_active
 
 PAGE_SIZE = 50
@@ -112,3 +119,53 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template_name += "#account-table"
     return render(request, template_name, context)
+
+
+def _lead_account(request: HttpRequest, account_id: int) -> Account:
+    """An account the user may see, if the user is a sales lead (who alone reassigns)."""
+    account = account_for(request.user, account_id)
+    if not (request.user.is_superuser or user_has_role(request.user, SALES_LEAD)):
+        raise PermissionDenied("Only a sales lead can reassign or share accounts.")
+    return account
+
+
+def _team_answer(request: HttpRequest, account: Account, note: str = "", **forms) -> HttpResponse:
+    """The team form again (htmx), or back to the account page."""
+    if not request.htmx and not any(form.errors for form in forms.values()):
+        if note:
+            messages.success(request, note)
+        return redirect("account-detail", account.pk)
+    context = {
+        "account": account,
+        "owner_form": forms.get("owner_form") or OwnerForm(initial={"owner": account.owner_id}),
+        "sharing_form": forms.get("sharing_form")
+        or SharingForm(initial={"shared_with": list(account.shared_with.all())}),
+        "team_note": note,
+    }
+    response = render(request, "accounts/_team_form.html", context)
+    return trigger_client_event(response, "accountChanged") if note else response
+
+
+@login_required
+@require_POST
+def account_owner(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _lead_account(request, account_id)
+    form = OwnerForm(request.POST)
+    if not form.is_valid():
+        return _team_answer(request, account, owner_form=form)
+    account = account_reassign(
+        account=account, owner=form.cleaned_data["owner"], actor=request.user
+    )
+    owner = account.owner.get_full_name() or account.owner.username
+    return _team_answer(request, account, note=f"{owner} now manages this account.")
+
+
+@login_required
+@require_POST
+def account_sharing(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _lead_account(request, account_id)
+    form = SharingForm(request.POST)
+    if not form.is_valid():
+        return _team_answer(request, account, sharing_form=form)
+    account_share(account=account, managers=form.cleaned_data["shared_with"], actor=request.user)
+    return _team_answer(request, account, note="Sharing saved.")

@@ -17,7 +17,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import trigger_client_event
 
+from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account
+from accounts.roles import SALES_LEAD, user_has_role
 from accounts.selectors import account_for, accounts_editable_by, readable_gap
 from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm
@@ -149,6 +151,11 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     data = PageData(request, account, profile)
     for build in dict.fromkeys(PANELS.values()):  # each builder once
         context.update(build(data))
+    if request.user.is_superuser or user_has_role(request.user, SALES_LEAD):
+        context["owner_form"] = OwnerForm(initial={"owner": account.owner_id})
+        context["sharing_form"] = SharingForm(
+            initial={"shared_with": list(account.shared_with.all())}
+        )
     return render(request, TEMPLATE, context)
 
 

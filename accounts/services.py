@@ -1,0 +1,65 @@
+"""Writes to accounts that a sales lead makes: reassigning the owner, sharing the account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from accounts.models import Account
+from relationships.models import AuditAction, AuditEntry
+
+
+def _name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _names(users: Iterable[AbstractBaseUser]) -> str:
+    return ", ".join(sorted(_name(user) for user in users))
+
+
+@transaction.atomic
+def account_reassign(
+    *, account: Account, owner: AbstractBaseUser, actor: AbstractBaseUser
+) -> Account:
+    """Hand the account to another manager, recorded in its change history."""
+    account = Account.objects.select_for_update().select_related("owner").get(pk=account.pk)
+    previous = account.owner
+    if previous.pk == owner.pk:
+        return account
+    account.owner = owner
+    account.save(update_fields=["owner", "updated_at"])
+    AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.EDITED,
+        subject="account",
+        subject_id=account.pk,
+        summary=f"Owner: {_name(previous)} → {_name(owner)}",
+        changes={"owner": [_name(previous), _name(owner)]},
+    )
+    return account
+
+
+@transaction.atomic
+def account_share(
+    *, account: Account, managers: Iterable[AbstractBaseUser], actor: AbstractBaseUser
+) -> Account:
+    """Set which other managers may read and log on the account."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    wanted = {user.pk: user for user in managers if user.pk != account.owner_id}
+    before = {user.pk: user for user in account.shared_with.all()}
+    if set(wanted) == set(before):
+        return account
+    account.shared_with.set(wanted.values())
+    AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.EDITED,
+        subject="account",
+        subject_id=account.pk,
+        summary=f"Shared with: {_names(wanted.values()) or 'nobody'}",
+        changes={"shared with": [_names(before.values()), _names(wanted.values())]},
+    )
+    return account

@@ -1,0 +1,41 @@
+from django.urls import reverse
+
+
+def test_a_wrong_current_password_is_shown_by_its_field(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "not it",
+            "new_password1": "a fresh long passphrase",
+            "new_password2": "a fresh long passphrase",
+        },
+    )
+    html = response.content.decode()
+    assert "Your old password was entered incorrectly" in html
+    alice.refresh_from_db()
+    assert alice.check_password("correct horse battery staple")
+
+
+def test_a_password_change_takes_effect_and_keeps_me_signed_in(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "correct horse battery staple",
+            "new_password1": "a fresh long passphrase",
+            "new_password2": "a fresh long passphrase",
+        },
+        follow=True,
+    )
+    assert "Password changed" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password("a fresh long passphrase")
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_only_staff_reach_the_admin(client, alice):
+    client.force_login(alice)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
