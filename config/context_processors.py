@@ -1,6 +1,14 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts.roles import SALES_LEAD, SCORING_ADMIN, role_names
 
-def site(request: HttpRequest) -> dict[str, str]:
-    return {"CURRENCY": settings.CURRENCY}
+
+def site(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    bundles = bool(
+        user
+        and user.is_authenticated
+        and (user.is_superuser or role_names(user) & {SALES_LEAD, SCORING_ADMIN})
+    )
+    return {"CURRENCY": settings.CURRENCY, "can_move_bundles": bundles}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relationships.views import account, interactions
+from relationships.views import account, imports, interactions
 
 urlpatterns = [
     path("accounts/<int:account_id>/", account.account_detail, name="account-detail"),
@@ -20,5 +20,7 @@ urlpatterns = [
         interactions.interaction_delete,
         name="interaction-delete",
     ),
+    path("import/", imports.portfolio_import_page, name="portfolio-import"),
+    path("export/", imports.portfolio_export_download, name="portfolio-export"),
     path("changes/<int:entry_id>/undo/", interactions.interaction_undo, name="interaction-undo"),
 ]

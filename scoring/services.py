@@ -167,6 +167,12 @@ def account_rescore_now(*, account_id: int) -> int:
     return weeks
 
 
+def forget_pending_rescores(account_ids: Collection[int]) -> None:
+    """Drop the rescores queued for these accounts: the caller has just rescored them within
+    the same transaction (a bulk import, say), after its last write."""
+    _pending_ids().difference_update(account_ids)
+
+
 def _pending_ids() -> set[int]:
     if not hasattr(_pending, "ids"):
         _pending.ids = set()

@@ -1,0 +1,101 @@
+"""Exporting the portfolio as a CSV bundle in the import formats.
+
+Every exported record needs an external id, so that importing the export updates records
+instead of duplicating them: records without one are given `account-<id>` or
+`interaction-<id>` as they are exported. Contacts, participants, notes on assessments and
+signals logged outside an interaction have no column in these formats and are not exported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+
+from accounts.models import Account, Assessment
+from relationships.csv_bundle import formats
+from relationships.models import Interaction, TrustSignal
+
+
+def _give_external_ids() -> None:
+    for model, prefix in ((Account, "account-"), (Interaction, "interaction-")):
+        model.objects.filter(external_id="").update(
+            external_id=Concat(Value(prefix), Cast("pk", CharField()))
+        )
+
+
+def _csv(rows: Iterator[list[str]], columns: tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([formats.neutralise(str(value)) for value in row])
+    return out.getvalue()
+
+
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+@transaction.atomic
+def portfolio_export() -> dict[str, str]:
+    """The three files of the bundle, by file name, as text."""
+    _give_external_ids()
+    accounts = Account.objects.select_related("owner").order_by("external_id")
+    account_rows = (
+        [
+            account.external_id,
+            account.name,
+            account.industry,
+            account.owner.username,
+            f"{account.annual_revenue:.2f}".rstrip("0").rstrip("."),
+            formats.POTENTIAL_TO_FILE[account.partnership_potential],
+            account.status,
+            _date(account.lost_on),
+        ]
+        for account in accounts
+    )
+    external_of = dict(Account.objects.values_list("pk", "external_id"))
+    slugs_of: defaultdict[int, list[str]] = defaultdict(list)
+    for interaction_id, slug in TrustSignal.objects.filter(interaction__isnull=False).values_list(
+        "interaction_id", "signal_type__slug"
+    ):
+        slugs_of[interaction_id].append(slug)
+    interaction_rows = (
+        [
+            external_id,
+            external_of[account_id],
+            _date(occurred_on),
+            kind,
+            "true" if by_client else "false",
+            notes,
+            formats.SIGNAL_SEPARATOR.join(sorted(slugs_of.get(pk, []))),
+        ]
+        for pk, external_id, account_id, occurred_on, kind, by_client, notes in (
+            Interaction.objects.order_by("external_id").values_list(
+                "pk",
+                "external_id",
+                "account_id",
+                "occurred_on",
+                "kind",
+                "initiated_by_client",
+                "notes",
+            )
+        )
+    )
+    assessment_rows = (
+        [external_of[account_id], _date(assessed_on), relevance, stage]
+        for account_id, assessed_on, relevance, stage in Assessment.objects.order_by(
+            "account_id", "assessed_on"
+        ).values_list("account_id", "assessed_on", "relevance", "client_perceived_stage")
+    )
+    return {
+        formats.ACCOUNTS: _csv(account_rows, formats.COLUMNS[formats.ACCOUNTS]),
+        formats.INTERACTIONS: _csv(interaction_rows, formats.COLUMNS[formats.INTERACTIONS]),
+        formats.ASSESSMENTS: _csv(assessment_rows, formats.COLUMNS[formats.ASSESSMENTS]),
+    }

@@ -1,0 +1,66 @@
+"""The CSV formats of a portfolio bundle: file names, columns, allowed values.
+
+Each file is UTF-8 with a header row. Ids are the file's own external ids, so importing the
+same files twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from accounts.models import PartnershipPotential
+from relationships.models import InteractionKind
+from scoring.engine import Stage
+
+ACCOUNTS = "accounts.csv"
+INTERACTIONS = "interactions.csv"
+ASSESSMENTS = "assessments.csv"
+REQUIRED_FILES = (ACCOUNTS, INTERACTIONS)
+FILES = (ACCOUNTS, INTERACTIONS, ASSESSMENTS)
+
+COLUMNS = {
+    ACCOUNTS: (
+        "external_id",
+        "name",
+        "industry",
+        "owner_username",
+        "annual_revenue",
+        "partnership_potential",
+        "status",
+        "lost_on",
+    ),
+    INTERACTIONS: (
+        "external_id",
+        "account_external_id",
+        "occurred_on",
+        "kind",
+        "initiated_by_client",
+        "notes",
+        "signals",
+    ),
+    ASSESSMENTS: ("account_external_id", "assessed_on", "relevance", "client_perceived_stage"),
+}
+
+# The file's words for partnership potential, and the stored values they mean.
+POTENTIAL_FROM_FILE = {
+    "unknown": PartnershipPotential.UNKNOWN,
+    "regular": PartnershipPotential.REGULAR,
+    "could_become_partner": PartnershipPotential.COULD_PARTNER,
+    "strategic_target": PartnershipPotential.STRATEGIC,
+}
+POTENTIAL_TO_FILE = {stored: word for word, stored in POTENTIAL_FROM_FILE.items()}
+STATUSES = ("active", "lost")
+KINDS = tuple(InteractionKind.values)
+STAGES = tuple(stage.value for stage in Stage)
+BOOLEANS = {"true": True, "false": False}
+SIGNAL_SEPARATOR = ";"
+
+# A spreadsheet runs a cell that starts with one of these as a formula. Exports put a single
+# quote in front (shown as text, never run); imports take exactly that quote off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def unneutralise(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value

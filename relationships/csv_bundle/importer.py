@@ -1,0 +1,344 @@
+"""Importing a checked bundle: all of it in one transaction, or nothing.
+
+References to the database are resolved in a handful of queries whatever the size of the
+files (owners, signal types, accounts and interactions by external id), rows are written in
+bulk, and the touched accounts are rescored once at the end.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, AccountStatus, Assessment
+from relationships.csv_bundle import formats
+from relationships.csv_bundle.reader import Bundle, Problem, read_bundle
+from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
+from scoring.services import forget_pending_rescores, scores_recompute
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do), and any problems that stopped it."""
+
+    dry_run: bool
+    counts: Counter = field(default_factory=Counter)  # ("accounts", "created") -> n
+    problems: list[Problem] = field(default_factory=list)
+    rescored_accounts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, kind: str, outcome: str) -> int:
+        return self.counts[(kind, outcome)]
+
+    def lines(self) -> list[str]:
+        """The report in words, one line per kind of record."""
+        lines = []
+        for kind in ("accounts", "interactions", "signals", "assessments"):
+            parts = [
+                f"{self.counts[(kind, outcome)]} {outcome}"
+                for outcome in ("created", "updated", "unchanged", "removed")
+                if self.counts[(kind, outcome)] or outcome in ("created", "updated", "unchanged")
+            ]
+            lines.append(f"{kind}: " + ", ".join(parts))
+        return lines
+
+    @property
+    def changes(self) -> int:
+        return sum(n for (_, outcome), n in self.counts.items() if outcome != "unchanged")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def portfolio_import(
+    *,
+    files: dict[str, bytes],
+    dry_run: bool,
+    actor: AbstractBaseUser | None = None,
+    today: datetime.date | None = None,
+    workers: int | None = None,
+) -> ImportReport:
+    """Import the bundle `files` (file name -> bytes). A bundle with any problem imports
+    nothing and reports every problem; a dry run reports the changes and writes nothing."""
+    today = today or timezone.localdate()
+    bundle = read_bundle(files, today=today)
+    report = ImportReport(dry_run=dry_run, problems=list(bundle.problems))
+    if report.problems:
+        return report
+    try:
+        with transaction.atomic():
+            touched = _apply(bundle, report, actor)
+            if report.problems or dry_run:
+                raise _Rollback
+            if touched:
+                scores_recompute(account_ids=touched, as_of=today, workers=workers)
+                forget_pending_rescores(touched)
+                report.rescored_accounts = len(touched)
+    except _Rollback:
+        pass
+    return report
+
+
+def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
+    """Write the bundle's rows; return the ids of accounts whose evidence changed."""
+    problems = report.problems
+    touched: set[int] = set()
+
+    usernames = {row["owner_username"] for row in bundle.accounts}
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(username__in=usernames, is_active=True)
+    }
+    account_ids = {row["external_id"] for row in bundle.accounts}
+    account_ids |= {row["account_external_id"] for row in bundle.interactions}
+    account_ids |= {row["account_external_id"] for row in bundle.assessments}
+    accounts = {
+        account.external_id: account
+        for account in Account.objects.select_for_update().filter(external_id__in=account_ids)
+    }
+
+    # Accounts --------------------------------------------------------------------------
+    new_accounts, changed_accounts = [], []
+    fields = ["name", "industry", "annual_revenue", "partnership_potential", "status", "lost_on"]
+    for row in bundle.accounts:
+        owner = users.get(row["owner_username"])
+        if owner is None:
+            problems.append(
+                Problem(
+                    formats.ACCOUNTS,
+                    row["row"],
+                    "owner_username",
+                    f"no active user “{row['owner_username']}”",
+                )
+            )
+            continue
+        account = accounts.get(row["external_id"])
+        if account is None:
+            account = Account(external_id=row["external_id"], owner=owner)
+            for name in fields:
+                setattr(account, name, row[name])
+            new_accounts.append(account)
+            accounts[account.external_id] = account
+            continue
+        before = [getattr(account, name) for name in fields] + [account.owner_id]
+        for name in fields:
+            setattr(account, name, row[name])
+        account.owner = owner
+        if account.status == AccountStatus.ACTIVE:
+            account.lost_reason = ""
+        if before != [getattr(account, name) for name in fields] + [account.owner_id]:
+            changed_accounts.append(account)
+            if before[fields.index("lost_on")] != account.lost_on:
+                touched.add(account.pk)
+    report.counts[("accounts", "created")] = len(new_accounts)
+    report.counts[("accounts", "updated")] = len(changed_accounts)
+    report.counts[("accounts", "unchanged")] = (
+        len(bundle.accounts) - len(new_accounts) - len(changed_accounts)
+    )
+    if problems:
+        return touched
+    Account.objects.bulk_create(new_accounts)
+    now = timezone.now()
+    for account in changed_accounts:
+        account.updated_at = now  # bulk_update does not apply auto_now
+    if changed_accounts:
+        Account.objects.bulk_update(
+            changed_accounts, [*fields, "owner", "lost_reason", "updated_at"]
+        )
+    touched |= {account.pk for account in new_accounts}
+
+    # Interactions and their signals ---------------------------------------------------------
+    slugs = {slug for row in bundle.interactions for slug in row["signals"]}
+    signal_types = {t.slug: t for t in SignalType.objects.filter(slug__in=slugs)}
+    existing = {
+        interaction.external_id: interaction
+        for interaction in Interaction.objects.select_for_update().filter(
+            external_id__in=[row["external_id"] for row in bundle.interactions]
+        )
+    }
+    # A type may be observed twice in one interaction, so signals are kept per type in lists.
+    signals_of: defaultdict[int, defaultdict[str, list[TrustSignal]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for signal in (
+        TrustSignal.objects.filter(interaction__in=existing.values())
+        .select_related("signal_type")
+        .order_by("pk")
+    ):
+        signals_of[signal.interaction_id][signal.signal_type.slug].append(signal)
+
+    new_interactions, changed_interactions, wanted_signals = [], [], []
+    interaction_fields = ["account", "occurred_on", "kind", "initiated_by_client", "notes"]
+    for row in bundle.interactions:
+        account = accounts.get(row["account_external_id"])
+        unknown = [slug for slug in row["signals"] if slug not in signal_types]
+        if account is None:
+            problems.append(
+                Problem(
+                    formats.INTERACTIONS,
+                    row["row"],
+                    "account_external_id",
+                    f"no account “{row['account_external_id']}” in accounts.csv or the database",
+                )
+            )
+        if unknown:
+            problems.append(
+                Problem(
+                    formats.INTERACTIONS,
+                    row["row"],
+                    "signals",
+                    f"unknown signal type{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+                )
+            )
+        if account is None or unknown:
+            continue
+        interaction = existing.get(row["external_id"])
+        values = {
+            "account": account,
+            "occurred_on": row["occurred_on"],
+            "kind": row["kind"],
+            "initiated_by_client": row["initiated_by_client"],
+            "notes": row["notes"],
+        }
+        if interaction is None:
+            interaction = Interaction(external_id=row["external_id"], **values)
+            new_interactions.append(interaction)
+        else:
+            before = [getattr(interaction, name) for name in interaction_fields]
+            if before[0].pk != account.pk:
+                problems.append(
+                    Problem(
+                        formats.INTERACTIONS,
+                        row["row"],
+                        "account_external_id",
+                        "the interaction belongs to another account; ids must not move",
+                    )
+                )
+                continue
+            for name, value in values.items():
+                setattr(interaction, name, value)
+            if before != [getattr(interaction, name) for name in interaction_fields]:
+                changed_interactions.append(interaction)
+                touched.add(account.pk)
+        wanted_signals.append((interaction, row["signals"]))
+    report.counts[("interactions", "created")] = len(new_interactions)
+    report.counts[("interactions", "updated")] = len(changed_interactions)
+    report.counts[("interactions", "unchanged")] = (
+        len(wanted_signals) - len(new_interactions) - len(changed_interactions)
+    )
+    if problems:
+        return touched
+    Interaction.objects.bulk_create(new_interactions)
+    for interaction in changed_interactions:
+        interaction.updated_at = now
+    if changed_interactions:
+        Interaction.objects.bulk_update(changed_interactions, [*interaction_fields, "updated_at"])
+    touched |= {interaction.account_id for interaction in new_interactions}
+
+    create_signals, moved_signals, removed_signals = [], [], []
+    for interaction, slugs_wanted in wanted_signals:
+        have = {slug: list(signals) for slug, signals in signals_of[interaction.pk].items()}
+        for slug in slugs_wanted:
+            signal = have[slug].pop(0) if have.get(slug) else None
+            if signal is None:
+                create_signals.append(
+                    TrustSignal(
+                        account_id=interaction.account_id,
+                        interaction=interaction,
+                        signal_type=signal_types[slug],
+                        observed_on=interaction.occurred_on,
+                    )
+                )
+            elif signal.observed_on != interaction.occurred_on:
+                signal.observed_on = interaction.occurred_on
+                moved_signals.append(signal)
+        removed_signals += [signal for left in have.values() for signal in left]
+    TrustSignal.objects.bulk_create(create_signals)
+    if moved_signals:
+        TrustSignal.objects.bulk_update(moved_signals, ["observed_on"])
+    if removed_signals:
+        TrustSignal.objects.filter(pk__in=[s.pk for s in removed_signals]).delete()
+    touched |= {s.account_id for s in create_signals + moved_signals + removed_signals}
+    report.counts[("signals", "created")] = len(create_signals)
+    report.counts[("signals", "updated")] = len(moved_signals)
+    report.counts[("signals", "removed")] = len(removed_signals)
+    report.counts[("signals", "unchanged")] = (
+        sum(len(s) for _, s in wanted_signals) - len(create_signals) - len(moved_signals)
+    )
+
+    # Assessments ------------------------------------------------------------------------
+    assessed = {
+        (a.account_id, a.assessed_on): a
+        for a in Assessment.objects.filter(
+            account__in=[
+                accounts[row["account_external_id"]]
+                for row in bundle.assessments
+                if row["account_external_id"] in accounts
+            ],
+            assessed_on__in={row["assessed_on"] for row in bundle.assessments},
+        )
+    }
+    new_assessments, changed_assessments = [], []
+    for row in bundle.assessments:
+        account = accounts.get(row["account_external_id"])
+        if account is None:
+            problems.append(
+                Problem(
+                    formats.ASSESSMENTS,
+                    row["row"],
+                    "account_external_id",
+                    f"no account “{row['account_external_id']}” in accounts.csv or the database",
+                )
+            )
+            continue
+        assessment = assessed.get((account.pk, row["assessed_on"]))
+        if assessment is None:
+            new_assessments.append(
+                Assessment(
+                    account=account,
+                    assessed_on=row["assessed_on"],
+                    relevance=row["relevance"],
+                    client_perceived_stage=row["client_perceived_stage"],
+                )
+            )
+        elif (assessment.relevance, assessment.client_perceived_stage) != (
+            row["relevance"],
+            row["client_perceived_stage"],
+        ):
+            assessment.relevance = row["relevance"]
+            assessment.client_perceived_stage = row["client_perceived_stage"]
+            changed_assessments.append(assessment)
+    if problems:
+        return touched
+    Assessment.objects.bulk_create(new_assessments)
+    if changed_assessments:
+        Assessment.objects.bulk_update(changed_assessments, ["relevance", "client_perceived_stage"])
+    touched |= {a.account_id for a in new_assessments + changed_assessments}
+    report.counts[("assessments", "created")] = len(new_assessments)
+    report.counts[("assessments", "updated")] = len(changed_assessments)
+    report.counts[("assessments", "unchanged")] = (
+        len(bundle.assessments) - len(new_assessments) - len(changed_assessments)
+    )
+
+    if actor is not None and report.changes:
+        AuditEntry.objects.bulk_create(
+            AuditEntry(
+                account_id=account_id,
+                actor=actor,
+                action=AuditAction.EDITED,
+                subject="import",
+                summary="Imported from a CSV bundle",
+            )
+            for account_id in sorted(touched | {a.pk for a in changed_accounts})
+        )
+    return touched

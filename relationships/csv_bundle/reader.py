@@ -1,0 +1,291 @@
+"""Reading a bundle's files into checked rows, with every problem found, not just the first.
+
+Only the format is checked here (columns, dates, numbers, allowed values, duplicate ids);
+references to what is in the database (owners, signal types, existing accounts) are checked by
+the importer, which knows them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+from relationships.csv_bundle import formats
+
+FREE_TEXT = {"name", "industry", "notes"}
+
+
+class Problem(NamedTuple):
+    """Something wrong in a file: `row` counts the header as row 1 (0: the file as a whole)."""
+
+    file: str
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class Bundle:
+    """The checked rows of each file, as plain dicts with typed values."""
+
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    interactions: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode(name: str, raw: bytes) -> tuple[str | None, Problem | None]:
+    """UTF-8 text (a byte-order mark is allowed), or a problem that says where it is not."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, Problem(
+            name,
+            line,
+            "",
+            f"not UTF-8 text (byte {error.start + 1} on line {line}); save it as UTF-8",
+        )
+
+
+class _File:
+    """Rows of one file, and the problems found in them."""
+
+    def __init__(self, name: str, text: str, problems: list[Problem]):
+        self.name, self.problems = name, problems
+        self.rows: list[tuple[int, dict[str, str]]] = []
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = [column.strip() for column in next(reader, [])]
+        except csv.Error as error:
+            self.add(1, "", f"unreadable CSV: {error}")
+            return
+        expected = formats.COLUMNS[name]
+        missing = [column for column in expected if column not in header]
+        for column in missing:
+            self.add(1, column, "missing column in the header row")
+        unknown = [column for column in header if column not in expected]
+        for column in unknown:
+            self.add(1, column, f"unknown column (expected: {', '.join(expected)})")
+        if missing or unknown:
+            return
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in cells):
+                    continue  # blank lines, as spreadsheets leave at the end
+                if len(cells) != len(header):
+                    self.add(number, "", f"{len(cells)} cells where the header has {len(header)}")
+                    continue
+                # Free text keeps its spaces (a round trip must be lossless); ids, dates,
+                # numbers and codes are read without the spaces around them.
+                row = {
+                    column: formats.unneutralise(cell if column in FREE_TEXT else cell.strip())
+                    for column, cell in zip(header, cells, strict=True)
+                }
+                self.rows.append((number, row))
+        except csv.Error as error:
+            self.add(reader.line_num, "", f"unreadable CSV: {error}")
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        self.problems.append(Problem(self.name, row, column, reason))
+
+
+def _date(file: _File, number: int, column: str, value: str, *, today: datetime.date):
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        file.add(number, column, f"“{value}” is not a date (YYYY-MM-DD)" if value else "required")
+        return None
+    if len(value) != 10:
+        file.add(number, column, f"“{value}” is not a date (YYYY-MM-DD)")
+        return None
+    if day > today + datetime.timedelta(days=1):
+        file.add(number, column, f"{value} is in the future")
+        return None
+    return day
+
+
+def _required(file: _File, number: int, row: dict[str, str], column: str, limit: int):
+    value = row[column]
+    if not value.strip():
+        file.add(number, column, "required")
+        return None
+    if len(value) > limit:
+        file.add(number, column, f"longer than {limit} characters")
+        return None
+    return value
+
+
+def _choice(file: _File, number: int, column: str, value: str, allowed, *, default=None):
+    if not value and default is not None:
+        return default
+    if value not in allowed:
+        file.add(number, column, f"“{value}” is not one of: {', '.join(allowed)}")
+        return None
+    return value
+
+
+def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
+    seen: dict[str, int] = {}
+    for number, row in file.rows:
+        before = len(file.problems)
+        external_id = _required(file, number, row, "external_id", 100)
+        if external_id in seen:
+            file.add(
+                number,
+                "external_id",
+                f"duplicate id “{external_id}” (also on row {seen[external_id]})",
+            )
+        elif external_id:
+            seen[external_id] = number
+        name = _required(file, number, row, "name", 200)
+        owner = _required(file, number, row, "owner_username", 150)
+        if len(row["industry"]) > 100:
+            file.add(number, "industry", "longer than 100 characters")
+        revenue = Decimal(0)
+        if row["annual_revenue"]:
+            try:
+                revenue = Decimal(row["annual_revenue"])
+                if not revenue.is_finite() or revenue < 0 or revenue >= Decimal("1e12"):
+                    raise InvalidOperation
+                revenue = revenue.quantize(Decimal("0.01"))
+            except InvalidOperation:
+                file.add(
+                    number,
+                    "annual_revenue",
+                    f"“{row['annual_revenue']}” is not an amount of 0 or more",
+                )
+        potential = _choice(
+            file,
+            number,
+            "partnership_potential",
+            row["partnership_potential"],
+            tuple(formats.POTENTIAL_FROM_FILE),
+            default="unknown",
+        )
+        status = _choice(file, number, "status", row["status"], formats.STATUSES, default="active")
+        lost_on = None
+        if status == "lost":
+            lost_on = _date(file, number, "lost_on", row["lost_on"], today=today)
+        elif row["lost_on"]:
+            file.add(number, "lost_on", "only a lost account has a loss date")
+        if len(file.problems) == before:
+            bundle.accounts.append(
+                {
+                    "row": number,
+                    "external_id": external_id,
+                    "name": name,
+                    "industry": row["industry"],
+                    "owner_username": owner,
+                    "annual_revenue": revenue,
+                    "partnership_potential": formats.POTENTIAL_FROM_FILE[potential],
+                    "status": status,
+                    "lost_on": lost_on,
+                }
+            )
+
+
+def _interactions(file: _File, bundle: Bundle, today: datetime.date) -> None:
+    seen: dict[str, int] = {}
+    for number, row in file.rows:
+        before = len(file.problems)
+        external_id = _required(file, number, row, "external_id", 100)
+        if external_id in seen:
+            file.add(
+                number,
+                "external_id",
+                f"duplicate id “{external_id}” (also on row {seen[external_id]})",
+            )
+        elif external_id:
+            seen[external_id] = number
+        account = _required(file, number, row, "account_external_id", 100)
+        occurred_on = _date(file, number, "occurred_on", row["occurred_on"], today=today)
+        kind = _choice(file, number, "kind", row["kind"], formats.KINDS)
+        by_client = _choice(
+            file,
+            number,
+            "initiated_by_client",
+            row["initiated_by_client"].lower(),
+            tuple(formats.BOOLEANS),
+            default="false",
+        )
+        slugs = [s.strip() for s in row["signals"].split(formats.SIGNAL_SEPARATOR) if s.strip()]
+        if len(file.problems) == before:
+            bundle.interactions.append(
+                {
+                    "row": number,
+                    "external_id": external_id,
+                    "account_external_id": account,
+                    "occurred_on": occurred_on,
+                    "kind": kind,
+                    "initiated_by_client": formats.BOOLEANS[by_client],
+                    "notes": row["notes"],
+                    "signals": sorted(slugs),
+                }
+            )
+
+
+def _assessments(file: _File, bundle: Bundle, today: datetime.date) -> None:
+    seen: dict[tuple[str, datetime.date], int] = {}
+    for number, row in file.rows:
+        before = len(file.problems)
+        account = _required(file, number, row, "account_external_id", 100)
+        assessed_on = _date(file, number, "assessed_on", row["assessed_on"], today=today)
+        relevance = None
+        try:
+            relevance = int(row["relevance"])
+            if not 1 <= relevance <= 5:
+                raise ValueError
+        except ValueError:
+            file.add(number, "relevance", f"“{row['relevance']}” is not a whole number from 1 to 5")
+        stage = row["client_perceived_stage"]
+        if stage and stage not in formats.STAGES:
+            file.add(
+                number,
+                "client_perceived_stage",
+                f"“{stage}” is not empty or one of: {', '.join(formats.STAGES)}",
+            )
+        key = (account, assessed_on)
+        if account and assessed_on and key in seen:
+            file.add(
+                number,
+                "assessed_on",
+                f"a second assessment of that account that day (row {seen[key]})",
+            )
+        elif account and assessed_on:
+            seen[key] = number
+        if len(file.problems) == before:
+            bundle.assessments.append(
+                {
+                    "row": number,
+                    "account_external_id": account,
+                    "assessed_on": assessed_on,
+                    "relevance": relevance,
+                    "client_perceived_stage": stage,
+                }
+            )
+
+
+def read_bundle(files: dict[str, bytes], *, today: datetime.date) -> Bundle:
+    """Check and type every row of the given files (by file name)."""
+    bundle = Bundle()
+    for name in formats.REQUIRED_FILES:
+        if name not in files:
+            bundle.problems.append(Problem(name, 0, "", "file missing from the bundle"))
+    for name, check in (
+        (formats.ACCOUNTS, _accounts),
+        (formats.INTERACTIONS, _interactions),
+        (formats.ASSESSMENTS, _assessments),
+    ):
+        if name not in files:
+            continue
+        text, problem = decode(name, files[name])
+        if problem:
+            bundle.problems.append(problem)
+            continue
+        check(_File(name, text, bundle.problems), bundle, today)
+    return bundle

@@ -1,0 +1,314 @@
+"""Importing and exporting the portfolio as a CSV bundle."""
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import Account, Assessment
+from relationships.csv_bundle import forms
+from relationships.csv_bundle.exporter import portfolio_export
+from relationships.csv_bundle.importer import portfolio_import
+from relationships.csv_bundle.reader import Problem, read_bundle
+from relationships.models import Interaction, TrustSignal
+from scoring.models import ScoreSnapshot
+
+TODAY = datetime.date(2026, 11, 20)
+
+ACCOUNTS = (
+    (
+        "external_id,name,industry,owner_username,annual_revenue,partnership_potential,status,lost_on\n"
+    )
+    + """A1,Northwind Freight,Logistics,alice,250000,could_become_partner,active,
+A2,Bluepeak Foods,Food,alice,120000.50,regular,lost,2026-06-30
+"""
+)
+INTERACTIONS = """external_id,account_external_id,occurred_on,kind,initiated_by_client,notes,signals
+I1,A1,2026-03-02,meeting,true,Quarterly plan,invited_to_planning;early_notice_of_plans
+I2,A1,2026-04-10,call,false,,
+I3,A2,2026-05-01,workshop,false,"Notes, with a comma",delivery_miss
+"""
+ASSESSMENTS = """account_external_id,assessed_on,relevance,client_perceived_stage
+A1,2026-04-01,4,confidant
+A2,2026-05-02,2,
+"""
+
+
+def _bundle(accounts=ACCOUNTS, interactions=INTERACTIONS, assessments=ASSESSMENTS):
+    files = {"accounts.csv": accounts.encode(), "interactions.csv": interactions.encode()}
+    if assessments is not None:
+        files["assessments.csv"] = assessments.encode()
+    return files
+
+
+def _import(files, dry_run=False):
+    return portfolio_import(files=files, dry_run=dry_run, today=TODAY, workers=1)
+
+
+def test_it_imports_accounts_interactions_signals_and_assessments(alice):
+    report = _import(_bundle())
+
+    assert report.ok, report.problems
+    northwind = Account.objects.get(external_id="A1")
+    assert (northwind.owner, northwind.partnership_potential) == (alice, "could_partner")
+    lost = Account.objects.get(external_id="A2")
+    assert (lost.status, lost.lost_on) == ("lost", datetime.date(2026, 6, 30))
+    assert str(lost.annual_revenue) == "120000.50"
+    plan = Interaction.objects.get(external_id="I1")
+    assert plan.initiated_by_client and plan.notes == "Quarterly plan"
+    assert sorted(plan.signals.values_list("signal_type__slug", flat=True)) == [
+        "early_notice_of_plans",
+        "invited_to_planning",
+    ]
+    assert Interaction.objects.get(external_id="I3").notes == "Notes, with a comma"
+    assert Assessment.objects.get(account=northwind).client_perceived_stage == "confidant"
+    assert report.count("accounts", "created") == 2
+    assert report.count("signals", "created") == 3
+    # Imported accounts are scored at once.
+    assert ScoreSnapshot.objects.filter(account=northwind, is_latest=True).exists()
+    assert report.rescored_accounts == 2
+
+
+def test_importing_the_same_files_again_changes_nothing(alice):
+    _import(_bundle())
+    snapshot_ids = set(ScoreSnapshot.objects.values_list("pk", flat=True))
+
+    again = _import(_bundle())
+
+    assert again.changes == 0
+    assert again.count("interactions", "unchanged") == 3
+    assert Interaction.objects.count() == 3 and TrustSignal.objects.count() == 3
+    assert set(ScoreSnapshot.objects.values_list("pk", flat=True)) == snapshot_ids
+
+
+def test_a_changed_row_updates_and_its_signals_follow_the_file(alice):
+    _import(_bundle())
+    changed = INTERACTIONS.replace(
+        "invited_to_planning;early_notice_of_plans", "invited_to_planning;strategy_advice_requested"
+    )
+
+    report = _import(_bundle(interactions=changed))
+
+    assert report.count("interactions", "unchanged") == 3  # the row itself did not change
+    assert report.count("signals", "created") == 1 and report.count("signals", "removed") == 1
+    slugs = Interaction.objects.get(external_id="I1").signals.values_list(
+        "signal_type__slug", flat=True
+    )
+    assert sorted(slugs) == ["invited_to_planning", "strategy_advice_requested"]
+
+
+def test_a_dry_run_reports_and_writes_nothing(alice):
+    report = _import(_bundle(), dry_run=True)
+
+    assert report.ok and report.dry_run
+    assert report.count("accounts", "created") == 2
+    assert report.count("interactions", "created") == 3
+    assert not Account.objects.exists() and not Interaction.objects.exists()
+
+
+def test_a_bad_bundle_imports_nothing_and_reports_every_problem(alice):
+    accounts = ACCOUNTS + "A3,Harbour,Shipping,nobody,-5,best_friends,active,\nA1,Dup,,alice,1,,,\n"
+    interactions = (
+        INTERACTIONS
+        + "I4,A9,2026-02-30,meeting,maybe,,\n"
+        + "I5,A1,2999-01-01,dance,false,,invited_to_planning;telepathy\n"
+        + "I1,A1,2026-03-02,meeting,false,,\n"
+    )
+    assessments = ASSESSMENTS + "A1,2026-04-01,7,friend\n"
+
+    report = _import(_bundle(accounts, interactions, assessments))
+
+    assert not report.ok
+    assert set(report.problems) >= {
+        Problem("accounts.csv", 4, "annual_revenue", "“-5” is not an amount of 0 or more"),
+        Problem(
+            "accounts.csv",
+            4,
+            "partnership_potential",
+            "“best_friends” is not one of: "
+            "unknown, regular, could_become_partner, strategic_target",
+        ),
+        Problem("accounts.csv", 5, "external_id", "duplicate id “A1” (also on row 2)"),
+        Problem("interactions.csv", 5, "occurred_on", "“2026-02-30” is not a date (YYYY-MM-DD)"),
+        Problem("interactions.csv", 5, "initiated_by_client", "“maybe” is not one of: true, false"),
+        Problem("interactions.csv", 6, "occurred_on", "2999-01-01 is in the future"),
+        Problem("interactions.csv", 7, "external_id", "duplicate id “I1” (also on row 2)"),
+        Problem("assessments.csv", 4, "relevance", "“7” is not a whole number from 1 to 5"),
+        Problem(
+            "assessments.csv",
+            4,
+            "assessed_on",
+            "a second assessment of that account that day (row 2)",
+        ),
+    }
+    kinds = {(p.file, p.row, p.column) for p in report.problems}
+    assert ("interactions.csv", 6, "kind") in kinds
+    assert ("assessments.csv", 4, "client_perceived_stage") in kinds
+    assert not Account.objects.exists() and not Interaction.objects.exists()
+
+
+def test_unknown_owners_accounts_and_slugs_are_reported_with_nothing_written(alice):
+    accounts = ACCOUNTS.replace("A2,Bluepeak Foods,Food,alice", "A2,Bluepeak Foods,Food,nobody")
+    report = _import(_bundle(accounts=accounts))
+    assert report.problems == [
+        Problem("accounts.csv", 3, "owner_username", "no active user “nobody”")
+    ]
+
+    interactions = INTERACTIONS + "I9,A7,2026-03-02,meeting,false,,telepathy\n"
+    report = _import(_bundle(interactions=interactions))
+    assert set(report.problems) == {
+        Problem(
+            "interactions.csv",
+            5,
+            "account_external_id",
+            "no account “A7” in accounts.csv or the database",
+        ),
+        Problem("interactions.csv", 5, "signals", "unknown signal type: telepathy"),
+    }
+    assert not Account.objects.exists()
+
+
+def test_missing_columns_files_and_bad_encoding_are_explained(alice):
+    report = _import(
+        {
+            "accounts.csv": b"external_id,name\nA1,X\n",
+            "interactions.csv": "external_id\n".encode("utf-16"),
+        }
+    )
+    problems = {(p.file, p.row, p.column) for p in report.problems}
+    assert ("accounts.csv", 1, "owner_username") in problems
+    assert any(p.reason.startswith("not UTF-8 text") for p in report.problems)
+
+    missing = _import({"accounts.csv": ACCOUNTS.encode()})
+    assert missing.problems == [Problem("interactions.csv", 0, "", "file missing from the bundle")]
+
+
+def test_a_byte_order_mark_and_blank_lines_are_fine(alice):
+    report = _import(_bundle(accounts="\ufeff" + ACCOUNTS + "\n,,,,,,,\n", assessments=None))
+    assert report.ok, report.problems
+    assert Account.objects.count() == 2
+
+
+def test_the_import_costs_the_same_queries_whatever_the_size(alice):
+    def queries_for(rows: int) -> int:
+        extra = "".join(
+            f"X{n},A1,2026-03-{n % 27 + 1:02d},call,false,,delivered_as_promised\n"
+            for n in range(rows)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            report = _import(_bundle(interactions=INTERACTIONS + extra), dry_run=True)
+        assert report.ok and report.count("interactions", "created") == 3 + rows
+        return len(queries)
+
+    assert queries_for(5) == queries_for(50)
+
+
+def test_export_neutralises_formulas_and_imports_back_losslessly(alice):
+    _import(_bundle())
+    Interaction.objects.filter(external_id="I2").update(notes='=HYPERLINK("http://x")')
+    Account.objects.filter(external_id="A1").update(name="+Northwind")
+
+    files = portfolio_export()
+
+    assert "'=HYPERLINK" in files["interactions.csv"]
+    assert "A1,'+Northwind," in files["accounts.csv"]
+    again = _import({name: text.encode() for name, text in files.items()})
+    assert again.ok and again.changes == 0
+    assert Interaction.objects.get(external_id="I2").notes == '=HYPERLINK("http://x")'
+
+
+def test_export_wipe_and_import_gives_back_the_same_portfolio(alice, tmp_path):
+    _import(_bundle())
+    call_command("export_portfolio_bundle", str(tmp_path))
+    before = _portfolio()
+
+    Account.objects.all().delete()
+    call_command("import_portfolio", str(tmp_path))
+
+    assert _portfolio() == before
+
+
+def _portfolio():
+    return (
+        sorted(Account.objects.values_list("external_id", "name", "owner__username", "status")),
+        sorted(Interaction.objects.values_list("external_id", "occurred_on", "kind", "notes")),
+        sorted(TrustSignal.objects.values_list("interaction__external_id", "signal_type__slug")),
+        sorted(Assessment.objects.values_list("account__external_id", "assessed_on", "relevance")),
+    )
+
+
+def test_the_command_refuses_a_bad_bundle_with_every_problem(alice, tmp_path):
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS.replace("250000", "lots"))
+    (tmp_path / "interactions.csv").write_text(INTERACTIONS)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_portfolio", str(tmp_path))
+    assert "accounts.csv, row 2, annual_revenue: “lots” is not an amount of 0 or more" in str(
+        refused.value
+    )
+    assert not Account.objects.exists()
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.text(max_size=12), min_size=7, max_size=7))
+def test_any_text_in_any_cell_gives_a_row_or_a_problem_never_an_error(cells):
+    line = ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+    header = "external_id,account_external_id,occurred_on,kind,initiated_by_client,notes,signals"
+    bundle = read_bundle(
+        {"accounts.csv": ACCOUNTS.encode(), "interactions.csv": f"{header}\n{line}\n".encode()},
+        today=TODAY,
+    )
+    problem_rows = {p.row for p in bundle.problems if p.file == "interactions.csv"}
+    blank = not any(cell.strip() for cell in cells)
+    assert len(bundle.interactions) + len(problem_rows) == (0 if blank else 1)
+
+
+def test_the_upload_page_checks_imports_and_refuses_managers(client, alice, lena):
+    client.force_login(alice)
+    assert client.get(reverse("portfolio-import")).status_code == 403
+    assert client.get(reverse("portfolio-export")).status_code == 403
+
+    client.force_login(lena)
+    page = client.get(reverse("portfolio-import")).content.decode()
+    assert "Import a CSV bundle" in page
+
+    def upload(dry_run, accounts=ACCOUNTS):
+        data = {
+            "accounts": io.BytesIO(accounts.encode()),
+            "interactions": io.BytesIO(INTERACTIONS.encode()),
+        }
+        for name, handle in data.items():
+            handle.name = f"{name}.csv"
+        if dry_run:
+            data["dry_run"] = "on"
+        return client.post(reverse("portfolio-import"), data).content.decode()
+
+    assert "Dry run: nothing was written" in upload(dry_run=True)
+    assert not Account.objects.exists()
+    bad = upload(dry_run=False, accounts=ACCOUNTS.replace("2026-06-30", "30/06/2026"))
+    assert "Nothing was imported: 1 problem" in bad
+    assert "“30/06/2026” is not a date (YYYY-MM-DD)" in bad
+    assert "Imported." in upload(dry_run=False)
+    assert Account.objects.count() == 2
+
+    download = client.get(reverse("portfolio-export"))
+    names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
+    assert names == ["accounts.csv", "interactions.csv", "assessments.csv"]
+
+
+def test_the_upload_page_refuses_files_over_the_limit(client, lena):
+    client.force_login(lena)
+    big = io.BytesIO(b"x" * (forms.MAX_FILE_BYTES + 1))
+    big.name = "accounts.csv"
+    small = io.BytesIO(INTERACTIONS.encode())
+    small.name = "interactions.csv"
+    html = client.post(
+        reverse("portfolio-import"), {"accounts": big, "interactions": small}
+    ).content.decode()
+    assert "the limit is 10 MB per file" in html
