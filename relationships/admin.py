@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from relationships.models import Interaction, SignalType, TrustSignal
+from relationships.models import AuditEntry, Interaction, SignalType, TrustSignal
 
 
 @admin.register(SignalType)
@@ -84,3 +84,23 @@ class TrustSignalAdmin(admin.ModelAdmin):
     list_select_related = ["account", "signal_type", "logged_by", "interaction"]
     autocomplete_fields = ["account", "signal_type"]
     raw_id_fields = ["interaction"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The change history is evidence of who did what: readable here, never editable."""
+
+    list_display = ["at", "account", "actor", "action", "subject", "summary"]
+    list_filter = ["action", "subject"]
+    search_fields = ["summary", "account__name", "actor__username"]
+    list_select_related = ["account", "actor"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

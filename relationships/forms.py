@@ -161,3 +161,15 @@ class ContactForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
     role = forms.ChoiceField(choices=ContactRole.choices, initial=ContactRole.USER)
     is_champion = forms.BooleanField(label="Champion", required=False)
+
+
+class ContactLeftForm(forms.Form):
+    left_on = forms.DateField(
+        label="Left on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on > timezone.localdate():
+            raise forms.ValidationError("That date is in the future.")
+        return left_on

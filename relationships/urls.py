@@ -9,6 +9,7 @@ urlpatterns = [
         "accounts/<int:account_id>/assessments/new/", account.assessment_new, name="assessment-new"
     ),
     path("accounts/<int:account_id>/contacts/new/", account.contact_new, name="contact-new"),
+    path("contacts/<int:contact_id>/left/", account.contact_left, name="contact-left"),
     path("accounts/<int:account_id>/log/", interactions.interaction_new, name="interaction-new"),
     path(
         "interactions/<int:interaction_id>/edit/",

@@ -13,16 +13,21 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import OwnerForm, SharingForm
-from accounts.models import Account
+from accounts.models import Account, Contact
 from accounts.roles import SALES_LEAD, user_has_role
-from accounts.selectors import account_for, accounts_editable_by, readable_gap
+from accounts.selectors import (
+    account_for,
+    accounts_editable_by,
+    accounts_visible_to,
+    readable_gap,
+)
 from relationships import selectors, services
-from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm
+from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, ContactLeftForm
 from scoring import charts
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
@@ -230,6 +235,29 @@ def assessment_new(request: HttpRequest, account_id: int) -> HttpResponse:
         )
         form = AssessmentForm(initial=initial)
     return _panel_or_page(request, account, "account-facts", {"assessment_form": form})
+
+
+@login_required
+@require_POST
+def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Mark a contact as gone from the client (a champion leaving is a warning sign)."""
+    contact = get_object_or_404(
+        Contact.objects.select_related("account"),
+        pk=contact_id,
+        account__in=accounts_visible_to(request.user),
+    )
+    account = account_for(request.user, contact.account_id, for_write=True)
+    form = ContactLeftForm(request.POST)
+    if form.is_valid():
+        services.contact_left(contact=contact, actor=request.user, **form.cleaned_data)
+        if not request.htmx:
+            return redirect("account-detail", account.pk)
+        response = _panel_or_page(request, account, "account-facts", {})
+        return trigger_client_event(response, "accountChanged")
+    errors = "; ".join(error for errors in form.errors.values() for error in errors)
+    return _panel_or_page(
+        request, account, "account-facts", {"contact_error": (contact.pk, errors)}
+    )
 
 
 @login_required

@@ -80,3 +80,16 @@ def test_deleting_asks_first_and_can_be_undone(page, alices_account):
         "text => document.querySelector('#timeline .entry').innerText.includes(text)",
         arg=text.split("\n")[0],
     )
+
+
+def test_older_entries_load_as_you_scroll(page, alices_account):
+    login(page, "alice")
+    page.goto(f"/accounts/{alices_account.pk}/")
+    entries = page.locator("#timeline .entry")
+    assert entries.count() == 20
+
+    page.locator("#timeline .more").scroll_into_view_if_needed()
+
+    page.wait_for_function("document.querySelectorAll('#timeline .entry').length === 26")
+    assert "Weekly call 26" in entries.last.inner_text()
+    assert page.locator("#timeline .more").count() == 0

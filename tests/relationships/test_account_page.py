@@ -165,3 +165,20 @@ def test_readers_see_no_write_controls_and_cannot_post(client, lena, alices_acco
         {"mission": "x", "partnership_potential": "regular"},
     )
     assert response.status_code == 403
+
+
+def test_a_contact_is_marked_as_having_left(signed_in_alice, alices_account):
+    contact = ContactFactory(account=alices_account, name="Ola Berg")
+    url = reverse("contact-left", args=[contact.pk])
+
+    bad = signed_in_alice.post(url, {"left_on": "2999-01-01"}, **HTMX)
+    assert "That date is in the future." in bad.content.decode()
+    good = signed_in_alice.post(url, {"left_on": "2026-10-01"}, **HTMX)
+
+    assert "left 1 Oct 2026" in good.content.decode()
+    contact.refresh_from_db()
+    assert contact.left_on == datetime.date(2026, 10, 1)
+    assert (
+        AuditEntry.objects.get(subject="contact").summary
+        == "Ola Berg left the client on 01 Oct 2026"
+    )
