@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, sync_playwright
+from pytest_django.live_server_helper import LiveServer
 
 from accounts import roles
 from relationships.models import SignalType, TrustSignal
@@ -41,6 +44,63 @@ def pytest_collection_modifyitems(items):
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+@pytest.fixture(scope="session")
+def _migrated_contents(django_db_setup) -> str | None:
+    """What migrations put in the test database, as serialized when it was created."""
+    from django.db import connection
+
+    return getattr(connection, "_test_serialized_contents", None)
+
+
+@pytest.fixture(autouse=True)
+def _restorable_migrated_contents(_migrated_contents) -> None:
+    # `serialized_rollback` reloads what migrations created (role groups, signal catalog,
+    # default scoring profile) from an attribute of the connection object. Once Playwright
+    # runs an event loop in this thread, Django can hand the test a fresh connection object
+    # without that attribute, and the reload would silently do nothing. Put it back first
+    # (autouse fixtures are set up before the test's database fixture).
+    from django.db import connection
+
+    if _migrated_contents and not hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = _migrated_contents
+
+
+class _OneRequestAtATime(LiveServerThread):
+    """A live server that answers one request at a time.
+
+    On SQLite the test database lives in memory, on one connection that the server shares
+    with the test. The default threaded server would run the page's panels, which htmx
+    refreshes together, as concurrent transactions on that one connection.
+    """
+
+    def _create_server(self, connections_override=None):
+        return WSGIServer(
+            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+        )
+
+
+class _SerialLiveServer(LiveServer):
+    def __init__(self, addr: str):
+        super().__init__(addr, start=False)
+        threaded = self.thread
+        self.thread = _OneRequestAtATime(
+            threaded.host,
+            threaded.static_handler,
+            connections_override=threaded.connections_override,
+            port=threaded.port,
+        )
+        self.thread.daemon = True
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """pytest-django's live server, answering one request at a time (see above)."""
+    server = _SerialLiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
