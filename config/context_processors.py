@@ -11,4 +11,4 @@ def site(request: HttpRequest) -> dict:
         and user.is_authenticated
         and (user.is_superuser or role_names(user) & {SALES_LEAD, SCORING_ADMIN})
     )
-    return {"CURRENCY": settings.CURRENCY, "can_move_bundles": bundles}
+    return {"CURRENCY": settings.CURRENCY, "reads_portfolio": bundles}

@@ -150,7 +150,11 @@ class Interaction(models.Model):
                 name="interaction_external_id_unique",
             ),
         ]
-        indexes = [models.Index(fields=["account", "-occurred_on"])]
+        indexes = [
+            models.Index(fields=["account", "-occurred_on"]),
+            # The dashboard's "activity in the last 30 days" across the whole portfolio.
+            models.Index(fields=["occurred_on"], name="interaction_occurred_on"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.account} on {self.occurred_on}"

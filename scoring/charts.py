@@ -273,3 +273,83 @@ def s_curve_figure(
             "plot_bgcolor": "#fff",
         },
     }
+
+
+# Decline risk 0-100 as a colour: calm green, amber, red.
+RISK_COLOURSCALE = [[0.0, "#15803d"], [0.3, "#84cc16"], [0.6, "#f59e0b"], [1.0, "#b3261e"]]
+
+
+def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool) -> dict[str, Any]:
+    """Every account on the S-curve by score; marker size by revenue, colour by decline risk,
+    hover for the details, and (optionally) a trail from where it stood 90 days ago.
+
+    `rows` are dashboard rows (account_id, name, owner_name, stage, score, decline_risk,
+    revenue, top_driver, score_90). The account page's URL travels in customdata, so a click
+    can open it.
+    """
+    figure = s_curve_figure([], thresholds=thresholds)
+    traces = figure["data"]
+    if trails:
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for row in rows:
+            if row.score_90 is not None and abs(row.score - row.score_90) >= 1:
+                xs += [
+                    round(s_curve_maturity(row.score_90), 1),
+                    round(s_curve_maturity(row.score), 1),
+                    None,
+                ]
+                ys += [round(row.score_90, 1), round(row.score, 1), None]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "90 days ago → now",
+                "x": xs,
+                "y": ys,
+                "hoverinfo": "skip",
+                "line": {"color": "rgba(95, 107, 122, 0.35)", "width": 1},
+                "showlegend": False,
+            }
+        )
+    largest = max((float(row.revenue) for row in rows), default=0.0) or 1.0
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Accounts",
+            "x": [round(s_curve_maturity(row.score), 1) for row in rows],
+            "y": [round(row.score, 1) for row in rows],
+            "customdata": [
+                [
+                    f"/accounts/{row.account_id}/",
+                    row.name,
+                    row.owner_name,
+                    row.stage.label,
+                    round(row.decline_risk),
+                    row.top_driver.key.replace("_", " ") if row.top_driver else "none",
+                ]
+                for row in rows
+            ],
+            "hovertemplate": (
+                "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}, "
+                "score %{y:.0f}<br>decline risk %{customdata[4]} "
+                "(%{customdata[5]})<extra></extra>"
+            ),
+            "marker": {
+                # Area proportional to revenue, from 5 px for the smallest up to 30 px.
+                "size": [round(5 + 25 * (float(row.revenue) / largest) ** 0.5, 1) for row in rows],
+                "color": [round(row.decline_risk) for row in rows],
+                "cmin": 0,
+                "cmax": 100,
+                "colorscale": RISK_COLOURSCALE,
+                "colorbar": {"title": {"text": "risk"}, "thickness": 10},
+                "line": {"color": "#fff", "width": 0.5},
+                "opacity": 0.85,
+            },
+            "showlegend": False,
+        }
+    )
+    figure["layout"]["height"] = 420
+    figure["layout"]["meta"] = {"clickable": True}
+    return figure

@@ -4,7 +4,29 @@
 "use strict";
 
 (function () {
-  var plotConfig = { responsive: true, displaylogo: false };
+  // Plotly's own toolbar downloads a PNG; one more button downloads an SVG.
+  var plotConfig = {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToAdd: [
+      {
+        name: "Download as SVG",
+        icon: { width: 1000, height: 1000, path: "M500 0 L1000 500 L750 500 L750 1000 L250 1000 L250 500 L0 500 Z", transform: "matrix(1 0 0 -1 0 1000)" },
+        click: function (graph) { Plotly.downloadImage(graph, { format: "svg", filename: "chart" }); },
+      },
+    ],
+  };
+
+  // Markers whose customdata starts with a page address open that page when clicked.
+  function followClicks(element) {
+    if (element.dataset.clicks) return;
+    element.dataset.clicks = "true";
+    element.on("plotly_click", function (event) {
+      var point = event.points && event.points[0];
+      var target = point && point.customdata && point.customdata[0];
+      if (typeof target === "string" && target.charAt(0) === "/") window.location.assign(target);
+    });
+  }
 
   function drawCharts(root) {
     if (typeof Plotly === "undefined") return;
@@ -15,6 +37,7 @@
       if (!source) return;
       var figure = JSON.parse(source.textContent);
       Plotly.react(element, figure.data, figure.layout, plotConfig).then(function () {
+        if (figure.layout.meta && figure.layout.meta.clickable) followClicks(element);
         element.dataset.drawn = "true";
       });
     });

@@ -1,0 +1,126 @@
+"""The dashboard's filters: a form, so a bad value in the URL is explained next to its field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from accounts import roles
+from accounts.models import Account, PartnershipPotential
+from scoring.engine import Stage
+
+RISK_BANDS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+PERIODS = [("30", "30 days"), ("90", "90 days")]
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    manager_id: int | None = None
+    industry: str = ""
+    stage: str = ""
+    potential: str = ""
+    risk_band: str = ""
+    revenue_min: Decimal | None = None
+    revenue_max: Decimal | None = None
+    period: int = 30
+    trails: bool = False
+
+    def account_q(self, prefix: str = "") -> Q:
+        """The account-level filters, for a query on accounts (or, with a prefix such as
+        "account__", on rows that belong to an account)."""
+        q = Q(**{f"{prefix}status": "active"})
+        if self.manager_id:
+            q &= Q(**{f"{prefix}owner_id": self.manager_id})
+        if self.industry:
+            q &= Q(**{f"{prefix}industry": self.industry})
+        if self.potential:
+            q &= Q(**{f"{prefix}partnership_potential": self.potential})
+        if self.revenue_min is not None:
+            q &= Q(**{f"{prefix}annual_revenue__gte": self.revenue_min})
+        if self.revenue_max is not None:
+            q &= Q(**{f"{prefix}annual_revenue__lte": self.revenue_max})
+        return q
+
+    def snapshot_q(self, risk_bands: dict[str, float]) -> Q:
+        """The standing-level filters (stage, risk band) on latest snapshots."""
+        q = Q()
+        if self.stage:
+            q &= Q(stage=self.stage)
+        if self.risk_band == "low":
+            q &= Q(decline_risk__lt=risk_bands["medium"])
+        elif self.risk_band == "medium":
+            q &= Q(decline_risk__gte=risk_bands["medium"], decline_risk__lt=risk_bands["high"])
+        elif self.risk_band == "high":
+            q &= Q(decline_risk__gte=risk_bands["high"])
+        return q
+
+
+class ManagerField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class DashboardFilterForm(forms.Form):
+    manager = ManagerField(queryset=None, required=False, empty_label="All managers")
+    industry = forms.ChoiceField(required=False)
+    stage = forms.ChoiceField(choices=[("", "All stages"), *Stage.choices()], required=False)
+    potential = forms.ChoiceField(
+        label="Partnership potential",
+        choices=[("", "Any potential"), *PartnershipPotential.choices],
+        required=False,
+    )
+    risk_band = forms.ChoiceField(
+        label="Decline risk", choices=[("", "Any risk"), *RISK_BANDS], required=False
+    )
+    revenue_min = forms.DecimalField(
+        label="Revenue from", min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    revenue_max = forms.DecimalField(
+        label="to", min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    period = forms.TypedChoiceField(
+        label="Movers over", choices=PERIODS, coerce=int, required=False, empty_value=30
+    )
+    trails = forms.BooleanField(label="Trails from 90 days ago", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = (
+            get_user_model()
+            .objects.filter(groups__name=roles.ACCOUNT_MANAGER)
+            .order_by("first_name", "last_name", "username")
+        )
+        industries = (
+            Account.objects.exclude(industry="")
+            .order_by("industry")
+            .values_list("industry", flat=True)
+            .distinct()
+        )
+        self.fields["industry"].choices = [("", "All industries")] + [(i, i) for i in industries]
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("revenue_min"), cleaned.get("revenue_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("revenue_max", "The upper bound is below the lower one.")
+        return cleaned
+
+    def filters(self) -> DashboardFilters:
+        """The valid filters; a field with an error filters nothing."""
+        data = getattr(self, "cleaned_data", {})
+        manager = data.get("manager")
+        return DashboardFilters(
+            manager_id=manager.pk if manager else None,
+            industry=data.get("industry") or "",
+            stage=data.get("stage") or "",
+            potential=data.get("potential") or "",
+            risk_band=data.get("risk_band") or "",
+            revenue_min=data.get("revenue_min"),
+            revenue_max=data.get("revenue_max"),
+            period=data.get("period") or 30,
+            trails=bool(data.get("trails")),
+        )

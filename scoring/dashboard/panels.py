@@ -1,0 +1,258 @@
+"""The portfolio dashboard's numbers, computed from plain rows (no ORM, no Django).
+
+The selectors turn snapshots into `PortfolioRow`s; everything a sales lead reads on the
+dashboard (DOMAIN.md §4) is derived here, so each panel can be tested against a hand-built
+portfolio whose answers are known.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from scoring.engine import Stage
+
+STAGES = list(Stage)
+PARTNERSHIP_STAGES = {Stage.CONSULTANT, Stage.VIRTUAL_PARTNER}
+# Potential partners are flagged while they still sit below consultant (essay 002: about one
+# customer in five wants that depth of relationship; those are the ones to grow).
+POTENTIAL_PARTNER_VALUES = {"could_partner", "strategic"}
+REGULAR_VALUE = "regular"
+# Concentration (DOMAIN.md §3): one account carrying this share of the revenue in view, or a
+# Herfindahl index (sum of squared revenue shares, 0-10,000) this high, is flagged. 2,500 is
+# the level at which competition authorities call a market highly concentrated.
+CONCENTRATION_SHARE_FLAG = 0.25
+CONCENTRATION_HHI_FLAG = 2500
+PANEL_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Driver:
+    key: str
+    points: float
+    detail: str
+
+
+@dataclass
+class PortfolioRow:
+    """One account's latest standing, with what the dashboard needs to know about it."""
+
+    account_id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    industry: str
+    revenue: Decimal
+    potential: str
+    status: str
+    score: float
+    stage: Stage
+    decline_risk: float
+    risk_band: str
+    next_stage_gap: str
+    drivers: tuple[Driver, ...] = ()
+    score_30: float | None = None  # standing 4 weeks earlier
+    stage_30: Stage | None = None
+    score_90: float | None = None  # standing 13 weeks earlier
+    stage_90: Stage | None = None
+    external_id: str = ""
+    owner_username: str = ""
+
+    @property
+    def top_driver(self) -> Driver | None:
+        return self.drivers[0] if self.drivers else None
+
+    def driver(self, key: str) -> Driver | None:
+        return next((driver for driver in self.drivers if driver.key == key), None)
+
+    def past(self, days: int) -> tuple[float | None, Stage | None]:
+        return (self.score_30, self.stage_30) if days == 30 else (self.score_90, self.stage_90)
+
+
+@dataclass
+class StageTile:
+    stage: Stage
+    accounts: int
+    revenue: Decimal
+
+
+@dataclass
+class Tiles:
+    stages: list[StageTile]
+    accounts: int
+    revenue: Decimal
+    partnerships: int
+    revenue_at_risk: Decimal
+    largest_account: PortfolioRow | None
+    largest_share: float  # 0-1
+    herfindahl: float  # 0-10,000
+    concentrated: bool
+
+
+def tiles(rows: Sequence[PortfolioRow]) -> Tiles:
+    """Accounts and revenue per stage, partnerships, revenue at risk, concentration."""
+    per_stage = {stage: StageTile(stage, 0, Decimal(0)) for stage in STAGES}
+    for row in rows:
+        tile = per_stage[row.stage]
+        tile.accounts += 1
+        tile.revenue += row.revenue
+    revenue = sum((row.revenue for row in rows), Decimal(0))
+    # Revenue weighted by the chance of losing it (decline risk read as a 0-1 weight).
+    at_risk = sum(
+        (row.revenue * Decimal(str(round(row.decline_risk, 2))) / 100 for row in rows),
+        Decimal(0),
+    ).quantize(Decimal(1))
+    largest = max(rows, key=lambda row: row.revenue, default=None)
+    if revenue > 0:
+        shares = [float(row.revenue / revenue) for row in rows]
+        largest_share = max(shares)
+        herfindahl = sum(share * share for share in shares) * 10_000
+    else:
+        largest_share, herfindahl = 0.0, 0.0
+    return Tiles(
+        stages=list(per_stage.values()),
+        accounts=len(rows),
+        revenue=revenue,
+        partnerships=sum(1 for row in rows if row.stage in PARTNERSHIP_STAGES),
+        revenue_at_risk=at_risk,
+        largest_account=largest if revenue > 0 else None,
+        largest_share=largest_share,
+        herfindahl=herfindahl,
+        concentrated=largest_share >= CONCENTRATION_SHARE_FLAG
+        or herfindahl >= CONCENTRATION_HHI_FLAG,
+    )
+
+
+@dataclass
+class Move:
+    row: PortfolioRow
+    change: float  # score points over the period
+    from_stage: Stage
+
+
+def movers(
+    rows: Iterable[PortfolioRow], *, days: int, limit: int = PANEL_LENGTH
+) -> tuple[list[Move], list[Move]]:
+    """The biggest climbers and sliders over the period (30 or 90 days)."""
+    moves = []
+    for row in rows:
+        score, stage = row.past(days)
+        if score is not None and stage is not None:
+            moves.append(Move(row, row.score - score, stage))
+    # Under half a point either way is noise: the page shows whole points.
+    climbers = sorted((m for m in moves if m.change >= 0.5), key=lambda m: (-m.change, m.row.name))[
+        :limit
+    ]
+    sliders = sorted((m for m in moves if m.change <= -0.5), key=lambda m: (m.change, m.row.name))[
+        :limit
+    ]
+    return climbers, sliders
+
+
+@dataclass
+class Transitions:
+    """Counts of accounts from the stage they held at the start of the period to now."""
+
+    counts: dict[tuple[Stage, Stage], int] = field(default_factory=dict)
+
+    def matrix(self) -> list[tuple[Stage, list[int]]]:
+        return [(a, [self.counts.get((a, b), 0) for b in STAGES]) for a in STAGES]
+
+    @property
+    def moved(self) -> int:
+        return sum(n for (a, b), n in self.counts.items() if a != b)
+
+
+def transitions(rows: Iterable[PortfolioRow], *, days: int) -> Transitions:
+    counts: Counter = Counter()
+    for row in rows:
+        _, stage = row.past(days)
+        if stage is not None:
+            counts[(stage, row.stage)] += 1
+    return Transitions(dict(counts))
+
+
+def at_risk(rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH) -> list[PortfolioRow]:
+    """Active accounts by decline risk, highest first (revenue breaks ties)."""
+    active = [row for row in rows if row.status == "active" and row.decline_risk > 0]
+    return sorted(active, key=lambda row: (-row.decline_risk, -row.revenue, row.name))[:limit]
+
+
+def could_become_partners(
+    rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH
+) -> list[PortfolioRow]:
+    """Accounts marked as potential partners that still sit at vendor or confidant, closest
+    to the next stage first."""
+    found = [
+        row
+        for row in rows
+        if row.status == "active"
+        and row.potential in POTENTIAL_PARTNER_VALUES
+        and row.stage not in PARTNERSHIP_STAGES
+    ]
+    return sorted(found, key=lambda row: (-row.score, row.name))[:limit]
+
+
+def neglected_regulars(
+    rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH
+) -> list[PortfolioRow]:
+    """Regular customers silent for longer than their own usual rhythm (the engine's silence
+    driver says so, with the days), longest silence first."""
+    found = [
+        row
+        for row in rows
+        if row.status == "active" and row.potential == REGULAR_VALUE and row.driver("silence")
+    ]
+    return sorted(found, key=lambda row: (-row.driver("silence").points, row.name))[:limit]
+
+
+def perception_gaps(
+    rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH
+) -> list[PortfolioRow]:
+    """Accounts whose client sees the relationship differently from the evidence."""
+    found = [row for row in rows if row.status == "active" and row.driver("perception_gap")]
+    return sorted(found, key=lambda row: (-row.driver("perception_gap").points, row.name))[:limit]
+
+
+@dataclass
+class ManagerLine:
+    owner_id: int
+    owner_name: str
+    accounts: int
+    stage_counts: list[int]  # per stage, vendor first
+    revenue: Decimal
+    average_risk: float
+    high_risk: int
+    interactions_30: int
+
+
+def by_manager(
+    rows: Iterable[PortfolioRow], *, interactions_30: dict[int, int]
+) -> list[ManagerLine]:
+    """Each manager's stage mix, risk and activity (interactions logged on their accounts in
+    the last 30 days, from `interactions_30`: account id -> count)."""
+    lines: dict[int, ManagerLine] = {}
+    risk_total: defaultdict[int, float] = defaultdict(float)
+    for row in rows:
+        line = lines.get(row.owner_id)
+        if line is None:
+            line = lines[row.owner_id] = ManagerLine(
+                row.owner_id, row.owner_name, 0, [0] * len(STAGES), Decimal(0), 0.0, 0, 0
+            )
+        line.accounts += 1
+        line.stage_counts[row.stage.rank - 1] += 1
+        line.revenue += row.revenue
+        risk_total[row.owner_id] += row.decline_risk
+        line.high_risk += row.risk_band == "high"
+        line.interactions_30 += interactions_30.get(row.account_id, 0)
+    for owner_id, line in lines.items():
+        line.average_risk = risk_total[owner_id] / line.accounts
+    return sorted(lines.values(), key=lambda line: (line.owner_name, line.owner_id))
+
+
+def reference_weeks(latest_week: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The weeks that stand for "30 days ago" and "90 days ago" (4 and 13 weeks back)."""
+    return latest_week - datetime.timedelta(weeks=4), latest_week - datetime.timedelta(weeks=13)

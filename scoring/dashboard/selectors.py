@@ -1,0 +1,127 @@
+"""Reads for the portfolio dashboard: precomputed snapshots only, never scoring at request time.
+
+Three queries whatever the size of the portfolio: the latest standing of every account in
+view (with the account's facts), its standing 4 and 13 weeks earlier, and the interactions of
+the last 30 days per account.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from relationships.models import Interaction
+from scoring.dashboard.filters import DashboardFilters
+from scoring.dashboard.panels import Driver, PortfolioRow, reference_weeks
+from scoring.engine import Stage
+from scoring.models import ScoreSnapshot, ScoringProfile
+
+
+@dataclass
+class Portfolio:
+    rows: list[PortfolioRow]
+    latest_week: datetime.date | None
+    interactions_30: dict[int, int]
+
+
+def portfolio_view(
+    *, profile: ScoringProfile, filters: DashboardFilters, today: datetime.date
+) -> Portfolio:
+    engine_profile = profile.engine_profile()
+    bands = engine_profile["risk_bands"]
+    latest = (
+        ScoreSnapshot.objects.filter(profile=profile, is_latest=True)
+        .filter(filters.account_q("account__"), filters.snapshot_q(bands))
+        .order_by()
+        .values_list(
+            "account_id",
+            "account__name",
+            "account__owner_id",
+            "account__owner__first_name",
+            "account__owner__last_name",
+            "account__owner__username",
+            "account__industry",
+            "account__annual_revenue",
+            "account__partnership_potential",
+            "account__status",
+            "score",
+            "stage",
+            "decline_risk",
+            "next_stage_gap",
+            "risk_drivers",
+            "week_ending",
+            "account__external_id",
+        )
+    )
+    rows: dict[int, PortfolioRow] = {}
+    latest_week = None
+    stages = {stage.value: stage for stage in Stage}
+    for (
+        account_id,
+        name,
+        owner_id,
+        first,
+        last,
+        username,
+        industry,
+        revenue,
+        potential,
+        status,
+        score,
+        stage,
+        risk,
+        gap,
+        drivers,
+        week,
+        external_id,
+    ) in latest:
+        rows[account_id] = PortfolioRow(
+            account_id=account_id,
+            name=name,
+            owner_id=owner_id,
+            owner_name=f"{first} {last}".strip() or username,
+            industry=industry,
+            revenue=revenue,
+            potential=potential,
+            status=status,
+            score=score,
+            stage=stages[stage],
+            decline_risk=risk,
+            risk_band=engine_profile.risk_band(risk),
+            next_stage_gap=gap.replace("_", " "),
+            drivers=tuple(Driver(*driver) for driver in drivers),
+            external_id=external_id,
+            owner_username=username,
+        )
+        if latest_week is None or week > latest_week:
+            latest_week = week
+
+    if latest_week is not None:
+        week_30, week_90 = reference_weeks(latest_week)
+        past = (
+            ScoreSnapshot.objects.filter(profile=profile, week_ending__in=[week_30, week_90])
+            .filter(filters.account_q("account__"))
+            .order_by()
+            .values_list("account_id", "week_ending", "score", "stage")
+        )
+        for account_id, week, score, stage in past:
+            row = rows.get(account_id)
+            if row is None:
+                continue
+            if week == week_30:
+                row.score_30, row.stage_30 = score, stages[stage]
+            else:
+                row.score_90, row.stage_90 = score, stages[stage]
+
+    recent = (
+        Interaction.objects.filter(
+            filters.account_q("account__"), occurred_on__gt=today - datetime.timedelta(days=30)
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(n=Count("pk"))
+        .values_list("account_id", "n")
+    )
+    return Portfolio(sorted(rows.values(), key=lambda row: row.name), latest_week, dict(recent))

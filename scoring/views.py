@@ -1,0 +1,76 @@
+"""The portfolio dashboard for sales leads (DOMAIN.md §4), and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.roles import SALES_LEAD, SCORING_ADMIN, role_names
+from scoring import charts
+from scoring.dashboard import panels
+from scoring.dashboard.export import EXPORT_COLUMNS, export_lines, last_contacts
+from scoring.dashboard.filters import DashboardFilterForm
+from scoring.dashboard.selectors import portfolio_view
+from scoring.selectors import profile_active
+
+
+def _require_portfolio_role(request: HttpRequest) -> None:
+    if not (request.user.is_superuser or role_names(request.user) & {SALES_LEAD, SCORING_ADMIN}):
+        raise PermissionDenied("The portfolio dashboard is for sales leads.")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require_portfolio_role(request)
+    form = DashboardFilterForm(request.GET)
+    form.is_valid()  # errors are shown by their fields; valid filters still apply
+    filters = form.filters()
+    profile = profile_active()
+    view = portfolio_view(profile=profile, filters=filters, today=timezone.localdate())
+    rows = view.rows
+    climbers, sliders = panels.movers(rows, days=filters.period)
+    context = {
+        "form": form,
+        "filters": filters,
+        "query": request.GET.urlencode(),
+        "latest_week": view.latest_week,
+        "tiles": panels.tiles(rows),
+        "map_chart": charts.portfolio_map_figure(
+            rows, thresholds=profile.params["stage_thresholds"], trails=filters.trails
+        ),
+        "climbers": climbers,
+        "sliders": sliders,
+        "transitions": panels.transitions(rows, days=filters.period),
+        "stages": panels.STAGES,
+        "at_risk": panels.at_risk(rows),
+        "partners": panels.could_become_partners(rows),
+        "neglected": panels.neglected_regulars(rows),
+        "gaps": panels.perception_gaps(rows),
+        "managers": panels.by_manager(rows, interactions_30=view.interactions_30),
+    }
+    template_name = "scoring/dashboard.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template_name += "#dashboard-body"
+    return render(request, template_name, context)
+
+
+@login_required
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """The accounts in the current view as CSV (the columns of `export_portfolio`)."""
+    _require_portfolio_role(request)
+    form = DashboardFilterForm(request.GET)
+    form.is_valid()
+    today = timezone.localdate()
+    view = portfolio_view(profile=profile_active(), filters=form.filters(), today=today)
+    contacts = last_contacts(account_ids=[row.account_id for row in view.rows], as_of=today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="portfolio-{today.isoformat()}.csv"'
+    writer = csv.writer(response, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(export_lines(view.rows, contacts))
+    return response

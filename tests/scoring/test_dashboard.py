@@ -1,0 +1,175 @@
+"""The portfolio dashboard and its exports, on a small portfolio built by hand."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from scoring.models import ScoreSnapshot
+from scoring.selectors import profile_active
+from tests.factories import AccountFactory, InteractionFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+WEEK = datetime.date(2026, 11, 15)  # a Sunday
+
+
+def _standing(account, *, stage, score, risk, weeks_ago=0, drivers=(), latest=None):
+    return ScoreSnapshot.objects.create(
+        account=account,
+        profile=profile_active(),
+        week_ending=WEEK - datetime.timedelta(weeks=weeks_ago),
+        score=score,
+        stage=stage,
+        decline_risk=risk,
+        risk_drivers=[list(driver) for driver in drivers],
+        next_stage_gap="consultant needs a strategy_advice_requested in the last 12 months",
+        is_latest=weeks_ago == 0 if latest is None else latest,
+    )
+
+
+@pytest.fixture
+def book(alice, bob):
+    """Four accounts: two of Alice's, two of Bob's, with their standing now and 4 weeks ago."""
+    north = AccountFactory(name="North", owner=alice, annual_revenue=100_000, industry="Retail")
+    east = AccountFactory(
+        name="East", owner=alice, annual_revenue=300_000, partnership_potential="could_partner"
+    )
+    south = AccountFactory(name="South", owner=bob, annual_revenue=200_000, industry="Retail")
+    west = AccountFactory(
+        name="West", owner=bob, annual_revenue=400_000, partnership_potential="regular"
+    )
+    _standing(north, stage="vendor", score=20, risk=70, drivers=[("momentum", 70, "score down")])
+    _standing(north, stage="confidant", score=35, risk=10, weeks_ago=4)
+    _standing(east, stage="confidant", score=45, risk=20)
+    _standing(east, stage="confidant", score=40, risk=20, weeks_ago=4)
+    _standing(south, stage="consultant", score=60, risk=40)
+    _standing(
+        west,
+        stage="virtual_partner",
+        score=90,
+        risk=35,
+        drivers=[
+            ("silence", 25, "no contact for 60 days; usually every 10"),
+            ("perception_gap", 10, "client sees consultant, evidence says virtual partner"),
+        ],
+    )
+    InteractionFactory(account=west, occurred_on=datetime.date(2026, 9, 16))
+    return {"north": north, "east": east, "south": south, "west": west}
+
+
+def _export(client, **filters):
+    response = client.get(reverse("dashboard-export"), filters)
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_only_sales_leads_open_the_dashboard(client, alice, lena):
+    assert client.get(reverse("dashboard")).status_code == 302  # to sign in
+    client.force_login(alice)
+    assert client.get(reverse("dashboard")).status_code == 403
+    assert client.get(reverse("dashboard-export")).status_code == 403
+    client.force_login(lena)
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_tiles_and_panels_show_the_known_answers(client, lena, book):
+    client.force_login(lena)
+    html = client.get(reverse("dashboard")).content.decode()
+
+    tile = html.index('data-testid="tile-partnerships"')
+    assert "<strong>2</strong>" in html[tile : tile + 200]  # South and West
+    # 100k x .70 + 300k x .20 + 200k x .40 + 400k x .35 = 350,000
+    assert "350,000" in html
+    assert "40%" in html  # West carries 400k of 1,000k
+    assert "Herfindahl 3000" in html
+    climbing = html.index("Climbing")
+    assert html.index("East", climbing) < html.index("Slipping")  # +5 over 30 days
+    assert "-15" in html  # North slid from 35 to 20
+    partners = html[html.index('data-testid="partners"') :]
+    assert "East" in partners[: partners.index("</ol>")]
+    neglected = html[html.index('data-testid="neglected"') :]
+    assert "No contact for 60 days; usually every 10" in neglected[: neglected.index("</ol>")]
+    gaps = html[html.index('data-testid="gaps"') :]
+    assert "Client sees consultant, evidence says virtual partner" in gaps[: gaps.index("</ol>")]
+
+
+def test_filters_combine_and_the_export_follows_the_view(client, lena, alice, book):
+    client.force_login(lena)
+
+    assert {r["name"] for r in _export(client, industry="Retail")} == {"North", "South"}
+    assert {r["name"] for r in _export(client, industry="Retail", manager=alice.pk)} == {"North"}
+    assert {r["name"] for r in _export(client, risk_band="high")} == {"North"}
+    assert {r["name"] for r in _export(client, risk_band="medium", revenue_min=300000)} == {"West"}
+    assert {r["name"] for r in _export(client, stage="confidant", potential="could_partner")} == {
+        "East"
+    }
+    west = _export(client, manager=book["west"].owner_id, stage="virtual_partner")[0]
+    assert west == {
+        "external_id": f"account-{book['west'].pk}",
+        "name": "West",
+        "owner": "bob",
+        "stage": "virtual_partner",
+        "score": "90",
+        "decline_risk": "35",
+        "top_risk_driver": "silence",
+        "annual_revenue": "400000",
+        "last_contact_on": "2026-09-16",
+    }
+
+
+def test_a_filter_fragment_and_a_bad_filter(client, lena, book):
+    client.force_login(lena)
+    fragment = client.get(reverse("dashboard"), {"stage": "vendor"}, **HTMX).content.decode()
+    assert "<html" not in fragment and 'id="dashboard-body"' in fragment
+
+    bad = client.get(reverse("dashboard"), {"revenue_min": "lots", "revenue_max": "-3"})
+    html = bad.content.decode()
+    assert bad.status_code == 200
+    assert "Enter a number." in html and "Ensure this value is greater than or equal to 0" in html
+
+
+@pytest.mark.parametrize("size", [4, 40])
+def test_the_dashboard_costs_the_same_queries_whatever_the_portfolio(
+    client, lena, alice, size, django_assert_num_queries
+):
+    for n in range(size):
+        account = AccountFactory(owner=alice, industry=f"Industry {n % 3}")
+        _standing(account, stage="confidant", score=40 + n % 20, risk=n % 90)
+        _standing(account, stage="vendor", score=30, risk=10, weeks_ago=4)
+        _standing(account, stage="vendor", score=20, risk=10, weeks_ago=13)
+    client.force_login(lena)
+    # savepoint, session, user, roles, managers and industries for the filters, profile,
+    # latest standings, standings 4 and 13 weeks back, interactions of 30 days, release
+    with django_assert_num_queries(11):
+        response = client.get(reverse("dashboard"), {"trails": "on"})
+    assert response.status_code == 200
+
+
+def test_the_command_exports_the_portfolio_as_of_a_date(lena, book, tmp_path):
+    target = tmp_path / "portfolio.csv"
+    call_command("export_portfolio", "--as-of", "2026-10-20", "--output", str(target))
+
+    lines = list(csv.reader(target.open(encoding="utf-8")))
+    assert lines[0] == [
+        "external_id",
+        "name",
+        "owner",
+        "stage",
+        "score",
+        "decline_risk",
+        "top_risk_driver",
+        "annual_revenue",
+        "last_contact_on",
+    ]
+    by_name = {line[1]: line for line in lines[1:]}
+    # On 20 Oct the latest week is 4 weeks before WEEK: North was a confidant then, and only
+    # North and East had a standing that early.
+    assert sorted(by_name) == ["East", "North"]
+    assert by_name["North"][3:6] == ["confidant", "35", "10"]
+
+    today = tmp_path / "today.csv"
+    call_command("export_portfolio", "--output", str(today))
+    west = next(line for line in csv.reader(today.open(encoding="utf-8")) if line[1] == "West")
+    assert west[3:] == ["virtual_partner", "90", "35", "silence", "400000", "2026-09-16"]
