@@ -195,5 +195,12 @@ def alices_account(alice):
 
 
 @pytest.fixture
+def lena(transactional_db):
+    user = UserFactory(username="lena", first_name="Lena", last_name="Fischer")
+    user.groups.add(Group.objects.get(name=roles.SALES_LEAD))
+    return user
+
+
+@pytest.fixture
 def bobs_account(bob):
     return AccountFactory(name="Bluepeak Foods", owner=bob)
