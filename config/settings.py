@@ -52,6 +52,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages carry their chart data (the portfolio map is hundreds of kB of JSON); compressed,
+    # it travels at a fraction. Django pads compressed responses against BREACH, and CSRF
+    # tokens are masked differently in every response.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,6 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+
+
+@transaction.non_atomic_requests
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers and container health checks: the app answers. Public, and
+    it touches no data."""
+    return HttpResponse("ok", content_type="text/plain")
+
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -15,4 +25,5 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -7,6 +7,7 @@ needs an inline script. Only trace types in the partial plotly bundle (scatter) 
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -279,67 +280,75 @@ def s_curve_figure(
 RISK_COLOURSCALE = [[0.0, "#15803d"], [0.3, "#84cc16"], [0.6, "#f59e0b"], [1.0, "#b3261e"]]
 
 
+@functools.lru_cache(maxsize=1024)
+def _maturity_at(score_tenths: int) -> float:
+    return round(s_curve_maturity(score_tenths / 10), 1)
+
+
 def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool) -> dict[str, Any]:
     """Every account on the S-curve by score; marker size by revenue, colour by decline risk,
     hover for the details, and (optionally) a trail from where it stood 90 days ago.
 
-    `rows` are dashboard rows (account_id, name, owner_name, stage, score, decline_risk,
-    revenue, top_driver, score_90). The account page's URL travels in customdata, so a click
-    can open it.
+    `rows` are dashboard rows. Each point's customdata starts with the account id, which
+    `layout.meta.clickable` turns into the account page's address when the point is clicked.
+    Built in one pass: the map holds every account of the portfolio.
     """
     figure = s_curve_figure([], thresholds=thresholds)
     traces = figure["data"]
+    largest = max((float(row.revenue) for row in rows), default=0.0) or 1.0
+    xs, ys, sizes, colours, custom = [], [], [], [], []
+    trail_x: list[float | None] = []
+    trail_y: list[float | None] = []
+    for row in rows:
+        tenths = round(row.score * 10)
+        xs.append(_maturity_at(tenths))
+        ys.append(tenths / 10)
+        # Area proportional to revenue, from 5 px for the smallest up to 30 px.
+        sizes.append(round(5 + 25 * (float(row.revenue) / largest) ** 0.5, 1))
+        risk = round(row.decline_risk)
+        colours.append(risk)
+        custom.append(
+            [
+                row.account_id,
+                row.name,
+                row.owner_name,
+                row.stage.label,
+                risk,
+                row.top_driver_key.replace("_", " ") or "none",
+            ]
+        )
+        if trails and row.score_90 is not None and abs(row.score - row.score_90) >= 1:
+            trail_x += [_maturity_at(round(row.score_90 * 10)), xs[-1], None]
+            trail_y += [round(row.score_90, 1), ys[-1], None]
     if trails:
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for row in rows:
-            if row.score_90 is not None and abs(row.score - row.score_90) >= 1:
-                xs += [
-                    round(s_curve_maturity(row.score_90), 1),
-                    round(s_curve_maturity(row.score), 1),
-                    None,
-                ]
-                ys += [round(row.score_90, 1), round(row.score, 1), None]
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines",
                 "name": "90 days ago → now",
-                "x": xs,
-                "y": ys,
+                "x": trail_x,
+                "y": trail_y,
                 "hoverinfo": "skip",
                 "line": {"color": "rgba(95, 107, 122, 0.35)", "width": 1},
                 "showlegend": False,
             }
         )
-    largest = max((float(row.revenue) for row in rows), default=0.0) or 1.0
     traces.append(
         {
             "type": "scatter",
             "mode": "markers",
             "name": "Accounts",
-            "x": [round(s_curve_maturity(row.score), 1) for row in rows],
-            "y": [round(row.score, 1) for row in rows],
-            "customdata": [
-                [
-                    f"/accounts/{row.account_id}/",
-                    row.name,
-                    row.owner_name,
-                    row.stage.label,
-                    round(row.decline_risk),
-                    row.top_driver.key.replace("_", " ") if row.top_driver else "none",
-                ]
-                for row in rows
-            ],
+            "x": xs,
+            "y": ys,
+            "customdata": custom,
             "hovertemplate": (
                 "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}, "
                 "score %{y:.0f}<br>decline risk %{customdata[4]} "
                 "(%{customdata[5]})<extra></extra>"
             ),
             "marker": {
-                # Area proportional to revenue, from 5 px for the smallest up to 30 px.
-                "size": [round(5 + 25 * (float(row.revenue) / largest) ** 0.5, 1) for row in rows],
-                "color": [round(row.decline_risk) for row in rows],
+                "size": sizes,
+                "color": colours,
                 "cmin": 0,
                 "cmax": 100,
                 "colorscale": RISK_COLOURSCALE,
@@ -351,5 +360,5 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
         }
     )
     figure["layout"]["height"] = 420
-    figure["layout"]["meta"] = {"clickable": True}
+    figure["layout"]["meta"] = {"clickable": "/accounts/{id}/"}
     return figure

@@ -3,7 +3,10 @@
 Alice and Bob are account managers with a client each; Lena is their sales lead.
 """
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 
 from accounts import roles
@@ -21,6 +24,35 @@ def _fast_and_plain(settings):
     }
 
 
+# The rows data migrations create, and the migration function that creates each.
+MIGRATED_ROWS = [
+    ("auth.Group", "accounts.migrations.0002_role_groups", "create_roles"),
+    (
+        "relationships.SignalType",
+        "relationships.migrations.0002_default_signal_catalog",
+        "load_catalog",
+    ),
+    ("scoring.ScoringProfile", "scoring.migrations.0002_default_profile", "create_default_profile"),
+]
+
+
+def ensure_migrated_rows() -> None:
+    """Put back the rows data migrations create, if a flush took them.
+
+    A transactional test (the browser tests, a few others) ends with a flush that empties
+    every table, and with it the role groups, the signal catalog and the default scoring
+    profile; the next test gets them back from the migrations' own functions.
+    """
+    for model, module, function in MIGRATED_ROWS:
+        if not apps.get_model(model).objects.exists():
+            getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def migrated_rows(db) -> None:
+    ensure_migrated_rows()
+
+
 def _user_with_role(username: str, role: str):
     user = UserFactory(username=username)
     user.groups.add(Group.objects.get(name=role))
@@ -28,17 +60,17 @@ def _user_with_role(username: str, role: str):
 
 
 @pytest.fixture
-def alice(db):
+def alice(migrated_rows):
     return _user_with_role("alice", roles.ACCOUNT_MANAGER)
 
 
 @pytest.fixture
-def bob(db):
+def bob(migrated_rows):
     return _user_with_role("bob", roles.ACCOUNT_MANAGER)
 
 
 @pytest.fixture
-def lena(db):
+def lena(migrated_rows):
     return _user_with_role("lena", roles.SALES_LEAD)
 
 

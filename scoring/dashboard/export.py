@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 
@@ -11,7 +12,7 @@ from django.db.models import Max, OuterRef, Subquery
 from accounts.models import Account
 from relationships.csv_bundle.formats import neutralise
 from relationships.models import Interaction
-from scoring.dashboard.panels import Driver, PortfolioRow
+from scoring.dashboard.panels import PortfolioRow
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot
 
@@ -56,7 +57,7 @@ def export_lines(
             row.stage.value,
             f"{row.score:.0f}",
             f"{row.decline_risk:.0f}",
-            row.top_driver.key if row.top_driver else "",
+            row.top_driver_key,
             f"{row.revenue:.2f}".rstrip("0").rstrip("."),
             last.isoformat() if last else "",
         ]
@@ -105,7 +106,8 @@ def portfolio_as_of(*, profile, as_of: datetime.date) -> list[PortfolioRow]:
                     decline_risk=snapshot.decline_risk,
                     risk_band=engine_profile.risk_band(snapshot.decline_risk),
                     next_stage_gap=snapshot.next_stage_gap,
-                    drivers=tuple(Driver(*driver) for driver in snapshot.risk_drivers),
+                    drivers_json=json.dumps(snapshot.risk_drivers),
+                    top_driver_key=snapshot.risk_drivers[0][0] if snapshot.risk_drivers else "",
                     external_id=account.external_id,
                     owner_username=account.owner.username,
                 )

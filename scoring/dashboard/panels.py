@@ -8,6 +8,8 @@ portfolio whose answers are known.
 from __future__ import annotations
 
 import datetime
+import heapq
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +38,13 @@ class Driver:
     detail: str
 
 
-@dataclass
+@dataclass(slots=True)
 class PortfolioRow:
-    """One account's latest standing, with what the dashboard needs to know about it."""
+    """One account's latest standing, with what the dashboard needs to know about it.
+
+    The risk drivers arrive as the snapshot's JSON text and are decoded only for the rows a
+    panel shows: a portfolio of thousands needs just the top driver's name for every row.
+    """
 
     account_id: int
     name: str
@@ -53,7 +59,8 @@ class PortfolioRow:
     decline_risk: float
     risk_band: str
     next_stage_gap: str
-    drivers: tuple[Driver, ...] = ()
+    drivers_json: str = "[]"  # [[key, points, detail], ...], largest first
+    top_driver_key: str = ""
     score_30: float | None = None  # standing 4 weeks earlier
     stage_30: Stage | None = None
     score_90: float | None = None  # standing 13 weeks earlier
@@ -62,10 +69,20 @@ class PortfolioRow:
     owner_username: str = ""
 
     @property
+    def drivers(self) -> tuple[Driver, ...]:
+        return tuple(Driver(*driver) for driver in json.loads(self.drivers_json))
+
+    @property
     def top_driver(self) -> Driver | None:
-        return self.drivers[0] if self.drivers else None
+        drivers = self.drivers
+        return drivers[0] if drivers else None
+
+    def has_driver(self, key: str) -> bool:
+        return f'"{key}"' in self.drivers_json
 
     def driver(self, key: str) -> Driver | None:
+        if not self.has_driver(key):
+            return None
         return next((driver for driver in self.drivers if driver.key == key), None)
 
     def past(self, days: int) -> tuple[float | None, Stage | None]:
@@ -101,10 +118,7 @@ def tiles(rows: Sequence[PortfolioRow]) -> Tiles:
         tile.revenue += row.revenue
     revenue = sum((row.revenue for row in rows), Decimal(0))
     # Revenue weighted by the chance of losing it (decline risk read as a 0-1 weight).
-    at_risk = sum(
-        (row.revenue * Decimal(str(round(row.decline_risk, 2))) / 100 for row in rows),
-        Decimal(0),
-    ).quantize(Decimal(1))
+    at_risk = Decimal(round(sum(float(row.revenue) * row.decline_risk for row in rows) / 100))
     largest = max(rows, key=lambda row: row.revenue, default=None)
     if revenue > 0:
         shares = [float(row.revenue / revenue) for row in rows]
@@ -143,12 +157,12 @@ def movers(
         if score is not None and stage is not None:
             moves.append(Move(row, row.score - score, stage))
     # Under half a point either way is noise: the page shows whole points.
-    climbers = sorted((m for m in moves if m.change >= 0.5), key=lambda m: (-m.change, m.row.name))[
-        :limit
-    ]
-    sliders = sorted((m for m in moves if m.change <= -0.5), key=lambda m: (m.change, m.row.name))[
-        :limit
-    ]
+    climbers = heapq.nsmallest(
+        limit, (m for m in moves if m.change >= 0.5), key=lambda m: (-m.change, m.row.name)
+    )
+    sliders = heapq.nsmallest(
+        limit, (m for m in moves if m.change <= -0.5), key=lambda m: (m.change, m.row.name)
+    )
     return climbers, sliders
 
 
@@ -200,21 +214,22 @@ def neglected_regulars(
     rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH
 ) -> list[PortfolioRow]:
     """Regular customers silent for longer than their own usual rhythm (the engine's silence
-    driver says so, with the days), longest silence first."""
+    driver says so, with the days), riskiest first."""
     found = [
         row
         for row in rows
-        if row.status == "active" and row.potential == REGULAR_VALUE and row.driver("silence")
+        if row.status == "active" and row.potential == REGULAR_VALUE and row.has_driver("silence")
     ]
-    return sorted(found, key=lambda row: (-row.driver("silence").points, row.name))[:limit]
+    return heapq.nsmallest(limit, found, key=lambda row: (-row.decline_risk, row.name))
 
 
 def perception_gaps(
     rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH
 ) -> list[PortfolioRow]:
-    """Accounts whose client sees the relationship differently from the evidence."""
-    found = [row for row in rows if row.status == "active" and row.driver("perception_gap")]
-    return sorted(found, key=lambda row: (-row.driver("perception_gap").points, row.name))[:limit]
+    """Accounts whose client sees the relationship differently from the evidence, riskiest
+    first."""
+    found = [row for row in rows if row.status == "active" and row.has_driver("perception_gap")]
+    return heapq.nsmallest(limit, found, key=lambda row: (-row.decline_risk, row.name))
 
 
 @dataclass
@@ -227,6 +242,17 @@ class ManagerLine:
     average_risk: float
     high_risk: int
     interactions_30: int
+
+    def cells(self) -> list[str]:
+        """The table cells after the name, formatted here: a sales floor has hundreds of
+        managers, and as many rows of numbers through template localisation cost real time."""
+        return [
+            *(str(n) for n in self.stage_counts),
+            f"{self.revenue:,.0f}",
+            f"{self.average_risk:.0f}",
+            str(self.high_risk),
+            str(self.interactions_30),
+        ]
 
 
 def by_manager(

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from relationships.models import Interaction
 from scoring.dashboard.filters import DashboardFilters
-from scoring.dashboard.panels import Driver, PortfolioRow, reference_weeks
+from scoring.dashboard.panels import PortfolioRow, reference_weeks
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
 
@@ -50,7 +52,8 @@ def portfolio_view(
             "stage",
             "decline_risk",
             "next_stage_gap",
-            "risk_drivers",
+            Cast("risk_drivers", TextField()),
+            KT("risk_drivers__0__0"),
             "week_ending",
             "account__external_id",
         )
@@ -74,6 +77,7 @@ def portfolio_view(
         risk,
         gap,
         drivers,
+        top_driver,
         week,
         external_id,
     ) in latest:
@@ -91,7 +95,8 @@ def portfolio_view(
             decline_risk=risk,
             risk_band=engine_profile.risk_band(risk),
             next_stage_gap=gap.replace("_", " "),
-            drivers=tuple(Driver(*driver) for driver in drivers),
+            drivers_json=drivers or "[]",
+            top_driver_key=top_driver or "",
             external_id=external_id,
             owner_username=username,
         )
@@ -100,9 +105,9 @@ def portfolio_view(
 
     if latest_week is not None:
         week_30, week_90 = reference_weeks(latest_week)
+        # Every account's past standing (no join): those not in view are skipped below.
         past = (
             ScoreSnapshot.objects.filter(profile=profile, week_ending__in=[week_30, week_90])
-            .filter(filters.account_q("account__"))
             .order_by()
             .values_list("account_id", "week_ending", "score", "stage")
         )

@@ -17,14 +17,15 @@
     ],
   };
 
-  // Markers whose customdata starts with a page address open that page when clicked.
-  function followClicks(element) {
+  // On a figure whose layout.meta.clickable is an address with "{id}" in it, clicking a
+  // marker opens that address for the id the marker's customdata starts with.
+  function followClicks(element, address) {
     if (element.dataset.clicks) return;
     element.dataset.clicks = "true";
     element.on("plotly_click", function (event) {
       var point = event.points && event.points[0];
-      var target = point && point.customdata && point.customdata[0];
-      if (typeof target === "string" && target.charAt(0) === "/") window.location.assign(target);
+      var id = point && point.customdata && point.customdata[0];
+      if (typeof id === "number") window.location.assign(address.replace("{id}", String(id)));
     });
   }
 
@@ -37,7 +38,9 @@
       if (!source) return;
       var figure = JSON.parse(source.textContent);
       Plotly.react(element, figure.data, figure.layout, plotConfig).then(function () {
-        if (figure.layout.meta && figure.layout.meta.clickable) followClicks(element);
+        if (figure.layout.meta && figure.layout.meta.clickable) {
+          followClicks(element, figure.layout.meta.clickable);
+        }
         element.dataset.drawn = "true";
       });
     });

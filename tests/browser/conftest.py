@@ -5,8 +5,8 @@ chromium`), found at CHROMIUM_PATH (default /usr/bin/chromium). Without it the t
 skipped on a developer machine, and fail where REQUIRE_BROWSER=1 (CI sets it).
 
 Each test runs against pytest-django's live server on the test database. The database is
-flushed between these tests, so `serialized_rollback` puts back what migrations created (the
-role groups, the signal catalog, the default scoring profile).
+flushed after each of these tests; `ensure_migrated_rows` puts back what migrations created
+(the role groups, the signal catalog, the default scoring profile).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pytest_django.live_server_helper import LiveServer
 from accounts import roles
 from relationships.models import SignalType, TrustSignal
 from scoring.services import account_rescore
+from tests.conftest import ensure_migrated_rows
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -43,28 +44,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
-
-
-@pytest.fixture(scope="session")
-def _migrated_contents(django_db_setup) -> str | None:
-    """What migrations put in the test database, as serialized when it was created."""
-    from django.db import connection
-
-    return getattr(connection, "_test_serialized_contents", None)
-
-
-@pytest.fixture(autouse=True)
-def _restorable_migrated_contents(_migrated_contents) -> None:
-    # `serialized_rollback` reloads what migrations created (role groups, signal catalog,
-    # default scoring profile) from an attribute of the connection object. Once Playwright
-    # runs an event loop in this thread, Django can hand the test a fresh connection object
-    # without that attribute, and the reload would silently do nothing. Put it back first
-    # (autouse fixtures are set up before the test's database fixture).
-    from django.db import connection
-
-    if _migrated_contents and not hasattr(connection, "_test_serialized_contents"):
-        connection._test_serialized_contents = _migrated_contents
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 class _OneRequestAtATime(LiveServerThread):
@@ -158,6 +138,7 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def _manager(username: str, first_name: str, last_name: str):
+    ensure_migrated_rows()
     user = UserFactory(username=username, first_name=first_name, last_name=last_name)
     user.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
     return user
@@ -196,6 +177,7 @@ def alices_account(alice):
 
 @pytest.fixture
 def lena(transactional_db):
+    ensure_migrated_rows()
     user = UserFactory(username="lena", first_name="Lena", last_name="Fischer")
     user.groups.add(Group.objects.get(name=roles.SALES_LEAD))
     return user

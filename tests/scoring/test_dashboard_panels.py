@@ -1,9 +1,10 @@
 """The dashboard's panels against a hand-built portfolio whose answers are known (no database)."""
 
+import json
 from decimal import Decimal
 
 from scoring.dashboard import panels
-from scoring.dashboard.panels import Driver, PortfolioRow
+from scoring.dashboard.panels import PortfolioRow
 from scoring.engine import Stage
 
 V, C, S, P = Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER
@@ -24,7 +25,8 @@ def row(pk, stage, score, risk, revenue, *, owner=1, potential="unknown", driver
         decline_risk=risk,
         risk_band="high" if risk >= 60 else "medium" if risk >= 30 else "low",
         next_stage_gap="",
-        drivers=tuple(Driver(*d) for d in drivers),
+        drivers_json=json.dumps([list(d) for d in drivers]),
+        top_driver_key=drivers[0][0] if drivers else "",
         **past,
     )
 

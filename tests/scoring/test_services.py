@@ -148,7 +148,7 @@ def test_recompute_is_idempotent(alices_account, bobs_account):
     assert _rows() == first
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_interrupted_recompute_leaves_the_previous_snapshots_intact(alice):
     accounts = [AccountFactory(owner=alice) for _ in range(3)]
     for account in accounts:
