@@ -175,6 +175,15 @@ def main() -> None:
                 f"{name}: p50={p50:.1f} ms p95={percentile(times, 0.95):.1f} ms "
                 f"max={max(times):.1f} ms  (p50 x{p50 / ceiling:.0f} the ceiling)"
             )
+        print("per filter set (fragment; the last one is a reset to the whole portfolio):")
+        for query in [*FILTERS, "period=30"]:
+            times = measure(
+                client, [f"/dashboard/?{query}"], options.requests // 4, {"HX-Request": "true"}
+            )
+            print(
+                f"  {query}: p50={statistics.median(times):.1f} ms "
+                f"p95={percentile(times, 0.95):.1f} ms"
+            )
         total, parts = first_visit_bytes(client)
         print(f"first visit transfers {total / 1024:.0f} KiB:")
         for name, size in parts:

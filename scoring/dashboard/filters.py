@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts import roles
@@ -70,8 +71,8 @@ class LongSelect(forms.Select):
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         selected = "" if value is None else str(value)
         options = "".join(
-            f'<option value="{escape(key)}"{" selected" if str(key) == selected else ""}>'
-            f"{escape(label)}</option>"
+            f'<option value="{html.escape(str(key))}"{" selected" if str(key) == selected else ""}>'
+            f"{html.escape(str(label))}</option>"
             for key, label in self.choices
         )
         return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))

@@ -121,7 +121,8 @@ def tiles(rows: Sequence[PortfolioRow]) -> Tiles:
     at_risk = Decimal(round(sum(float(row.revenue) * row.decline_risk for row in rows) / 100))
     largest = max(rows, key=lambda row: row.revenue, default=None)
     if revenue > 0:
-        shares = [float(row.revenue / revenue) for row in rows]
+        total = float(revenue)
+        shares = [float(row.revenue) / total for row in rows]
         largest_share = max(shares)
         herfindahl = sum(share * share for share in shares) * 10_000
     else:
@@ -191,8 +192,10 @@ def transitions(rows: Iterable[PortfolioRow], *, days: int) -> Transitions:
 
 def at_risk(rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH) -> list[PortfolioRow]:
     """Active accounts by decline risk, highest first (revenue breaks ties)."""
-    active = [row for row in rows if row.status == "active" and row.decline_risk > 0]
-    return sorted(active, key=lambda row: (-row.decline_risk, -row.revenue, row.name))[:limit]
+    active = (row for row in rows if row.status == "active" and row.decline_risk > 0)
+    return heapq.nsmallest(
+        limit, active, key=lambda row: (-row.decline_risk, -row.revenue, row.name)
+    )
 
 
 def could_become_partners(
