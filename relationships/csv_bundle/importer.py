@@ -89,6 +89,15 @@ def portfolio_import(
     return report
 
 
+def _unknown_account(file: str, row: dict) -> Problem:
+    return Problem(
+        file,
+        row["row"],
+        "account_external_id",
+        f"no account “{row['account_external_id']}” in accounts.csv or the database",
+    )
+
+
 def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     """Write the bundle's rows; return the ids of accounts whose evidence changed."""
     problems = report.problems
@@ -183,14 +192,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
         account = accounts.get(row["account_external_id"])
         unknown = [slug for slug in row["signals"] if slug not in signal_types]
         if account is None:
-            problems.append(
-                Problem(
-                    formats.INTERACTIONS,
-                    row["row"],
-                    "account_external_id",
-                    f"no account “{row['account_external_id']}” in accounts.csv or the database",
-                )
-            )
+            problems.append(_unknown_account(formats.INTERACTIONS, row))
         if unknown:
             problems.append(
                 Problem(
@@ -292,14 +294,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     for row in bundle.assessments:
         account = accounts.get(row["account_external_id"])
         if account is None:
-            problems.append(
-                Problem(
-                    formats.ASSESSMENTS,
-                    row["row"],
-                    "account_external_id",
-                    f"no account “{row['account_external_id']}” in accounts.csv or the database",
-                )
-            )
+            problems.append(_unknown_account(formats.ASSESSMENTS, row))
             continue
         assessment = assessed.get((account.pk, row["assessed_on"]))
         if assessment is None:

@@ -120,6 +120,18 @@ def _required(file: _File, number: int, row: dict[str, str], column: str, limit:
     return value
 
 
+def _unique_id(file: _File, number: int, row: dict[str, str], seen: dict[str, int]):
+    """The row's external id, required and not used by an earlier row of the file."""
+    external_id = _required(file, number, row, "external_id", 100)
+    if external_id in seen:
+        file.add(
+            number, "external_id", f"duplicate id “{external_id}” (also on row {seen[external_id]})"
+        )
+    elif external_id:
+        seen[external_id] = number
+    return external_id
+
+
 def _choice(file: _File, number: int, column: str, value: str, allowed, *, default=None):
     if not value and default is not None:
         return default
@@ -133,15 +145,7 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
     seen: dict[str, int] = {}
     for number, row in file.rows:
         before = len(file.problems)
-        external_id = _required(file, number, row, "external_id", 100)
-        if external_id in seen:
-            file.add(
-                number,
-                "external_id",
-                f"duplicate id “{external_id}” (also on row {seen[external_id]})",
-            )
-        elif external_id:
-            seen[external_id] = number
+        external_id = _unique_id(file, number, row, seen)
         name = _required(file, number, row, "name", 200)
         owner = _required(file, number, row, "owner_username", 150)
         if len(row["industry"]) > 100:
@@ -193,15 +197,7 @@ def _interactions(file: _File, bundle: Bundle, today: datetime.date) -> None:
     seen: dict[str, int] = {}
     for number, row in file.rows:
         before = len(file.problems)
-        external_id = _required(file, number, row, "external_id", 100)
-        if external_id in seen:
-            file.add(
-                number,
-                "external_id",
-                f"duplicate id “{external_id}” (also on row {seen[external_id]})",
-            )
-        elif external_id:
-            seen[external_id] = number
+        external_id = _unique_id(file, number, row, seen)
         account = _required(file, number, row, "account_external_id", 100)
         occurred_on = _date(file, number, "occurred_on", row["occurred_on"], today=today)
         kind = _choice(file, number, "kind", row["kind"], formats.KINDS)
