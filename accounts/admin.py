@@ -58,3 +58,11 @@ class AssessmentAdmin(admin.ModelAdmin):
     date_hierarchy = "assessed_on"
     list_select_related = ["account", "assessed_by"]
     autocomplete_fields = ["account"]
+
+
+@admin.register(ExternalPressure)
+class ExternalPressureAdmin(admin.ModelAdmin):
+    list_display = ["description", "account"]
+    search_fields = ["description", "account__name"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]

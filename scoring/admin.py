@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from scoring.models import ScoreSnapshot, ScoringProfile
+
+
+@admin.register(ScoringProfile)
+class ScoringProfileAdmin(admin.ModelAdmin):
+    """Versions are read here; a change makes a new version (see scoring/services.py), so the
+    stored parameters of a used version are never edited in place."""
+
+    list_display = ["version", "is_active", "frozen", "note", "created_by", "created_at"]
+    list_filter = ["is_active", "frozen"]
+    search_fields = ["note"]
+    readonly_fields = ["version", "params", "is_active", "frozen", "created_by", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScoreSnapshot)
+class ScoreSnapshotAdmin(admin.ModelAdmin):
+    """Computed rows: readable for checking a score, never edited by hand."""
+
+    list_display = [
+        "account",
+        "week_ending",
+        "score",
+        "stage",
+        "decline_risk",
+        "profile",
+        "is_latest",
+    ]
+    list_filter = ["stage", "is_latest", "profile"]
+    search_fields = ["account__name"]
+    list_select_related = ["account", "profile"]
+    date_hierarchy = "week_ending"
+    show_full_result_count = False  # millions of rows: no COUNT(*) per page
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
