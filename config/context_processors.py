@@ -11,4 +11,11 @@ def site(request: HttpRequest) -> dict:
         and user.is_authenticated
         and (user.is_superuser or role_names(user) & {SALES_LEAD, SCORING_ADMIN})
     )
-    return {"CURRENCY": settings.CURRENCY, "reads_portfolio": bundles}
+    keeps_catalog = bool(
+        user and user.is_authenticated and (user.is_superuser or SCORING_ADMIN in role_names(user))
+    )
+    return {
+        "CURRENCY": settings.CURRENCY,
+        "reads_portfolio": bundles,
+        "keeps_catalog": keeps_catalog,
+    }

@@ -3,6 +3,7 @@ a readable message next to any field it cannot accept."""
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
 from django import forms
@@ -173,3 +174,35 @@ class ContactLeftForm(forms.Form):
         if left_on > timezone.localdate():
             raise forms.ValidationError("That date is in the future.")
         return left_on
+
+
+class SignalTypeForm(forms.ModelForm):
+    """A new signal type for the catalog."""
+
+    slug = forms.CharField(
+        max_length=60,
+        help_text="Lower case words joined by _, e.g. asked_for_references. Imports and "
+        "scoring profiles use it; it never changes.",
+    )
+
+    class Meta:
+        model = SignalType
+        fields = ["name", "slug", "category", "polarity", "description"]
+        labels = {"description": "One-line hint"}
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip()
+        if not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", slug):
+            raise forms.ValidationError(
+                "Use lower-case letters and digits, words joined by single underscores."
+            )
+        return slug
+
+
+class SignalTypeEditForm(forms.ModelForm):
+    """What may change about a signal type: its name and its hint."""
+
+    class Meta:
+        model = SignalType
+        fields = ["name", "description"]
+        labels = {"description": "One-line hint"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relationships.views import account, imports, interactions
+from relationships.views import account, catalog, imports, interactions
 
 urlpatterns = [
     path("accounts/<int:account_id>/", account.account_detail, name="account-detail"),
@@ -20,6 +20,13 @@ urlpatterns = [
         "interactions/<int:interaction_id>/delete/",
         interactions.interaction_delete,
         name="interaction-delete",
+    ),
+    path("catalog/", catalog.signal_catalog, name="signal-catalog"),
+    path("catalog/<int:signal_type_id>/edit/", catalog.signal_type_edit, name="signal-type-edit"),
+    path(
+        "catalog/<int:signal_type_id>/toggle/",
+        catalog.signal_type_toggle,
+        name="signal-type-toggle",
     ),
     path("import/", imports.portfolio_import_page, name="portfolio-import"),
     path("export/", imports.portfolio_export_download, name="portfolio-export"),
