@@ -5,7 +5,15 @@ and its decline risk, with the reasons for both. Start at `score_timeline`.
 """
 
 from scoring.engine.curve import score_timeline, week_ending
-from scoring.engine.profile import DEFAULTS, Profile, ProfileError, validate
+from scoring.engine.profile import (
+    DEFAULTS,
+    MEANINGS,
+    Profile,
+    ProfileError,
+    flatten,
+    unflatten,
+    validate,
+)
 from scoring.engine.stages import Stage
 from scoring.engine.types import (
     AssessmentEvent,
@@ -19,6 +27,7 @@ from scoring.engine.types import (
 
 __all__ = [
     "DEFAULTS",
+    "MEANINGS",
     "AssessmentEvent",
     "Contribution",
     "Evidence",
@@ -29,7 +38,9 @@ __all__ = [
     "SignalEvent",
     "Stage",
     "WeekPoint",
+    "flatten",
     "score_timeline",
+    "unflatten",
     "validate",
     "week_ending",
 ]

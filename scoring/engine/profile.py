@@ -149,6 +149,59 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# One line per parameter, for the people who tune them (the tuning page shows these).
+MEANINGS: dict[str, str] = {
+    "signal_weights": "Evidence points one observation of the signal adds; its type says the sign.",
+    "default_signal_weight": "Points for a signal type that has no weight of its own yet.",
+    "interaction_weights": "Points one contact of this kind adds; richer formats build more.",
+    "client_initiated_multiplier": "How much more a contact counts when the client asked for it.",
+    "half_life_days": "Days for evidence of this family to lose half its weight.",
+    "negative_half_life_days": "Days for negative evidence to lose half its weight.",
+    "interaction_half_life_days": "Days for the weight of contact itself to halve.",
+    "score_scale": "Evidence points at which the score reaches 63; the curve flattens above.",
+    "stage_thresholds": "Score each stage needs; they must rise with the stage.",
+    "hysteresis": "Points below a threshold before an account drops back a stage.",
+    "gates": "Signals, one of which a stage needs within its window, whatever the score.",
+    "gate_window_days": "How recent a stage's defining signal must be, in days.",
+    "tolerance": "What a negative signal costs at each stage, times its weight; falls with trust.",
+    "risk_weights": "The most decline-risk points each driver can add.",
+    "silence_full_ratio": "Silence counts fully at this many times the account's usual gap.",
+    "rhythm_window_days": "Days over which the usual rhythm of contact is measured.",
+    "momentum_weeks": "Weeks over which a falling score is measured.",
+    "momentum_full_drop": "Score points lost in that time that count as full momentum risk.",
+    "negatives_full_points": "Recent negative points that count as full risk.",
+    "negatives_window_days": "How far back a negative signal counts as recent, in days.",
+    "contact_window_days": "Window in which one engaged contact means single-threaded, in days.",
+    "relevance_window_days": "Window in which falling relevance is measured from its peak.",
+    "perception_window_days": "How long a client-perceived stage stays current, in days.",
+    "risk_bands": "Risk from which an account counts as medium, and as high.",
+}
+
+
+def flatten(params: Mapping[str, Any]) -> dict[str, Any]:
+    """{dotted path: value} for every leaf (a gate's list of slugs is one leaf)."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping):
+            for inner, leaf in value.items():
+                flat[f"{key}.{inner}"] = leaf
+        else:
+            flat[key] = value
+    return flat
+
+
+def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of `flatten`."""
+    params: dict[str, Any] = {}
+    for path, value in flat.items():
+        key, _, inner = path.partition(".")
+        if inner:
+            params.setdefault(key, {})[inner] = value
+        else:
+            params[key] = value
+    return params
+
+
 class ProfileError(ValueError):
     """A profile that cannot be used; `errors` maps each bad field to a readable message."""
 

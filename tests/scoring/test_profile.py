@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from scoring.engine import DEFAULTS, Profile, ProfileError, validate
+from scoring.engine import DEFAULTS, MEANINGS, Profile, ProfileError, flatten, unflatten, validate
 
 
 def changed(**changes):
@@ -106,3 +106,15 @@ def test_a_profile_keeps_its_own_copy_of_the_parameters():
     profile = Profile.from_dict(params)
     params["signal_weights"]["delivery_miss"] = 49
     assert profile.signal_weight("delivery_miss") == DEFAULTS["signal_weights"]["delivery_miss"]
+
+
+def test_every_parameter_has_a_meaning_for_the_tuning_page():
+    assert set(MEANINGS) == set(DEFAULTS)
+    assert all(0 < len(line) <= 100 for line in MEANINGS.values())
+
+
+def test_flattening_a_profile_round_trips():
+    flat = flatten(DEFAULTS)
+    assert flat["stage_thresholds.consultant"] == 55
+    assert flat["gates.consultant"] == ["strategy_advice_requested"]
+    assert unflatten(flat) == DEFAULTS
