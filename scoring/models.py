@@ -35,6 +35,9 @@ class ScoringProfile(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(
+        default=1, help_text="Goes up with every saved edit; a save from an older one is refused."
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -119,3 +122,35 @@ class ScoreSnapshot(models.Model):
     @property
     def stage_enum(self) -> Stage:
         return Stage(self.stage)
+
+
+class ProfileChange(models.Model):
+    """Who did what to which scoring profile version, and when, with a readable diff."""
+
+    class Action(models.TextChoices):
+        DRAFTED = "drafted", "Started a draft"
+        EDITED = "edited", "Edited"
+        APPLIED = "applied", "Applied"
+        ROLLED_BACK = "rolled_back", "Rolled back to"
+
+    profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=20, choices=Action)
+    summary = models.CharField(max_length=300)
+    # {dotted parameter: [before, after]}
+    diff = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=["drafted", "edited", "applied", "rolled_back"]),
+                name="profilechange_action_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.profile.version}: {self.summary}"

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from accounts.models import Account
 from config.bulk import insert_rows
-from scoring.engine import Profile, score_timeline
-from scoring.models import ScoreSnapshot, ScoringProfile
+from scoring.engine import Profile, flatten, score_timeline
+from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
 from scoring.portfolio import snapshots_write
 from scoring.selectors import evidence_for_accounts, profile_active
 from scoring.snapshots import SNAPSHOT_FIELDS, SnapshotEncoder
@@ -110,6 +110,20 @@ class ProfileFrozen(Exception):
     """The version has been active or scored: changes must go into a new version."""
 
 
+class ProfileStale(Exception):
+    """Someone saved the draft since it was opened; saving would overwrite their edit."""
+
+
+def profile_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{dotted parameter: [before, after]} for every parameter that differs."""
+    old, new = flatten(before), flatten(after)
+    return {
+        path: [old.get(path), new.get(path)]
+        for path in sorted(old.keys() | new.keys())
+        if old.get(path) != new.get(path)
+    }
+
+
 def profile_create(
     *, params: Mapping[str, Any], created_by: User | None = None, note: str = ""
 ) -> ScoringProfile:
@@ -125,15 +139,52 @@ def profile_create(
         )
 
 
-def profile_update(*, profile: ScoringProfile, params: Mapping[str, Any]) -> ScoringProfile:
-    """Change a draft's parameters; a frozen version refuses (make a new version instead)."""
+def profile_draft(
+    *, source: ScoringProfile, actor: User | None = None, note: str = ""
+) -> ScoringProfile:
+    """A new draft that starts from `source`'s parameters (the active version or any other)."""
+    with transaction.atomic():
+        draft = profile_create(params=source.params, created_by=actor, note=note)
+        ProfileChange.objects.create(
+            profile=draft,
+            actor=actor,
+            action=ProfileChange.Action.DRAFTED,
+            summary=f"Draft v{draft.version} started from v{source.version}",
+        )
+    return draft
+
+
+def profile_update(
+    *,
+    profile: ScoringProfile,
+    params: Mapping[str, Any],
+    actor: User | None = None,
+    seen_revision: int | None = None,
+) -> ScoringProfile:
+    """Change a draft's parameters; a frozen version refuses (make a new version instead), and
+    so does a draft saved by someone else since `seen_revision`."""
     Profile.from_dict(params)
     with transaction.atomic():
         current = ScoringProfile.objects.select_for_update().get(pk=profile.pk)
         if current.frozen:
             raise ProfileFrozen(f"Version {current.version} is in use; save a new version.")
+        if seen_revision is not None and current.revision != seen_revision:
+            raise ProfileStale(
+                f"Draft v{current.version} was saved by someone else since you opened it. "
+                "Reopen it to see their changes, then make yours again."
+            )
+        diff = profile_diff(current.params, params)
         current.params = dict(params)
-        current.save(update_fields=["params"])
+        current.revision += 1
+        current.save(update_fields=["params", "revision"])
+        if diff:
+            ProfileChange.objects.create(
+                profile=current,
+                actor=actor,
+                action=ProfileChange.Action.EDITED,
+                summary=f"{len(diff)} parameter{'s' if len(diff) != 1 else ''} changed",
+                diff=diff,
+            )
     return current
 
 

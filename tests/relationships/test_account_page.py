@@ -182,3 +182,13 @@ def test_a_contact_is_marked_as_having_left(signed_in_alice, alices_account):
         AuditEntry.objects.get(subject="contact").summary
         == "Ola Berg left the client on 01 Oct 2026"
     )
+
+
+def test_imported_entries_and_system_changes_show_without_a_person(signed_in_alice, alices_account):
+    InteractionFactory(account=alices_account, logged_by=None, notes="From the CRM")
+    AuditEntry.objects.create(
+        account=alices_account, action="edited", subject="import", summary="Imported"
+    )
+    html = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
+    assert "From the CRM" in html and "Logged by import" in html
+    assert "system</span>" in html and "Imported" in html

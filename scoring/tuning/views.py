@@ -1,0 +1,78 @@
+"""The tuning page, for scoring admins: versions of the scoring profile, drafts, their history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.roles import SCORING_ADMIN, user_has_role
+from relationships.models import SignalType
+from scoring import services
+from scoring.models import ProfileChange, ScoringProfile
+from scoring.selectors import profile_active
+from scoring.tuning.forms import ProfileForm
+
+
+def _require_scoring_admin(request: HttpRequest) -> None:
+    if not (request.user.is_superuser or user_has_role(request.user, SCORING_ADMIN)):
+        raise PermissionDenied("Scoring profiles are tuned by scoring admins.")
+
+
+@login_required
+def tuning(request: HttpRequest) -> HttpResponse:
+    _require_scoring_admin(request)
+    context = {
+        "versions": ScoringProfile.objects.select_related("created_by").order_by("-version"),
+        "changes": ProfileChange.objects.select_related("profile", "actor")[:20],
+    }
+    return render(request, "scoring/tuning.html", context)
+
+
+@login_required
+@require_POST
+def draft_new(request: HttpRequest) -> HttpResponse:
+    """Start a draft from any version (the active one, or an earlier one)."""
+    _require_scoring_admin(request)
+    source = get_object_or_404(ScoringProfile, version=request.POST.get("source", "0") or 0)
+    draft = services.profile_draft(source=source, actor=request.user)
+    messages.success(request, f"Draft v{draft.version} started from v{source.version}.")
+    return redirect("profile-draft", draft.version)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
+    _require_scoring_admin(request)
+    profile = get_object_or_404(ScoringProfile, version=version)
+    form = ProfileForm(
+        request.POST or None,
+        params=profile.params,
+        active=profile_active().params,
+        signal_slugs=SignalType.objects.values_list("slug", flat=True),
+        initial={"revision": profile.revision},
+    )
+    if request.method == "POST" and not profile.frozen and form.is_valid():
+        try:
+            services.profile_update(
+                profile=profile,
+                params=form.params,
+                actor=request.user,
+                seen_revision=form.cleaned_data["revision"],
+            )
+        except services.ProfileStale as stale:
+            form.add_error(None, str(stale))
+        except services.ProfileFrozen as frozen:
+            form.add_error(None, str(frozen))
+        else:
+            messages.success(request, f"Draft v{profile.version} saved.")
+            return redirect("profile-draft", profile.version)
+    context = {
+        "profile": profile,
+        "form": form,
+        "changes": profile.changes.select_related("actor")[:20],
+    }
+    return render(request, "scoring/draft.html", context)
