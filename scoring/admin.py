@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from scoring.models import ScoreSnapshot, ScoringProfile
+from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
 
 
 @admin.register(ScoringProfile)
@@ -38,6 +38,25 @@ class ScoreSnapshotAdmin(admin.ModelAdmin):
     list_select_related = ["account", "profile"]
     date_hierarchy = "week_ending"
     show_full_result_count = False  # millions of rows: no COUNT(*) per page
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProfileChange)
+class ProfileChangeAdmin(admin.ModelAdmin):
+    """The history of the scoring profiles: evidence of who changed what, never edited."""
+
+    list_display = ["at", "profile", "action", "actor", "summary"]
+    list_filter = ["action"]
+    search_fields = ["summary", "actor__username"]
+    list_select_related = ["profile", "actor"]
 
     def has_add_permission(self, request) -> bool:
         return False
