@@ -1,6 +1,7 @@
 """The three roles of DOMAIN.md §6, held as auth groups (created by a migration)."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 ACCOUNT_MANAGER = "Account manager"
 SALES_LEAD = "Sales lead"
@@ -29,3 +30,9 @@ def sees_whole_portfolio(user: AbstractBaseUser | AnonymousUser) -> bool:
     if user.is_authenticated and user.is_superuser:
         return True
     return bool(role_names(user) & {SALES_LEAD, SCORING_ADMIN})
+
+
+def require_role(user: AbstractBaseUser | AnonymousUser, *roles: str, message: str) -> None:
+    """Refuse (403) a user who holds none of `roles`; superusers pass."""
+    if not (user.is_authenticated and user.is_superuser) and not role_names(user) & set(roles):
+        raise PermissionDenied(message)

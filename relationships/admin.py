@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from relationships.models import AuditEntry, Interaction, SignalType, TrustSignal
 
 
@@ -87,7 +88,7 @@ class TrustSignalAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The change history is evidence of who did what: readable here, never editable."""
 
     list_display = ["at", "account", "actor", "action", "subject", "summary"]
@@ -95,12 +96,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["summary", "account__name", "actor__username"]
     list_select_related = ["account", "actor"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
 
 
@@ -21,7 +22,7 @@ class ScoringProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScoreSnapshot)
-class ScoreSnapshotAdmin(admin.ModelAdmin):
+class ScoreSnapshotAdmin(ReadOnlyAdmin):
     """Computed rows: readable for checking a score, never edited by hand."""
 
     list_display = [
@@ -39,30 +40,12 @@ class ScoreSnapshotAdmin(admin.ModelAdmin):
     date_hierarchy = "week_ending"
     show_full_result_count = False  # millions of rows: no COUNT(*) per page
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ProfileChange)
-class ProfileChangeAdmin(admin.ModelAdmin):
+class ProfileChangeAdmin(ReadOnlyAdmin):
     """The history of the scoring profiles: evidence of who changed what, never edited."""
 
     list_display = ["at", "profile", "action", "actor", "summary"]
     list_filter = ["action"]
     search_fields = ["summary", "actor__username"]
     list_select_related = ["profile", "actor"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

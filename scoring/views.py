@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.roles import SALES_LEAD, SCORING_ADMIN, role_names
+from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
 from scoring import charts
 from scoring.dashboard import panels
 from scoring.dashboard.export import EXPORT_COLUMNS, export_lines, last_contacts
@@ -20,8 +19,12 @@ from scoring.selectors import profile_active
 
 
 def _require_portfolio_role(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or role_names(request.user) & {SALES_LEAD, SCORING_ADMIN}):
-        raise PermissionDenied("The portfolio dashboard is for sales leads.")
+    require_role(
+        request.user,
+        SALES_LEAD,
+        SCORING_ADMIN,
+        message="The portfolio dashboard is for sales leads.",
+    )
 
 
 @login_required

@@ -6,12 +6,11 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import SCORING_ADMIN, user_has_role
+from accounts.roles import SCORING_ADMIN, require_role
 from relationships import catalog
 from relationships.forms import SignalTypeEditForm, SignalTypeForm
 from relationships.models import SignalCategory, SignalType
@@ -21,8 +20,9 @@ TEMPLATE = "relationships/catalog.html"
 
 
 def _require_scoring_admin(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or user_has_role(request.user, SCORING_ADMIN)):
-        raise PermissionDenied("The signal catalog is kept by scoring admins.")
+    require_role(
+        request.user, SCORING_ADMIN, message="The signal catalog is kept by scoring admins."
+    )
 
 
 def _row_context(signal_type: SignalType, **extra) -> dict:

@@ -6,21 +6,24 @@ import io
 import zipfile
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.roles import SALES_LEAD, SCORING_ADMIN, role_names
+from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
 from relationships.csv_bundle.exporter import portfolio_export
 from relationships.csv_bundle.forms import BundleUploadForm
 from relationships.csv_bundle.importer import portfolio_import
 
 
 def _require_bundle_role(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or role_names(request.user) & {SALES_LEAD, SCORING_ADMIN}):
-        raise PermissionDenied("Only sales leads and scoring admins import and export.")
+    require_role(
+        request.user,
+        SALES_LEAD,
+        SCORING_ADMIN,
+        message="Only sales leads and scoring admins import and export.",
+    )
 
 
 @login_required

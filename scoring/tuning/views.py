@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import SCORING_ADMIN, user_has_role
+from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
 from scoring import services
 from scoring.models import ProfileChange, ScoringProfile
@@ -18,8 +17,9 @@ from scoring.tuning.forms import ProfileForm
 
 
 def _require_scoring_admin(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or user_has_role(request.user, SCORING_ADMIN)):
-        raise PermissionDenied("Scoring profiles are tuned by scoring admins.")
+    require_role(
+        request.user, SCORING_ADMIN, message="Scoring profiles are tuned by scoring admins."
+    )
 
 
 @login_required
