@@ -154,3 +154,51 @@ class ProfileChange(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.profile.version}: {self.summary}"
+
+
+class ProfileRollout(models.Model):
+    """Making a version live: its whole weekly history is computed in the background, and only
+    then does it become the active version (so dashboards switch when it is complete)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Recomputing history"
+        DONE = "done", "Live"
+        FAILED = "failed", "Failed"
+
+    profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="rollouts")
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    # True while queued or running: at most one rollout at a time.
+    is_open = models.BooleanField(default=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    accounts_total = models.PositiveIntegerField(default=0)
+    accounts_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_open"],
+                condition=models.Q(is_open=True),
+                name="one_open_profile_rollout",
+                violation_error_message="Another version is being rolled out.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                name="profilerollout_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rollout of v{self.profile.version}: {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.accounts_done / self.accounts_total) if self.accounts_total else 0

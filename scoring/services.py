@@ -89,18 +89,24 @@ def scores_recompute(
 
 
 def account_rescore(*, account_id: int, as_of: datetime.date | None = None) -> int:
-    """Recompute one account's weekly history under the active profile; returns the weeks."""
-    profile = profile_active()
+    """Recompute one account's weekly history under the active profile, and under a version
+    being rolled out (so the rollout misses nothing written meanwhile); returns the weeks
+    under the active profile."""
+    profiles = [profile_active()]
+    profiles += ScoringProfile.objects.filter(rollouts__is_open=True).exclude(pk=profiles[0].pk)
     as_of = as_of or timezone.localdate()
     with transaction.atomic():
         if not Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists():
             return 0  # deleted meanwhile: its snapshots went with it
         evidence = evidence_for_accounts(account_ids=[account_id])[account_id]
-        ScoreSnapshot.objects.filter(account_id=account_id, profile=profile).delete()
-        timeline = score_timeline(evidence, profile.engine_profile(), as_of=as_of)
-        rows = SnapshotEncoder().rows(account_id, profile.pk, timeline)
-        insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, rows)
-        return len(timeline)
+        weeks = 0
+        for profile in profiles:
+            ScoreSnapshot.objects.filter(account_id=account_id, profile=profile).delete()
+            timeline = score_timeline(evidence, profile.engine_profile(), as_of=as_of)
+            rows = SnapshotEncoder().rows(account_id, profile.pk, timeline)
+            insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, rows)
+            weeks = weeks or len(timeline)
+        return weeks
 
 
 # Profiles --------------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""Making a scoring profile version live in the background, and rolling back."""
+
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from scoring import rollouts
+from scoring.engine import DEFAULTS
+from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot
+from scoring.selectors import profile_active
+from scoring.services import account_rescore, profile_create, scores_recompute
+from tests.factories import AccountFactory
+from tests.scoring.test_services import _history, _rows
+
+
+@pytest.fixture
+def portfolio(alice):
+    accounts = [AccountFactory(owner=alice) for _ in range(3)]
+    for account in accounts:
+        _history(account, weeks=12)
+    scores_recompute()
+    return accounts
+
+
+def _start_and_work(profile, actor, django_capture_on_commit_callbacks):
+    """Queue a rollout as the tuning page does, then let a real worker run the queue."""
+    with django_capture_on_commit_callbacks(execute=True):
+        rollout = rollouts.profile_rollout_start(profile=profile, actor=actor)
+    queued = ProfileRollout.objects.get(pk=rollout.pk)
+    call_command("db_worker", "--batch", verbosity=0)
+    return queued, ProfileRollout.objects.get(pk=rollout.pk)
+
+
+def test_applying_switches_only_once_the_history_is_complete(
+    portfolio, alice, django_capture_on_commit_callbacks
+):
+    live_before = _rows()
+    draft = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rollout = rollouts.profile_rollout_start(profile=draft, actor=alice)
+    # Queued, not yet worked on: the old version is still the live one, untouched.
+    assert len(callbacks) == 1
+    assert profile_active().version == 1 and _rows() == live_before
+    assert rollout.status == "queued" and rollout.percent == 0
+
+    call_command("db_worker", "--batch", verbosity=0)  # nothing queued: the enqueue never ran
+    for callback in callbacks:
+        callback()
+    call_command("db_worker", "--batch", verbosity=0)
+
+    rollout.refresh_from_db()
+    assert (rollout.status, rollout.percent, rollout.is_open) == ("done", 100, False)
+    assert rollout.accounts_done == rollout.accounts_total == 3
+    assert profile_active() == draft
+    after = _rows()
+    scores_recompute(profile=draft)  # a clean recompute under the same version
+    assert _rows() == after
+    assert ProfileChange.objects.filter(profile=draft, summary__contains="is live").exists()
+
+
+def test_rolling_back_restores_the_earlier_versions_snapshots(
+    portfolio, alice, django_capture_on_commit_callbacks
+):
+    first = profile_active()
+    original = _rows(first)
+    draft = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+    _start_and_work(draft, alice, django_capture_on_commit_callbacks)
+    assert profile_active() == draft
+
+    _, rollback = _start_and_work(first, alice, django_capture_on_commit_callbacks)
+
+    assert rollback.status == "done"
+    assert profile_active() == first
+    assert _rows(first) == original
+    assert ProfileChange.objects.filter(profile=first, action="rolled_back").exists()
+
+
+def test_writes_during_a_rollout_are_scored_under_both_versions(
+    portfolio, alice, django_capture_on_commit_callbacks
+):
+    draft = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+    with django_capture_on_commit_callbacks(execute=False):
+        rollouts.profile_rollout_start(profile=draft, actor=alice)
+    latecomer = AccountFactory(owner=alice)
+    _history(latecomer, weeks=3)
+
+    account_rescore(account_id=latecomer.pk)
+
+    assert ScoreSnapshot.objects.filter(account=latecomer, profile=profile_active()).exists()
+    assert ScoreSnapshot.objects.filter(account=latecomer, profile=draft).exists()
+
+
+def test_one_rollout_at_a_time_and_a_failure_leaves_the_live_version(
+    portfolio, alice, django_capture_on_commit_callbacks
+):
+    draft = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+    other = profile_create(params={**DEFAULTS, "hysteresis": 6}, created_by=alice)
+    with django_capture_on_commit_callbacks(execute=False):
+        rollout = rollouts.profile_rollout_start(profile=draft, actor=alice)
+    with pytest.raises(rollouts.RolloutBusy):
+        rollouts.profile_rollout_start(profile=other, actor=alice)
+
+    with (
+        mock.patch.object(rollouts, "scores_recompute", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        rollouts.rollout_execute(rollout.pk, as_of=timezone.localdate())
+
+    rollout.refresh_from_db()
+    assert (rollout.status, rollout.is_open) == ("failed", False)
+    assert "disk full" in rollout.error
+    assert profile_active().version == 1
