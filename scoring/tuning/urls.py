@@ -6,4 +6,6 @@ urlpatterns = [
     path("tuning/", views.tuning, name="tuning"),
     path("tuning/drafts/new/", views.draft_new, name="profile-draft-new"),
     path("tuning/versions/<int:version>/", views.draft_edit, name="profile-draft"),
+    path("tuning/versions/<int:version>/live/", views.profile_go_live, name="profile-go-live"),
+    path("tuning/rollout/", views.rollout_progress, name="rollout-progress"),
 ]

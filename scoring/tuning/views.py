@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
-from scoring import services
-from scoring.models import ProfileChange, ScoringProfile
+from scoring import rollouts, services
+from scoring.models import ProfileChange, ProfileRollout, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.tuning.forms import ProfileForm
 
@@ -22,14 +23,49 @@ def _require_scoring_admin(request: HttpRequest) -> None:
     )
 
 
+def _rollout_context() -> dict:
+    return {"rollout": ProfileRollout.objects.select_related("profile").first()}
+
+
 @login_required
 def tuning(request: HttpRequest) -> HttpResponse:
     _require_scoring_admin(request)
     context = {
         "versions": ScoringProfile.objects.select_related("created_by").order_by("-version"),
         "changes": ProfileChange.objects.select_related("profile", "actor")[:20],
+        **_rollout_context(),
     }
     return render(request, "scoring/tuning.html", context)
+
+
+@login_required
+def rollout_progress(request: HttpRequest) -> HttpResponse:
+    """The latest rollout's progress; the page polls it while a rollout runs."""
+    _require_scoring_admin(request)
+    response = render(request, "scoring/tuning.html#rollout-progress", _rollout_context())
+    rollout = _rollout_context()["rollout"]
+    if rollout is not None and not rollout.is_open and request.htmx:
+        # Finished: the versions list and history change too.
+        response = trigger_client_event(response, "profilesChanged")
+    return response
+
+
+@login_required
+@require_POST
+def profile_go_live(request: HttpRequest, version: int) -> HttpResponse:
+    """Apply a draft, or roll back to an earlier version: both recompute in the background."""
+    _require_scoring_admin(request)
+    profile = get_object_or_404(ScoringProfile, version=version)
+    try:
+        rollouts.profile_rollout_start(profile=profile, actor=request.user)
+    except rollouts.RolloutBusy as busy:
+        messages.error(request, str(busy))
+    else:
+        messages.success(
+            request,
+            f"Recomputing the history under v{profile.version}; it goes live when complete.",
+        )
+    return redirect("tuning")
 
 
 @login_required

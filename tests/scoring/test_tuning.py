@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts import roles
@@ -150,3 +151,30 @@ def test_a_used_version_is_read_only(client, sam):
     )
     active.refresh_from_db()
     assert active.params["hysteresis"] == DEFAULTS["hysteresis"]
+
+
+def test_applying_from_the_page_queues_a_rollout_and_shows_its_progress(
+    client, sam, lena, django_capture_on_commit_callbacks
+):
+    client.force_login(sam)
+    draft = _start_draft(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("profile-go-live", args=[draft.version]), follow=True)
+    html = response.content.decode()
+    assert "it goes live when complete" in html
+    assert "Rolling out v2" in html and 'hx-trigger="every 1s"' in html
+    assert profile_active().version == 1  # nothing switches before the history is complete
+
+    call_command("db_worker", "--batch", verbosity=0)
+
+    progress = client.get(reverse("rollout-progress"), HTTP_HX_REQUEST="true")
+    assert "v2 is live" in progress.content.decode()
+    assert "every 1s" not in progress.content.decode()  # polling stops
+    assert "profilesChanged" in progress["HX-Trigger"]
+    assert profile_active().version == 2
+    page = client.get(reverse("tuning")).content.decode()
+    assert "Roll back to v1" in page
+
+    client.force_login(lena)
+    assert client.post(reverse("profile-go-live", args=[1])).status_code == 403
+    assert client.get(reverse("rollout-progress")).status_code == 403
