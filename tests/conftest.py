@@ -4,6 +4,7 @@ Alice and Bob are account managers with a client each; Lena is their sales lead.
 """
 
 import importlib
+from unittest import mock
 
 import pytest
 from django.apps import apps
@@ -46,6 +47,19 @@ def ensure_migrated_rows() -> None:
     for model, module, function in MIGRATED_ROWS:
         if not apps.get_model(model).objects.exists():
             getattr(importlib.import_module(module), function)(apps, None)
+
+
+def work_the_queue() -> None:
+    """Run every queued background task with the real worker (`db_worker --batch`).
+
+    The worker closes connections it thinks are stale between tasks; inside a test's
+    transaction that would close the test's own connection on PostgreSQL, so that one piece
+    of housekeeping is switched off here.
+    """
+    from django.core.management import call_command
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", verbosity=0)
 
 
 @pytest.fixture

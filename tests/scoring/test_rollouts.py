@@ -3,7 +3,6 @@
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from scoring import rollouts
@@ -11,6 +10,7 @@ from scoring.engine import DEFAULTS
 from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot
 from scoring.selectors import profile_active
 from scoring.services import account_rescore, profile_create, scores_recompute
+from tests.conftest import work_the_queue
 from tests.factories import AccountFactory
 from tests.scoring.test_services import _history, _rows
 
@@ -29,7 +29,7 @@ def _start_and_work(profile, actor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         rollout = rollouts.profile_rollout_start(profile=profile, actor=actor)
     queued = ProfileRollout.objects.get(pk=rollout.pk)
-    call_command("db_worker", "--batch", verbosity=0)
+    work_the_queue()
     return queued, ProfileRollout.objects.get(pk=rollout.pk)
 
 
@@ -46,10 +46,10 @@ def test_applying_switches_only_once_the_history_is_complete(
     assert profile_active().version == 1 and _rows() == live_before
     assert rollout.status == "queued" and rollout.percent == 0
 
-    call_command("db_worker", "--batch", verbosity=0)  # nothing queued: the enqueue never ran
+    work_the_queue()  # nothing queued: the enqueue never ran
     for callback in callbacks:
         callback()
-    call_command("db_worker", "--batch", verbosity=0)
+    work_the_queue()
 
     rollout.refresh_from_db()
     assert (rollout.status, rollout.percent, rollout.is_open) == ("done", 100, False)

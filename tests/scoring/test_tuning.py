@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.urls import reverse
 
 from accounts import roles
@@ -10,6 +9,7 @@ from scoring.engine import DEFAULTS, flatten
 from scoring.models import ProfileChange, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.tuning.forms import field_name
+from tests.conftest import work_the_queue
 from tests.factories import UserFactory
 
 
@@ -165,7 +165,7 @@ def test_applying_from_the_page_queues_a_rollout_and_shows_its_progress(
     assert "Rolling out v2" in html and 'hx-trigger="every 1s"' in html
     assert profile_active().version == 1  # nothing switches before the history is complete
 
-    call_command("db_worker", "--batch", verbosity=0)
+    work_the_queue()
 
     progress = client.get(reverse("rollout-progress"), HTTP_HX_REQUEST="true")
     assert "v2 is live" in progress.content.decode()
