@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
-from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
+from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot, ScoringProfile
 
 
 @admin.register(ScoringProfile)
@@ -49,3 +49,11 @@ class ProfileChangeAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     search_fields = ["summary", "actor__username"]
     list_select_related = ["profile", "actor"]
+
+
+@admin.register(ProfileRollout)
+class ProfileRolloutAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "profile", "status", "accounts_done", "accounts_total"]
+    list_filter = ["status"]
+    search_fields = ["error"]
+    list_select_related = ["profile"]

@@ -2,7 +2,13 @@
 
 Playwright only brings the driver; the browser is the system's own (`apt-get install
 chromium`), found at CHROMIUM_PATH (default /usr/bin/chromium). Without it the tests are
-skipped on a developer machine, and fail where REQUIRE_BROWSER=1 (CI sets it).
+skipped on a developer machine, and fail where REQUIRE_BROWSER=1 (.ci/run sets it) or CI=true
+(most CI services set it).
+
+Fixtures: `browser`, `page` (1280 x 800), `phone_page` (390 x 844), the personas `alice` and
+`bob` (account managers, one account each: `alices_account`, `bobs_account`) and `lena`
+(their sales lead). Helpers: `login(page, username)` through the real form, and
+`screenshot(page, name)` for the README's pictures.
 
 Each test runs against pytest-django's live server on the test database. The database is
 flushed after each of these tests; `ensure_migrated_rows` puts back what migrations created
@@ -15,6 +21,7 @@ import datetime
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
@@ -30,14 +37,17 @@ from scoring.services import account_rescore
 from tests.conftest import ensure_migrated_rows
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
-# Playwright's sync API runs an event loop in the test's thread; Django refuses database
-# calls from a thread with a running loop unless told this is safe (it is: nothing else
-# runs in that loop).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+def _browser_required() -> bool:
+    """CI (REQUIRE_BROWSER=1, or the CI variable most CI services set) fails without one."""
+    return any(
+        os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+        for name in ("REQUIRE_BROWSER", "CI")
+    )
 
 
 def pytest_collection_modifyitems(items):
@@ -76,27 +86,55 @@ class _SerialLiveServer(LiveServer):
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
-    """pytest-django's live server, answering one request at a time (see above)."""
-    server = _SerialLiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"))
+def live_server(request) -> Iterator[LiveServer]:
+    """pytest-django's live server, answering one request at a time (see above).
+
+    Static files come from the staticfiles finders (pytest-django serves them whenever
+    django.contrib.staticfiles is installed), so no collectstatic is needed.
+    """
+    server = _SerialLiveServer(
+        request.config.getvalue("liveserver")
+        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not os.path.exists(CHROMIUM):
+    """Debian's Chromium, headless, started once per test session (each test gets a context).
+
+    Started only when a browser test runs: `pytest -m "not browser"` never starts Playwright
+    and keeps Django's async-safety check for the whole run.
+    """
+    if not os.access(CHROMIUM, os.X_OK):
         message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
+        if _browser_required():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in the test's thread, and Django
+    # refuses ORM calls from a thread with a running loop unless told it is safe. It is here:
+    # nothing else runs in that loop. Allowed from the moment the browser starts to the end
+    # of the session, since the loop runs as long as the browser.
+    # https://docs.djangoproject.com/en/5.2/topics/async/#async-safety
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        playwright = sync_playwright().start()
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+            yield browser
+            browser.close()
+        finally:
+            playwright.stop()
 
 
 def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[Page]:
+    """A page in a fresh context (no cookies) whose addresses are relative to the live server.
+
+    `page.console_errors` collects console errors and uncaught exceptions as they happen,
+    for tests to assert on (a 404 navigation logs one too).
+    """
     context = browser.new_context(
         viewport={"width": width, "height": height}, base_url=live_server.url
     )
@@ -111,23 +149,25 @@ def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[Pa
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[Page]:
-    """A desktop-sized page in a fresh browser context (no cookies)."""
+    """A desktop-sized page (1280 x 800) in a fresh browser context."""
     yield from _page(browser, live_server, 1280, 800)
 
 
 @pytest.fixture
 def phone_page(browser, live_server) -> Iterator[Page]:
-    """A phone-sized page (390 px wide)."""
+    """A phone-sized page (390 x 844) in a fresh browser context."""
     yield from _page(browser, live_server, 390, 844)
 
 
 def login(page: Page, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the real login form."""
+    """Sign in through the real login form; fails at once, with the form's error, if refused."""
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    if urlsplit(page.url).path == "/login/":
+        pytest.fail(f"Signing in as {username} failed: {page.inner_text('main')}")
 
 
 def screenshot(page: Page, name: str) -> None:
