@@ -24,7 +24,9 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
+	trap 'kill 0' INT TERM EXIT; \
+	DJANGO_DEBUG=1 $(PY) manage.py db_worker & \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite; on SQLite unless DATABASE_URL points elsewhere.
