@@ -86,11 +86,15 @@ class _SerialLiveServer(LiveServer):
 
 
 @pytest.fixture(scope="session")
-def live_server(request) -> Iterator[LiveServer]:
+def live_server(request, django_db_setup) -> Iterator[LiveServer]:
     """pytest-django's live server, answering one request at a time (see above).
 
     Static files come from the staticfiles finders (pytest-django serves them whenever
     django.contrib.staticfiles is installed), so no collectstatic is needed.
+
+    Started after the test database is created and stopped before it is dropped: the server
+    thread keeps its PostgreSQL connection open (CONN_MAX_AGE) until it stops, and
+    PostgreSQL refuses to drop a database someone is connected to.
     """
     server = _SerialLiveServer(
         request.config.getvalue("liveserver")

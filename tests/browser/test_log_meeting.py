@@ -35,11 +35,21 @@ def test_logging_a_meeting_updates_timeline_header_and_chart(page, alices_accoun
     score_after = page.inner_text("[data-testid=score]")
     assert int(score_after) > int(score_before)
     assert f"→ {score_after}," in note
+    # Each panel refreshes itself on the event; wait for the timeline's turn.
+    page.wait_for_selector("#timeline .entry:first-child:has-text('2027 network plan')")
     first = page.locator("#timeline .entry").first
     assert "Walked through their 2027 network plan" in first.inner_text()
     assert "Invited to planning" in first.inner_text()
     assert "Strategy advice requested" in first.inner_text()
-    page.wait_for_selector("[data-testid=history-chart][data-drawn=true]")
+    page.wait_for_function(
+        """before => {
+            const data = document.getElementById('history-chart-data');
+            const chart = document.querySelector('[data-testid=history-chart]');
+            const scores = JSON.parse(data.textContent).data[0].y;
+            return chart.dataset.drawn === 'true' && scores[scores.length - 1] !== before;
+        }""",
+        arg=scores_before[-1],
+    )
     scores_after = _chart_scores(page)
     assert abs(scores_after[-1] - int(score_after)) <= 0.5
     assert scores_after[-1] > scores_before[-1]
