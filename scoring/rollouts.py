@@ -62,8 +62,8 @@ def profile_rollout_start(*, profile: ScoringProfile, actor: User | None = None)
             actor=actor,
             action=ProfileChange.Action.ROLLED_BACK if was_used else ProfileChange.Action.APPLIED,
             summary=(
-                f"{'Rolling back to' if was_used else 'Applying'} v{profile.version}: "
-                "recomputing its history before it goes live"
+                f"{'Rollback' if was_used else 'Apply'} requested: recomputing the history "
+                "before it goes live"
             ),
         )
         transaction.on_commit(lambda: profile_rollout_run.enqueue(rollout.pk))
@@ -101,7 +101,7 @@ def rollout_execute(
                 profile=profile,
                 actor=rollout.requested_by,
                 action=ProfileChange.Action.APPLIED,
-                summary=f"v{profile.version} is live ({len(ids)} accounts recomputed)",
+                summary=f"Live ({len(ids)} accounts recomputed)",
             )
     except Exception as error:
         logger.exception("Rolling out scoring profile v%s failed", profile.version)

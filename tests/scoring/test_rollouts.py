@@ -58,7 +58,7 @@ def test_applying_switches_only_once_the_history_is_complete(
     after = _rows()
     scores_recompute(profile=draft)  # a clean recompute under the same version
     assert _rows() == after
-    assert ProfileChange.objects.filter(profile=draft, summary__contains="is live").exists()
+    assert ProfileChange.objects.filter(profile=draft, summary__startswith="Live (").exists()
 
 
 def test_rolling_back_restores_the_earlier_versions_snapshots(
