@@ -54,8 +54,11 @@ def test_stage_defining_signals_sit_in_their_categories():
     assert categories["consulted_on_major_decision"] == "reliance"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_catalog_migration_unloads_and_reloads():
+    # Migrating back and forth reruns the data migrations, which put the catalog back; the
+    # flush after this test empties it again, and the next test restores it
+    # (tests/conftest.py: ensure_migrated_rows).
     executor = MigrationExecutor(connection)
     executor.migrate([("relationships", "0001_initial")])
     assert not SignalType.objects.exists()
