@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
-from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot, ScoringProfile
+from scoring.models import (
+    BacktestRun,
+    ProfileChange,
+    ProfileRollout,
+    ScoreSnapshot,
+    ScoringProfile,
+)
 
 
 @admin.register(ScoringProfile)
@@ -57,3 +63,11 @@ class ProfileRolloutAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["error"]
     list_select_related = ["profile"]
+
+
+@admin.register(BacktestRun)
+class BacktestRunAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "profile", "baseline", "status", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["error"]
+    list_select_related = ["profile", "baseline"]

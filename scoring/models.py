@@ -202,3 +202,40 @@ class ProfileRollout(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.accounts_done / self.accounts_total) if self.accounts_total else 0
+
+
+class BacktestRun(models.Model):
+    """A backtest of one version against the accounts actually lost (scoring/backtest.py),
+    next to the active version's, computed by the worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="backtests")
+    # The live version it is compared with, at the time of the run.
+    baseline = models.ForeignKey(
+        ScoringProfile, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"profile": summary, "baseline": summary}, see BacktestSummary.as_dict
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "done", "failed"]),
+                name="backtestrun_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Backtest of v{self.profile.version}: {self.get_status_display()}"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("tuning/versions/<int:version>/", views.draft_edit, name="profile-draft"),
     path("tuning/versions/<int:version>/live/", views.profile_go_live, name="profile-go-live"),
     path("tuning/rollout/", views.rollout_progress, name="rollout-progress"),
+    path("tuning/versions/<int:version>/backtest/", views.backtest, name="profile-backtest"),
 ]

@@ -11,8 +11,8 @@ from django_htmx.http import trigger_client_event
 
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
-from scoring import rollouts, services
-from scoring.models import ProfileChange, ProfileRollout, ScoringProfile
+from scoring import backtest_runs, rollouts, services
+from scoring.models import BacktestRun, ProfileChange, ProfileRollout, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.tuning.forms import ProfileForm
 
@@ -110,5 +110,46 @@ def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
         "profile": profile,
         "form": form,
         "changes": profile.changes.select_related("actor")[:20],
+        **_backtest_context(profile),
     }
     return render(request, "scoring/draft.html", context)
+
+
+def _backtest_context(profile: ScoringProfile) -> dict:
+    run = profile.backtests.select_related("baseline").first()
+    if run is None or run.status != BacktestRun.Status.DONE:
+        return {"backtest": run}
+    mine, theirs = run.result["profile"], run.result["baseline"]
+    leads = {lead["account_id"]: [lead, None] for lead in mine["lost"]}
+    for lead in theirs["lost"]:
+        leads.setdefault(lead["account_id"], [None, None])[1] = lead
+    return {
+        "backtest": run,
+        "backtest_rows": [
+            ("Lost accounts warned 8+ weeks ahead", mine["warned_share"], theirs["warned_share"]),
+            (
+                "False alarms (retained accounts in the high band in the last year)",
+                mine["false_alarm_rate"],
+                theirs["false_alarm_rate"],
+            ),
+        ],
+        "backtest_leads": sorted(
+            leads.values(), key=lambda pair: (pair[0] or pair[1])["lost_on"], reverse=True
+        ),
+        "lost_count": len(mine["lost"]),
+        "retained_count": mine["retained"],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def backtest(request: HttpRequest, version: int) -> HttpResponse:
+    """POST starts a backtest of the version in the background; GET shows the latest one."""
+    _require_scoring_admin(request)
+    profile = get_object_or_404(ScoringProfile, version=version)
+    if request.method == "POST":
+        backtest_runs.backtest_start(profile=profile, actor=request.user)
+        if not request.htmx:
+            return redirect("profile-draft", profile.version)
+    context = {"profile": profile, **_backtest_context(profile)}
+    return render(request, "scoring/draft.html#backtest", context)
