@@ -12,6 +12,7 @@ from django_htmx.http import trigger_client_event
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
 from scoring import backtest_runs, rollouts, services
+from scoring.engine import Stage
 from scoring.models import BacktestRun, ProfileChange, ProfileRollout, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.tuning.forms import ProfileForm
@@ -138,6 +139,26 @@ def _backtest_context(profile: ScoringProfile) -> dict:
         ),
         "lost_count": len(mine["lost"]),
         "retained_count": mine["retained"],
+        **_what_if_context(run.result.get("what_if")),
+    }
+
+
+def _what_if_context(what_if: dict | None) -> dict:
+    """The portfolio today under the live version and the draft, for the page."""
+    if not what_if:
+        return {}
+    live, draft = what_if["stages_live"], what_if["stages_draft"]
+    rank = {stage.value: stage.rank for stage in Stage}
+    changes = what_if["changes"]
+    return {
+        "what_if_stages": [
+            (stage.label, live.get(stage.value, 0), draft.get(stage.value, 0)) for stage in Stage
+        ],
+        "what_if_up": [c for c in changes if rank[c["after"]] > rank[c["before"]]],
+        "what_if_down": [c for c in changes if rank[c["after"]] < rank[c["before"]]],
+        "what_if_risk": (what_if["revenue_at_risk_live"], what_if["revenue_at_risk_draft"]),
+        "what_if_risk_change": what_if["revenue_at_risk_draft"] - what_if["revenue_at_risk_live"],
+        "stage_labels": {stage.value: stage.label for stage in Stage},
     }
 
 

@@ -91,3 +91,50 @@ def test_a_backtest_runs_in_the_background_and_shows_both_versions(
     assert draft_result["retained"] == live_result["retained"] == 1
     page = client.get(reverse("profile-draft", args=[draft.version])).content.decode()
     assert "Lost accounts warned 8+ weeks ahead" in page and "live v1" in page
+    # The portfolio today under both versions: only the retained account counts.
+    what_if = run.result["what_if"]
+    assert sum(what_if["stages_live"].values()) == sum(what_if["stages_draft"].values()) == 1
+    assert what_if["revenue_at_risk_draft"] >= what_if["revenue_at_risk_live"]
+    assert 'data-testid="what-if"' in page
+
+
+def test_the_what_if_counts_stages_names_movers_and_revenue_at_risk():
+    from scoring.backtest import WhatIf
+
+    week = datetime.date(2026, 11, 22)
+
+    def point(stage, score, risk, gap=""):
+        return WeekPoint(week, score, stage, risk, next_stage_gap=gap)
+
+    what_if = WhatIf()
+    what_if.add(
+        account_id=1,
+        name="Up",
+        revenue=100_000,
+        live=point(Stage.CONFIDANT, 54, 10),
+        draft=point(Stage.CONSULTANT, 58, 10),
+    )
+    what_if.add(
+        account_id=2,
+        name="Down",
+        revenue=200_000,
+        live=point(Stage.CONSULTANT, 56, 20),
+        draft=point(Stage.CONFIDANT, 50, 40, "consultant needs 10 more points"),
+    )
+    what_if.add(
+        account_id=3,
+        name="Same",
+        revenue=50_000,
+        live=point(Stage.VENDOR, 10, 0),
+        draft=point(Stage.VENDOR, 12, 0),
+    )
+
+    assert what_if.stages_live == {"confidant": 1, "consultant": 1, "vendor": 1}
+    assert what_if.stages_draft == {"consultant": 1, "confidant": 1, "vendor": 1}
+    assert [(c.name, c.before, c.after) for c in what_if.changes] == [
+        ("Up", "confidant", "consultant"),
+        ("Down", "consultant", "confidant"),
+    ]
+    assert what_if.changes[1].reason == "consultant needs more: consultant needs 10 more points"
+    # 100k x .10 + 200k x .20 (live) against 100k x .10 + 200k x .40 (draft)
+    assert (what_if.revenue_at_risk_live, what_if.revenue_at_risk_draft) == (50_000, 90_000)
