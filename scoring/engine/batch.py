@@ -1,0 +1,499 @@
+"""Where every account stands today, for a whole portfolio at once (numpy; no Django).
+
+`score_timeline` walks one account's weeks and explains each of them. The what-if preview
+needs far less, far faster: today's stage, score and decline risk of every account, computed
+again each time a scoring admin edits a draft. This module walks all accounts' weeks together,
+one array operation across the portfolio per step, and explains only the final week.
+
+It takes the same steps as `score_timeline`, in the same order and with the same decay factors
+(a test holds the two to the same result on a generated portfolio). The only difference is
+rounding: evidence points are summed in a fixed order of buckets rather than the order they
+arrived in, which can move a score in its last binary digit.
+
+Build a `Batch` once from the evidence (`build`), then call `standings` for each profile.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.engine.profile import Profile
+from scoring.engine.risk import RiskInputs, decline_risk
+from scoring.engine.stages import Stage, next_stage_gap
+from scoring.engine.types import Evidence, WeekPoint
+
+_EPSILON = 1e-6  # as in curve.py: evidence points below this are gone
+_GATED = (Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
+_STAGES = (None, Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
+_NEVER = -(10**9)  # "no such day yet", as gate_seen starts in curve.py
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """Evidence of many accounts as parallel arrays, in any order; the input of `build`.
+
+    Accounts are given by id; days are date ordinals. Signals name their slug and category by
+    position in `slugs` and `categories`, interactions their kind by position in `kinds`.
+    """
+
+    account_ids: np.ndarray
+    lost_on: np.ndarray  # ordinal of the day the account was lost, 0 when it was not
+    slugs: tuple[str, ...]
+    categories: tuple[str, ...]
+    kinds: tuple[str, ...]
+    signal_account: np.ndarray
+    signal_day: np.ndarray
+    signal_slug: np.ndarray
+    signal_category: np.ndarray
+    signal_positive: np.ndarray
+    interaction_account: np.ndarray
+    interaction_day: np.ndarray
+    interaction_kind: np.ndarray
+    interaction_by_client: np.ndarray
+    contact_account: np.ndarray  # one row per contact met in an interaction
+    contact_day: np.ndarray
+    contact_id: np.ndarray
+    assessment_account: np.ndarray
+    assessment_day: np.ndarray
+    assessment_relevance: np.ndarray
+    assessment_perceived: np.ndarray  # the perceived stage's rank, 0 when not given
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """Evidence arranged for the week-by-week walk.
+
+    Accounts with evidence up to their last day are numbered 0..N-1 in `account_ids` order;
+    weeks are numbered from `base`, the first Sunday any account has. Signals and
+    interactions are sorted by week, then account, then day, so each week's evidence is one
+    slice (`*_bounds[w]:*_bounds[w + 1]`); their `account` columns hold account numbers.
+    """
+
+    as_of: datetime.date
+    account_ids: np.ndarray
+    today: np.ndarray  # each account's last day: as_of, or the day it was lost
+    first_week: np.ndarray
+    last_week: np.ndarray
+    base: int
+    slugs: tuple[str, ...]
+    categories: tuple[str, ...]
+    kinds: tuple[str, ...]
+    signal_account: np.ndarray
+    signal_day: np.ndarray
+    signal_age: np.ndarray  # days between the signal and the end of its week's step
+    signal_slug: np.ndarray
+    signal_category: np.ndarray
+    signal_positive: np.ndarray
+    signal_bounds: np.ndarray
+    interaction_account: np.ndarray
+    interaction_day: np.ndarray
+    interaction_age: np.ndarray
+    interaction_kind: np.ndarray
+    interaction_by_client: np.ndarray
+    interaction_bounds: np.ndarray
+    contact_account: np.ndarray
+    contact_day: np.ndarray
+    contact_id: np.ndarray
+    assessment_account: np.ndarray  # sorted by account, then day
+    assessment_day: np.ndarray
+    assessment_relevance: np.ndarray
+    assessment_perceived: np.ndarray
+
+    @property
+    def weeks(self) -> int:
+        return len(self.signal_bounds) - 1
+
+
+def ordinals(days: Iterable[datetime.date | None]) -> np.ndarray:
+    """Date ordinals (0 for None) as an array."""
+    return np.fromiter((day.toordinal() if day else 0 for day in days), dtype=np.int64)
+
+
+def build(columns: Columns, *, as_of: datetime.date) -> Batch:
+    """Arrange the evidence for `standings`, as of `as_of`.
+
+    Evidence dated after an account's last day (as_of, or the day it was lost) is ignored, as
+    `score_timeline` ignores it, and so are rows of accounts not in `columns.account_ids`.
+    Accounts without evidence up to their last day are left out.
+    """
+    c = columns
+    ids = np.asarray(c.account_ids, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    last_day = np.where(c.lost_on[order] > 0, c.lost_on[order], as_of.toordinal())
+    last_day = np.minimum(last_day, as_of.toordinal())
+
+    def kept(accounts: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's account position, and which rows count (known account, not too late)."""
+        position = np.minimum(np.searchsorted(ids, accounts), max(len(ids) - 1, 0))
+        known = (ids[position] == accounts) if len(ids) else np.zeros(len(accounts), bool)
+        return position, known & (days <= last_day[position] if len(ids) else known)
+
+    s_pos, s_keep = kept(c.signal_account, c.signal_day)
+    i_pos, i_keep = kept(c.interaction_account, c.interaction_day)
+    k_pos, k_keep = kept(c.contact_account, c.contact_day)
+    a_pos, a_keep = kept(c.assessment_account, c.assessment_day)
+    first_day = np.full(len(ids), np.iinfo(np.int64).max)
+    for position, keep, days in (
+        (s_pos, s_keep, c.signal_day),
+        (i_pos, i_keep, c.interaction_day),
+        (a_pos, a_keep, c.assessment_day),
+    ):
+        np.minimum.at(first_day, position[keep], days[keep])
+    has_evidence = first_day < np.iinfo(np.int64).max
+    # Renumber the accounts with evidence 0..N-1.
+    number = np.cumsum(has_evidence) - 1
+    today = last_day[has_evidence]
+    first = first_day[has_evidence]
+    start = first + (6 - (first - 1) % 7)  # the Sunday closing the first day's week
+    end = today + (6 - (today - 1) % 7)  # ordinal 1 (1 Jan of year 1) was a Monday
+    base = int(start.min()) if len(start) else as_of.toordinal()
+    last_week = (end - base) // 7
+    weeks = int(last_week.max()) + 1 if len(last_week) else 0
+
+    def placed(positions: np.ndarray, days: np.ndarray):
+        """Account numbers, week numbers and ages (days to the week's step end)."""
+        accounts = number[positions]
+        week = (days - base + 6) // 7
+        return accounts, week, np.minimum(base + 7 * week, today[accounts]) - days
+
+    s_account, s_week, s_age = placed(s_pos[s_keep], c.signal_day[s_keep])
+    s_day = c.signal_day[s_keep]
+    s_slug, s_category = c.signal_slug[s_keep], c.signal_category[s_keep]
+    s_positive = c.signal_positive[s_keep]
+    # score_timeline takes one account's signals sorted by (day, slug, category, polarity);
+    # slug numbers must sort as the slugs do.
+    slug_rank = np.argsort(np.argsort(np.array(c.slugs or [""], dtype=object)))
+    s_order = np.lexsort((s_positive, s_category, slug_rank[s_slug], s_day, s_account, s_week))
+    i_account, i_week, i_age = placed(i_pos[i_keep], c.interaction_day[i_keep])
+    i_day = c.interaction_day[i_keep]
+    i_order = np.lexsort((i_day, i_account, i_week))
+    a_account = number[a_pos[a_keep]]
+    a_day = c.assessment_day[a_keep]
+    # Stable: readings of one day keep their order, as score_timeline's sort keeps it.
+    a_order = np.lexsort((a_day, a_account))
+    week_numbers = np.arange(weeks + 1)
+    return Batch(
+        as_of=as_of,
+        account_ids=ids[has_evidence],
+        today=today,
+        first_week=(start - base) // 7,
+        last_week=last_week,
+        base=base,
+        slugs=c.slugs,
+        categories=c.categories,
+        kinds=c.kinds,
+        signal_account=s_account[s_order],
+        signal_day=s_day[s_order],
+        signal_age=s_age[s_order],
+        signal_slug=s_slug[s_order],
+        signal_category=s_category[s_order],
+        signal_positive=s_positive[s_order],
+        signal_bounds=np.searchsorted(s_week[s_order], week_numbers),
+        interaction_account=i_account[i_order],
+        interaction_day=i_day[i_order],
+        interaction_age=i_age[i_order],
+        interaction_kind=c.interaction_kind[i_keep][i_order],
+        interaction_by_client=c.interaction_by_client[i_keep][i_order],
+        interaction_bounds=np.searchsorted(i_week[i_order], week_numbers),
+        contact_account=number[k_pos[k_keep]],
+        contact_day=c.contact_day[k_keep],
+        contact_id=c.contact_id[k_keep],
+        assessment_account=a_account[a_order],
+        assessment_day=a_day[a_order],
+        assessment_relevance=c.assessment_relevance[a_keep][a_order],
+        assessment_perceived=c.assessment_perceived[a_keep][a_order],
+    )
+
+
+def columns_from_evidence(evidence: Mapping[int, Evidence]) -> Columns:
+    """The columns of the same evidence `score_timeline` takes, one Evidence per account id."""
+    signals = [(pk, s) for pk, e in evidence.items() for s in e.signals]
+    interactions = [(pk, i) for pk, e in evidence.items() for i in e.interactions]
+    contacts = [(pk, i.occurred_on, c) for pk, i in interactions for c in i.contact_ids]
+    assessments = [(pk, a) for pk, e in evidence.items() for a in e.assessments]
+    slugs = tuple(sorted({s.slug for _, s in signals}))
+    categories = tuple(sorted({s.category for _, s in signals}))
+    kinds = tuple(sorted({i.kind for _, i in interactions}))
+    slug_number = {slug: index for index, slug in enumerate(slugs)}
+    category_number = {category: index for index, category in enumerate(categories)}
+    kind_number = {kind: index for index, kind in enumerate(kinds)}
+
+    def ints(values: Iterable[int]) -> np.ndarray:
+        return np.fromiter(values, dtype=np.int64)
+
+    return Columns(
+        account_ids=ints(evidence),
+        lost_on=ordinals(e.lost_on for e in evidence.values()),
+        slugs=slugs,
+        categories=categories,
+        kinds=kinds,
+        signal_account=ints(pk for pk, _ in signals),
+        signal_day=ordinals(s.observed_on for _, s in signals),
+        signal_slug=ints(slug_number[s.slug] for _, s in signals),
+        signal_category=ints(category_number[s.category] for _, s in signals),
+        signal_positive=np.fromiter((s.polarity > 0 for _, s in signals), dtype=bool),
+        interaction_account=ints(pk for pk, _ in interactions),
+        interaction_day=ordinals(i.occurred_on for _, i in interactions),
+        interaction_kind=ints(kind_number[i.kind] for _, i in interactions),
+        interaction_by_client=np.fromiter(
+            (i.initiated_by_client for _, i in interactions), dtype=bool
+        ),
+        contact_account=ints(pk for pk, _, _ in contacts),
+        contact_day=ordinals(day for _, day, _ in contacts),
+        contact_id=ints(contact for _, _, contact in contacts),
+        assessment_account=ints(pk for pk, _ in assessments),
+        assessment_day=ordinals(a.assessed_on for _, a in assessments),
+        assessment_relevance=ints(a.relevance for _, a in assessments),
+        assessment_perceived=ints(
+            a.client_perceived_stage.rank if a.client_perceived_stage else 0 for _, a in assessments
+        ),
+    )
+
+
+def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
+    """Each account's final week, as `score_timeline(...)[-1]` gives it, by account id.
+
+    The point carries the score, stage, decline risk with its drivers, and what the next stage
+    needs; the score's contributions are left out (a preview does not show them).
+    """
+    p = profile.params
+    n = len(batch.account_ids)
+    if not n:
+        return {}
+
+    # Buckets: 0 is contact itself, then each category's positive and negative evidence.
+    categories = batch.categories
+    half_lives = [p["interaction_half_life_days"]]
+    for category in categories:
+        half_lives += [p["half_life_days"].get(category, 180), p["negative_half_life_days"]]
+    signs = [1] + [1, -1] * len(categories)
+    # The factor evidence fades by over 0-7 days, worked out as curve.py works it out.
+    fade = np.array([[0.5 ** (days / half_life) for half_life in half_lives] for days in range(8)])
+
+    signal_weight = np.array([profile.signal_weight(slug) for slug in batch.slugs] or [0.0])
+    weights_by_kind = p["interaction_weights"]
+    kind_weight = np.array([weights_by_kind.get(kind, 0.0) for kind in batch.kinds] or [0.0])
+    multiplier = p["client_initiated_multiplier"]
+    s_weight = signal_weight[batch.signal_slug]
+    s_bucket = 1 + 2 * batch.signal_category + (~batch.signal_positive)
+    i_weight = kind_weight[batch.interaction_kind] * np.where(
+        batch.interaction_by_client, multiplier, 1.0
+    )
+
+    # Only positive signals with a weight open a stage's gate.
+    gate_rows = []
+    for target in _GATED:
+        slugs = set(p["gates"][target.value])
+        defining = np.array([slug in slugs for slug in batch.slugs] or [False])
+        gate_rows.append(defining[batch.signal_slug] & batch.signal_positive & (s_weight > 0))
+    gate_windows = [p["gate_window_days"][target.value] for target in _GATED]
+    ungated = [not p["gates"][target.value] for target in _GATED]
+    thresholds = [profile.threshold(target) for target in _GATED]
+    hysteresis = p["hysteresis"]
+    lowered = [threshold - hysteresis for threshold in thresholds]
+    tolerance = np.array([0.0] + [p["tolerance"][stage.value] for stage in _STAGES[1:]])
+    scale = p["score_scale"]
+
+    points = np.zeros((n, len(half_lives)))
+    gate_seen = np.full((n, len(_GATED)), _NEVER, dtype=np.int64)
+    stage = np.ones(n, dtype=np.int64)  # ranks: 1 vendor .. 4 virtual partner
+    history = np.zeros((batch.weeks, n))  # each week's score, for momentum
+    evidence_points = np.zeros(n)
+    rows = np.arange(n)
+    for week in range(batch.weeks):
+        sunday = batch.base + 7 * week
+        day = np.minimum(sunday, batch.today)
+        walking = (batch.first_week <= week) & (week <= batch.last_week)
+        # A week's step is 7 days, the last one up to the account's last day; no evidence has
+        # arrived before an account's first step, and ended accounts stand still.
+        step = np.where(walking & (batch.first_week < week), day - (sunday - 7), 0)
+        points *= fade[step]
+
+        lo, hi = batch.signal_bounds[week], batch.signal_bounds[week + 1]
+        if hi > lo:
+            account = batch.signal_account[lo:hi]
+            bucket = s_bucket[lo:hi]
+            weight = s_weight[lo:hi]
+            # Negative evidence costs the tolerance of the stage held when the week began.
+            charged = np.where(
+                batch.signal_positive[lo:hi], weight, weight * tolerance[stage][account]
+            )
+            np.add.at(points, (account, bucket), charged * fade[batch.signal_age[lo:hi], bucket])
+            for index, defining in enumerate(gate_rows):
+                opens = defining[lo:hi]
+                if opens.any():
+                    np.maximum.at(
+                        gate_seen[:, index], account[opens], batch.signal_day[lo:hi][opens]
+                    )
+        lo, hi = batch.interaction_bounds[week], batch.interaction_bounds[week + 1]
+        if hi > lo:
+            np.add.at(
+                points[:, 0],
+                batch.interaction_account[lo:hi],
+                i_weight[lo:hi] * fade[batch.interaction_age[lo:hi], 0],
+            )
+
+        points[points <= _EPSILON] = 0.0
+        evidence_points = np.zeros(n)
+        for bucket, sign in enumerate(signs):
+            if sign > 0:
+                evidence_points += points[:, bucket]
+            else:
+                evidence_points -= points[:, bucket]
+        score = np.where(
+            evidence_points > 0, 100.0 * -np.expm1(-np.maximum(evidence_points, 0) / scale), 0.0
+        )
+        decided = np.ones(n, dtype=np.int64)
+        for index, target in enumerate(_GATED):
+            needed = np.where(stage >= target.rank, lowered[index], thresholds[index])
+            gate_open = ungated[index] or (day - gate_seen[:, index] < gate_windows[index])
+            decided[gate_open & (score >= needed)] = target.rank
+        stage = np.where(walking, decided, stage)
+        history[week] = score
+
+    last = batch.last_week
+    final = history[last, rows]
+    walked = last - batch.first_week
+    momentum_weeks = p["momentum_weeks"]
+    earlier = np.where(
+        walked > 0,
+        history[batch.first_week + np.maximum(0, walked - momentum_weeks), rows],
+        final,
+    )
+    inputs = _risk_inputs(batch, profile, s_weight)
+    gate_open_now = [
+        ungated[index] | (batch.today - gate_seen[:, index] < gate_windows[index])
+        for index in range(len(_GATED))
+    ]
+    gates = {target: list(p["gates"][target.value]) for target in _GATED}
+    windows = {target: p["gate_window_days"][target.value] for target in _GATED}
+    stage_thresholds = {stage: profile.threshold(stage) for stage in Stage}
+    gaps: dict[tuple, str] = {}
+    result = {}
+    for index, pk in enumerate(batch.account_ids.tolist()):
+        held = _STAGES[stage[index]]
+        score = float(final[index])
+        risk, drivers = decline_risk(
+            RiskInputs(
+                score_drop=float(earlier[index]) - score,
+                stage=held,
+                **{name: values[index] for name, values in inputs.items()},
+            ),
+            p,
+        )
+        gate_open = {target: bool(gate_open_now[i][index]) for i, target in enumerate(_GATED)}
+        gap_key = (held, round(score), *gate_open.values())
+        if gap_key not in gaps:
+            gaps[gap_key] = next_stage_gap(
+                stage=held,
+                score=round(score),
+                thresholds=stage_thresholds,
+                gate_open=gate_open,
+                gates=gates,
+                gate_window_days=windows,
+            )
+        result[pk] = WeekPoint(
+            datetime.date.fromordinal(int(batch.base + 7 * last[index])),
+            score,
+            held,
+            risk,
+            (),
+            drivers,
+            gaps[gap_key],
+            float(evidence_points[index]),
+        )
+    return result
+
+
+def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[str, list]:
+    """What the risk drivers read on each account's last day, as curve.py's windows hold it:
+    {RiskInputs field: one value per account}."""
+    p = profile.params
+    n = len(batch.account_ids)
+    today = batch.today
+
+    # Contact: the last day of contact, and the rhythm of distinct contact days in the window.
+    account, day = batch.interaction_account, batch.interaction_day
+    last_contact = np.full(n, _NEVER)
+    np.maximum.at(last_contact, account, day)
+    recent = today[account] - day < p["rhythm_window_days"]
+    pairs = np.unique(account[recent] * (10**8) + day[recent])
+    pair_account, pair_day = pairs // (10**8), pairs % (10**8)
+    contact_days = np.bincount(pair_account, minlength=n)
+    first_in_window = np.full(n, 10**9)
+    np.minimum.at(first_in_window, pair_account, pair_day)
+    last_in_window = np.full(n, _NEVER)
+    np.maximum.at(last_in_window, pair_account, pair_day)
+
+    # Contacts engaged within the window (None when no interaction there named a contact).
+    engaged = today[batch.contact_account] - batch.contact_day < p["contact_window_days"]
+    people = np.unique(batch.contact_account[engaged] * (10**9) + batch.contact_id[engaged])
+    engaged_count = np.bincount(people // (10**9), minlength=n)
+
+    # Negative signals within their window, at their weight before tolerance.
+    negative = (
+        ~batch.signal_positive
+        & (s_weight > 0)
+        & (today[batch.signal_account] - batch.signal_day < p["negatives_window_days"])
+    )
+    negative_points = np.bincount(
+        batch.signal_account[negative], weights=s_weight[negative], minlength=n
+    )
+
+    # Relevance: the latest reading, and the peak since the reading in force when the window
+    # opened; the client's view of the stage while it is current.
+    a_account, a_day = batch.assessment_account, batch.assessment_day
+    a_relevance, a_perceived = batch.assessment_relevance, batch.assessment_perceived
+    count = np.bincount(a_account, minlength=n)
+    first = np.concatenate(([0], np.cumsum(count)[:-1]))
+    latest = first + count - 1
+    expired = np.bincount(
+        a_account, weights=today[a_account] - a_day >= p["relevance_window_days"], minlength=n
+    ).astype(np.int64)
+    position = np.arange(len(a_account)) - first[a_account]
+    kept = position >= np.maximum(expired - 1, 0)[a_account]
+    peak = np.zeros(n, dtype=np.int64)
+    np.maximum.at(peak, a_account[kept], a_relevance[kept])
+    perceived_day = np.full(n, _NEVER)
+    perceived_rank = np.zeros(n, dtype=np.int64)
+    given = a_perceived > 0
+    np.maximum.at(perceived_day, a_account[given], a_day[given])
+    is_latest_view = given & (a_day == perceived_day[a_account])
+    perceived_rank[a_account[is_latest_view]] = a_perceived[is_latest_view]
+    perceived_rank[today - perceived_day >= p["perception_window_days"]] = 0
+
+    inputs: dict[str, list] = {name: [] for name in _RISK_FIELDS}
+    for index in range(n):
+        contacted = last_contact[index] != _NEVER
+        days = int(contact_days[index])
+        relevance = int(a_relevance[latest[index]]) if count[index] else None
+        inputs["days_since_contact"].append(
+            int(today[index] - last_contact[index]) if contacted else None
+        )
+        inputs["usual_gap_days"].append(
+            int(last_in_window[index] - first_in_window[index]) / (days - 1) if days > 1 else None
+        )
+        inputs["relevance"].append(relevance)
+        inputs["relevance_fall"].append(int(peak[index]) - relevance if relevance else 0)
+        inputs["recent_negative_points"].append(float(negative_points[index]))
+        inputs["perceived_stage"].append(
+            _STAGES[perceived_rank[index]] if perceived_rank[index] else None
+        )
+        inputs["recent_contacts"].append(int(engaged_count[index]) or None)
+    return inputs
+
+
+_RISK_FIELDS = (
+    "days_since_contact",
+    "usual_gap_days",
+    "relevance",
+    "relevance_fall",
+    "recent_negative_points",
+    "perceived_stage",
+    "recent_contacts",
+)
