@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from scoring.backtest import Backtest, WhatIf
-from scoring.engine import WeekPoint, score_timeline
+from scoring.backtest import Backtest
+from scoring.engine import score_timeline
 from scoring.models import BacktestRun, ScoringProfile
 from scoring.selectors import evidence_for_accounts
 
@@ -37,8 +37,8 @@ def backtest_start(*, profile: ScoringProfile, actor: User | None = None):
 
 
 def backtest_execute(run_id: int, *, as_of: datetime.date | None = None):
-    """The worker's part: score every account under both versions; compare their warnings
-    on the lost accounts, and the portfolio today (the what-if)."""
+    """The worker's part: score every account's history under both versions and compare
+    their warnings on the lost accounts."""
     run = BacktestRun.objects.select_related("profile", "baseline").get(pk=run_id)
     as_of = as_of or timezone.localdate()
     try:
@@ -48,30 +48,16 @@ def backtest_execute(run_id: int, *, as_of: datetime.date | None = None):
             key: Backtest(high=engine["risk_bands"]["high"], as_of=as_of)
             for key, engine in engines.items()
         }
-        what_if = WhatIf()
-        accounts = {
-            pk: (name, float(revenue))
-            for pk, name, revenue in Account.objects.values_list("pk", "name", "annual_revenue")
-        }
+        names = dict(Account.objects.values_list("pk", "name"))
         for account_id, evidence in evidence_for_accounts().items():
-            name, revenue = accounts.get(account_id, ("", 0.0))
-            now: dict[str, WeekPoint | None] = {}
             for key, engine in engines.items():
-                timeline = score_timeline(evidence, engine, as_of=as_of)
                 tests[key].add(
-                    account_id=account_id, name=name, lost_on=evidence.lost_on, timeline=timeline
-                )
-                now[key] = timeline[-1] if timeline else None
-            if evidence.lost_on is None:
-                what_if.add(
                     account_id=account_id,
-                    name=name,
-                    revenue=revenue,
-                    live=now["baseline"],
-                    draft=now["profile"],
+                    name=names.get(account_id, ""),
+                    lost_on=evidence.lost_on,
+                    timeline=score_timeline(evidence, engine, as_of=as_of),
                 )
         result = {key: test.summary.as_dict() for key, test in tests.items()}
-        result["what_if"] = what_if.as_dict()
         BacktestRun.objects.filter(pk=run.pk).update(
             status=BacktestRun.Status.DONE, finished_at=timezone.now(), result=result
         )

@@ -321,7 +321,9 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
         _number(errors, params, f"risk_weights.{driver}", 0, 100)
     _number(errors, params, "silence_full_ratio", 1.1, 20)
     _number(errors, params, "rhythm_window_days", 30, 3650)
-    _number(errors, params, "momentum_weeks", 1, 52)
+    momentum_weeks = _number(errors, params, "momentum_weeks", 1, 52)
+    if momentum_weeks is not None and momentum_weeks != int(momentum_weeks):
+        errors["momentum_weeks"] = f"Must be a whole number of weeks, not {momentum_weeks:g}."
     _number(errors, params, "momentum_full_drop", 1, 100)
     _number(errors, params, "negatives_full_points", 1, 500)
     _number(errors, params, "negatives_window_days", 7, 3650)

@@ -97,6 +97,15 @@ class ProfileForm(forms.Form):
             )
         return list(groups.values())
 
+    def problems(self) -> list[str]:
+        """Every error, each with the label of its field, for a summary away from the form."""
+        problems = list(self.non_field_errors())
+        for name, errors in self.errors.items():
+            if name in self.fields and name != "revision":
+                label = name.replace("__", " · ").replace("_", " ")
+                problems += [f"{label}: {error}" for error in errors]
+        return problems
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:

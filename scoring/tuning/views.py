@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,8 +14,8 @@ from django_htmx.http import trigger_client_event
 
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
-from scoring import backtest_runs, rollouts, services
-from scoring.engine import Stage
+from scoring import backtest_runs, preview, rollouts, services
+from scoring.engine import Profile, Stage
 from scoring.models import BacktestRun, ProfileChange, ProfileRollout, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.tuning.forms import ProfileForm
@@ -80,18 +83,23 @@ def draft_new(request: HttpRequest) -> HttpResponse:
     return redirect("profile-draft", draft.version)
 
 
+def _profile_form(data, *, profile: ScoringProfile, active: ScoringProfile) -> ProfileForm:
+    return ProfileForm(
+        data,
+        params=profile.params,
+        active=active.params,
+        signal_slugs=SignalType.objects.values_list("slug", flat=True),
+        initial={"revision": profile.revision},
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
     _require_scoring_admin(request)
     profile = get_object_or_404(ScoringProfile, version=version)
-    form = ProfileForm(
-        request.POST or None,
-        params=profile.params,
-        active=profile_active().params,
-        signal_slugs=SignalType.objects.values_list("slug", flat=True),
-        initial={"revision": profile.revision},
-    )
+    live = profile_active()
+    form = _profile_form(request.POST or None, profile=profile, active=live)
     if request.method == "POST" and not profile.frozen and form.is_valid():
         try:
             services.profile_update(
@@ -109,6 +117,7 @@ def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
             return redirect("profile-draft", profile.version)
     context = {
         "profile": profile,
+        "live": live,
         "form": form,
         "changes": profile.changes.select_related("actor")[:20],
         **_backtest_context(profile),
@@ -139,27 +148,61 @@ def _backtest_context(profile: ScoringProfile) -> dict:
         ),
         "lost_count": len(mine["lost"]),
         "retained_count": mine["retained"],
-        **_what_if_context(run.result.get("what_if")),
     }
 
 
-def _what_if_context(what_if: dict | None) -> dict:
+def _what_if_context(what_if: dict) -> dict:
     """The portfolio today under the live version and the draft, for the page."""
-    if not what_if:
-        return {}
     live, draft = what_if["stages_live"], what_if["stages_draft"]
-    rank = {stage.value: stage.rank for stage in Stage}
-    changes = what_if["changes"]
+    stages = {stage.value: stage for stage in Stage}
+    changes = [
+        {
+            **change,
+            "before": stages[change["before"]].label,
+            "after": stages[change["after"]].label,
+            "up": stages[change["after"]] > stages[change["before"]],
+        }
+        for change in what_if["changes"]
+    ]
     return {
         "what_if_stages": [
-            (stage.label, live.get(stage.value, 0), draft.get(stage.value, 0)) for stage in Stage
+            (
+                stage.label,
+                live.get(stage.value, 0),
+                draft.get(stage.value, 0),
+                draft.get(stage.value, 0) - live.get(stage.value, 0),
+            )
+            for stage in Stage
         ],
-        "what_if_up": [c for c in changes if rank[c["after"]] > rank[c["before"]]],
-        "what_if_down": [c for c in changes if rank[c["after"]] < rank[c["before"]]],
+        "what_if_up": [change for change in changes if change["up"]],
+        "what_if_down": [change for change in changes if not change["up"]],
         "what_if_risk": (what_if["revenue_at_risk_live"], what_if["revenue_at_risk_draft"]),
         "what_if_risk_change": what_if["revenue_at_risk_draft"] - what_if["revenue_at_risk_live"],
-        "stage_labels": {stage.value: stage.label for stage in Stage},
     }
+
+
+@transaction.non_atomic_requests  # it only reads, and reads best outside one transaction
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_preview(request: HttpRequest, version: int) -> HttpResponse:
+    """The what-if preview: the whole active portfolio today under the live version and under
+    this one. POST previews the draft as edited on the page, before it is saved; GET, the
+    version as stored."""
+    _require_scoring_admin(request)
+    profile = get_object_or_404(ScoringProfile, version=version)
+    live = profile_active()
+    context: dict = {"profile": profile, "live": live}
+    params = profile.params
+    if request.method == "POST" and not profile.frozen:
+        form = _profile_form(request.POST, profile=profile, active=live)
+        if not form.is_valid():
+            context["preview_errors"] = form.problems()
+            return render(request, "scoring/draft.html#preview-body", context)
+        params = form.params
+    started = time.perf_counter()
+    result = preview.what_if(live=live.engine_profile(), draft=Profile.from_dict(params))
+    context.update(_what_if_context(result), preview_seconds=time.perf_counter() - started)
+    return render(request, "scoring/draft.html#preview-body", context)
 
 
 @login_required

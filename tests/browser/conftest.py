@@ -174,11 +174,12 @@ def login(page: Page, username: str, password: str = PASSWORD) -> None:
         pytest.fail(f"Signing in as {username} failed: {page.inner_text('main')}")
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save docs/screenshots/<name>.png for the README, when UPDATE_SCREENSHOTS=1."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Save docs/screenshots/<name>.png for the README, when UPDATE_SCREENSHOTS=1 (the
+    window only, for pages too long to show whole)."""
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def _manager(username: str, first_name: str, last_name: str):

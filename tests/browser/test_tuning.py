@@ -1,24 +1,52 @@
-"""A scoring admin changes a weight, applies the draft and watches it go live."""
+"""A scoring admin changes a weight, sees the preview move, applies the draft and watches it
+go live."""
+
+import datetime
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts import roles
+from relationships.models import SignalType, TrustSignal
 from scoring.selectors import profile_active
-from tests.browser.conftest import login
+from scoring.services import account_rescore
+from tests.browser.conftest import login, screenshot
 from tests.conftest import ensure_migrated_rows, work_the_queue
 from tests.factories import UserFactory
 
 
-def test_an_admin_changes_a_weight_applies_it_and_sees_the_rollout_finish(page, alices_account):
+def test_an_admin_changes_a_weight_sees_the_preview_move_applies_it_and_sees_the_rollout_finish(
+    page, alices_account
+):
     ensure_migrated_rows()
     sam = UserFactory(username="sam", first_name="Sam", last_name="Admin")
     sam.groups.add(Group.objects.get(name=roles.SCORING_ADMIN))
+    # Invited into the client's planning last week: the confidant gate is open, but the
+    # score is short of the threshold.
+    TrustSignal.objects.create(
+        account=alices_account,
+        signal_type=SignalType.objects.get(slug="invited_to_planning"),
+        observed_on=timezone.localdate() - datetime.timedelta(days=7),
+    )
+    account_rescore(account_id=alices_account.pk)
 
     login(page, "sam")
     page.click("nav >> text=Tuning")
     page.click("text=Start a draft from v1")
     page.wait_for_url("**/tuning/versions/2/")
-    page.fill("#id_signal_weights__invited_to_planning", "12")
+    preview = page.locator("[data-testid=preview]")
+    expect(preview.locator("[data-testid=movers]")).to_have_text(
+        "0 accounts would move up, 0 down."
+    )
+    expect(preview.locator("[data-stage=Vendor]")).to_have_text("1")
+
+    page.fill("#id_signal_weights__invited_to_planning", "40")  # no save: the preview follows
+
+    expect(preview.locator("[data-testid=movers]")).to_have_text("1 account would move up, 0 down.")
+    expect(preview).to_contain_text("▲ Northwind Freight: Vendor → Confidant")
+    expect(preview.locator("[data-stage=Confidant]")).to_have_text("1 (+1)")
+    screenshot(page, "tuning", full_page=False)
     page.click("text=Save draft")
     page.wait_for_selector("text=Draft v2 saved.")
     assert "default 8 · active 8" in page.inner_text("#group-signal_weights")

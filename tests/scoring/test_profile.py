@@ -75,6 +75,11 @@ def test_signal_types_without_their_own_weight_use_the_default_weight():
             "Must be a list of signal slugs (may be empty).",
         ),
         (
+            {"momentum_weeks": 8.5},
+            "momentum_weeks",
+            "Must be a whole number of weeks, not 8.5.",
+        ),
+        (
             {"interaction_weights__meeting": True},
             "interaction_weights.meeting",
             "Must be a number, not True.",

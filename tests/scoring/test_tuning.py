@@ -1,32 +1,12 @@
 """Scoring admins start drafts from any version and edit every parameter safely."""
 
-import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts import roles
 from scoring.engine import DEFAULTS, flatten
 from scoring.models import ProfileChange, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.tuning.forms import field_name
 from tests.conftest import work_the_queue
-from tests.factories import UserFactory
-
-
-def _admin(username):
-    user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=roles.SCORING_ADMIN))
-    return user
-
-
-@pytest.fixture
-def sam(migrated_rows):
-    return _admin("sam")
-
-
-@pytest.fixture
-def tess(migrated_rows):
-    return _admin("tess")
 
 
 def _form_data(profile, revision=None, **changes):
