@@ -19,6 +19,8 @@ def _fast_and_plain(settings):
     # Hashing passwords slowly is the point in production and a waste in tests; the manifest
     # static storage needs collectstatic, which unit tests do not run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client speaks plain HTTP; tests/test_security.py checks the redirect to HTTPS.
+    settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -39,3 +39,20 @@ def test_only_staff_reach_the_admin(client, alice):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_short_password_is_refused_by_its_field(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "correct horse battery staple",
+            "new_password1": "Tr0ub4dor&3",
+            "new_password2": "Tr0ub4dor&3",
+        },
+    )
+    assert "This password is too short. It must contain at least 12 characters." in (
+        response.content.decode()
+    )
+    alice.refresh_from_db()
+    assert alice.check_password("correct horse battery staple")

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.models import Group
 from django.core.servers.basehttp import WSGIServer
+from django.test import override_settings
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -95,14 +96,18 @@ def live_server(request, django_db_setup) -> Iterator[LiveServer]:
     Started after the test database is created and stopped before it is dropped: the server
     thread keeps its PostgreSQL connection open (CONN_MAX_AGE) until it stops, and
     PostgreSQL refuses to drop a database someone is connected to.
+
+    It speaks plain HTTP, so the redirect to HTTPS is off for as long as it runs (the
+    security middleware reads that setting once, when the server starts).
     """
-    server = _SerialLiveServer(
-        request.config.getvalue("liveserver")
-        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
-    yield server
-    server.stop()
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        server = _SerialLiveServer(
+            request.config.getvalue("liveserver")
+            or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+            or "localhost"
+        )
+        yield server
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 import json
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import login, screenshot
 
 
@@ -100,6 +102,6 @@ def test_older_entries_load_as_you_scroll(page, alices_account):
 
     page.locator("#timeline .more").scroll_into_view_if_needed()
 
-    page.wait_for_function("document.querySelectorAll('#timeline .entry').length === 26")
+    expect(entries).to_have_count(26)
     assert "Weekly call 26" in entries.last.inner_text()
     assert page.locator("#timeline .more").count() == 0

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.urls import reverse
 
 from accounts.models import Account, AccountStatus, Assessment, Contact
 from relationships.models import Interaction, TrustSignal
@@ -59,7 +60,9 @@ def test_demo_users_hold_the_three_roles_and_can_sign_in(client):
     assert users.get(username="lena").groups.get().name == "Sales lead"
     sam = users.get(username="sam")
     assert sam.groups.get().name == "Scoring admin" and sam.is_staff
-    assert client.login(username="alice", password="demo")
+    signed_in = client.post(reverse("login"), {"username": "alice", "password": "demo"})
+    assert signed_in.status_code == 302
+    assert "Account" in client.get(reverse("home")).content.decode()
     assert Account.objects.filter(owner__username="alice").exists()
 
 
