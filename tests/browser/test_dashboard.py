@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from relationships.models import SignalType, TrustSignal
 from scoring.services import account_rescore
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login
 from tests.factories import InteractionFactory
 
 
@@ -34,7 +34,6 @@ def test_a_lead_filters_the_dashboard_and_opens_an_account_from_the_map(
         .count()
         == 2
     )
-    screenshot(page, "dashboard")
 
     page.select_option("#id_manager", label="Alice Moreau")
     page.wait_for_url("**manager=*")

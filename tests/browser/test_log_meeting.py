@@ -4,7 +4,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login
 
 
 def _chart_scores(page):
@@ -18,7 +18,6 @@ def test_logging_a_meeting_updates_timeline_header_and_chart(page, alices_accoun
     score_before = page.inner_text("[data-testid=score]")
     scores_before = _chart_scores(page)
     assert page.console_errors == []
-    screenshot(page, "account-page")
 
     page.click("text=Log a meeting")
     page.wait_for_selector("form.interaction-form")

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import PASSWORD, login, screenshot
+from tests.browser.conftest import PASSWORD, login
 
 PHONE_WIDTH = 390
 
@@ -40,7 +40,6 @@ def test_a_manager_sees_her_accounts_and_is_refused_anothers(page, alices_accoun
     login(page, "alice")
     table = page.inner_text("#account-table")
     assert "Northwind Freight" in table and "Bluepeak Foods" not in table
-    screenshot(page, "accounts")
 
     response = page.goto(f"/accounts/{bobs_account.pk}/")
 
