@@ -16,7 +16,6 @@ portfolio is left as it was. Figures go to docs/benchmarks.md.
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -39,24 +38,12 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
+from bench.common import report  # noqa: E402
 from relationships.models import SignalType  # noqa: E402
 
 
 class Rollback(Exception):
     pass
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def report(name: str, seconds: list[float]) -> None:
-    ms = [s * 1000 for s in seconds]
-    print(
-        f"{name}: n={len(ms)} p50={statistics.median(ms):.1f} ms "
-        f"p95={percentile(ms, 0.95):.1f} ms max={max(ms):.1f} ms"
-    )
 
 
 def main() -> None:
@@ -97,7 +84,7 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             response = clients[account.owner_id].get(url)
-            page_times.append(time.perf_counter() - started)
+            page_times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.status_code
         query_counts.add(len(queries))
     report("account page (full)", page_times)
@@ -111,7 +98,7 @@ def main() -> None:
         response = clients[account.owner_id].get(
             url, {"panel": "account-charts"}, HTTP_HX_REQUEST="true"
         )
-        fragment_times.append(time.perf_counter() - started)
+        fragment_times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
     report("charts panel (htmx refresh)", fragment_times)
 
@@ -131,7 +118,7 @@ def main() -> None:
                 response = clients[account.owner_id].post(
                     reverse("interaction-new", args=[account.pk]), data, HTTP_HX_REQUEST="true"
                 )
-                log_times.append(time.perf_counter() - started)
+                log_times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200 and "Logged" in response.content.decode()
                 raise Rollback
         except Rollback:

@@ -20,15 +20,10 @@ browser would accept them). Figures go to docs/benchmarks.md.
 
 import argparse
 import gzip
-import http.client
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,17 +35,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import (  # noqa: E402
-    BACKEND_SESSION_KEY,
-    HASH_SESSION_KEY,
-    SESSION_KEY,
-    get_user_model,  # noqa: E402
-)
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 
 from accounts import roles  # noqa: E402
+from bench.common import Client, gunicorn, percentile, session_for  # noqa: E402
 
 FILTERS = [
     "stage=consultant",
@@ -61,40 +49,9 @@ FILTERS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def lead_session() -> str:
-    """A signed-in session for a sales lead, as the login form would create it."""
-    lead = get_user_model().objects.filter(groups__name=roles.SALES_LEAD).first()
-    session = SessionStore()
-    session[SESSION_KEY] = str(lead.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = lead.get_session_auth_hash()
-    session.create()
-    return session.session_key
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-class Client:
-    def __init__(self, port: int, cookie: str):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
-
-    def get(self, path: str, headers: dict | None = None) -> tuple[int, bytes, dict, float]:
-        started = time.perf_counter()
-        self.connection.request("GET", path, headers={**self.headers, **(headers or {})})
-        response = self.connection.getresponse()
-        body = response.read()
-        elapsed = time.perf_counter() - started
-        return response.status, body, dict(response.getheaders()), elapsed
+    """A signed-in session for a sales lead."""
+    return session_for(get_user_model().objects.filter(groups__name=roles.SALES_LEAD).first())
 
 
 def measure(client: Client, paths: list[str], requests: int, headers=None) -> list[float]:
@@ -125,32 +82,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     options = parser.parse_args()
 
-    call_command("collectstatic", "--noinput", verbosity=0)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(options.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        client = Client(port, lead_session())
+    with gunicorn(workers=options.workers) as server:
+        client = Client(server.port, lead_session())
         # Warm every worker: connections, templates, the first queries.
         measure(client, ["/dashboard/"], 2 * options.workers)
         measure(
@@ -188,9 +121,6 @@ def main() -> None:
         print(f"first visit transfers {total / 1024:.0f} KiB:")
         for name, size in parts:
             print(f"  {size / 1024:8.1f} KiB  {name}")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

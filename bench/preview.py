@@ -20,10 +20,7 @@ Figures go to docs/benchmarks.md.
 import argparse
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -39,12 +36,11 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.models import Group  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts import roles  # noqa: E402
 from accounts.models import Account, Assessment  # noqa: E402
-from bench.dashboard import Client, free_port, percentile  # noqa: E402
+from bench.common import Client, gunicorn, report, session_for  # noqa: E402
 from scoring import services  # noqa: E402
 from scoring.engine import flatten  # noqa: E402
 from scoring.selectors import profile_active  # noqa: E402
@@ -52,18 +48,11 @@ from scoring.tuning.forms import field_name  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 
 
-def admin_session() -> str:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
+def admin_session():
+    """A scoring admin made for this run, and a signed-in session of theirs."""
     admin = UserFactory(username=f"bench-admin-{os.getpid()}")
     admin.groups.add(Group.objects.get(name=roles.SCORING_ADMIN))
-    session = SessionStore()
-    session[SESSION_KEY] = str(admin.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
-    session.create()
-    return admin, session.session_key
+    return admin, session_for(admin)
 
 
 def post(client: Client, path: str, form: dict, token: str) -> float:
@@ -87,22 +76,12 @@ def post(client: Client, path: str, form: dict, token: str) -> float:
     return elapsed
 
 
-def report(name: str, times: list[float], ceiling: float | None = None) -> None:
-    p50 = statistics.median(times)
-    ratio = f"  (p50 x{p50 / ceiling:.0f} the ceiling)" if ceiling else ""
-    print(
-        f"{name}: p50={p50:.0f} ms p95={percentile(times, 0.95):.0f} ms "
-        f"max={max(times):.0f} ms ({len(times)} requests){ratio}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
     options = parser.parse_args()
 
-    call_command("collectstatic", "--noinput", verbosity=0)
     active = profile_active()
     draft = services.profile_draft(source=active, note="benchmark")
     admin, cookie = admin_session()
@@ -119,52 +98,40 @@ def main() -> None:
     )
     added: list[int] = []
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(options.workers), "--timeout", "60", "--log-level", "warning"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
-    )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        client = Client(port, cookie)
-        status, page, _, _ = client.get(f"/tuning/versions/{draft.version}/")
-        assert status == 200, status
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-        path = f"/tuning/versions/{draft.version}/preview/"
-
-        ceiling = statistics.median(
-            client.get("/healthz")[3] * 1000 for _ in range(options.requests)
-        )
-        for n in range(4 * options.workers):  # every worker reads the portfolio once
-            post(client, path, {**form, weight: 20 + n}, token)
-        warm = [
-            post(client, path, {**form, weight: 9 + n % 30 + 0.5}, token)
-            for n in range(options.requests)
-        ]
-        cold = []
-        for n, account in enumerate(accounts):
-            added.append(
-                Assessment.objects.create(account=account, assessed_on=today, relevance=3).pk
+        with gunicorn(workers=options.workers, timeout=60) as server:
+            client = Client(server.port, cookie)
+            status, page, _, _ = client.get(f"/tuning/versions/{draft.version}/")
+            assert status == 200, status
+            token = (
+                re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
             )
-            cold.append(post(client, path, {**form, weight: 41 + n}, token))
+            path = f"/tuning/versions/{draft.version}/preview/"
 
-        print(
-            f"gunicorn, {options.workers} workers, loopback; "
-            f"{Account.objects.filter(lost_on__isnull=True).count()} active accounts"
-        )
-        print(f"trivial view /healthz (ceiling): p50={ceiling:.1f} ms")
-        report("preview, evidence unchanged since the last read (warm)", warm, ceiling)
-        report("preview, evidence changed just before (cold)", cold, ceiling)
+            ceiling = statistics.median(
+                client.get("/healthz")[3] * 1000 for _ in range(options.requests)
+            )
+            for n in range(4 * options.workers):  # every worker reads the portfolio once
+                post(client, path, {**form, weight: 20 + n}, token)
+            warm = [
+                post(client, path, {**form, weight: 9 + n % 30 + 0.5}, token)
+                for n in range(options.requests)
+            ]
+            cold = []
+            for n, account in enumerate(accounts):
+                added.append(
+                    Assessment.objects.create(account=account, assessed_on=today, relevance=3).pk
+                )
+                cold.append(post(client, path, {**form, weight: 41 + n}, token))
+
+            print(
+                f"gunicorn, {options.workers} workers, loopback; "
+                f"{Account.objects.filter(lost_on__isnull=True).count()} active accounts"
+            )
+            print(f"trivial view /healthz (ceiling): p50={ceiling:.1f} ms")
+            report("preview, evidence unchanged since the last read (warm)", warm, ceiling)
+            report("preview, evidence changed just before (cold)", cold, ceiling)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
         Assessment.objects.filter(pk__in=added).delete()
         draft.changes.all().delete()
         draft.delete()
