@@ -56,6 +56,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A lost database answers a 503 "try again" page instead of a 500. Its process_exception
+    # runs last of all (they run from the bottom of this list up), as the fallback; its page
+    # still goes out through every middleware's response handling (headers, CSP, gzip).
+    "config.middleware.DatabaseUnavailableMiddleware",
     # Pages carry their chart data (the portfolio map is hundreds of kB of JSON); compressed,
     # it travels at a fraction. Django pads compressed responses against BREACH, and CSRF
     # tokens are masked differently in every response.

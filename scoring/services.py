@@ -68,10 +68,20 @@ def scores_recompute(
             ScoringProfile.objects.filter(pk=profile.pk).update(frozen=True)
             profile.frozen = True
         evidence = evidence_for_accounts(account_ids=None if account_ids is None else locked)
-        stale = ScoreSnapshot.objects.filter(profile=profile)
-        if account_ids is not None:
-            stale = stale.filter(account_id__in=locked)
-        stale.delete()  # one DELETE: nothing cascades from snapshots
+        # Only the accounts locked above are this run's to score. One added since (the lock
+        # cannot cover it) is rescored by the writes made to it; clearing or writing its
+        # snapshots here would undo that rescore or clash with it.
+        if len(evidence) != len(locked):
+            held = set(locked)
+            evidence = {pk: account for pk, account in evidence.items() if pk in held}
+        # One DELETE (nothing cascades from snapshots), in pieces where the database limits
+        # the parameters of a statement (SQLite; one parameter is the profile).
+        limit = connection.features.max_query_params
+        step = limit - 1 if limit else max(len(locked), 1)
+        for start in range(0, len(locked), step):
+            ScoreSnapshot.objects.filter(
+                profile=profile, account_id__in=locked[start : start + step]
+            ).delete()
         rows = snapshots_write(
             evidence=evidence,
             profile_id=profile.pk,

@@ -1,0 +1,95 @@
+"""A lost database answers "briefly unavailable, try again" instead of a server error.
+
+When the database goes away (restarted, failed over, network cut), a request that needs it
+fails with OperationalError or InterfaceError. Every request runs in one transaction
+(ATOMIC_REQUESTS), and the error leaves the view through that atomic block before it gets
+here: the transaction has been rolled back, or died with its connection, which the server
+rolls back itself. So nothing of the request was kept (the one case no application can tell
+is a connection lost while the COMMIT itself was under way). The user gets a page with
+status 503 and Retry-After, and the broken connection is dropped, so the next request opens
+a fresh one once the database is back; a connection that died between requests is caught by
+CONN_HEALTH_CHECKS before it is reused.
+
+Only errors raised by views reach process_exception; one raised in another middleware (the
+session saved after the view, say) still ends as a 500.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 10
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    """Django's wrapped errors, and the drivers' own (raised where Django does not wrap)."""
+    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
+    for connection in connections.all(initialized_only=True):
+        errors += [connection.Database.OperationalError, connection.Database.InterfaceError]
+    return tuple(errors)
+
+
+def _drop_broken_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        # Inside an atomic block (only a test wraps requests in one) closing would pull the
+        # connection from under the block's owner; it is left to the owner.
+        if (
+            connection.connection is not None
+            and not connection.in_atomic_block
+            and not connection.is_usable()
+        ):
+            connection.close()
+
+
+def unavailable_response() -> HttpResponse:
+    # Rendered without the request, so no context processor runs: the user, the session and
+    # the messages all live in the database that is gone.
+    try:
+        body = render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
+        content_type = "text/html; charset=utf-8"
+    except Exception:  # the page must not fail in turn; say the same in plain text
+        logger.exception("Rendering 503.html failed")
+        body = "The service is briefly unavailable. Please try again in a moment.\n"
+        content_type = "text/plain; charset=utf-8"
+    response = HttpResponse(body, status=503, content_type=content_type)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if settings.DEBUG or not isinstance(exception, _unavailable_errors()):
+            return None  # while developing, Django's error page says more ("no such table")
+        logger.error(
+            "Database unavailable during %s %s; answered 503",
+            request.method,
+            request.path,
+            exc_info=exception,
+        )
+        try:
+            _drop_broken_connections()
+        except Exception:  # never turn the 503 into a 500
+            logger.exception("Dropping broken database connections failed")
+        # A note the failed request queued for the next page ("Logged — score 54 → 58")
+        # would claim what did not happen. Without the request's message storage, the
+        # messages middleware leaves the stored ones as they were before the request.
+        with contextlib.suppress(AttributeError):
+            del request._messages
+        return unavailable_response()

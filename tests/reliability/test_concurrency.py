@@ -1,0 +1,289 @@
+"""Writers at the same moment: nothing is lost and every account's scores add up.
+
+Real threads, each with its own connection to the test database, post through the same
+page the managers use ("log a meeting") and run the same recompute command as operators.
+Pauses placed inside the writes (a logged meeting holds its transaction open between its
+insert and the rescore; the recompute holds the portfolio for a moment) make the writes
+overlap on every run instead of by luck, and each test checks that they did.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from relationships import services
+from relationships.models import Interaction, SignalType
+from scoring import services as scoring_services
+from scoring.models import ScoreSnapshot
+from scoring.services import account_rescore, scores_recompute
+from tests.factories import AccountFactory, InteractionFactory, TrustSignalFactory
+from tests.reliability.support import ON_POSTGRESQL, Running, run_together, snapshot_rows
+
+pytestmark = [
+    pytest.mark.skipif(
+        not ON_POSTGRESQL,
+        reason=(
+            "concurrent writers need PostgreSQL: the SQLite test database is an in-memory "
+            "database that threads share through SQLite's shared cache, where a second writer "
+            "fails at once with 'database table is locked' instead of waiting its turn"
+        ),
+    ),
+    pytest.mark.django_db(transaction=True),  # the threads must see each other's commits
+]
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+HOLD = 0.25  # seconds each write keeps its transaction open before rescoring
+
+
+def _signal(slug: str) -> int:
+    return SignalType.objects.get(slug=slug).pk
+
+
+def _history(account) -> None:
+    """A few weeks of ordinary contact, so the account has a standing before the race."""
+    today = timezone.localdate()
+    for weeks_ago in (9, 6, 3):
+        day = today - datetime.timedelta(weeks=weeks_ago)
+        interaction = InteractionFactory(account=account, occurred_on=day)
+        TrustSignalFactory(account=account, interaction=interaction, observed_on=day)
+    account_rescore(account_id=account.pk)
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def slow_writes(monkeypatch):
+    """Each logged meeting waits HOLD seconds between its insert and the rescore."""
+    real = services.account_rescore_now
+
+    def held(**kwargs):
+        time.sleep(HOLD)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "account_rescore_now", held)
+
+
+def _poster(client: Client, account, notes: str, slug: str):
+    def post():
+        return client.post(
+            reverse("interaction-new", args=[account.pk]),
+            {
+                "occurred_on": timezone.localdate().isoformat(),
+                "kind": "meeting",
+                "notes": notes,
+                "signals": [_signal(slug)],
+            },
+            **HTMX,
+        )
+
+    return post
+
+
+def test_two_managers_logging_on_one_account_at_once_both_land_and_scores_add_up(
+    alice, bob, slow_writes
+):
+    account = AccountFactory(name="Northwind Freight", owner=alice)
+    account.shared_with.add(bob)
+    _history(account)
+    meetings = {"alice": "Alice: planning workshop", "bob": "Bob: steering committee"}
+
+    alices, bobs = run_together(
+        _poster(_signed_in(alice), account, meetings["alice"], "invited_to_planning"),
+        _poster(_signed_in(bob), account, meetings["bob"], "strategy_advice_requested"),
+    )
+
+    # Both managers were told their meeting was logged...
+    for outcome in (alices, bobs):
+        assert outcome.result.status_code == 200
+        assert "Logged" in outcome.result.content.decode()
+    # ...the two requests were in flight together...
+    assert alices.started < bobs.finished and bobs.started < alices.finished
+    # ...and both meetings are on the account, each with its signal.
+    logged = {
+        i.notes: (i.logged_by.username, [s.signal_type.slug for s in i.signals.all()])
+        for i in Interaction.objects.filter(account=account, notes__in=meetings.values())
+    }
+    assert logged == {
+        meetings["alice"]: ("alice", ["invited_to_planning"]),
+        meetings["bob"]: ("bob", ["strategy_advice_requested"]),
+    }
+
+    # What each was told chains up: the later write started from the standing the earlier
+    # one left, not from the standing both saw before they began.
+    first, second = sorted((alices, bobs), key=lambda outcome: outcome.finished)
+    first_move = re.search(r"score (\d+) → (\d+)", first.result.content.decode()).groups()
+    second_move = re.search(r"score (\d+) → (\d+)", second.result.content.decode()).groups()
+    assert first_move[0] != first_move[1]  # the first meeting moved the score...
+    assert second_move[0] == first_move[1]  # ...and the second one was told from there
+
+    # The stored weekly history is exactly what a clean rescore gives.
+    stored = snapshot_rows([account.pk])
+    assert stored, "the account has no snapshots"
+    latest = ScoreSnapshot.objects.get(account=account, is_latest=True)
+    assert f"{latest.score:.0f}" == second_move[1]  # the account shows what was said last
+    account_rescore(account_id=account.pk)
+    assert snapshot_rows([account.pk]) == stored
+
+
+def test_a_full_recompute_and_live_logging_together_lose_nothing(
+    alice, bob, slow_writes, monkeypatch
+):
+    accounts = {
+        "alice": [AccountFactory(owner=alice), AccountFactory(owner=alice)],
+        "bob": [AccountFactory(owner=bob), AccountFactory(owner=bob)],
+    }
+    everyone = [account for owned in accounts.values() for account in owned]
+    for account in everyone:
+        _history(account)
+    scores_recompute()
+
+    # The recompute pauses while it holds the portfolio, once it has read the evidence and
+    # cleared the old snapshots, before writing the new ones: the window where a meeting
+    # logged meanwhile would be overwritten by scores computed without it.
+    real_write = scoring_services.snapshots_write
+    window: list[float] = []
+
+    def slow_write(**kwargs):
+        window.append(time.monotonic())
+        time.sleep(0.5)
+        rows = real_write(**kwargs)
+        window.append(time.monotonic())
+        return rows
+
+    monkeypatch.setattr(scoring_services, "snapshots_write", slow_write)
+    spans: list[tuple[float, float]] = []
+    spans_lock = threading.Lock()
+
+    def manager(user, owned, who):
+        client = _signed_in(user)
+
+        def log_meetings():
+            responses = []
+            for n in range(4):
+                account = owned[n % 2]
+                start = time.monotonic()
+                responses.append(
+                    _poster(client, account, f"{who}: meeting {n}", "delivered_as_promised")()
+                )
+                with spans_lock:
+                    spans.append((start, time.monotonic()))
+                time.sleep(0.05)
+            return responses
+
+        return log_meetings
+
+    def recompute():
+        time.sleep(0.05)  # let the first meetings take their accounts' locks first
+        call_command("recompute_scores", verbosity=0)
+
+    alices, bobs, _ = run_together(
+        manager(alice, accounts["alice"], "alice"),
+        manager(bob, accounts["bob"], "bob"),
+        recompute,
+    )
+    monkeypatch.undo()  # the clean recompute below runs unpatched
+
+    for response in alices.result + bobs.result:
+        assert response.status_code == 200
+        assert "Logged" in response.content.decode()
+    # The two really overlapped: meetings were being logged while the recompute ran.
+    assert len(window) == 2
+    overlapping = [span for span in spans if span[0] < window[1] and span[1] > window[0]]
+    assert len(overlapping) >= 2, (window, spans)
+
+    # Every meeting is there, on the account it was logged on.
+    for who, owned in accounts.items():
+        for n in range(4):
+            notes = f"{who}: meeting {n}"
+            assert Interaction.objects.filter(account=owned[n % 2], notes=notes).count() == 1
+
+    # Every account's weekly history is what a clean recompute gives.
+    stored = snapshot_rows([account.pk for account in everyone])
+    scores_recompute()
+    assert snapshot_rows([account.pk for account in everyone]) == stored
+
+
+class Checkpoints:
+    """Places where a thread stops until the test lets it go on."""
+
+    def __init__(self, *names: str) -> None:
+        self._reached = {name: threading.Event() for name in names}
+        self._go_on = {name: threading.Event() for name in names}
+
+    def stop_at(self, name: str) -> None:
+        self._reached[name].set()
+        self._go_on[name].wait(timeout=15)
+
+    def wait_for(self, name: str) -> None:
+        assert self._reached[name].wait(timeout=10), f"never reached {name!r}"
+
+    def go_on(self, name: str) -> None:
+        self._go_on[name].set()
+
+    def release_all(self) -> None:
+        for event in self._go_on.values():
+            event.set()
+
+
+@pytest.mark.parametrize("added", ["after its locks", "after its evidence read"])
+def test_an_account_added_while_a_recompute_runs_keeps_the_meeting_logged_on_it(
+    alice, monkeypatch, added
+):
+    existing = AccountFactory(owner=alice)
+    _history(existing)
+    scores_recompute()
+
+    # The recompute stops after locking the portfolio (just before reading its evidence), and
+    # again once it has read it; the test adds the new account at one of those moments.
+    real_read = scoring_services.evidence_for_accounts
+    recompute_at = Checkpoints("after its locks", "after its evidence read")
+
+    def read_with_stops(*, account_ids=None):
+        whole = account_ids is None  # the recompute's read, not a one-account rescore's
+        if whole:
+            recompute_at.stop_at("after its locks")
+        evidence = real_read(account_ids=account_ids)
+        if whole:
+            recompute_at.stop_at("after its evidence read")
+        return evidence
+
+    monkeypatch.setattr(scoring_services, "evidence_for_accounts", read_with_stops)
+    recompute = Running(lambda: call_command("recompute_scores", verbosity=0))
+    try:
+        recompute_at.wait_for("after its locks")
+        if added == "after its locks":
+            new = AccountFactory(name="Harbour Logistics", owner=alice)
+        recompute_at.go_on("after its locks")
+        recompute_at.wait_for("after its evidence read")
+        if added == "after its evidence read":
+            new = AccountFactory(name="Harbour Logistics", owner=alice)
+        # The new client's manager logs the kick-off meeting at once.
+        notes = "Kick-off with the new client"
+        kickoff = _poster(_signed_in(alice), new, notes, "invited_to_planning")
+        logged = Running(kickoff).wait(timeout=10)
+    finally:
+        recompute_at.release_all()
+    recompute.wait(timeout=15)
+    monkeypatch.undo()
+
+    assert logged.result.status_code == 200 and "First score" in logged.result.content.decode()
+    assert Interaction.objects.filter(account=new, notes=notes).exists()
+    # The new account keeps the score its manager was just shown, as a clean recompute gives
+    # it, and the existing account's history is intact too.
+    stored = snapshot_rows([new.pk, existing.pk])
+    assert any(row[0] == new.pk for row in stored), "the new account lost its scores"
+    scores_recompute()
+    assert snapshot_rows([new.pk, existing.pk]) == stored
