@@ -47,4 +47,39 @@
   }
 
   htmx.onLoad(drawCharts);
+
+  // htmx leaves the page as it was when a request fails; say so where the user looks, instead
+  // of a button that seems to do nothing.
+  function showRequestError(message) {
+    var main = document.querySelector("main");
+    if (!main) return;
+    var banner = document.getElementById("request-error");
+    if (!banner) {
+      banner = document.createElement("p");
+      banner.id = "request-error";
+      banner.className = "error banner";
+      banner.setAttribute("role", "alert");
+      main.insertBefore(banner, main.firstChild);
+    }
+    banner.textContent = message;
+    banner.scrollIntoView({ block: "nearest" });
+  }
+
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 503) {
+      showRequestError("The service is briefly unavailable, so that was not saved. Please try again in a moment.");
+    } else if (status === 403) {
+      showRequestError("You are not allowed to do that here.");
+    } else {
+      showRequestError("Something went wrong (error " + status + "), so that was not saved. Please try again.");
+    }
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    showRequestError("The server could not be reached, so that was not saved. Check your connection and try again.");
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var banner = document.getElementById("request-error");
+    if (banner && event.detail.successful) banner.remove();
+  });
 })();

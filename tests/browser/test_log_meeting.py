@@ -104,3 +104,34 @@ def test_older_entries_load_as_you_scroll(page, alices_account):
     expect(entries).to_have_count(26)
     assert "Weekly call 26" in entries.last.inner_text()
     assert page.locator("#timeline .more").count() == 0
+
+
+def test_a_save_the_server_cannot_take_says_so_and_a_retry_goes_through(page, alices_account):
+    login(page, "alice")
+    page.click("text=Northwind Freight")
+    page.click("text=Log a meeting")
+    page.wait_for_selector("form.interaction-form")
+    page.fill("#id_notes", "Quarterly review")
+
+    # The database is away: the server answers its 503 page (config/middleware.py).
+    def unavailable(route):
+        if route.request.method == "POST":
+            route.fulfill(status=503, body="<h1>Briefly unavailable</h1>", content_type="text/html")
+        else:
+            route.continue_()
+
+    page.route("**/accounts/*/log/", unavailable)
+    page.click("form.interaction-form button[type=submit]")
+
+    banner = page.locator("#request-error")
+    expect(banner).to_have_text(
+        "The service is briefly unavailable, so that was not saved. Please try again in a moment."
+    )
+    expect(page.locator("#id_notes")).to_have_value("Quarterly review")  # nothing typed is lost
+
+    page.unroute("**/accounts/*/log/")
+    page.click("form.interaction-form button[type=submit]")
+
+    expect(page.locator("[data-testid=change-note]")).to_contain_text("Logged")
+    expect(banner).to_have_count(0)
+    expect(page.locator("#timeline .entry").first).to_contain_text("Quarterly review")
