@@ -4,8 +4,54 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from accounts import roles
+
+# Ids are 64-bit integers in every database the app runs on. A larger number is no row's id,
+# and SQLite cannot even take it as a query parameter, so it is refused before any query.
+MAX_ID = 2**63 - 1
+
+
+def beyond_any_id(value) -> bool:
+    """Whether `value` reads as a whole number no id column can hold."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return False
+    return not -MAX_ID - 1 <= number <= MAX_ID
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows picked by id; a number beyond any id is an invalid choice, like any other
+    id that is not on offer."""
+
+    def clean(self, value):
+        for item in value if isinstance(value, list | tuple) else ():
+            if beyond_any_id(item):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super().clean(value)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the user name held to the length a user name can have.
+
+    Django only sizes the input box; a longer name reached authentication, and the sign-in
+    throttle (django-axes) then failed to record the attempt on PostgreSQL (its username
+    column holds 255 characters): a server error instead of "wrong user name or password".
+    `config/urls.py` passes it to `LoginView`.
+    """
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class ManagerChoiceMixin:
@@ -17,7 +63,7 @@ class ManagerChoiceField(ManagerChoiceMixin, forms.ModelChoiceField):
     pass
 
 
-class ManagersChoiceField(ManagerChoiceMixin, forms.ModelMultipleChoiceField):
+class ManagersChoiceField(ManagerChoiceMixin, RowsChoiceField):
     pass
 
 

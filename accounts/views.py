@@ -82,7 +82,8 @@ def _sort_headers(sort: str) -> list[dict[str, str | None]]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """My accounts (a sales lead's: all accounts), searchable and sortable in place."""
-    search = request.GET.get("q", "")[:100]
+    # No name holds a NUL byte, and PostgreSQL refuses one even in a search term.
+    search = request.GET.get("q", "").replace("\x00", "")[:100]
     sort = request.GET.get("sort", "name")
     if sort not in ACCOUNT_SORTS:
         sort = "name"

@@ -4,6 +4,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from accounts.forms import SignInForm
+
 
 @transaction.non_atomic_requests
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -17,7 +19,7 @@ urlpatterns = [
     path("", include("relationships.urls")),
     path("", include("scoring.urls")),
     path("", include("scoring.tuning.urls")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

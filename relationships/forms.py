@@ -9,8 +9,9 @@ from itertools import groupby
 from django import forms
 from django.utils import timezone
 
+from accounts.forms import RowsChoiceField
 from accounts.models import Account, ContactRole, PartnershipPotential
-from relationships.models import Interaction, SignalCategory, SignalType
+from relationships.models import Interaction, SignalCategory, SignalType, validate_not_too_old
 from relationships.services import InteractionInput, NewContact
 from scoring.engine import Stage
 
@@ -24,7 +25,7 @@ SENTIMENT_CHOICES = [
 ]
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(RowsChoiceField):
     def label_from_instance(self, obj) -> str:
         # Two people may share a name at one client; the title tells them apart.
         return f"{obj.name} ({obj.title})" if obj.title else obj.name
@@ -46,13 +47,21 @@ class InteractionForm(forms.ModelForm):
     sentiment = forms.TypedChoiceField(
         choices=SENTIMENT_CHOICES, coerce=int, empty_value=None, required=False
     )
-    signals = forms.ModelMultipleChoiceField(
+    signals = RowsChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Trust signals observed",
     )
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Which save of the entry the page was opened on (see services.interaction_version).
+    version = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={
+            "null_characters_not_allowed": "This page does not say which version of the entry "
+            "it shows; reload it and make your change again."
+        },
+    )
 
     class Meta:
         model = Interaction
@@ -91,6 +100,11 @@ class InteractionForm(forms.ModelForm):
             (labels.get(category, category), [(t, str(t.pk) in selected) for t in types])
             for category, types in groupby(self.signal_types, key=lambda t: t.category)
         ]
+
+    def clean_occurred_on(self):
+        occurred_on = self.cleaned_data["occurred_on"]
+        validate_not_too_old(occurred_on)
+        return occurred_on
 
     def clean(self):
         cleaned = super().clean()
@@ -173,6 +187,7 @@ class ContactLeftForm(forms.Form):
         left_on = self.cleaned_data["left_on"]
         if left_on > timezone.localdate():
             raise forms.ValidationError("That date is in the future.")
+        validate_not_too_old(left_on)
         return left_on
 
 

@@ -24,6 +24,20 @@ from accounts.models import Account, Contact
 FUTURE_SLACK = datetime.timedelta(days=1)
 
 
+# Evidence dated before this is a mistyped year ("0202" for "2020"), not history: it would
+# stretch the account's weekly timeline over centuries. Forms and the importer refuse it.
+EARLIEST_EVIDENCE = datetime.date(1970, 1, 1)
+
+
+def validate_not_too_old(value: datetime.date) -> None:
+    if value < EARLIEST_EVIDENCE:
+        raise ValidationError(
+            "%(date)s is before %(year)s: check the year.",
+            code="too_old",
+            params={"date": value.isoformat(), "year": EARLIEST_EVIDENCE.year},
+        )
+
+
 def validate_not_in_future(value: datetime.date) -> None:
     if value > timezone.localdate() + FUTURE_SLACK:
         raise ValidationError(

@@ -18,6 +18,9 @@ from scoring.charts import HistoryPoint, SignalMark
 from scoring.models import ScoreSnapshot, ScoringProfile
 
 TIMELINE_PAGE_SIZE = 20
+# A page number from the URL beyond this is past the end of every timeline; the offset it
+# would ask of the database does not even fit in a 64-bit integer.
+MAX_TIMELINE_PAGE = 10**9
 # How long a deleted entry can be brought back from the audit trail.
 UNDO_WINDOW = datetime.timedelta(minutes=15)
 
@@ -68,6 +71,8 @@ def timeline_page(*, account: Account, page: int = 1) -> TimelinePage:
     Five queries per page: the merged index of the page, then the rows behind it.
     """
     page = max(page, 1)
+    if page > MAX_TIMELINE_PAGE:
+        return TimelinePage()  # far past any account's history (and any database's offset)
     kind = CharField()
     interactions = (
         Interaction.objects.filter(account=account)

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from relationships.csv_bundle import formats
+from relationships.models import EARLIEST_EVIDENCE
 
 FREE_TEXT = {"name", "industry", "notes"}
 
@@ -64,6 +65,10 @@ class _File:
         except csv.Error as error:
             self.add(1, "", f"unreadable CSV: {error}")
             return
+        if any("\x00" in column for column in header):
+            # Text never holds NUL; a header full of them is UTF-16 read as UTF-8.
+            self.add(1, "", "NUL bytes in the header row: the file is not UTF-8 text (UTF-16?)")
+            return
         expected = formats.COLUMNS[name]
         missing = [column for column in expected if column not in header]
         for column in missing:
@@ -79,6 +84,11 @@ class _File:
                     continue  # blank lines, as spreadsheets leave at the end
                 if len(cells) != len(header):
                     self.add(number, "", f"{len(cells)} cells where the header has {len(header)}")
+                    continue
+                nul = [column for column, cell in zip(header, cells, strict=True) if "\x00" in cell]
+                for column in nul:
+                    self.add(number, column, "contains a NUL byte, which text cannot hold")
+                if nul:
                     continue
                 # Free text keeps its spaces (a round trip must be lossless); ids, dates,
                 # numbers and codes are read without the spaces around them.
@@ -105,6 +115,9 @@ def _date(file: _File, number: int, column: str, value: str, *, today: datetime.
         return None
     if day > today + datetime.timedelta(days=1):
         file.add(number, column, f"{value} is in the future")
+        return None
+    if day < EARLIEST_EVIDENCE:
+        file.add(number, column, f"{value} is before {EARLIEST_EVIDENCE.year}: check the year")
         return None
     return day
 

@@ -34,7 +34,7 @@ def _row_context(signal_type: SignalType, **extra) -> dict:
 @require_http_methods(["GET", "POST"])
 def signal_catalog(request: HttpRequest) -> HttpResponse:
     _require_scoring_admin(request)
-    form = SignalTypeForm(request.POST or None)
+    form = SignalTypeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         added = catalog.signal_type_add(actor=request.user, **form.cleaned_data)
         messages.success(request, f"“{added.name}” is in the catalog.")
@@ -56,7 +56,8 @@ def signal_type_edit(request: HttpRequest, signal_type_id: int) -> HttpResponse:
     _require_scoring_admin(request)
     signal_type = get_object_or_404(SignalType, pk=signal_type_id)
     form = SignalTypeEditForm(
-        request.POST or None, instance=SignalType.objects.get(pk=signal_type.pk)
+        request.POST if request.method == "POST" else None,
+        instance=SignalType.objects.get(pk=signal_type.pk),
     )
     if request.method == "POST" and form.is_valid():
         signal_type = catalog.signal_type_update(

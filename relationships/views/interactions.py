@@ -78,7 +78,11 @@ def interaction_new(request: HttpRequest, account_id: int) -> HttpResponse:
     if request.htmx and request.GET.get("cancel"):
         return render(request, f"{TEMPLATE}#log-closed", {"account_id": account.pk})
     signal_types = selectors.signal_types_for_form()
-    form = InteractionForm(request.POST or None, account=account, signal_types=signal_types)
+    form = InteractionForm(
+        request.POST if request.method == "POST" else None,
+        account=account,
+        signal_types=signal_types,
+    )
     if request.method == "POST" and form.is_valid():
         _, change = services.interaction_log(
             account=account, actor=request.user, data=form.to_input()
@@ -94,7 +98,7 @@ def interaction_edit(request: HttpRequest, interaction_id: int) -> HttpResponse:
     account = interaction.account
     signal_types = selectors.signal_types_for_form(keep=interaction.signals.values("signal_type"))
     form = InteractionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         instance=interaction,
         account=account,
         signal_types=signal_types,

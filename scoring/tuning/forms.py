@@ -45,10 +45,23 @@ def _shown(value: Any) -> str:
     return f"{_number(value):g}" if isinstance(value, int | float) else str(value)
 
 
+REVISION_LOST = (
+    "This page does not say which version of the draft it shows; reload the draft and make "
+    "your change again."
+)
+
+
 class ProfileForm(forms.Form):
     """Every parameter of a profile. Gates take signal slugs separated by commas."""
 
-    revision = forms.IntegerField(widget=forms.HiddenInput)
+    # Which save of the draft the page was opened on; only a tampered or truncated page lacks it.
+    revision = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": REVISION_LOST,
+            "invalid": REVISION_LOST,
+        },
+    )
 
     def __init__(
         self,
@@ -98,7 +111,8 @@ class ProfileForm(forms.Form):
         return list(groups.values())
 
     def problems(self) -> list[str]:
-        """Every error, each with the label of its field, for a summary away from the form."""
+        """Every error in the parameters, each with the label of its field, for a summary away
+        from the form (the preview, which does not care which revision the page holds)."""
         problems = list(self.non_field_errors())
         for name, errors in self.errors.items():
             if name in self.fields and name != "revision":
@@ -108,7 +122,7 @@ class ProfileForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.errors:
+        if any(name != "revision" for name in self.errors):
             return cleaned
         flat: dict[str, Any] = {}
         for path in self.paths:

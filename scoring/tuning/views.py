@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.forms import MAX_ID
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
 from scoring import backtest_runs, preview, rollouts, services
@@ -77,10 +78,24 @@ def profile_go_live(request: HttpRequest, version: int) -> HttpResponse:
 def draft_new(request: HttpRequest) -> HttpResponse:
     """Start a draft from any version (the active one, or an earlier one)."""
     _require_scoring_admin(request)
-    source = get_object_or_404(ScoringProfile, version=request.POST.get("source", "0") or 0)
+    source = _version_named(request.POST.get("source", ""))
+    if source is None:
+        messages.error(request, "There is no such version to start a draft from.")
+        return redirect("tuning")
     draft = services.profile_draft(source=source, actor=request.user)
     messages.success(request, f"Draft v{draft.version} started from v{source.version}.")
     return redirect("profile-draft", draft.version)
+
+
+def _version_named(text: str) -> ScoringProfile | None:
+    """The version a form names by its number, if there is one."""
+    try:
+        version = int(text)
+    except ValueError:
+        return None
+    if not 0 < version <= MAX_ID:
+        return None
+    return ScoringProfile.objects.filter(version=version).first()
 
 
 def _profile_form(data, *, profile: ScoringProfile, active: ScoringProfile) -> ProfileForm:
@@ -99,8 +114,12 @@ def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
     _require_scoring_admin(request)
     profile = get_object_or_404(ScoringProfile, version=version)
     live = profile_active()
-    form = _profile_form(request.POST or None, profile=profile, active=live)
-    if request.method == "POST" and not profile.frozen and form.is_valid():
+    form = _profile_form(
+        request.POST if request.method == "POST" else None, profile=profile, active=live
+    )
+    # A version in use is refused by the service, which says so (a page opened before the
+    # draft was applied still posts to it).
+    if request.method == "POST" and form.is_valid():
         try:
             services.profile_update(
                 profile=profile,
@@ -195,8 +214,11 @@ def draft_preview(request: HttpRequest, version: int) -> HttpResponse:
     params = profile.params
     if request.method == "POST" and not profile.frozen:
         form = _profile_form(request.POST, profile=profile, active=live)
-        if not form.is_valid():
-            context["preview_errors"] = form.problems()
+        form.is_valid()
+        # The preview saves nothing, so it does not mind which revision the page holds.
+        problems = form.problems()
+        if problems:
+            context["preview_errors"] = problems
             return render(request, "scoring/draft.html#preview-body", context)
         params = form.params
     started = time.perf_counter()

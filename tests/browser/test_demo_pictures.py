@@ -5,9 +5,11 @@ from playwright.sync_api import expect
 
 from scoring.models import ScoreSnapshot
 from tests.browser.conftest import login, screenshot
+from tests.conftest import ensure_migrated_rows
 
 
 def test_the_demo_portfolio_reads_well_on_the_dashboard_and_an_account_page(page):
+    ensure_migrated_rows()  # the roles and catalog the demo's people and signals need
     call_command("seed_demo", "--accounts", "40", verbosity=0)
     login(page, "lena", "demo")
 

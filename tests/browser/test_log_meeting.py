@@ -111,6 +111,7 @@ def test_a_save_the_server_cannot_take_says_so_and_a_retry_goes_through(page, al
     page.click("text=Northwind Freight")
     page.click("text=Log a meeting")
     page.wait_for_selector("form.interaction-form")
+    page.wait_for_load_state("networkidle")  # htmx has wired the form up
     page.fill("#id_notes", "Quarterly review")
 
     # The database is away: the server answers its 503 page (config/middleware.py).
