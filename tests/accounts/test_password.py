@@ -1,33 +1,28 @@
 from django.urls import reverse
 
+PASSWORD = "correct horse battery staple"  # the factories' password
+
+
+def _change_password(client, old: str, new: str, **extra):
+    return client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": new, "new_password2": new},
+        **extra,
+    )
+
 
 def test_a_wrong_current_password_is_shown_by_its_field(client, alice):
     client.force_login(alice)
-    response = client.post(
-        reverse("password_change"),
-        {
-            "old_password": "not it",
-            "new_password1": "a fresh long passphrase",
-            "new_password2": "a fresh long passphrase",
-        },
-    )
+    response = _change_password(client, "not it", "a fresh long passphrase")
     html = response.content.decode()
     assert "Your old password was entered incorrectly" in html
     alice.refresh_from_db()
-    assert alice.check_password("correct horse battery staple")
+    assert alice.check_password(PASSWORD)
 
 
 def test_a_password_change_takes_effect_and_keeps_me_signed_in(client, alice):
     client.force_login(alice)
-    response = client.post(
-        reverse("password_change"),
-        {
-            "old_password": "correct horse battery staple",
-            "new_password1": "a fresh long passphrase",
-            "new_password2": "a fresh long passphrase",
-        },
-        follow=True,
-    )
+    response = _change_password(client, PASSWORD, "a fresh long passphrase", follow=True)
     assert "Password changed" in response.content.decode()
     alice.refresh_from_db()
     assert alice.check_password("a fresh long passphrase")
@@ -43,16 +38,9 @@ def test_only_staff_reach_the_admin(client, alice):
 
 def test_a_short_password_is_refused_by_its_field(client, alice):
     client.force_login(alice)
-    response = client.post(
-        reverse("password_change"),
-        {
-            "old_password": "correct horse battery staple",
-            "new_password1": "Tr0ub4dor&3",
-            "new_password2": "Tr0ub4dor&3",
-        },
-    )
+    response = _change_password(client, PASSWORD, "Tr0ub4dor&3")
     assert "This password is too short. It must contain at least 12 characters." in (
         response.content.decode()
     )
     alice.refresh_from_db()
-    assert alice.check_password("correct horse battery staple")
+    assert alice.check_password(PASSWORD)
