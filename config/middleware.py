@@ -93,3 +93,20 @@ class DatabaseUnavailableMiddleware:
         with contextlib.suppress(AttributeError):
             del request._messages
         return unavailable_response()
+
+
+class PrivatePagesMiddleware:
+    """Pages hold what clients told us in confidence: no browser or proxy keeps a copy, so the
+    back button after signing out on a shared computer shows nothing (OWASP ASVS 8.2.1).
+    Static files are served before this runs and stay cacheable; a view that sets its own
+    Cache-Control keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+            response["Cache-Control"] += ", private"
+        return response

@@ -134,3 +134,13 @@ def test_a_session_expires_after_a_working_day(client, alice, settings):
 
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_pages_with_client_data_are_never_kept_by_the_browser(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("home"))
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
+    # The app's own static files stay cacheable (they are served before any of this).
+    static = client.get("/static/css/app.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.get("Cache-Control", "")
