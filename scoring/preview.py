@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -205,7 +206,7 @@ def what_if(*, live: Profile, draft: Profile, as_of: datetime.date | None = None
     """Stage counts, accounts that would change stage and why, and revenue at risk, for every
     active account today under `live` and under `draft` (WhatIf.as_dict())."""
     as_of = as_of or timezone.localdate()
-    window = int(max(live["contact_window_days"], draft["contact_window_days"]))
+    window = math.ceil(max(live["contact_window_days"], draft["contact_window_days"]))
     # The fingerprint is read before the evidence: a change in between makes the next
     # request read again, never keeps an older read.
     key = (as_of, window, evidence_fingerprint())
