@@ -136,7 +136,8 @@ def test_a_session_expires_after_a_working_day(client, alice, settings):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_pages_with_client_data_are_never_kept_by_the_browser(client, alice):
+def test_pages_with_client_data_are_never_kept_by_the_browser(client, alice, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serve the app's static files without collectstatic
     client.force_login(alice)
     page = client.get(reverse("home"))
     assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
