@@ -23,7 +23,7 @@ import numpy as np
 
 from scoring.engine.profile import Profile
 from scoring.engine.risk import RiskInputs, decline_risk
-from scoring.engine.stages import Stage, next_stage_gap
+from scoring.engine.stages import Stage, StageGaps
 from scoring.engine.types import Evidence, WeekPoint
 
 _EPSILON = 1e-6  # as in curve.py: evidence points below this are gone
@@ -370,10 +370,11 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
         ungated[index] | (batch.today - gate_seen[:, index] < gate_windows[index])
         for index in range(len(_GATED))
     ]
-    gates = {target: list(p["gates"][target.value]) for target in _GATED}
-    windows = {target: p["gate_window_days"][target.value] for target in _GATED}
-    stage_thresholds = {stage: profile.threshold(stage) for stage in Stage}
-    gaps: dict[tuple, str] = {}
+    gap_words = StageGaps(
+        thresholds={stage: profile.threshold(stage) for stage in Stage},
+        gates={target: list(p["gates"][target.value]) for target in _GATED},
+        gate_window_days={target: p["gate_window_days"][target.value] for target in _GATED},
+    )
     result = {}
     for index, pk in enumerate(batch.account_ids.tolist()):
         held = _STAGES[stage[index]]
@@ -387,16 +388,6 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
             p,
         )
         gate_open = {target: bool(gate_open_now[i][index]) for i, target in enumerate(_GATED)}
-        gap_key = (held, round(score), *gate_open.values())
-        if gap_key not in gaps:
-            gaps[gap_key] = next_stage_gap(
-                stage=held,
-                score=round(score),
-                thresholds=stage_thresholds,
-                gate_open=gate_open,
-                gates=gates,
-                gate_window_days=windows,
-            )
         result[pk] = WeekPoint(
             datetime.date.fromordinal(int(batch.base + 7 * last[index])),
             score,
@@ -404,7 +395,7 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
             risk,
             (),
             drivers,
-            gaps[gap_key],
+            gap_words(held, score, gate_open),
             float(evidence_points[index]),
         )
     return result

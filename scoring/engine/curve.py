@@ -19,7 +19,7 @@ from collections import deque
 
 from scoring.engine.profile import Profile
 from scoring.engine.risk import RiskInputs, decline_risk
-from scoring.engine.stages import Stage, decide_stage, next_stage_gap
+from scoring.engine.stages import Stage, StageGaps, decide_stage
 from scoring.engine.types import Contribution, Evidence, WeekPoint
 
 ENGAGEMENT = "engagement"
@@ -143,7 +143,7 @@ def score_timeline(
         for slug in gates[target]:
             gate_of_slug.setdefault(slug, []).append(target)
     gate_seen: dict[Stage, int] = dict.fromkeys(_GATED, -(10**9))
-    gaps: dict[tuple, str] = {}  # the words repeat week after week: build each once
+    gap_words = StageGaps(thresholds=thresholds, gates=gates, gate_window_days=gate_windows)
 
     contact_days: deque[int] = deque()  # distinct contact days in the rhythm window
     engaged: deque[tuple[int, tuple[int, ...]]] = deque()
@@ -283,17 +283,7 @@ def score_timeline(
             p,
         )
 
-        gap_key = (stage, round(score), *gate_open.values())
-        gap = gaps.get(gap_key)
-        if gap is None:
-            gap = gaps[gap_key] = next_stage_gap(
-                stage=stage,
-                score=round(score),
-                thresholds=thresholds,
-                gate_open=gate_open,
-                gates=gates,
-                gate_window_days=gate_windows,
-            )
+        gap = gap_words(stage, score, gate_open)
         timeline.append(
             WeekPoint(
                 datetime.date.fromordinal(week_end),

@@ -127,3 +127,38 @@ def next_stage_gap(
             f"{thresholds[target]:.0f})"
         )
     return f"{target.label.lower()} needs " + " and ".join(missing)
+
+
+class StageGaps:
+    """`next_stage_gap` for one profile, with each wording built once: the same few sentences
+    come back week after week and account after account."""
+
+    __slots__ = ("thresholds", "gates", "gate_window_days", "_words")
+
+    def __init__(
+        self,
+        *,
+        thresholds: dict[Stage, float],
+        gates: dict[Stage, list[str]],
+        gate_window_days: dict[Stage, int],
+    ):
+        self.thresholds = thresholds
+        self.gates = gates
+        self.gate_window_days = gate_window_days
+        self._words: dict[tuple, str] = {}
+
+    def __call__(self, stage: Stage, score: float, gate_open: dict[Stage, bool]) -> str:
+        """What the account lacks for the next stage, at `score` rounded as shown."""
+        shown = round(score)
+        key = (stage, shown, *gate_open.values())
+        words = self._words.get(key)
+        if words is None:
+            words = self._words[key] = next_stage_gap(
+                stage=stage,
+                score=shown,
+                thresholds=self.thresholds,
+                gate_open=gate_open,
+                gates=self.gates,
+                gate_window_days=self.gate_window_days,
+            )
+        return words
