@@ -108,10 +108,9 @@ def test_older_entries_load_as_you_scroll(page, alices_account):
 
 def test_a_save_the_server_cannot_take_says_so_and_a_retry_goes_through(page, alices_account):
     login(page, "alice")
-    page.click("text=Northwind Freight")
+    page.goto(f"/accounts/{alices_account.pk}/")  # loaded, so the form opens in place
     page.click("text=Log a meeting")
-    page.wait_for_selector("form.interaction-form")
-    page.wait_for_load_state("networkidle")  # htmx has wired the form up
+    page.wait_for_selector("#log-panel form.interaction-form")
     page.fill("#id_notes", "Quarterly review")
 
     # The database is away: the server answers its 503 page (config/middleware.py).
@@ -136,3 +135,32 @@ def test_a_save_the_server_cannot_take_says_so_and_a_retry_goes_through(page, al
     expect(page.locator("[data-testid=change-note]")).to_contain_text("Logged")
     expect(banner).to_have_count(0)
     expect(page.locator("#timeline .entry").first).to_contain_text("Quarterly review")
+
+
+def test_the_log_page_opened_on_its_own_saves_and_returns_to_the_account(page, alices_account):
+    """A "Log a meeting" link opened in a new tab, or clicked before the page's scripts ran,
+    lands on the form as a page of its own; it must save there too."""
+    login(page, "alice")
+    page.goto(f"/accounts/{alices_account.pk}/log/")
+    page.fill("#id_notes", "Notes typed on the stand-alone page")
+    page.click("label.chip-toggle:has-text('Invited to planning')")
+    page.click("form.interaction-form button[type=submit]")
+
+    page.wait_for_url(f"**/accounts/{alices_account.pk}/")
+    expect(page.locator(".messages")).to_contain_text("Logged — score")
+    first = page.locator("#timeline .entry").first
+    expect(first).to_contain_text("Notes typed on the stand-alone page")
+    expect(first).to_contain_text("Invited to planning")
+
+    # A mistake on that page is shown there, next to the field, and nothing is saved.
+    page.goto(f"/accounts/{alices_account.pk}/log/")
+    page.fill("#id_notes", "Never saved")
+    page.fill("#id_new_contact_title", "CFO")
+    page.click("form.interaction-form button[type=submit]")
+    expect(page.locator(".field.has-error")).to_contain_text("Give the new contact's name")
+    expect(page.locator("#id_notes")).to_have_value("Never saved")
+    page.click("text=Cancel")
+    page.wait_for_url(f"**/accounts/{alices_account.pk}/")
+    expect(page.locator("#timeline")).not_to_contain_text("Never saved")
+    expect(page.locator("#timeline .entry").first).to_contain_text("stand-alone page")
+    assert page.console_errors == []
