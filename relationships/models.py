@@ -166,8 +166,11 @@ class Interaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-occurred_on"]),
-            # The dashboard's "activity in the last 30 days" across the whole portfolio.
-            models.Index(fields=["occurred_on"], name="interaction_occurred_on"),
+            # The dashboard's "activity in the last 30 days" across the whole portfolio,
+            # counted per account from the index alone on PostgreSQL.
+            models.Index(
+                fields=["occurred_on"], include=["account"], name="interaction_occurred_on_acct"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -112,9 +112,16 @@ class ScoreSnapshot(models.Model):
                 name="snapshot_risk_0_to_100",
             ),
         ]
-        # Weeks across the portfolio (the dashboard's "30 / 90 days ago"); the partial unique
-        # constraint above is the index for the latest standing.
-        indexes = [models.Index(fields=["profile", "week_ending"])]
+        # Weeks across the portfolio (the dashboard's "30 / 90 days ago"), answered from the
+        # index alone on PostgreSQL; the partial unique constraint above is the index for the
+        # latest standing.
+        indexes = [
+            models.Index(
+                fields=["profile", "week_ending"],
+                include=["account", "score", "stage"],
+                name="snapshot_profile_week",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} week ending {self.week_ending}: {self.score:.0f} ({self.stage})"

@@ -126,7 +126,7 @@ def portfolio_view(
         )
         .order_by()
         .values("account_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not COUNT(id): the covering index answers COUNT(*) alone
         .values_list("account_id", "n")
     )
     return Portfolio(sorted(rows.values(), key=lambda row: row.name), latest_week, dict(recent))
