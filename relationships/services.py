@@ -476,19 +476,63 @@ def contact_add(
     return contact
 
 
+# Losing the champion or the executive sponsor raises decline risk (DOMAIN.md §5): marking
+# one as gone records the catalog's "Champion left" signal on that day, unless one was
+# already logged within this many days of it (at the meeting where the news came, say).
+SPONSOR_GONE_SIGNAL = "champion_left"
+SPONSOR_GONE_SAME_NEWS_DAYS = 14
+
+
+def _sponsor_gone(contact: Contact, actor: AbstractBaseUser) -> TrustSignal | None:
+    """The signal recorded for a champion or sponsor leaving, or None when none is due."""
+    if not (contact.is_champion or contact.role == ContactRole.EXECUTIVE_SPONSOR):
+        return None
+    signal_type = SignalType.objects.filter(slug=SPONSOR_GONE_SIGNAL, is_active=True).first()
+    if signal_type is None:  # retired, or not in this catalog: the admins' call
+        return None
+    window = datetime.timedelta(days=SPONSOR_GONE_SAME_NEWS_DAYS)
+    if TrustSignal.objects.filter(
+        account_id=contact.account_id,
+        signal_type=signal_type,
+        observed_on__range=(contact.left_on - window, contact.left_on + window),
+    ).exists():
+        return None
+    who = "champion" if contact.is_champion else "executive sponsor"
+    title = f", {contact.title}" if contact.title else ""
+    return TrustSignal.objects.create(
+        account_id=contact.account_id,
+        signal_type=signal_type,
+        observed_on=contact.left_on,
+        note=f"{contact.name}{title}, our {who}, left the client.",
+        logged_by=actor,
+    )
+
+
 @transaction.atomic
-def contact_left(*, contact: Contact, actor: AbstractBaseUser, left_on: datetime.date) -> Contact:
-    """Mark a contact as gone from the client (a champion leaving is a warning sign)."""
+def contact_left(
+    *, contact: Contact, actor: AbstractBaseUser, left_on: datetime.date
+) -> tuple[Contact, StandingChange | None]:
+    """Mark a contact as gone from the client. For a champion or the executive sponsor that
+    is a warning sign, scored as such; the change to the standing is returned then."""
+    account = contact.account
+    _lock(account)
+    before = _standing(account.pk)
     contact.left_on = left_on
     contact.full_clean()
     contact.save(update_fields=["left_on"])
+    signal = _sponsor_gone(contact, actor)
+    summary = f"{contact.name} left the client on {left_on:%d %b %Y}"
+    if signal is not None:
+        summary += f" ({signal.signal_type.name} recorded)"
     AuditEntry.objects.create(
-        account=contact.account,
+        account=account,
         actor=actor,
         action=AuditAction.EDITED,
         subject="contact",
         subject_id=contact.pk,
-        summary=f"{contact.name} left the client on {left_on:%d %b %Y}",
+        summary=summary,
         changes={"left on": ["", left_on.isoformat()]},
     )
-    return contact
+    if signal is None:
+        return contact, None
+    return contact, _rescored(account.pk, before)

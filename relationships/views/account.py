@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -249,11 +250,15 @@ def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
     account = account_for(request.user, contact.account_id, for_write=True)
     form = ContactLeftForm(request.POST)
     if form.is_valid():
-        services.contact_left(contact=contact, actor=request.user, **form.cleaned_data)
+        _, change = services.contact_left(contact=contact, actor=request.user, **form.cleaned_data)
+        note = f"{contact.name} marked as gone" + (f" — {change.summary}." if change else ".")
         if not request.htmx:
+            messages.success(request, note)
             return redirect("account-detail", account.pk)
-        response = _panel_or_page(request, account, "account-facts", {})
-        return trigger_client_event(response, "accountChanged")
+        response = _panel_or_page(request, account, "account-facts", {"facts_message": note})
+        response = trigger_client_event(response, "accountChanged")
+        # A champion or sponsor gone moves the score: every panel that shows it refreshes.
+        return trigger_client_event(response, EVIDENCE_CHANGED) if change else response
     errors = "; ".join(error for errors in form.errors.values() for error in errors)
     return _panel_or_page(
         request, account, "account-facts", {"contact_error": (contact.pk, errors)}
