@@ -1,4 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _queue_catch_up(sender, using, **kwargs) -> None:
+    """After migrating, bring quiet accounts up to this week (the worker then keeps them
+    there daily); see scoring/freshness.py."""
+    if using != "default":
+        return
+    from scoring.freshness import catch_up_schedule
+
+    catch_up_schedule()
 
 
 class ScoringConfig(AppConfig):
@@ -7,3 +18,5 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         from scoring import receivers  # noqa: F401  (connects the rescoring receivers)
+
+        post_migrate.connect(_queue_catch_up, sender=self)

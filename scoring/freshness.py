@@ -1,0 +1,86 @@
+"""Keeping every standing current while nothing is logged.
+
+Writes rescore the account they touch, but a quiet account is exactly the one whose standing
+must keep moving: evidence fades and silence raises decline risk (DOMAIN.md §5). Once a day
+the worker rolls each active account whose latest snapshot belongs to an earlier week into
+the current one (`scores_catch_up`), then queues itself for the next day. Migrating the
+database queues the first run, so a deployment after a quiet spell catches up at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import AccountStatus
+from scoring.engine.curve import week_ending
+from scoring.models import ScoreSnapshot, ScoringProfile
+from scoring.selectors import profile_active
+from scoring.services import scores_recompute
+
+logger = logging.getLogger(__name__)
+
+# Accounts per transaction: each chunk holds its accounts' locks for about a second, so a
+# manager logging a meeting meanwhile waits at most that long.
+CHUNK = 250
+# The next day's run starts shortly after midnight (TIME_ZONE decides when that is).
+DAILY_AT = datetime.time(0, 10)
+
+
+def stale_account_ids(*, profile: ScoringProfile, today: datetime.date) -> list[int]:
+    """Active accounts whose latest standing under `profile` is from before this week."""
+    return list(
+        ScoreSnapshot.objects.filter(
+            profile=profile,
+            is_latest=True,
+            week_ending__lt=week_ending(today),
+            account__status=AccountStatus.ACTIVE,
+        )
+        .order_by("account_id")
+        .values_list("account_id", flat=True)
+    )
+
+
+def scores_catch_up(*, today: datetime.date | None = None, workers: int | None = None) -> int:
+    """Rescore, as of `today`, every active account left in an earlier week under the live
+    profile; the number rescored. Idempotent: a second run the same day finds none."""
+    today = today or timezone.localdate()
+    profile = profile_active()
+    ids = stale_account_ids(profile=profile, today=today)
+    for start in range(0, len(ids), CHUNK):
+        scores_recompute(
+            profile=profile, account_ids=ids[start : start + CHUNK], as_of=today, workers=workers
+        )
+    if ids:
+        logger.info("Brought %d accounts' standings up to the week of %s", len(ids), today)
+    return len(ids)
+
+
+def catch_up_schedule(*, run_after: datetime.datetime | None = None):
+    """Queue a catch-up, at once or at `run_after`; the queued task's result, or None when
+    one is already waiting (due now, for a run at once; at any time, for a later one, since
+    each run queues the next)."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from scoring.tasks import scores_catch_up_run
+
+    if DBTaskResult._meta.db_table not in connection.introspection.table_names():
+        return None  # a partial migration: the queue's table is not there yet
+    waiting = DBTaskResult.objects.filter(
+        task_path=scores_catch_up_run.module_path, status=TaskResultStatus.READY
+    )
+    if run_after is None:
+        waiting = waiting.ready()
+    if waiting.exists():
+        return None
+    return scores_catch_up_run.using(run_after=run_after).enqueue()
+
+
+def next_daily_run(today: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(
+        datetime.datetime.combine(today + datetime.timedelta(days=1), DAILY_AT)
+    )

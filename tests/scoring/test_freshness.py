@@ -1,0 +1,114 @@
+"""Quiet accounts keep moving: the daily catch-up rolls them into the current week, so their
+fading evidence and their silence show on every page without anyone logging anything."""
+
+import datetime
+
+import pytest
+from django.core.management.sql import emit_post_migrate_signal
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from accounts.models import AccountStatus
+from scoring.engine.curve import week_ending
+from scoring.freshness import (
+    catch_up_schedule,
+    next_daily_run,
+    scores_catch_up,
+    stale_account_ids,
+)
+from scoring.models import ScoreSnapshot
+from scoring.selectors import profile_active
+from scoring.services import account_rescore
+from scoring.tasks import scores_catch_up_run
+from tests.conftest import work_the_queue
+from tests.factories import AccountFactory, InteractionFactory
+
+pytestmark = pytest.mark.usefixtures("migrated_rows")
+
+TODAY = timezone.localdate()
+WENT_QUIET = TODAY - datetime.timedelta(days=70)
+
+
+def _weekly_client(*, until: datetime.date, **fields):
+    """An account met every week for half a year up to `until`, scored as of that day."""
+    account = AccountFactory(**fields)
+    for week in range(26):
+        InteractionFactory(account=account, occurred_on=until - datetime.timedelta(weeks=week))
+    account_rescore(account_id=account.pk, as_of=until)
+    return account
+
+
+def _latest(account):
+    return ScoreSnapshot.objects.get(account=account, profile=profile_active(), is_latest=True)
+
+
+def _catch_up_tasks():
+    return DBTaskResult.objects.filter(task_path=scores_catch_up_run.module_path)
+
+
+def test_a_quiet_account_is_rolled_into_this_week_and_its_silence_counts():
+    quiet = _weekly_client(until=WENT_QUIET)
+    before = _latest(quiet)
+    assert before.week_ending == week_ending(WENT_QUIET)
+    assert "silence" not in {key for key, *_ in before.risk_drivers}
+
+    assert scores_catch_up(today=TODAY) == 1
+
+    after = _latest(quiet)
+    assert after.week_ending == week_ending(TODAY)
+    assert after.decline_risk > before.decline_risk
+    assert "silence" in {key for key, *_ in after.risk_drivers}
+    # Every week in between is filled in, as a rescore of the account today would.
+    weeks = list(
+        ScoreSnapshot.objects.filter(account=quiet)
+        .order_by("week_ending")
+        .values_list("week_ending", "score", "decline_risk")
+    )
+    account_rescore(account_id=quiet.pk, as_of=TODAY)
+    assert weeks == list(
+        ScoreSnapshot.objects.filter(account=quiet)
+        .order_by("week_ending")
+        .values_list("week_ending", "score", "decline_risk")
+    )
+    assert weeks[-1][0] - weeks[-2][0] == datetime.timedelta(weeks=1)
+
+
+def test_current_and_lost_accounts_are_left_alone_and_a_second_run_finds_nothing():
+    current = _weekly_client(until=TODAY)
+    lost_on = WENT_QUIET + datetime.timedelta(days=1)
+    lost = _weekly_client(until=WENT_QUIET)
+    lost.status, lost.lost_on, lost.lost_reason = AccountStatus.LOST, lost_on, "Went elsewhere"
+    lost.save()
+    quiet = _weekly_client(until=WENT_QUIET)
+    snapshots_of_current = list(ScoreSnapshot.objects.filter(account=current).values_list("pk"))
+
+    assert stale_account_ids(profile=profile_active(), today=TODAY) == [quiet.pk]
+    assert scores_catch_up(today=TODAY) == 1
+    assert scores_catch_up(today=TODAY) == 0
+
+    assert list(ScoreSnapshot.objects.filter(account=current).values_list("pk")) == (
+        snapshots_of_current
+    )
+    assert _latest(lost).week_ending == week_ending(WENT_QUIET)
+
+
+def test_migrating_queues_a_catch_up_once_and_each_run_queues_the_next_day():
+    _catch_up_tasks().delete()
+    quiet = _weekly_client(until=WENT_QUIET)
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert _catch_up_tasks().count() == 1
+
+    work_the_queue()  # the worker runs it
+
+    assert _latest(quiet).week_ending == week_ending(TODAY)
+    done, following = _catch_up_tasks().order_by("enqueued_at")
+    assert done.status == "SUCCESSFUL"
+    assert (following.status, following.run_after) == ("READY", next_daily_run(TODAY))
+    assert next_daily_run(TODAY).date() == TODAY + datetime.timedelta(days=1)
+    # Tomorrow's run is waiting: another is not queued behind it, but a run at once still is
+    # (a deployment after a quiet spell catches up straight away).
+    assert catch_up_schedule(run_after=next_daily_run(TODAY)) is None
+    assert catch_up_schedule() is not None
+    assert catch_up_schedule() is None
