@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 
 from django.db import connection
@@ -95,7 +96,7 @@ def _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, wo
         nonlocal rows
         # The parent's database connection is inherited but never used by the workers; they
         # leave with os._exit, so nothing closes it behind the parent's back.
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with worker_pool(workers) as pool:
             for accounts, count, text in pool.imap(_score_chunk, chunks):
                 rows += count
                 if progress is not None:
@@ -108,6 +109,18 @@ def _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, wo
     finally:
         _job = None
     return rows
+
+
+def worker_pool(workers: int):
+    """Forked scoring workers: they read the parent's evidence without copying it."""
+    return multiprocessing.get_context("fork").Pool(workers, _worker_start)
+
+
+def _worker_start() -> None:
+    """Closing the pool ends its workers with SIGTERM. A forked worker inherits its parent's
+    handler for it, and the task worker's (`db_worker`: finish the running task, then stop)
+    keeps a worker alive past that, so the pool would wait for it for ever."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _score_chunk(account_ids: list[int]) -> tuple[int, int, str]:

@@ -4,6 +4,7 @@ Alice and Bob are account managers with a client each; Lena is their sales lead.
 """
 
 import importlib
+import signal
 from unittest import mock
 
 import pytest
@@ -51,6 +52,9 @@ def ensure_migrated_rows() -> None:
             getattr(importlib.import_module(module), function)(apps, None)
 
 
+WORKER_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+
+
 def work_the_queue() -> None:
     """Run every queued background task with the real worker (`db_worker --batch`).
 
@@ -60,8 +64,15 @@ def work_the_queue() -> None:
     """
     from django.core.management import call_command
 
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", "--batch", verbosity=0)
+    # The worker installs its own signal handlers (a real one owns its process); put the
+    # test process's back afterwards.
+    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
+    try:
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", "--batch", verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Snapshots in the database: profiles, full recompute, incremental rescore after each write."""
 
 import datetime
+import signal
 from unittest import mock
 
 import pytest
@@ -189,6 +190,21 @@ def test_scoring_on_several_cores_writes_what_one_core_writes(alice, monkeypatch
     result = scores_recompute(as_of=AS_OF, workers=2)
     assert _rows() == one_core
     assert result.snapshots == len(one_core) == 4 * 21  # every week up to AS_OF
+
+
+def test_scoring_workers_end_when_the_pool_closes_even_inside_the_task_worker():
+    """The task worker catches SIGTERM to finish its running task first; the scoring pool it
+    forks during a rollout must not inherit that, or closing the pool waits for ever."""
+
+    def finish_the_task_first(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, finish_the_task_first)
+    try:
+        with portfolio.worker_pool(1) as pool:
+            assert pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.mark.django_db
