@@ -32,9 +32,10 @@ class AccountAdmin(admin.ModelAdmin):
         "partnership_potential",
         "status",
         "lost_on",
+        "next_step_due",
     ]
     list_filter = ["status", "partnership_potential", "industry", "owner"]
-    search_fields = ["name", "external_id", "industry"]
+    search_fields = ["name", "external_id", "industry", "next_step"]
     list_select_related = ["owner"]
     autocomplete_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at"]

@@ -53,6 +53,18 @@ class Account(models.Model):
     partnership_potential = models.CharField(
         max_length=20, choices=PartnershipPotential, default=PartnershipPotential.UNKNOWN
     )
+    # Our side of the relationship (DOMAIN.md §3, §4): where we want it to go, and what we do
+    # next to get it there.
+    objective = models.TextField(
+        blank=True,
+        help_text="Where we want this relationship to be, and what it gives both sides.",
+    )
+    next_step = models.CharField(
+        max_length=300, blank=True, help_text="What we do next to grow the relationship."
+    )
+    next_step_due = models.DateField(
+        "next step due", null=True, blank=True, help_text="When the next step should be done."
+    )
     status = models.CharField(max_length=10, choices=AccountStatus, default=AccountStatus.ACTIVE)
     lost_on = models.DateField(null=True, blank=True)
     lost_reason = models.TextField(blank=True)
@@ -94,6 +106,11 @@ class Account(models.Model):
                 condition=~Q(external_id=""),
                 name="account_external_id_unique",
             ),
+            # A due date belongs to a next step.
+            models.CheckConstraint(
+                condition=Q(next_step_due__isnull=True) | ~Q(next_step=""),
+                name="account_next_step_due_has_step",
+            ),
         ]
         indexes = [models.Index(fields=["owner", "status"])]
 
@@ -109,6 +126,8 @@ class Account(models.Model):
                 errors["lost_on"] = "An active account has no loss date; mark it lost first."
             if self.lost_reason:
                 errors["lost_reason"] = "An active account has no loss reason; mark it lost first."
+        if self.next_step_due is not None and not self.next_step.strip():
+            errors["next_step"] = "Say what the next step is, or clear its due date."
         if errors:
             raise ValidationError(errors)
 

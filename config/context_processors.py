@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, role_names
 
@@ -16,6 +17,7 @@ def site(request: HttpRequest) -> dict:
     )
     return {
         "CURRENCY": settings.CURRENCY,
+        "today": timezone.localdate(),  # what "overdue" is measured against
         "reads_portfolio": bundles,
         "keeps_catalog": keeps_catalog,
     }

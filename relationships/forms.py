@@ -3,6 +3,7 @@ a readable message next to any field it cannot accept."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from itertools import groupby
 
@@ -127,6 +128,9 @@ class InteractionForm(forms.ModelForm):
         )
 
 
+NEXT_STEP_HORIZON_DAYS = 5 * 366
+
+
 class AccountFactsForm(forms.Form):
     mission = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -140,6 +144,34 @@ class AccountFactsForm(forms.Form):
         required=False,
         help_text="One per line: what in the client's world stands in the way of its mission.",
     )
+    objective = forms.CharField(
+        label="Our objective",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=Account._meta.get_field("objective").help_text,
+    )
+    next_step = forms.CharField(
+        max_length=300, required=False, help_text=Account._meta.get_field("next_step").help_text
+    )
+    next_step_due = forms.DateField(
+        label="Next step due",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean_next_step_due(self):
+        due = self.cleaned_data["next_step_due"]
+        if due is not None:
+            validate_not_too_old(due)
+            if due > timezone.localdate() + datetime.timedelta(days=NEXT_STEP_HORIZON_DAYS):
+                raise forms.ValidationError("Pick a date within the next five years.")
+        return due
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("next_step_due") and not cleaned.get("next_step", "").strip():
+            self.add_error("next_step", "Say what the next step is, or clear its due date.")
+        return cleaned
 
     def clean_pressures(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["pressures"].splitlines()]

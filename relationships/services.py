@@ -370,6 +370,10 @@ def interaction_restore(
 # Account facts ------------------------------------------------------------------------------
 
 
+def _day(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
 @transaction.atomic
 def account_facts_update(
     *,
@@ -378,9 +382,13 @@ def account_facts_update(
     mission: str,
     partnership_potential: str,
     pressures: Iterable[str],
+    objective: str = "",
+    next_step: str = "",
+    next_step_due: datetime.date | None = None,
 ) -> Account:
-    """Change what we know of the client's world: its mission, its external pressures, and
-    whether it could become a partner."""
+    """Change what we know of the client's world (its mission, its external pressures,
+    whether it could become a partner) and our plan for the relationship (the objective, the
+    next step and when it is due)."""
     _lock(account)
     account.refresh_from_db()
     old_pressures = list(account.pressures.values_list("description", flat=True))
@@ -393,6 +401,16 @@ def account_facts_update(
         account.partnership_potential = partnership_potential
         changes["partnership potential"] = [old_label, account.get_partnership_potential_display()]
     account.mission = mission
+    for name, label, value in (
+        ("objective", "objective", objective),
+        ("next_step", "next step", next_step),
+    ):
+        if getattr(account, name) != value:
+            changes[label] = [getattr(account, name), value]
+            setattr(account, name, value)
+    if account.next_step_due != next_step_due:
+        changes["next step due"] = [_day(account.next_step_due), _day(next_step_due)]
+        account.next_step_due = next_step_due
     account.full_clean()
     account.save()
     if old_pressures != new_pressures:

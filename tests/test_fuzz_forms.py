@@ -494,23 +494,38 @@ def test_deleting_and_undoing_ignore_stray_fields_and_put_everything_back(
 # The account's facts, assessments and contacts --------------------------------------------
 
 
+FACT_FIELDS = (
+    "mission",
+    "partnership_potential",
+    "pressures",
+    "objective",
+    "next_step",
+    "next_step_due",
+)
+
+
 def _facts_state(account: Account) -> tuple:
     account.refresh_from_db()
     pressures = list(account.pressures.values_list("description", flat=True))
-    return account.mission, account.partnership_potential, pressures
+    plan = (account.objective, account.next_step, account.next_step_due)
+    return account.mission, account.partnership_potential, pressures, plan
 
 
 @FUZZ
-@classic_cases("mission", "partnership_potential", "pressures", htmx=True)
-@given(changes=fuzz("mission", "partnership_potential", "pressures"), htmx=st.booleans())
+@classic_cases(*FACT_FIELDS, htmx=True)
+@given(changes=fuzz(*FACT_FIELDS), htmx=st.booleans())
 def test_account_facts_take_any_input_and_save_all_of_it_or_none(
     client, alice, alices_account, changes, htmx
 ):
-    """Facts are saved together, or refused with a message and left as they were."""
+    """Facts and the plan are saved together, or refused with a message and left as they
+    were."""
     valid = {
         "mission": "Move freight carbon-free by 2030",
         "partnership_potential": "could_partner",
         "pressures": "Fuel prices\nNew EU rules",
+        "objective": "Join their planning cycle",
+        "next_step": "Share the fuel-price outlook",
+        "next_step_due": _days_ago(-7),
     }
     data = _payload(valid, changes)
     with rolled_back():
@@ -523,10 +538,14 @@ def test_account_facts_take_any_input_and_save_all_of_it_or_none(
 
         assert_answered(response)
         if accepted(response):
-            mission, potential, pressures = _facts_state(alices_account)
+            mission, potential, pressures, plan = _facts_state(alices_account)
             assert mission == _sent(data, "mission").strip()
             assert potential == _sent(data, "partnership_potential")
             assert all(0 < len(p) <= 200 for p in pressures)
+            objective, next_step, due = plan
+            assert objective == _sent(data, "objective").strip()
+            assert next_step == _sent(data, "next_step").strip()
+            assert due is None or next_step
         else:
             assert_explained(response, response.context["facts_form"])
             assert rows(*EVIDENCE) == before

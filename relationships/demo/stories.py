@@ -28,7 +28,9 @@ from relationships.demo.vocabulary import (
     MISSIONS,
     NAME_FIRST,
     NAME_SUFFIX,
+    NEXT_STEPS,
     NOTES,
+    OBJECTIVES,
     PERSON_FIRST,
     PERSON_LAST,
     PRESSURES,
@@ -137,6 +139,9 @@ class DemoAccount:
     started_on: datetime.date
     lost_on: datetime.date | None = None
     lost_reason: str = ""
+    objective: str = ""
+    next_step: str = ""
+    next_step_due: datetime.date | None = None
     contacts: list[DemoContact] = field(default_factory=list)
     interactions: list[DemoInteraction] = field(default_factory=list)
     assessments: list[DemoAssessment] = field(default_factory=list)
@@ -172,7 +177,20 @@ def build_portfolio(
         for number, story in enumerate(stories, start=1)
     ]
     _make_anchor_dominant(built)
+    _plan(random.Random(f"plan-{seed}"), built, as_of)
     return DemoPortfolio(as_of=as_of, manager_count=managers, accounts=built)
+
+
+def _plan(rng: random.Random, accounts: list[DemoAccount], as_of: datetime.date) -> None:
+    """Our objective and next step for most active accounts; some steps already overdue, some
+    accounts with no step at all. A separate generator: the histories stay as they were."""
+    for account in accounts:
+        if account.lost_on is not None:
+            continue
+        account.objective = rng.choice(OBJECTIVES).format(industry=account.industry.lower())
+        if rng.random() < 0.75:
+            account.next_step = rng.choice(NEXT_STEPS)
+            account.next_step_due = as_of + datetime.timedelta(days=rng.randint(-20, 45))
 
 
 def _story_mix(rng: random.Random, count: int) -> list[str]:

@@ -129,6 +129,21 @@ PRESSURES = [
     "Consolidation among their own customers",
     "Pressure from investors to cut costs",
 ]
+# Our side of the relationship: where we want it to go (DOMAIN.md §3), and the next step.
+OBJECTIVES = [
+    "Be the partner they call before any decision on {industry} operations.",
+    "Earn a seat in their annual planning within a year.",
+    "Grow from one service line to their whole operation, with shared targets.",
+    "Keep the service steady and the contact regular; no more than that is wanted.",
+]
+NEXT_STEPS = [
+    "Bring the market outlook to the operations director",
+    "Propose a joint review of last quarter's service levels",
+    "Invite their head of strategy to our customer forum",
+    "Send the benchmark study their CFO asked about",
+    "Agree a governance meeting every quarter",
+    "Introduce our specialist on their new regulation",
+]
 LOST_REASONS = [
     "Moved the work to a cheaper competitor after a re-tender.",
     "Our offering no longer fitted their direction.",

@@ -183,18 +183,13 @@ def _panel_or_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_facts_edit(request: HttpRequest, account_id: int) -> HttpResponse:
-    """Edit the account's mission, external pressures and partnership potential in place."""
+    """Edit the account's facts (mission, external pressures, partnership potential) and our
+    plan for it (objective, next step) in place."""
     account = account_for(request.user, account_id, for_write=True)
     if request.method == "POST":
         form = AccountFactsForm(request.POST)
         if form.is_valid():
-            services.account_facts_update(
-                account=account,
-                actor=request.user,
-                mission=form.cleaned_data["mission"],
-                partnership_potential=form.cleaned_data["partnership_potential"],
-                pressures=form.cleaned_data["pressures"],
-            )
+            services.account_facts_update(account=account, actor=request.user, **form.cleaned_data)
             if not request.htmx:
                 return redirect("account-detail", account.pk)
             response = _panel_or_page(request, account, "account-facts", {})
@@ -205,6 +200,9 @@ def account_facts_edit(request: HttpRequest, account_id: int) -> HttpResponse:
                 "mission": account.mission,
                 "partnership_potential": account.partnership_potential,
                 "pressures": "\n".join(account.pressures.values_list("description", flat=True)),
+                "objective": account.objective,
+                "next_step": account.next_step,
+                "next_step_due": account.next_step_due,
             }
         )
     return _panel_or_page(request, account, "account-facts", {"facts_form": form})

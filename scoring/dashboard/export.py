@@ -26,6 +26,8 @@ EXPORT_COLUMNS = (
     "top_risk_driver",
     "annual_revenue",
     "last_contact_on",
+    "next_step",
+    "next_step_due",
 )
 
 
@@ -60,6 +62,8 @@ def export_lines(
             row.top_driver_key,
             f"{row.revenue:.2f}".rstrip("0").rstrip("."),
             last.isoformat() if last else "",
+            neutralise(row.next_step),
+            row.next_step_due.isoformat() if row.next_step_due else "",
         ]
 
 
@@ -110,6 +114,8 @@ def portfolio_as_of(*, profile, as_of: datetime.date) -> list[PortfolioRow]:
                     top_driver_key=snapshot.risk_drivers[0][0] if snapshot.risk_drivers else "",
                     external_id=account.external_id,
                     owner_username=account.owner.username,
+                    next_step=account.next_step,  # the plan as it stands today
+                    next_step_due=account.next_step_due,
                 )
             )
     return sorted(rows, key=lambda row: (row.name, row.account_id))

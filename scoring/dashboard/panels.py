@@ -67,6 +67,8 @@ class PortfolioRow:
     stage_90: Stage | None = None
     external_id: str = ""
     owner_username: str = ""
+    next_step: str = ""  # our plan for the relationship (DOMAIN.md §4: what are we doing?)
+    next_step_due: datetime.date | None = None
 
     @property
     def drivers(self) -> tuple[Driver, ...]:

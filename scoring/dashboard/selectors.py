@@ -56,6 +56,8 @@ def portfolio_view(
             KT("risk_drivers__0__0"),
             "week_ending",
             "account__external_id",
+            "account__next_step",
+            "account__next_step_due",
         )
     )
     rows: dict[int, PortfolioRow] = {}
@@ -80,6 +82,8 @@ def portfolio_view(
         top_driver,
         week,
         external_id,
+        next_step,
+        next_step_due,
     ) in latest:
         rows[account_id] = PortfolioRow(
             account_id=account_id,
@@ -99,6 +103,8 @@ def portfolio_view(
             top_driver_key=top_driver or "",
             external_id=external_id,
             owner_username=username,
+            next_step=next_step,
+            next_step_due=next_step_due,
         )
         if latest_week is None or week > latest_week:
             latest_week = week

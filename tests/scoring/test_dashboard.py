@@ -116,6 +116,8 @@ def test_filters_combine_and_the_export_follows_the_view(client, lena, alice, bo
         "top_risk_driver": "silence",
         "annual_revenue": "400000",
         "last_contact_on": "2026-09-16",
+        "next_step": "",
+        "next_step_due": "",
     }
 
 
@@ -162,6 +164,8 @@ def test_the_command_exports_the_portfolio_as_of_a_date(lena, book, tmp_path):
         "top_risk_driver",
         "annual_revenue",
         "last_contact_on",
+        "next_step",
+        "next_step_due",
     ]
     by_name = {line[1]: line for line in lines[1:]}
     # On 20 Oct the latest week is 4 weeks before WEEK: North was a confidant then, and only
@@ -172,4 +176,4 @@ def test_the_command_exports_the_portfolio_as_of_a_date(lena, book, tmp_path):
     today = tmp_path / "today.csv"
     call_command("export_portfolio", "--output", str(today))
     west = next(line for line in csv.reader(today.open(encoding="utf-8")) if line[1] == "West")
-    assert west[3:] == ["virtual_partner", "90", "35", "silence", "400000", "2026-09-16"]
+    assert west[3:] == ["virtual_partner", "90", "35", "silence", "400000", "2026-09-16", "", ""]

@@ -1,4 +1,5 @@
-"""A manager marks the champion as gone, and the account's standing says what that means."""
+"""The account's facts edited in place: the plan for the relationship, and the champion who
+leaves."""
 
 import datetime
 
@@ -36,4 +37,32 @@ def test_marking_the_champion_as_gone_raises_the_risk_on_the_page(page, alices_a
     )
     page.wait_for_load_state("networkidle")  # every panel has refreshed itself
     expect(facts.locator(".note")).to_contain_text("Dana Reyes marked as gone — score")
+    assert page.console_errors == []
+
+
+def test_a_manager_sets_the_next_step_and_sees_it_on_the_account(page, alices_account):
+    login(page, "alice")
+    page.goto(f"/accounts/{alices_account.pk}/")
+    facts = page.locator("#account-facts")
+    expect(facts.locator("[data-testid=next-step]")).to_have_text("No next step planned")
+
+    facts.locator("text=Edit facts").click()
+    page.fill("#id_objective", "A seat in their 2027 network planning")
+    due = timezone.localdate() + datetime.timedelta(days=14)
+    page.fill("#id_next_step_due", due.isoformat())
+    page.click("#account-facts button[type=submit]")
+    # A date without a step is explained next to the step, and the typing is kept.
+    expect(facts.locator(".field.has-error")).to_contain_text("Say what the next step is")
+    expect(page.locator("#id_objective")).to_have_value("A seat in their 2027 network planning")
+
+    page.fill("#id_next_step", "Walk their COO through the capacity study")
+    page.click("#account-facts button[type=submit]")
+
+    expect(facts.locator("[data-testid=objective]")).to_have_text(
+        "A seat in their 2027 network planning"
+    )
+    expect(facts.locator("[data-testid=next-step]")).to_contain_text(
+        "Walk their COO through the capacity study"
+    )
+    expect(facts.locator("[data-testid=next-step]")).to_contain_text(f"by {due.day} {due:%b %Y}")
     assert page.console_errors == []
