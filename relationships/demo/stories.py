@@ -34,6 +34,7 @@ from relationships.demo.vocabulary import (
     PERSON_FIRST,
     PERSON_LAST,
     PRESSURES,
+    REGULAR_OBJECTIVE,
     TITLES,
 )
 from scoring.engine import Stage
@@ -187,7 +188,10 @@ def _plan(rng: random.Random, accounts: list[DemoAccount], as_of: datetime.date)
     for account in accounts:
         if account.lost_on is not None:
             continue
-        account.objective = rng.choice(OBJECTIVES).format(industry=account.industry.lower())
+        if account.partnership_potential == "regular":
+            account.objective = REGULAR_OBJECTIVE
+        else:
+            account.objective = rng.choice(OBJECTIVES).format(industry=account.industry.lower())
         if rng.random() < 0.75:
             account.next_step = rng.choice(NEXT_STEPS)
             account.next_step_due = as_of + datetime.timedelta(days=rng.randint(-20, 45))

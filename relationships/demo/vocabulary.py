@@ -134,8 +134,9 @@ OBJECTIVES = [
     "Be the partner they call before any decision on {industry} operations.",
     "Earn a seat in their annual planning within a year.",
     "Grow from one service line to their whole operation, with shared targets.",
-    "Keep the service steady and the contact regular; no more than that is wanted.",
 ]
+# For regular customers, who want a dependable supplier and no more (DOMAIN.md §3).
+REGULAR_OBJECTIVE = "Keep the service steady and the contact regular; no more than that is wanted."
 NEXT_STEPS = [
     "Bring the market outlook to the operations director",
     "Propose a joint review of last quarter's service levels",

@@ -18,6 +18,9 @@ def test_the_demo_portfolio_reads_well_on_the_dashboard_and_an_account_page(page
     for stage in ("vendor", "confidant", "consultant", "virtual_partner"):
         expect(page.locator(f"[data-testid=tile-{stage}] strong")).not_to_have_text("0")
     page.wait_for_selector("[data-testid=portfolio-map][data-drawn=true]")
+    # The managers' next steps stand beside the accounts at risk.
+    expect(page.locator("[data-testid=at-risk] [data-testid=plan]").first).to_be_visible()
+    assert "Next: " in page.inner_text("[data-testid=at-risk]")
     assert page.console_errors == []
     screenshot(page, "dashboard")
 

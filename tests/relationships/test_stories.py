@@ -126,3 +126,17 @@ def test_negative_signals_come_with_low_sentiment_when_recorded():
         if NEGATIVE_SLUGS & set(i.signal_slugs)
     ]
     assert moods and sum(moods) / len(moods) < 0
+
+
+def test_active_accounts_carry_a_plan_that_fits_them_and_lost_ones_none():
+    accounts = _build(accounts=200).accounts
+    active = [a for a in accounts if a.lost_on is None]
+    lost = [a for a in accounts if a.lost_on is not None]
+    assert lost and all((a.objective, a.next_step, a.next_step_due) == ("", "", None) for a in lost)
+    assert all(a.objective for a in active)
+    regular = [a for a in active if a.partnership_potential == "regular"]
+    assert regular and all("no more than that is wanted" in a.objective for a in regular)
+    planned = [a for a in active if a.next_step]
+    assert 0.5 < len(planned) / len(active) < 0.95  # some managers have no next step
+    assert any(a.next_step_due < AS_OF for a in planned)  # and some are overdue
+    assert all(a.next_step_due is not None for a in planned)
