@@ -81,6 +81,9 @@ ACCOUNT_SORTS = {
     "-risk": (F("decline_risk").desc(nulls_last=True), "name"),
     "contact": (F("last_contact_on").asc(nulls_first=True), "name"),
     "-contact": (F("last_contact_on").desc(nulls_last=True), "name"),
+    # Soonest (or longest overdue) next step first; accounts without a dated step last.
+    "next": (F("next_step_due").asc(nulls_last=True), "name"),
+    "-next": (F("next_step_due").desc(nulls_last=True), "name"),
 }
 # How far back the usual rhythm of contact is measured (as the engine's silence driver does).
 RHYTHM_WINDOW = datetime.timedelta(days=365)

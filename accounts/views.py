@@ -58,6 +58,7 @@ SORTABLE_COLUMNS = [
     ("score", "Stage · score", "-score"),
     ("risk", "Decline risk", "-risk"),
     ("contact", "Last contact", "contact"),
+    ("next", "Our next step", "next"),
 ]
 
 

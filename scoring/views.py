@@ -54,7 +54,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "partners": panels.could_become_partners(rows),
         "neglected": panels.neglected_regulars(rows),
         "gaps": panels.perception_gaps(rows),
-        "managers": panels.by_manager(rows, interactions_30=view.interactions_30),
+        "managers": panels.by_manager(
+            rows, interactions_30=view.interactions_30, today=timezone.localdate()
+        ),
     }
     template_name = "scoring/dashboard.html"
     if request.htmx and not request.htmx.history_restore_request:

@@ -247,6 +247,8 @@ class ManagerLine:
     average_risk: float
     high_risk: int
     interactions_30: int
+    no_step: int = 0  # accounts with no next step planned
+    overdue: int = 0  # accounts whose next step is past its due date
 
     def cells(self) -> list[str]:
         """The table cells after the name, formatted here: a sales floor has hundreds of
@@ -257,14 +259,17 @@ class ManagerLine:
             f"{self.average_risk:.0f}",
             str(self.high_risk),
             str(self.interactions_30),
+            str(self.no_step),
+            str(self.overdue),
         ]
 
 
 def by_manager(
-    rows: Iterable[PortfolioRow], *, interactions_30: dict[int, int]
+    rows: Iterable[PortfolioRow], *, interactions_30: dict[int, int], today: datetime.date
 ) -> list[ManagerLine]:
-    """Each manager's stage mix, risk and activity (interactions logged on their accounts in
-    the last 30 days, from `interactions_30`: account id -> count)."""
+    """Each manager's stage mix, risk, activity (interactions logged on their accounts in the
+    last 30 days, from `interactions_30`: account id -> count) and plans (accounts without a
+    next step, and with one overdue on `today`)."""
     lines: dict[int, ManagerLine] = {}
     risk_total: defaultdict[int, float] = defaultdict(float)
     for row in rows:
@@ -279,6 +284,10 @@ def by_manager(
         risk_total[row.owner_id] += row.decline_risk
         line.high_risk += row.risk_band == "high"
         line.interactions_30 += interactions_30.get(row.account_id, 0)
+        if not row.next_step:
+            line.no_step += 1
+        elif row.next_step_due is not None and row.next_step_due < today:
+            line.overdue += 1
     for owner_id, line in lines.items():
         line.average_risk = risk_total[owner_id] / line.accounts
     return sorted(lines.values(), key=lambda line: (line.owner_name, line.owner_id))

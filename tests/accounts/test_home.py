@@ -91,6 +91,31 @@ def test_sorting_by_risk_puts_the_riskiest_first(client, alice):
     assert 'aria-sort="descending"' in riskiest
 
 
+def test_the_next_step_shows_and_sorts_the_soonest_due_first(client, alice):
+    AccountFactory(owner=alice, name="A Unplanned")
+    AccountFactory(
+        owner=alice,
+        name="B Later",
+        next_step="Agree a quarterly review",
+        next_step_due=TODAY + datetime.timedelta(days=20),
+    )
+    AccountFactory(
+        owner=alice,
+        name="C Overdue",
+        next_step="Send the benchmark study",
+        next_step_due=TODAY - datetime.timedelta(days=2),
+    )
+    client.force_login(alice)
+
+    html = client.get(reverse("home"), {"sort": "next"}, **HTMX).content.decode()
+
+    assert html.index("C Overdue") < html.index("B Later") < html.index("A Unplanned")
+    overdue_row = html[html.index("C Overdue") : html.index("B Later")]
+    assert "Send the benchmark study" in overdue_row and "overdue since" in overdue_row
+    assert "No next step planned" in html[html.index("A Unplanned") :]
+    assert 'aria-sort="ascending"' in html
+
+
 @pytest.mark.parametrize("accounts", [3, 30])
 def test_the_list_costs_the_same_queries_whatever_the_size(
     client, lena, django_assert_num_queries, accounts

@@ -119,6 +119,11 @@ def test_leads_see_the_plan_of_accounts_at_risk_and_in_the_export(client, lena, 
     at_risk = html[html.index('data-testid="at-risk"') :]
     at_risk = at_risk[: at_risk.index("</ol>")]
     assert "Next: =Agree a quarterly review" in at_risk and "overdue since" in at_risk
+    # Per manager: accounts without a next step, and with one overdue.
+    assert "Steps overdue" in html
+    alice_row = html[html.index('scope="row"><a href="/dashboard/?manager=') :]
+    alice_row = alice_row[: alice_row.index("</tr>")]
+    assert alice_row.endswith('<td class="num">0</td><td class="num">1</td>')
 
     export = client.get(reverse("dashboard-export")).content.decode()
     line = next(csv.DictReader(io.StringIO(export)))

@@ -1,5 +1,6 @@
 """The dashboard's panels against a hand-built portfolio whose answers are known (no database)."""
 
+import datetime
 import json
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from scoring.dashboard.panels import PortfolioRow
 from scoring.engine import Stage
 
 V, C, S, P = Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER
+TODAY = datetime.date(2026, 11, 20)
 
 
 def row(pk, stage, score, risk, revenue, *, owner=1, potential="unknown", drivers=(), **past):
@@ -139,7 +141,7 @@ def test_at_risk_partners_neglect_and_perception_gaps():
 
 
 def test_by_manager_stage_mix_risk_and_activity():
-    lines = panels.by_manager(PORTFOLIO, interactions_30={1: 2, 3: 5, 4: 1})
+    lines = panels.by_manager(PORTFOLIO, interactions_30={1: 2, 3: 5, 4: 1}, today=TODAY)
     first, second = lines
     assert (first.owner_id, first.accounts, first.stage_counts) == (1, 2, [1, 1, 0, 0])
     assert (first.average_risk, first.high_risk, first.interactions_30) == (45, 1, 2)
@@ -148,3 +150,20 @@ def test_by_manager_stage_mix_risk_and_activity():
         700_000,
         6,
     )
+
+
+def test_by_manager_counts_accounts_without_a_next_step_and_those_overdue():
+    def planned(pk, step, due):
+        account = row(pk, C, 40, 10, 1000, owner=7)
+        account.next_step, account.next_step_due = step, due
+        return account
+
+    book = [
+        planned(1, "", None),  # no step
+        planned(2, "Call the COO", TODAY - datetime.timedelta(days=1)),  # overdue
+        planned(3, "Send the study", TODAY),  # due today: not overdue yet
+        planned(4, "Plan the review", None),  # a step with no date is never overdue
+    ]
+    (line,) = panels.by_manager(book, interactions_30={}, today=TODAY)
+    assert (line.no_step, line.overdue) == (1, 1)
+    assert line.cells()[-2:] == ["1", "1"]
