@@ -78,14 +78,11 @@ class LongSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))
 
 
-class ManagerField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
-
-
 class DashboardFilterForm(forms.Form):
-    manager = ManagerField(
-        queryset=None, required=False, empty_label="All managers", widget=LongSelect
+    # Plain choices read as rows, not a model choice field: hundreds of managers as model
+    # instances on every page view cost more than the rest of the filter form.
+    manager = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, widget=LongSelect
     )
     industry = forms.ChoiceField(required=False, widget=LongSelect)
     stage = forms.ChoiceField(choices=[("", "All stages"), *Stage.choices()], required=False)
@@ -110,11 +107,15 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = (
+        managers = (
             get_user_model()
             .objects.filter(groups__name=roles.ACCOUNT_MANAGER)
             .order_by("first_name", "last_name", "username")
+            .values_list("pk", "first_name", "last_name", "username")
         )
+        self.fields["manager"].choices = [("", "All managers")] + [
+            (pk, f"{first} {last}".strip() or username) for pk, first, last, username in managers
+        ]
         industries = (
             Account.objects.exclude(industry="")
             .order_by("industry")
@@ -133,9 +134,8 @@ class DashboardFilterForm(forms.Form):
     def filters(self) -> DashboardFilters:
         """The valid filters; a field with an error filters nothing."""
         data = getattr(self, "cleaned_data", {})
-        manager = data.get("manager")
         return DashboardFilters(
-            manager_id=manager.pk if manager else None,
+            manager_id=data.get("manager"),
             industry=data.get("industry") or "",
             stage=data.get("stage") or "",
             potential=data.get("potential") or "",
