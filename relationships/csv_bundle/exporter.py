@@ -57,6 +57,10 @@ def portfolio_export() -> dict[str, str]:
             formats.POTENTIAL_TO_FILE[account.partnership_potential],
             account.status,
             _date(account.lost_on),
+            account.mission,
+            account.objective,
+            account.next_step,
+            _date(account.next_step_due),
         ]
         for account in accounts
     )
@@ -95,7 +99,10 @@ def portfolio_export() -> dict[str, str]:
         ).values_list("account_id", "assessed_on", "relevance", "client_perceived_stage")
     )
     return {
-        formats.ACCOUNTS: _csv(account_rows, formats.COLUMNS[formats.ACCOUNTS]),
+        formats.ACCOUNTS: _csv(
+            account_rows,
+            (*formats.COLUMNS[formats.ACCOUNTS], *formats.OPTIONAL_COLUMNS[formats.ACCOUNTS]),
+        ),
         formats.INTERACTIONS: _csv(interaction_rows, formats.COLUMNS[formats.INTERACTIONS]),
         formats.ASSESSMENTS: _csv(assessment_rows, formats.COLUMNS[formats.ASSESSMENTS]),
     }

@@ -119,6 +119,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     # Accounts --------------------------------------------------------------------------
     new_accounts, changed_accounts = [], []
     fields = ["name", "industry", "annual_revenue", "partnership_potential", "status", "lost_on"]
+    fields += bundle.account_extras  # the optional columns the file has; the rest stay as they are
     for row in bundle.accounts:
         owner = users.get(row["owner_username"])
         if owner is None:

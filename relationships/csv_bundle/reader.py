@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from relationships.csv_bundle import formats
 from relationships.models import EARLIEST_EVIDENCE
 
-FREE_TEXT = {"name", "industry", "notes"}
+FREE_TEXT = {"name", "industry", "notes", "mission", "objective", "next_step"}
 
 
 class Problem(NamedTuple):
@@ -34,6 +34,8 @@ class Bundle:
     """The checked rows of each file, as plain dicts with typed values."""
 
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    # The optional columns accounts.csv has (formats.OPTIONAL_COLUMNS): only those are written.
+    account_extras: tuple[str, ...] = ()
     interactions: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -59,6 +61,7 @@ class _File:
     def __init__(self, name: str, text: str, problems: list[Problem]):
         self.name, self.problems = name, problems
         self.rows: list[tuple[int, dict[str, str]]] = []
+        self.extras: tuple[str, ...] = ()
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             header = [column.strip() for column in next(reader, [])]
@@ -70,12 +73,17 @@ class _File:
             self.add(1, "", "NUL bytes in the header row: the file is not UTF-8 text (UTF-16?)")
             return
         expected = formats.COLUMNS[name]
+        optional = formats.OPTIONAL_COLUMNS.get(name, ())
+        self.extras = tuple(column for column in optional if column in header)
         missing = [column for column in expected if column not in header]
         for column in missing:
             self.add(1, column, "missing column in the header row")
-        unknown = [column for column in header if column not in expected]
+        unknown = [column for column in header if column not in (*expected, *optional)]
         for column in unknown:
-            self.add(1, column, f"unknown column (expected: {', '.join(expected)})")
+            known = ", ".join(expected) + (
+                f" and optionally {', '.join(optional)}" if optional else ""
+            )
+            self.add(1, column, f"unknown column (expected: {known})")
         if missing or unknown:
             return
         try:
@@ -155,6 +163,7 @@ def _choice(file: _File, number: int, column: str, value: str, allowed, *, defau
 
 
 def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
+    bundle.account_extras = file.extras
     seen: dict[str, int] = {}
     for number, row in file.rows:
         before = len(file.problems)
@@ -190,6 +199,7 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
             lost_on = _date(file, number, "lost_on", row["lost_on"], today=today)
         elif row["lost_on"]:
             file.add(number, "lost_on", "only a lost account has a loss date")
+        extras = _account_extras(file, number, row, today=today)
         if len(file.problems) == before:
             bundle.accounts.append(
                 {
@@ -202,8 +212,44 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
                     "partnership_potential": formats.POTENTIAL_FROM_FILE[potential],
                     "status": status,
                     "lost_on": lost_on,
+                    **extras,
                 }
             )
+
+
+def _account_extras(
+    file: _File, number: int, row: dict[str, str], *, today: datetime.date
+) -> dict[str, Any]:
+    """The optional columns the file has: the mission and our plan for the account."""
+    extras: dict[str, Any] = {
+        column: row[column] for column in ("mission", "objective") if column in row
+    }
+    if "next_step" in row:
+        if len(row["next_step"]) > 300:
+            file.add(number, "next_step", "longer than 300 characters")
+        extras["next_step"] = row["next_step"]
+    if "next_step_due" in row:
+        due = None
+        if row["next_step_due"]:
+            try:
+                due = datetime.date.fromisoformat(row["next_step_due"])
+            except ValueError:
+                file.add(
+                    number, "next_step_due", f"“{row['next_step_due']}” is not a date (YYYY-MM-DD)"
+                )
+            else:
+                if not EARLIEST_EVIDENCE <= due <= today + datetime.timedelta(days=5 * 366):
+                    file.add(
+                        number,
+                        "next_step_due",
+                        f"{due} is not within {EARLIEST_EVIDENCE.year} and five years from now",
+                    )
+                if not row.get("next_step", "").strip():
+                    file.add(
+                        number, "next_step_due", "a due date needs a next_step on the same row"
+                    )
+        extras["next_step_due"] = due
+    return extras
 
 
 def _interactions(file: _File, bundle: Bundle, today: datetime.date) -> None:

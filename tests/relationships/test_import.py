@@ -226,6 +226,12 @@ def test_export_neutralises_formulas_and_imports_back_losslessly(alice):
 
 def test_export_wipe_and_import_gives_back_the_same_portfolio(alice, tmp_path):
     _import(_bundle())
+    Account.objects.filter(external_id="A1").update(
+        mission="Move freight carbon-free",
+        objective="A seat in their network planning",
+        next_step="-Send the capacity study",  # formula-like: neutralised and read back
+        next_step_due=TODAY + datetime.timedelta(days=10),
+    )
     call_command("export_portfolio_bundle", str(tmp_path))
     before = _portfolio()
 
@@ -237,10 +243,88 @@ def test_export_wipe_and_import_gives_back_the_same_portfolio(alice, tmp_path):
 
 def _portfolio():
     return (
-        sorted(Account.objects.values_list("external_id", "name", "owner__username", "status")),
+        sorted(
+            Account.objects.values_list(
+                "external_id",
+                "name",
+                "owner__username",
+                "status",
+                "mission",
+                "objective",
+                "next_step",
+                "next_step_due",
+            )
+        ),
         sorted(Interaction.objects.values_list("external_id", "occurred_on", "kind", "notes")),
         sorted(TrustSignal.objects.values_list("interaction__external_id", "signal_type__slug")),
         sorted(Assessment.objects.values_list("account__external_id", "assessed_on", "relevance")),
+    )
+
+
+PLAN_HEADER = ACCOUNTS.splitlines()[0] + ",mission,objective,next_step,next_step_due"
+
+
+def _with_plan(*lines):
+    return "\n".join([PLAN_HEADER, *lines]) + "\n"
+
+
+def test_the_optional_plan_columns_are_imported_and_a_file_without_them_keeps_the_plan(alice):
+    report = _import(
+        _bundle(
+            accounts=_with_plan(
+                "A1,Northwind Freight,Logistics,alice,250000,could_become_partner,active,,"
+                "Move freight carbon-free,Join their planning,Share the fuel outlook,2026-12-01",
+                "A2,Bluepeak Foods,Food,alice,120000.50,regular,lost,2026-06-30,,,,",
+            )
+        )
+    )
+    assert report.ok
+    plan = ("Move freight carbon-free", "Join their planning", "Share the fuel outlook")
+    a1 = Account.objects.get(external_id="A1")
+    assert (a1.mission, a1.objective, a1.next_step) == plan
+    assert a1.next_step_due == datetime.date(2026, 12, 1)
+
+    again = _import(_bundle())  # the same accounts, without the optional columns
+
+    assert again.ok
+    a1.refresh_from_db()
+    assert (a1.mission, a1.objective, a1.next_step) == plan
+    assert a1.next_step_due == datetime.date(2026, 12, 1)
+
+
+def test_a_bad_plan_in_the_file_is_explained_and_nothing_is_written(alice):
+    bundle = read_bundle(
+        _bundle(
+            accounts=_with_plan(
+                "A1,North,Logistics,alice,1,unknown,active,,,,,2026-12-01",
+                "A2,South,Logistics,alice,1,unknown,active,,,,Call,first of May",
+                "A3,East,Logistics,alice,1,unknown,active,,,,Call,2099-01-01",
+                "A4,West,Logistics,alice,1,unknown,active,,,," + "x" * 301 + ",",
+            ),
+            interactions=INTERACTIONS.splitlines()[0] + "\n",
+            assessments=None,
+        ),
+        today=TODAY,
+    )
+    assert bundle.problems == [
+        Problem("accounts.csv", 2, "next_step_due", "a due date needs a next_step on the same row"),
+        Problem("accounts.csv", 3, "next_step_due", "“first of May” is not a date (YYYY-MM-DD)"),
+        Problem(
+            "accounts.csv",
+            4,
+            "next_step_due",
+            "2099-01-01 is not within 1970 and five years from now",
+        ),
+        Problem("accounts.csv", 5, "next_step", "longer than 300 characters"),
+    ]
+    assert bundle.accounts == []
+    unknown = read_bundle(
+        _bundle(accounts=ACCOUNTS.replace("lost_on\n", "lost_on,plan\n").replace(",\n", ",,\n")),
+        today=TODAY,
+    )
+    assert any(
+        p.column == "plan" and "optionally mission, objective, next_step, next_step_due" in p.reason
+        for p in unknown.problems
     )
 
 
@@ -267,6 +351,22 @@ def test_any_text_in_any_cell_gives_a_row_or_a_problem_never_an_error(cells):
     problem_rows = {p.row for p in bundle.problems if p.file == "interactions.csv"}
     blank = not any(cell.strip() for cell in cells)
     assert len(bundle.interactions) + len(problem_rows) == (0 if blank else 1)
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.text(max_size=12), min_size=12, max_size=12))
+def test_any_text_in_any_account_cell_gives_a_row_or_a_problem_never_an_error(cells):
+    line = ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
+    bundle = read_bundle(
+        {
+            "accounts.csv": f"{PLAN_HEADER}\n{line}\n".encode(),
+            "interactions.csv": INTERACTIONS.splitlines()[0].encode() + b"\n",
+        },
+        today=TODAY,
+    )
+    problem_rows = {p.row for p in bundle.problems if p.file == "accounts.csv"}
+    blank = not any(cell.strip() for cell in cells)
+    assert len(bundle.accounts) + len(problem_rows) == (0 if blank else 1)
 
 
 def test_the_upload_page_checks_imports_and_refuses_managers(client, alice, lena):
