@@ -42,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": request.GET.urlencode(),
         "latest_week": view.latest_week,
+        "behind": view.behind,
         "tiles": panels.tiles(rows),
         "map_chart": charts.portfolio_map_figure(
             rows, thresholds=profile.params["stage_thresholds"], trails=filters.trails

@@ -18,6 +18,7 @@ from relationships.models import Interaction
 from scoring.dashboard.filters import DashboardFilters
 from scoring.dashboard.panels import PortfolioRow, reference_weeks
 from scoring.engine import Stage
+from scoring.engine.curve import week_ending
 from scoring.models import ScoreSnapshot, ScoringProfile
 
 
@@ -26,6 +27,9 @@ class Portfolio:
     rows: list[PortfolioRow]
     latest_week: datetime.date | None
     interactions_30: dict[int, int]
+    # Accounts in view whose standing is from before this week: the daily catch-up
+    # (scoring/freshness.py) has not reached them, which means no worker is running.
+    behind: int = 0
 
 
 def portfolio_view(
@@ -62,6 +66,7 @@ def portfolio_view(
     )
     rows: dict[int, PortfolioRow] = {}
     latest_week = None
+    this_week, behind = week_ending(today), 0
     stages = {stage.value: stage for stage in Stage}
     for (
         account_id,
@@ -108,6 +113,7 @@ def portfolio_view(
         )
         if latest_week is None or week > latest_week:
             latest_week = week
+        behind += week < this_week
 
     if latest_week is not None:
         week_30, week_90 = reference_weeks(latest_week)
@@ -135,4 +141,6 @@ def portfolio_view(
         .annotate(n=Count("*"))  # not COUNT(id): the covering index answers COUNT(*) alone
         .values_list("account_id", "n")
     )
-    return Portfolio(sorted(rows.values(), key=lambda row: row.name), latest_week, dict(recent))
+    return Portfolio(
+        sorted(rows.values(), key=lambda row: row.name), latest_week, dict(recent), behind
+    )

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from scoring.models import ScoreSnapshot
 from scoring.selectors import profile_active
@@ -119,6 +120,21 @@ def test_filters_combine_and_the_export_follows_the_view(client, lena, alice, bo
         "next_step": "",
         "next_step_due": "",
     }
+
+
+def test_the_dashboard_says_when_accounts_stand_in_an_earlier_week(client, lena, book):
+    """WEEK is behind today's week: the nightly catch-up has not run for these accounts."""
+    client.force_login(lena)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "4 accounts in this view still stand in an earlier week" in html
+    one = client.get(
+        reverse("dashboard"), {"industry": "Retail", "manager": book["north"].owner_id}
+    )
+    assert "1 account in this view still stands in an earlier week" in one.content.decode()
+
+    current = timezone.localdate() + datetime.timedelta(days=6 - timezone.localdate().weekday())
+    ScoreSnapshot.objects.filter(is_latest=True).update(week_ending=current)
+    assert 'data-testid="behind"' not in client.get(reverse("dashboard")).content.decode()
 
 
 def test_a_filter_fragment_and_a_bad_filter(client, lena, book):
