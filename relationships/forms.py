@@ -169,7 +169,8 @@ class AccountFactsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("next_step_due") and not cleaned.get("next_step", "").strip():
+        step = cleaned.get("next_step")  # None when the step itself was refused
+        if cleaned.get("next_step_due") and step is not None and not step.strip():
             self.add_error("next_step", "Say what the next step is, or clear its due date.")
         return cleaned
 

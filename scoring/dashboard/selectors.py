@@ -28,7 +28,7 @@ class Portfolio:
     latest_week: datetime.date | None
     interactions_30: dict[int, int]
     # Accounts in view whose standing is from before this week: the daily catch-up
-    # (scoring/freshness.py) has not reached them, which means no worker is running.
+    # (scoring/freshness.py) has not reached them yet; for long, that means no worker runs.
     behind: int = 0
 
 

@@ -132,3 +132,14 @@ def test_leads_see_the_plan_of_accounts_at_risk_and_in_the_export(client, lena, 
         "'=Agree a quarterly review",
         (TODAY - datetime.timedelta(days=1)).isoformat(),
     )
+
+
+def test_a_too_long_step_with_a_date_gets_one_message_not_two(signed_in_alice, alices_account):
+    response = signed_in_alice.post(
+        reverse("account-facts", args=[alices_account.pk]),
+        _facts(next_step="x" * 301, next_step_due=TODAY.isoformat()),
+        **HTMX,
+    )
+    assert response.context["facts_form"].errors["next_step"] == [
+        "Ensure this value has at most 300 characters (it has 301)."
+    ]
