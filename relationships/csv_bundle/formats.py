@@ -39,9 +39,10 @@ COLUMNS = {
     ASSESSMENTS: ("account_external_id", "assessed_on", "relevance", "client_perceived_stage"),
 }
 # Columns a file may leave out: an import then keeps what the app holds for them. Exports
-# always write them, so a round trip keeps the account's mission and our plan for it.
+# always write them, so a round trip keeps the account's mission, the external pressures (one
+# per line of the cell) and our plan for the account.
 OPTIONAL_COLUMNS = {
-    ACCOUNTS: ("mission", "objective", "next_step", "next_step_due"),
+    ACCOUNTS: ("mission", "pressures", "objective", "next_step", "next_step_due"),
 }
 
 # The file's words for partnership potential, and the stored values they mean.

@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, AccountStatus, Assessment
+from accounts.models import Account, AccountStatus, Assessment, ExternalPressure
 from relationships.csv_bundle import formats
 from relationships.csv_bundle.reader import Bundle, Problem, read_bundle
 from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
@@ -119,7 +119,19 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     # Accounts --------------------------------------------------------------------------
     new_accounts, changed_accounts = [], []
     fields = ["name", "industry", "annual_revenue", "partnership_potential", "status", "lost_on"]
-    fields += bundle.account_extras  # the optional columns the file has; the rest stay as they are
+    # The optional columns the file has; the rest stay as they are. Pressures are rows of
+    # their own, replaced per account when the file's list differs.
+    fields += [column for column in bundle.account_extras if column != "pressures"]
+    with_pressures = "pressures" in bundle.account_extras
+    pressures_now: defaultdict[int, list[str]] = defaultdict(list)
+    if with_pressures:
+        for account_id, text in (
+            ExternalPressure.objects.filter(account__in=accounts.values())
+            .order_by("pk")
+            .values_list("account_id", "description")
+        ):
+            pressures_now[account_id].append(text)
+    new_pressures: list[tuple[Account, list[str]]] = []
     for row in bundle.accounts:
         owner = users.get(row["owner_username"])
         if owner is None:
@@ -139,6 +151,8 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
                 setattr(account, name, row[name])
             new_accounts.append(account)
             accounts[account.external_id] = account
+            if with_pressures and row["pressures"]:
+                new_pressures.append((account, row["pressures"]))
             continue
         before = [getattr(account, name) for name in fields] + [account.owner_id]
         for name in fields:
@@ -146,7 +160,12 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
         account.owner = owner
         if account.status == AccountStatus.ACTIVE:
             account.lost_reason = ""
-        if before != [getattr(account, name) for name in fields] + [account.owner_id]:
+        pressures_differ = with_pressures and row["pressures"] != pressures_now[account.pk]
+        if pressures_differ:
+            new_pressures.append((account, row["pressures"]))
+        if pressures_differ or before != [getattr(account, name) for name in fields] + [
+            account.owner_id
+        ]:
             changed_accounts.append(account)
             if before[fields.index("lost_on")] != account.lost_on:
                 touched.add(account.pk)
@@ -166,6 +185,15 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
             changed_accounts, [*fields, "owner", "lost_reason", "updated_at"]
         )
     touched |= {account.pk for account in new_accounts}
+    if new_pressures:
+        ExternalPressure.objects.filter(
+            account__in=[account for account, _ in new_pressures]
+        ).delete()
+        ExternalPressure.objects.bulk_create(
+            ExternalPressure(account=account, description=text)
+            for account, texts in new_pressures
+            for text in texts
+        )
 
     # Interactions and their signals ---------------------------------------------------------
     slugs = {slug for row in bundle.interactions for slug in row["signals"]}

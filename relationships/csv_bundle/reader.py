@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from relationships.csv_bundle import formats
 from relationships.models import EARLIEST_EVIDENCE
 
-FREE_TEXT = {"name", "industry", "notes", "mission", "objective", "next_step"}
+FREE_TEXT = {"name", "industry", "notes", "mission", "pressures", "objective", "next_step"}
 
 
 class Problem(NamedTuple):
@@ -224,6 +224,11 @@ def _account_extras(
     extras: dict[str, Any] = {
         column: row[column] for column in ("mission", "objective") if column in row
     }
+    if "pressures" in row:
+        lines = [line.strip() for line in row["pressures"].splitlines()]
+        extras["pressures"] = [line for line in lines if line]
+        if any(len(line) > 200 for line in extras["pressures"]):
+            file.add(number, "pressures", "one pressure per line, each of at most 200 characters")
     if "next_step" in row:
         if len(row["next_step"]) > 300:
             file.add(number, "next_step", "longer than 300 characters")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Account, Assessment
+from accounts.models import Account, Assessment, ExternalPressure
 from relationships.csv_bundle import forms
 from relationships.csv_bundle.exporter import portfolio_export
 from relationships.csv_bundle.importer import portfolio_import
@@ -232,6 +232,9 @@ def test_export_wipe_and_import_gives_back_the_same_portfolio(alice, tmp_path):
         next_step="-Send the capacity study",  # formula-like: neutralised and read back
         next_step_due=TODAY + datetime.timedelta(days=10),
     )
+    a1 = Account.objects.get(external_id="A1")
+    for text in ("Fuel prices", "=New EU rules on emissions"):
+        ExternalPressure.objects.create(account=a1, description=text)
     call_command("export_portfolio_bundle", str(tmp_path))
     before = _portfolio()
 
@@ -258,6 +261,11 @@ def _portfolio():
         sorted(Interaction.objects.values_list("external_id", "occurred_on", "kind", "notes")),
         sorted(TrustSignal.objects.values_list("interaction__external_id", "signal_type__slug")),
         sorted(Assessment.objects.values_list("account__external_id", "assessed_on", "relevance")),
+        list(
+            ExternalPressure.objects.order_by("account__external_id", "pk").values_list(
+                "account__external_id", "description"
+            )
+        ),
     )
 
 
@@ -292,6 +300,28 @@ def test_the_optional_plan_columns_are_imported_and_a_file_without_them_keeps_th
     assert a1.next_step_due == datetime.date(2026, 12, 1)
 
 
+def test_pressures_one_per_line_are_replaced_only_when_the_file_says_otherwise(alice):
+    header = ACCOUNTS.splitlines()[0] + ",pressures"
+    rows = ACCOUNTS.splitlines()[1:]
+    with_pressures = "\n".join(
+        [header, rows[0] + ',"Fuel prices\n\n  New EU rules  "', rows[1] + ","]
+    )
+    assert _import(_bundle(accounts=with_pressures + "\n")).ok
+    a1 = Account.objects.get(external_id="A1")
+    first_ids = list(a1.pressures.values_list("pk", flat=True))
+    assert list(a1.pressures.values_list("description", flat=True)) == [
+        "Fuel prices",
+        "New EU rules",
+    ]
+
+    same = _import(_bundle(accounts=with_pressures + "\n"))
+    assert same.ok and same.changes == 0
+    assert list(a1.pressures.values_list("pk", flat=True)) == first_ids  # untouched
+
+    cleared = _import(_bundle(accounts="\n".join([header, rows[0] + ",", rows[1] + ","]) + "\n"))
+    assert cleared.ok and not a1.pressures.exists()
+
+
 def test_a_bad_plan_in_the_file_is_explained_and_nothing_is_written(alice):
     bundle = read_bundle(
         _bundle(
@@ -323,7 +353,8 @@ def test_a_bad_plan_in_the_file_is_explained_and_nothing_is_written(alice):
         today=TODAY,
     )
     assert any(
-        p.column == "plan" and "optionally mission, objective, next_step, next_step_due" in p.reason
+        p.column == "plan"
+        and "optionally mission, pressures, objective, next_step, next_step_due" in p.reason
         for p in unknown.problems
     )
 
