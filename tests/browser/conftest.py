@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -152,8 +153,30 @@ def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[Pa
     page.console_errors = []
     page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.in_flight = set()
+    page.on("request", lambda request: page.in_flight.add(request))
+    page.on("requestfinished", lambda request: page.in_flight.discard(request))
+    page.on("requestfailed", lambda request: page.in_flight.discard(request))
     yield page
+    # A request still running in the live server holds table locks that the test's data
+    # wipe (TRUNCATE, on PostgreSQL) would deadlock with: let the page's requests end first.
+    settle(page)
     context.close()
+
+
+def settle(page: Page, *, quiet_ms: int = 300, limit_s: float = 10) -> None:
+    """Wait until the page has had no request in flight for `quiet_ms` (panels that refresh
+    themselves after an event have then done so)."""
+    deadline = time.monotonic() + limit_s
+    quiet_since = None
+    while time.monotonic() < deadline:
+        if page.in_flight:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_ms / 1000:
+            return
+        page.wait_for_timeout(50)  # lets the browser's events through
 
 
 @pytest.fixture

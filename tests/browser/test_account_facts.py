@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Contact
-from tests.browser.conftest import login
+from tests.browser.conftest import login, settle
 
 
 def test_marking_the_champion_as_gone_raises_the_risk_on_the_page(page, alices_account):
@@ -35,7 +35,7 @@ def test_marking_the_champion_as_gone_raises_the_risk_on_the_page(page, alices_a
     expect(page.locator("#timeline")).to_contain_text(
         "Dana Reyes, COO, our champion, left the client."
     )
-    page.wait_for_load_state("networkidle")  # every panel has refreshed itself
+    settle(page)  # every panel has refreshed itself
     expect(facts.locator(".note")).to_contain_text("Dana Reyes marked as gone — score")
     assert page.console_errors == []
 
