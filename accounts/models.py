@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,6 +31,10 @@ class PartnershipPotential(models.TextChoices):
 class AccountStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     LOST = "lost", "Lost"
+
+
+# How far ahead a next step may be due (the account form and the CSV import both refuse later).
+NEXT_STEP_HORIZON = datetime.timedelta(days=5 * 366)
 
 
 class Account(models.Model):

@@ -16,7 +16,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, ExternalPressure
 from accounts.roles import sees_whole_portfolio
 from relationships.models import Interaction
 from scoring.engine import Stage
@@ -70,6 +70,18 @@ def account_for(user: User, account_id: int, *, for_write: bool = False) -> Acco
     ):
         raise PermissionDenied("Only the account's manager can change it.")
     return account
+
+
+def pressures_by_account(accounts: Iterable[Account] | None = None) -> dict[int, list[str]]:
+    """Each account's external pressures, in the order they were written (None: every
+    account's); an account without any is absent."""
+    pressures = ExternalPressure.objects.order_by("pk")
+    if accounts is not None:
+        pressures = pressures.filter(account__in=list(accounts))
+    found: dict[int, list[str]] = {}
+    for account_id, text in pressures.values_list("account_id", "description"):
+        found.setdefault(account_id, []).append(text)
+    return found
 
 
 # The account list's sort keys (the `sort` query parameter) and what each orders by.

@@ -3,7 +3,6 @@ a readable message next to any field it cannot accept."""
 
 from __future__ import annotations
 
-import datetime
 import re
 from itertools import groupby
 
@@ -11,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.forms import RowsChoiceField
-from accounts.models import Account, ContactRole, PartnershipPotential
+from accounts.models import NEXT_STEP_HORIZON, Account, ContactRole, PartnershipPotential
 from relationships.models import Interaction, SignalCategory, SignalType, validate_not_too_old
 from relationships.services import InteractionInput, NewContact
 from scoring.engine import Stage
@@ -128,9 +127,6 @@ class InteractionForm(forms.ModelForm):
         )
 
 
-NEXT_STEP_HORIZON_DAYS = 5 * 366
-
-
 class AccountFactsForm(forms.Form):
     mission = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -163,7 +159,7 @@ class AccountFactsForm(forms.Form):
         due = self.cleaned_data["next_step_due"]
         if due is not None:
             validate_not_too_old(due)
-            if due > timezone.localdate() + datetime.timedelta(days=NEXT_STEP_HORIZON_DAYS):
+            if due > timezone.localdate() + NEXT_STEP_HORIZON:
                 raise forms.ValidationError("Pick a date within the next five years.")
         return due
 

@@ -34,7 +34,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # errors are shown by their fields; valid filters still apply
     filters = form.filters()
     profile = profile_active()
-    view = portfolio_view(profile=profile, filters=filters, today=timezone.localdate())
+    today = timezone.localdate()
+    view = portfolio_view(profile=profile, filters=filters, today=today)
     rows = view.rows
     climbers, sliders = panels.movers(rows, days=filters.period)
     context = {
@@ -55,9 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "partners": panels.could_become_partners(rows),
         "neglected": panels.neglected_regulars(rows),
         "gaps": panels.perception_gaps(rows),
-        "managers": panels.by_manager(
-            rows, interactions_30=view.interactions_30, today=timezone.localdate()
-        ),
+        "managers": panels.by_manager(rows, interactions_30=view.interactions_30, today=today),
     }
     template_name = "scoring/dashboard.html"
     if request.htmx and not request.htmx.history_restore_request:

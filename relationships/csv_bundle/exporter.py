@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 
-from accounts.models import Account, Assessment, ExternalPressure
+from accounts.models import Account, Assessment
+from accounts.selectors import pressures_by_account
 from relationships.csv_bundle import formats
 from relationships.models import Interaction, TrustSignal
 
@@ -47,11 +48,7 @@ def portfolio_export() -> dict[str, str]:
     """The three files of the bundle, by file name, as text."""
     _give_external_ids()
     accounts = Account.objects.select_related("owner").order_by("external_id")
-    pressures_of: defaultdict[int, list[str]] = defaultdict(list)
-    for account_id, text in ExternalPressure.objects.order_by("pk").values_list(
-        "account_id", "description"
-    ):
-        pressures_of[account_id].append(text)
+    pressures_of = pressures_by_account()
     account_rows = (
         [
             account.external_id,
@@ -63,7 +60,7 @@ def portfolio_export() -> dict[str, str]:
             account.status,
             _date(account.lost_on),
             account.mission,
-            "\n".join(pressures_of[account.pk]),
+            "\n".join(pressures_of.get(account.pk, [])),
             account.objective,
             account.next_step,
             _date(account.next_step_due),

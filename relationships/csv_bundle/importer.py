@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, Assessment, ExternalPressure
+from accounts.selectors import pressures_by_account
 from relationships.csv_bundle import formats
 from relationships.csv_bundle.reader import Bundle, Problem, read_bundle
 from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
@@ -123,14 +124,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     # their own, replaced per account when the file's list differs.
     fields += [column for column in bundle.account_extras if column != "pressures"]
     with_pressures = "pressures" in bundle.account_extras
-    pressures_now: defaultdict[int, list[str]] = defaultdict(list)
-    if with_pressures:
-        for account_id, text in (
-            ExternalPressure.objects.filter(account__in=accounts.values())
-            .order_by("pk")
-            .values_list("account_id", "description")
-        ):
-            pressures_now[account_id].append(text)
+    pressures_now = pressures_by_account(accounts.values()) if with_pressures else {}
     new_pressures: list[tuple[Account, list[str]]] = []
     for row in bundle.accounts:
         owner = users.get(row["owner_username"])
@@ -160,7 +154,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
         account.owner = owner
         if account.status == AccountStatus.ACTIVE:
             account.lost_reason = ""
-        pressures_differ = with_pressures and row["pressures"] != pressures_now[account.pk]
+        pressures_differ = with_pressures and row["pressures"] != pressures_now.get(account.pk, [])
         if pressures_differ:
             new_pressures.append((account, row["pressures"]))
         if pressures_differ or before != [getattr(account, name) for name in fields] + [

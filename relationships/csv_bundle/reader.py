@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from accounts.models import NEXT_STEP_HORIZON
 from relationships.csv_bundle import formats
 from relationships.models import EARLIEST_EVIDENCE
 
@@ -243,7 +244,7 @@ def _account_extras(
                     number, "next_step_due", f"“{row['next_step_due']}” is not a date (YYYY-MM-DD)"
                 )
             else:
-                if not EARLIEST_EVIDENCE <= due <= today + datetime.timedelta(days=5 * 366):
+                if not EARLIEST_EVIDENCE <= due <= today + NEXT_STEP_HORIZON:
                     file.add(
                         number,
                         "next_step_due",
