@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.engine.curve import latest_warnings
 from scoring.engine.profile import Profile
-from scoring.engine.risk import RiskInputs, decline_risk
+from scoring.engine.risk import RiskInputs, decline_risk, signals_in_words
 from scoring.engine.stages import Stage, StageGaps
 from scoring.engine.types import Evidence, WeekPoint
 
@@ -302,7 +303,8 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
     points = np.zeros((n, len(half_lives)))
     gate_seen = np.full((n, len(_GATED)), _NEVER, dtype=np.int64)
     stage = np.ones(n, dtype=np.int64)  # ranks: 1 vendor .. 4 virtual partner
-    history = np.zeros((batch.weeks, n))  # each week's score, for momentum
+    # Each week's score of the positive evidence alone, for momentum (as curve.py's `built`).
+    history = np.zeros((batch.weeks, n))
     evidence_points = np.zeros(n)
     rows = np.arange(n)
     for week in range(batch.weeks):
@@ -340,30 +342,31 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
 
         points[points <= _EPSILON] = 0.0
         evidence_points = np.zeros(n)
+        positive_points = np.zeros(n)
         for bucket, sign in enumerate(signs):
             if sign > 0:
                 evidence_points += points[:, bucket]
+                positive_points += points[:, bucket]
             else:
                 evidence_points -= points[:, bucket]
-        score = np.where(
-            evidence_points > 0, 100.0 * -np.expm1(-np.maximum(evidence_points, 0) / scale), 0.0
-        )
+        score = _score(evidence_points, scale)
         decided = np.ones(n, dtype=np.int64)
         for index, target in enumerate(_GATED):
             needed = np.where(stage >= target.rank, lowered[index], thresholds[index])
             gate_open = ungated[index] or (day - gate_seen[:, index] < gate_windows[index])
             decided[gate_open & (score >= needed)] = target.rank
         stage = np.where(walking, decided, stage)
-        history[week] = score
+        history[week] = _score(positive_points, scale)
 
     last = batch.last_week
-    final = history[last, rows]
+    final = _score(evidence_points, scale)
+    built = history[last, rows]
     walked = last - batch.first_week
     momentum_weeks = p["momentum_weeks"]
     earlier = np.where(
         walked > 0,
         history[batch.first_week + np.maximum(0, walked - momentum_weeks), rows],
-        final,
+        built,
     )
     inputs = _risk_inputs(batch, profile, s_weight)
     gate_open_now = [
@@ -381,7 +384,7 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
         score = float(final[index])
         risk, drivers = decline_risk(
             RiskInputs(
-                score_drop=float(earlier[index]) - score,
+                score_drop=float(earlier[index] - built[index]),
                 stage=held,
                 **{name: values[index] for name, values in inputs.items()},
             ),
@@ -399,6 +402,12 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
             float(evidence_points[index]),
         )
     return result
+
+
+def _score(evidence_points: np.ndarray, scale: float) -> np.ndarray:
+    """curve.score_from_evidence for every account at once."""
+    positive = np.maximum(evidence_points, 0.0)
+    return np.where(evidence_points > 0, 100.0 * positive / (positive + scale), 0.0)
 
 
 def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[str, list]:
@@ -426,15 +435,30 @@ def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[s
     people = np.unique(batch.contact_account[engaged] * (10**9) + batch.contact_id[engaged])
     engaged_count = np.bincount(people // (10**9), minlength=n)
 
-    # Negative signals within their window, at their weight before tolerance.
-    negative = (
-        ~batch.signal_positive
-        & (s_weight > 0)
-        & (today[batch.signal_account] - batch.signal_day < p["negatives_window_days"])
-    )
+    # Signals that warn on their own within their window; the other negative signals within
+    # theirs, at their weight before tolerance.
+    warning_risk = p["warning_signals"]
+    warns = np.array([warning_risk.get(slug, 0) > 0 for slug in batch.slugs] or [False])
+    age = today[batch.signal_account] - batch.signal_day
+    bad = ~batch.signal_positive & (s_weight > 0)
+    warning = bad & warns[batch.signal_slug] & (age < p["warning_window_days"])
+    negative = bad & ~warns[batch.signal_slug] & (age < p["negatives_window_days"])
     negative_points = np.bincount(
         batch.signal_account[negative], weights=s_weight[negative], minlength=n
     )
+    warned: dict[int, list[tuple[int, str]]] = {}
+    for account, day, slug in zip(
+        batch.signal_account[warning].tolist(),
+        batch.signal_day[warning].tolist(),
+        batch.signal_slug[warning].tolist(),
+        strict=True,
+    ):
+        warned.setdefault(account, []).append((day, batch.slugs[slug]))
+    named: dict[int, list[str]] = {}
+    for account, slug in zip(
+        batch.signal_account[negative].tolist(), batch.signal_slug[negative].tolist(), strict=True
+    ):
+        named.setdefault(account, []).append(batch.slugs[slug])
 
     # Relevance: the latest reading, and the peak since the reading in force when the window
     # opened; the client's view of the stage while it is current.
@@ -472,6 +496,10 @@ def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[s
         inputs["relevance"].append(relevance)
         inputs["relevance_fall"].append(int(peak[index]) - relevance if relevance else 0)
         inputs["recent_negative_points"].append(float(negative_points[index]))
+        inputs["negatives_named"].append(signals_in_words(named[index]) if index in named else "")
+        inputs["warnings"].append(
+            latest_warnings(warned[index], int(today[index])) if index in warned else ()
+        )
         inputs["perceived_stage"].append(
             _STAGES[perceived_rank[index]] if perceived_rank[index] else None
         )
@@ -487,4 +515,6 @@ _RISK_FIELDS = (
     "recent_negative_points",
     "perceived_stage",
     "recent_contacts",
+    "negatives_named",
+    "warnings",
 )

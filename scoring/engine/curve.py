@@ -2,8 +2,9 @@
 
 Evidence accumulates in one bucket per kind (each signal category, positive and negative, and
 contact itself). Every bucket fades with its own half-life, so with nothing new the score drifts
-down. The evidence points E of all buckets together give the score, 100 * (1 - e^(-E/scale)):
-early evidence moves an account quickly, and each further point counts for less near the top.
+down. The evidence points E of all buckets together give the score, 100 * E / (E + scale):
+early evidence moves an account quickly and each further point counts for less, but the score
+never flattens against 100, so top accounts stay apart and a fall shows at any height.
 
 Negative evidence is charged at the tolerance of the stage the account held when it arrived:
 the same mistake costs a vendor more than a consultant. Because a higher score can only keep or
@@ -16,9 +17,10 @@ from __future__ import annotations
 import datetime
 import math
 from collections import deque
+from collections.abc import Iterable
 
 from scoring.engine.profile import Profile
-from scoring.engine.risk import RiskInputs, decline_risk
+from scoring.engine.risk import RiskInputs, decline_risk, signals_in_words
 from scoring.engine.stages import Stage, StageGaps, decide_stage
 from scoring.engine.types import Contribution, Evidence, WeekPoint
 
@@ -35,10 +37,11 @@ def week_ending(day: datetime.date) -> datetime.date:
 
 
 def score_from_evidence(evidence_points: float, scale: float) -> float:
-    """Score 0-100 for `evidence_points`; 63 at `scale` points, saturating above."""
+    """Score 0-100 for `evidence_points`: 50 at `scale` points, 75 at three times that, 90 at
+    nine times; halving a top account's evidence costs it about ten points."""
     if evidence_points <= 0:
         return 0.0
-    return 100.0 * -math.expm1(-evidence_points / scale)
+    return 100.0 * evidence_points / (evidence_points + scale)
 
 
 class _Bucket:
@@ -133,6 +136,8 @@ def score_timeline(
     rhythm_window = p["rhythm_window_days"]
     contact_window = p["contact_window_days"]
     negatives_window = p["negatives_window_days"]
+    warning_slugs = frozenset(slug for slug, risk in p["warning_signals"].items() if risk > 0)
+    warning_window = p["warning_window_days"]
     relevance_window = p["relevance_window_days"]
     perception_window = p["perception_window_days"]
 
@@ -148,7 +153,8 @@ def score_timeline(
     contact_days: deque[int] = deque()  # distinct contact days in the rhythm window
     engaged: deque[tuple[int, tuple[int, ...]]] = deque()
     engaged_count: dict[int, int] = {}
-    negatives: deque[tuple[int, float]] = deque()
+    negatives: deque[tuple[int, float, str]] = deque()
+    warnings: deque[tuple[int, str]] = deque()
     negative_points = 0.0
     relevance_seen: deque[tuple[int, int]] = deque()
     relevance: int | None = None
@@ -156,7 +162,9 @@ def score_timeline(
     last_contact: int | None = None
 
     timeline: list[WeekPoint] = []
-    scores: list[float] = []
+    # What the positive evidence alone would score, week by week: its fall is the slide of a
+    # relationship left alone (the momentum driver), while bad news has drivers of its own.
+    built: list[float] = []
     stage = Stage.VENDOR
     next_signal = next_interaction = next_assessment = 0
     week_end = week_ending(datetime.date.fromordinal(origin)).toordinal()
@@ -193,8 +201,11 @@ def score_timeline(
             else:
                 if charge > 0:
                     bucket.add(slug, weight * charge, day - on, on - origin)
-                negatives.append((on, weight))
-                negative_points += weight
+                if slug in warning_slugs:
+                    warnings.append((on, slug))
+                else:
+                    negatives.append((on, weight, slug))
+                    negative_points += weight
             if bucket.points > _EPSILON and bucket not in active:
                 active.append(bucket)
         while next_interaction < len(interactions) and interactions[next_interaction][0] <= day:
@@ -219,11 +230,13 @@ def score_timeline(
                 perceived = (on, perceived_stage)
 
         # Position.
-        evidence_points = 0.0
+        evidence_points = positive_points = 0.0
         faded = False
         for bucket in active:
             if bucket.points > _EPSILON:
                 evidence_points += bucket.sign * bucket.points
+                if bucket.sign > 0:
+                    positive_points += bucket.points
             else:
                 faded = True
         if faded:
@@ -253,13 +266,16 @@ def score_timeline(
                     del engaged_count[contact]
         while negatives and day - negatives[0][0] >= negatives_window:
             negative_points -= negatives.popleft()[1]
+        while warnings and day - warnings[0][0] >= warning_window:
+            warnings.popleft()
         # Keep the reading in force when the window opened: it too was relevance seen within it.
         while len(relevance_seen) > 1 and day - relevance_seen[1][0] >= relevance_window:
             relevance_seen.popleft()
         if perceived is not None and day - perceived[0] >= perception_window:
             perceived = None
-        earlier = scores[max(0, len(scores) - momentum_weeks)] if scores else score
-        scores.append(score)
+        trust_built = score_from_evidence(positive_points, scale)
+        earlier = built[max(0, len(built) - momentum_weeks)] if built else trust_built
+        built.append(trust_built)
         risk, drivers = decline_risk(
             RiskInputs(
                 days_since_contact=None if last_contact is None else day - last_contact,
@@ -268,7 +284,7 @@ def score_timeline(
                     if len(contact_days) > 1
                     else None
                 ),
-                score_drop=earlier - score,
+                score_drop=earlier - trust_built,
                 relevance=relevance,
                 relevance_fall=(
                     max(r for _, r in relevance_seen) - relevance
@@ -276,9 +292,11 @@ def score_timeline(
                     else 0
                 ),
                 recent_negative_points=negative_points if negatives else 0.0,
+                negatives_named=signals_in_words(n[2] for n in negatives) if negatives else "",
                 stage=stage,
                 perceived_stage=perceived[1] if perceived else None,
                 recent_contacts=len(engaged_count) if engaged else None,
+                warnings=latest_warnings(warnings, day) if warnings else (),
             ),
             p,
         )
@@ -300,6 +318,17 @@ def score_timeline(
             return timeline
         previous_day = day
         week_end += 7
+
+
+def latest_warnings(warnings: Iterable[tuple[int, str]], day: int) -> tuple[tuple[str, int], ...]:
+    """Each decisive signal once, as (slug, days before `day` of its latest sighting), newest
+    first: the same tender logged twice is one warning."""
+    latest: dict[str, int] = {}
+    for on, slug in warnings:
+        if latest.get(slug, on) <= on:
+            latest[slug] = on
+    newest_first = sorted(latest.items(), key=lambda item: (-item[1], item[0]))
+    return tuple((slug, day - on) for slug, on in newest_first)
 
 
 def _contributions(

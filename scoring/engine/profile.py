@@ -36,14 +36,28 @@ INTERACTION_KINDS = (
     "other",
 )
 RISK_DRIVERS = (
+    "warnings",
+    "negatives",
     "silence",
     "momentum",
     "relevance",
-    "negatives",
     "plateau",
     "perception_gap",
     "single_threaded",
 )
+# The drivers with a weight in `risk_weights`; each warning signal carries its own.
+WEIGHTED_DRIVERS = RISK_DRIVERS[1:]
+# How each driver is named to people (pages, exports, digests).
+RISK_DRIVER_LABELS = {
+    "warnings": "Warning from the client",
+    "negatives": "Failures and bad news",
+    "silence": "Silence",
+    "momentum": "Falling score",
+    "relevance": "Fading relevance",
+    "plateau": "Plateau",
+    "perception_gap": "Perception gap",
+    "single_threaded": "Single-threaded",
+}
 GATED_STAGES = ("confidant", "consultant", "virtual_partner")
 
 DEFAULTS: dict[str, Any] = {
@@ -63,9 +77,13 @@ DEFAULTS: dict[str, Any] = {
         "brought_external_insight": 6,
         "solved_underlying_problem": 7,
         "issue_resolved_jointly": 6,
-        # Negative evidence (§5): a re-tender or a delivery miss costs more than price talk.
+        # Negative evidence (§5). What the client does to us weighs as much as the deepest
+        # trust it once showed: a re-tender undoes a consulted decision. A delivery miss and
+        # losing the person who argued our case cost about as much as an invitation to
+        # planning earned; an escalation a little less; price talk least, because haggling
+        # happens at every stage (§2, commercial climate).
         "delivery_miss": 10,
-        "price_pressure": 4,
+        "price_pressure": 5,
         "retender_or_competitive_bid": 12,
         "competitor_invited": 10,
         "escalation": 7,
@@ -87,26 +105,35 @@ DEFAULTS: dict[str, Any] = {
     },
     # The client reaching out is stronger evidence than us reaching out (§2, openness).
     "client_initiated_multiplier": 1.5,
-    # Days for evidence to lose half its weight. Behaviour showing deep reliance is remembered
-    # longer than routine delivery (§1: position is built over time, but not kept for free).
+    # Days for evidence to lose half its weight. Position is not kept for free (§5): routine
+    # delivery and contact are last quarter's news, the deep trust of inclusion, advice and
+    # reliance lasts about half a year. Nine months with nothing new leave a top account with
+    # about a third of its evidence, so a relationship left alone visibly slips.
     "half_life_days": {
-        "delivery": 120,
-        "openness": 180,
-        "inclusion": 240,
-        "advisory": 270,
-        "reliance": 365,
-        "commercial": 180,
-        "proactive_value": 180,
-        "governance": 180,
-        "people": 180,
+        "delivery": 90,
+        "openness": 120,
+        "inclusion": 150,
+        "advisory": 180,
+        "reliance": 180,
+        "commercial": 120,
+        "proactive_value": 120,
+        "governance": 120,
+        "people": 120,
     },
-    # Bad news fades faster once it is dealt with: a recovery is possible (§2, delivery).
+    # Bad news fades as fast as routine delivery, once dealt with: a recovery is possible
+    # within a few quarters (§2, delivery).
     "negative_half_life_days": 90,
-    "interaction_half_life_days": 60,
-    # Evidence points at which the score reaches 63 of 100; the curve saturates above that.
-    "score_scale": 80,
+    "interaction_half_life_days": 45,
+    # The score is 100 * E / (E + scale): `scale` evidence points make 50, and the score
+    # approaches 100 without reaching it, so top accounts stay apart and a fall shows at any
+    # height (§1: the curve does not flatten at the top). Scale and thresholds come from the
+    # reference relationships of docs/model.md, a steady account showing what each position
+    # shows (§1 table): the scale is the reference confidant's evidence, so it sits at the
+    # middle of the scale, and each threshold lies at the geometric mean of the evidence of
+    # the two references it separates (vendor 13, confidant 50, consultant 67, partner 80).
+    "score_scale": 70,
     # Score needed for each stage; demotion only below the threshold minus the hysteresis.
-    "stage_thresholds": {"confidant": 30, "consultant": 55, "virtual_partner": 78},
+    "stage_thresholds": {"confidant": 28, "consultant": 58, "virtual_partner": 73},
     "hysteresis": 4,
     # A stage needs its defining behaviour within a window, whatever the score (§1 table).
     "gates": {
@@ -115,29 +142,67 @@ DEFAULTS: dict[str, Any] = {
         "virtual_partner": ["consulted_on_major_decision"],
     },
     "gate_window_days": {"confidant": 365, "consultant": 365, "virtual_partner": 365},
-    # How much a negative signal costs at each stage: tolerance for mistakes grows with trust
-    # (§1 table: very low at vendor, high at virtual partner). Must not rise with the stage.
+    # How much a negative signal costs the *score* at each stage: tolerance for mistakes grows
+    # with trust (§1 table: very low at vendor, high at virtual partner). Must not rise with
+    # the stage. It never softens the warning: the risk drivers read negative signals at
+    # their full weight (§5).
     "tolerance": {"vendor": 1.5, "confidant": 1.0, "consultant": 0.6, "virtual_partner": 0.5},
-    # Maximum points each decline-risk driver adds (§5). Scaled down if they sum above 100.
+    # Decline risk: each driver alone reaches at most its weight (0-100), and drivers combine
+    # like independent chances of losing the account, 100 * (1 - (1 - a)(1 - b)...), so one
+    # strong driver carries the band by itself and several weak ones add up (§5).
     "risk_weights": {
-        "silence": 25,
-        "momentum": 20,
-        "relevance": 20,
-        "negatives": 20,
-        "plateau": 15,
-        "perception_gap": 10,
-        "single_threaded": 10,
+        # Failures and bad news: reached only in the limit; see negatives_half_points.
+        "negatives": 95,
+        # Silence at its full ratio of usual gaps: the high band.
+        "silence": 70,
+        # A falling score is mostly the consequence of other evidence, so it adds to it.
+        "momentum": 45,
+        # Relevance at 1 of 5, or down two steps within the window: the client no longer needs
+        # what we offer, and trust does not save that (§1, the carbon-paper case).
+        "relevance": 65,
+        # A mature account with fading relevance and no next offering (§1): adds to relevance.
+        "plateau": 35,
+        "perception_gap": 30,
+        "single_threaded": 20,
     },
-    # Silence is measured against the account's own rhythm: full weight at this many times
-    # the usual gap between contacts (§5, "longer than its usual rhythm").
-    "silence_full_ratio": 3.0,
-    "rhythm_window_days": 365,
-    # A score drop of this many points over this many weeks is full negative momentum.
-    "momentum_weeks": 8,
-    "momentum_full_drop": 15,
-    # Recent negative evidence (points, before tolerance) that counts as full weight.
-    "negatives_full_points": 20,
+    # Signals that warn on their own (§5), each with the decline risk (0-100) it carries
+    # alone while its window lasts. The client sending our work out to tender, inviting a
+    # competitor in or leaving us out of planning it used to share is telling us where it
+    # stands, however long the history: the high band at any stage. Losing the person who
+    # argued our case is a medium risk, but one that lasts until the window closes, unlike a
+    # mistake that the next delivery answers. Several of them combine like the drivers.
+    "warning_signals": {
+        "retender_or_competitive_bid": 65,
+        "competitor_invited": 65,
+        "excluded_from_planning": 65,
+        "champion_left": 40,
+    },
+    # About as long as a tender or a change of supplier takes to play out.
+    "warning_window_days": 180,
+    # Other negative signals: their points within the window (at full weight, before
+    # tolerance) make the negatives driver reach half its weight at this many points; it
+    # rises slowly below that and quickly above. One delivery miss is a medium risk; two
+    # misses, or a miss and an escalation, in a quarter are high (§5, repeated delivery
+    # failures in a short time).
+    "negatives_half_points": 12,
     "negatives_window_days": 90,
+    # Silence is measured against the account's own rhythm of contact (§5): it reaches the
+    # silence weight at this many times the usual gap, and every further gap adds as much again
+    # of the risk that is left. The closer the relationship, the sooner a silence says
+    # something: three gaps at consultant and virtual partner (§5, a top account falling silent
+    # for several of its cycles); a vendor's client may simply have had nothing to order.
+    # Must not rise with the stage.
+    "silence_full_ratio": {
+        "vendor": 5.0,
+        "confidant": 4.0,
+        "consultant": 3.0,
+        "virtual_partner": 3.0,
+    },
+    "rhythm_window_days": 365,
+    # A score drop of this many points over this many weeks is full negative momentum: a
+    # quarter with nothing new costs an account at consultant about this much.
+    "momentum_weeks": 13,
+    "momentum_full_drop": 12,
     # Single-threaded: only one contact engaged within this window (§5).
     "contact_window_days": 120,
     # Relevance falling from its peak within this window is "fading relevance" (§1).
@@ -158,19 +223,21 @@ MEANINGS: dict[str, str] = {
     "half_life_days": "Days for evidence of this family to lose half its weight.",
     "negative_half_life_days": "Days for negative evidence to lose half its weight.",
     "interaction_half_life_days": "Days for the weight of contact itself to halve.",
-    "score_scale": "Evidence points at which the score reaches 63; the curve flattens above.",
+    "score_scale": "Evidence points making a score of 50; the score nears 100, never gets there.",
     "stage_thresholds": "Score each stage needs; they must rise with the stage.",
     "hysteresis": "Points below a threshold before an account drops back a stage.",
     "gates": "Signals, one of which a stage needs within its window, whatever the score.",
     "gate_window_days": "How recent a stage's defining signal must be, in days.",
-    "tolerance": "What a negative signal costs at each stage, times its weight; falls with trust.",
-    "risk_weights": "The most decline-risk points each driver can add.",
-    "silence_full_ratio": "Silence counts fully at this many times the account's usual gap.",
+    "tolerance": "What a negative signal costs the score at each stage; falls with trust.",
+    "risk_weights": "Decline risk (0-100) each driver reaches alone at full strength.",
+    "warning_signals": "Signals that warn on their own, with the risk (0-100) each carries alone.",
+    "warning_window_days": "How long such a signal keeps warning, in days.",
+    "negatives_half_points": "Recent negative points at which that driver reaches half its weight.",
+    "negatives_window_days": "How far back a negative signal counts as recent, in days.",
+    "silence_full_ratio": "Silence reaches its weight at this many usual gaps; fewer with trust.",
     "rhythm_window_days": "Days over which the usual rhythm of contact is measured.",
     "momentum_weeks": "Weeks over which a falling score is measured.",
     "momentum_full_drop": "Score points lost in that time that count as full momentum risk.",
-    "negatives_full_points": "Recent negative points that count as full risk.",
-    "negatives_window_days": "How far back a negative signal counts as recent, in days.",
     "contact_window_days": "Window in which one engaged contact means single-threaded, in days.",
     "relevance_window_days": "Window in which falling relevance is measured from its peak.",
     "perception_window_days": "How long a client-perceived stage stays current, in days.",
@@ -261,6 +328,31 @@ def _number(errors: dict[str, str], params: Mapping[str, Any], path: str, lo: fl
     return value
 
 
+def _by_stage(
+    errors: dict[str, str],
+    params: Mapping[str, Any],
+    key: str,
+    *,
+    lo: float = 0,
+    hi: float,
+    falling: bool,
+    reason: str,
+) -> None:
+    """Check a number per stage in [lo, hi] that never rises (`falling`) or never falls as
+    the stage rises; `reason` starts the message for the stage that breaks the order."""
+    stages = sorted(Stage)
+    values = [_number(errors, params, f"{key}.{stage.value}", lo, hi) for stage in stages]
+    if None in values:
+        return
+    for index in range(1, len(stages)):
+        now, before = values[index], values[index - 1]
+        if (now > before) if falling else (now < before):
+            errors[f"{key}.{stages[index].value}"] = (
+                f"{reason} at {stages[index].label.lower()} ({now:g}) than at "
+                f"{stages[index - 1].label.lower()} ({before:g})."
+            )
+
+
 def validate(params: Mapping[str, Any]) -> dict[str, str]:
     """Every problem with a profile, as {dotted field: message}; empty when it is usable."""
     errors: dict[str, str] = {}
@@ -306,26 +398,37 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
     for stage in GATED_STAGES:
         _number(errors, params, f"gate_window_days.{stage}", 7, 3650)
 
-    tolerance = [_number(errors, params, f"tolerance.{s.value}", 0, 5) for s in sorted(Stage)]
-    if None not in tolerance:
-        stages = sorted(Stage)
-        for index in range(1, len(stages)):
-            if tolerance[index] > tolerance[index - 1]:
-                errors[f"tolerance.{stages[index].value}"] = (
-                    f"Tolerance grows with trust, so a mistake may not cost more at "
-                    f"{stages[index].label.lower()} ({tolerance[index]:g}) than at "
-                    f"{stages[index - 1].label.lower()} ({tolerance[index - 1]:g})."
-                )
-
-    for driver in RISK_DRIVERS:
+    _by_stage(
+        errors,
+        params,
+        "tolerance",
+        hi=5,
+        falling=True,
+        reason="Tolerance grows with trust, so a mistake may not cost more",
+    )
+    for driver in WEIGHTED_DRIVERS:
         _number(errors, params, f"risk_weights.{driver}", 0, 100)
-    _number(errors, params, "silence_full_ratio", 1.1, 20)
+    if isinstance(params.get("warning_signals"), Mapping):
+        for slug in params["warning_signals"]:
+            _number(errors, params, f"warning_signals.{slug}", 0, 100)
+    else:
+        errors["warning_signals"] = "Must map signal slugs to the risk each carries."
+    _number(errors, params, "warning_window_days", 7, 3650)
+    _number(errors, params, "negatives_half_points", 1, 500)
+    _by_stage(
+        errors,
+        params,
+        "silence_full_ratio",
+        lo=1.1,
+        hi=20,
+        falling=True,
+        reason="Silence says more the closer the relationship, so it may not take longer",
+    )
     _number(errors, params, "rhythm_window_days", 30, 3650)
     momentum_weeks = _number(errors, params, "momentum_weeks", 1, 52)
     if momentum_weeks is not None and momentum_weeks != int(momentum_weeks):
         errors["momentum_weeks"] = f"Must be a whole number of weeks, not {momentum_weeks:g}."
     _number(errors, params, "momentum_full_drop", 1, 100)
-    _number(errors, params, "negatives_full_points", 1, 500)
     _number(errors, params, "negatives_window_days", 7, 3650)
     _number(errors, params, "contact_window_days", 7, 3650)
     _number(errors, params, "relevance_window_days", 7, 3650)

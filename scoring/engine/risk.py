@@ -1,19 +1,32 @@
-"""Decline risk: named drivers that add up to a 0-100 risk (DOMAIN.md §5).
+"""Decline risk: named drivers that combine into a 0-100 risk (DOMAIN.md §5).
 
 The curve does not flatten at the top: risk comes from silence and fading relevance as much as
-from bad events, so each driver is measured, weighted by the profile and shown.
+from bad events. Each driver is measured on its own scale and reaches at most its weight in
+the profile. Drivers combine like independent chances of losing the account,
+
+    risk = 100 * (1 - (1 - a/100) * (1 - b/100) * ...),
+
+so any one decisive driver carries the account into the high band by itself, several weak
+ones add up, and the total never passes 100. The risk is then shared out among the drivers in
+proportion to -log(1 - driver/100), the part of the product each one makes, so the drivers
+shown always add up to the risk shown.
 """
 
 from __future__ import annotations
 
+import math
 import operator
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from scoring.engine.stages import Stage
 from scoring.engine.types import RiskDriver
 
 MIN_RHYTHM_DAYS = 7  # a rhythm tighter than weekly would make a week's holiday look like silence
 DEFAULT_RHYTHM_DAYS = 30  # until there are enough contacts to know the account's own rhythm
+_MAX_SHARE = 0.999_999  # a driver at 100 would make the product zero and the shares infinite
 
 
 @dataclass(slots=True)
@@ -22,50 +35,107 @@ class RiskInputs:
 
     days_since_contact: int | None
     usual_gap_days: float | None
-    score_drop: float  # points lost over the momentum window (negative when rising)
+    # Points the positive evidence alone would score less than at the start of the momentum
+    # window (negative when it grew): the slide of a relationship left alone.
+    score_drop: float
     relevance: int | None
     relevance_fall: int  # how far relevance fell from its recent peak (0 when it did not)
-    recent_negative_points: float
+    recent_negative_points: float  # other negative signals in their window, full weight
     stage: Stage
     perceived_stage: Stage | None
     recent_contacts: int | None  # distinct contacts met recently; None when no contact at all
+    # Decisive signals within their window, as (slug, days ago), newest first.
+    warnings: tuple[tuple[str, int], ...] = ()
+    # The other negative signals in their window in words ("delivery miss twice, escalation").
+    negatives_named: str = ""
 
 
 def _clip(value: float) -> float:
     return 0.0 if value < 0 else 1.0 if value > 1 else value
 
 
-def decline_risk(inputs: RiskInputs, params) -> tuple[float, tuple[RiskDriver, ...]]:
+def _ago(days: int) -> str:
+    if days < 7:
+        return "this week"
+    weeks = days // 7
+    return f"{weeks} week{'s' if weeks > 1 else ''} ago"
+
+
+_TIMES = {1: "", 2: " twice"}
+
+
+def signals_in_words(slugs: Iterable[str]) -> str:
+    """ "delivery miss twice, escalation": each signal once with how often it was seen, most
+    frequent first (then by name), so both engines word the same window alike."""
+    counts = Counter(slugs)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(
+        slug.replace("_", " ") + _TIMES.get(count, f" {count} times") for slug, count in ordered
+    )
+
+
+def decline_risk(
+    inputs: RiskInputs, params: Mapping[str, Any]
+) -> tuple[float, tuple[RiskDriver, ...]]:
     """Risk 0-100 and its drivers, largest first; the drivers' points add up to the risk."""
     weights = params["risk_weights"]
     found: list[tuple[str, float, str]] = []
 
+    if inputs.warnings:
+        # Each signal that warns on its own is an independent chance of losing the account.
+        carried = params["warning_signals"]
+        safe = math.prod(1 - carried.get(slug, 0) / 100 for slug, _ in inputs.warnings)
+        found.append(
+            (
+                "warnings",
+                100 * (1 - safe),
+                "; ".join(f"{slug.replace('_', ' ')} {_ago(ago)}" for slug, ago in inputs.warnings),
+            )
+        )
+
+    if inputs.recent_negative_points > 0:
+        # A single mistake is a moderate risk; the second within the window makes a pattern:
+        # the driver rises slowly below its half points and quickly above them.
+        ratio = (inputs.recent_negative_points / params["negatives_half_points"]) ** 2
+        found.append(
+            (
+                "negatives",
+                weights["negatives"] * ratio / (1 + ratio),
+                f"{inputs.negatives_named or 'negative signals'} in the last "
+                f"{params['negatives_window_days']} days",
+            )
+        )
+
     if inputs.days_since_contact is not None:
         usual = max(MIN_RHYTHM_DAYS, inputs.usual_gap_days or DEFAULT_RHYTHM_DAYS)
-        ratio = inputs.days_since_contact / usual
-        intensity = _clip((ratio - 1) / (params["silence_full_ratio"] - 1))
-        if intensity:
+        missed = inputs.days_since_contact / usual - 1  # usual gaps gone by without contact
+        if missed > 0:
+            full_ratio = params["silence_full_ratio"][inputs.stage.value]
+            cycles = missed / (full_ratio - 1)
             found.append(
                 (
                     "silence",
-                    weights["silence"] * intensity,
+                    100 * (1 - (1 - weights["silence"] / 100) ** cycles),
                     f"no contact for {inputs.days_since_contact} days; usually every {usual:.0f}",
                 )
             )
 
     if inputs.score_drop > 0:
-        intensity = _clip(inputs.score_drop / params["momentum_full_drop"])
+        # Squared, so the few points a steady account wobbles by add next to nothing.
+        intensity = _clip(inputs.score_drop / params["momentum_full_drop"]) ** 2
         found.append(
             (
                 "momentum",
                 weights["momentum"] * intensity,
-                f"score down {inputs.score_drop:.0f} points in {params['momentum_weeks']} weeks",
+                f"evidence fading: {inputs.score_drop:.0f} points less than "
+                f"{params['momentum_weeks']} weeks ago",
             )
         )
 
-    weakness = 0.0
     if inputs.relevance is not None:
-        weakness = _clip(max((3 - inputs.relevance) / 2, inputs.relevance_fall / 2))
+        # Relevance 3 of 5 is no risk by itself, 1 is the whole weight; every step it fell
+        # within the window adds a quarter (a dip from 5 to 4 is ordinary noise).
+        weakness = _clip((3 - inputs.relevance) / 2 + inputs.relevance_fall / 4)
         if weakness:
             fell = f", down {inputs.relevance_fall}" if inputs.relevance_fall else ""
             found.append(
@@ -76,19 +146,9 @@ def decline_risk(inputs: RiskInputs, params) -> tuple[float, tuple[RiskDriver, .
                 )
             )
 
-    if inputs.recent_negative_points > 0:
-        intensity = _clip(inputs.recent_negative_points / params["negatives_full_points"])
-        found.append(
-            (
-                "negatives",
-                weights["negatives"] * intensity,
-                f"negative signals in the last {params['negatives_window_days']} days",
-            )
-        )
-
     # A mature account whose relevance fades, with nothing new lifting it (DOMAIN.md §1).
-    if inputs.stage >= Stage.CONSULTANT and inputs.relevance is not None:
-        plateau = _clip(max(inputs.relevance_fall / 2, (4 - inputs.relevance) / 3))
+    if inputs.stage >= Stage.CONSULTANT and inputs.relevance_fall > 0:
+        plateau = _clip(inputs.relevance_fall / 2)
         if plateau:
             found.append(
                 (
@@ -121,17 +181,24 @@ def decline_risk(inputs: RiskInputs, params) -> tuple[float, tuple[RiskDriver, .
             )
         )
 
-    if not found:
+    return combine(found)
+
+
+def combine(found: list[tuple[str, float, str]]) -> tuple[float, tuple[RiskDriver, ...]]:
+    """Drivers (key, risk 0-100 alone, detail) combined as independent chances; each driver's
+    part of the total is its share of -log(1 - risk/100). Largest first, zeros left out."""
+    logs = [
+        (key, -math.log1p(-min(points / 100, _MAX_SHARE)), detail) for key, points, detail in found
+    ]
+    total_log = sum(log for _, log, _ in logs)
+    if total_log <= 0:
         return 0.0, ()
-    total = 0.0
-    for _, points, _ in found:
-        total += points
-    scale = 100 / total if total > 100 else 1.0
-    found.sort(key=_points, reverse=True)
-    drivers = tuple(
-        RiskDriver(key, points * scale, detail) for key, points, detail in found if points > 0
-    )
-    return min(100.0, total * scale), drivers
+    risk = 100 * -math.expm1(-total_log)
+    drivers = [
+        RiskDriver(key, risk * log / total_log, detail) for key, log, detail in logs if log > 0
+    ]
+    drivers.sort(key=_points, reverse=True)
+    return risk, tuple(drivers)
 
 
-_points = operator.itemgetter(1)
+_points = operator.attrgetter("points")

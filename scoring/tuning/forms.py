@@ -51,6 +51,12 @@ REVISION_LOST = (
 )
 
 
+# Parameters keyed by signal slug: every catalog type gets a row, left blank for none of its
+# own (a weight falls back to the default weight; a blank warning means the type does not
+# warn on its own).
+_PER_SIGNAL = ("signal_weights.", "warning_signals.")
+
+
 class ProfileForm(forms.Form):
     """Every parameter of a profile. Gates take signal slugs separated by commas."""
 
@@ -69,13 +75,18 @@ class ProfileForm(forms.Form):
         params: Mapping[str, Any],
         active: Mapping[str, Any],
         signal_slugs: Iterable[str],
+        negative_slugs: Iterable[str] = (),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.signal_slugs = set(signal_slugs)
         weights = dict.fromkeys(sorted(self.signal_slugs))
         weights.update(params.get("signal_weights", {}))
-        self.paths = list(flatten({**params, "signal_weights": weights}))
+        warnings = dict.fromkeys(sorted(negative_slugs))
+        warnings.update(params.get("warning_signals", {}))
+        self.paths = list(
+            flatten({**params, "signal_weights": weights, "warning_signals": warnings})
+        )
         self.flat_params = flatten(params)
         self.flat_defaults = flatten(DEFAULTS)
         self.flat_active = flatten(active)
@@ -85,7 +96,7 @@ class ProfileForm(forms.Form):
                 field = forms.CharField(required=False, initial=", ".join(value or []))
             else:
                 field = forms.FloatField(
-                    required=not path.startswith("signal_weights."),
+                    required=not path.startswith(_PER_SIGNAL),
                     initial=None if value is None else _number(value),
                     widget=forms.NumberInput(attrs={"step": "any"}),
                 )

@@ -104,6 +104,7 @@ def _profile_form(data, *, profile: ScoringProfile, active: ScoringProfile) -> P
         params=profile.params,
         active=active.params,
         signal_slugs=SignalType.objects.values_list("slug", flat=True),
+        negative_slugs=SignalType.objects.filter(polarity__lt=0).values_list("slug", flat=True),
         initial={"revision": profile.revision},
     )
 

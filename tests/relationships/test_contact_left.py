@@ -54,7 +54,7 @@ def test_the_champion_leaving_raises_decline_risk_and_says_so(signed_in_alice, a
     )
     before = _latest(active_account)
     risk_before = before.decline_risk
-    assert "negatives" not in {key for key, *_ in before.risk_drivers}
+    assert "warnings" not in {key for key, *_ in before.risk_drivers}
     day = timezone.localdate() - datetime.timedelta(days=2)
 
     response = _leave(signed_in_alice, champion, day, **HTMX)
@@ -68,7 +68,8 @@ def test_the_champion_leaving_raises_decline_risk_and_says_so(signed_in_alice, a
     assert signal.note == "Dana Reyes, COO, our champion, left the client."
     after = _latest(active_account)
     assert after.decline_risk > risk_before
-    assert "negatives" in {key for key, *_ in after.risk_drivers}  # "negative signals in ..."
+    warning = next(detail for key, _, detail in after.risk_drivers if key == "warnings")
+    assert warning == "champion left this week"
     page = response.content.decode()
     assert "Dana Reyes marked as gone — score" in page
     assert f"risk {risk_before:.0f} → {after.decline_risk:.0f}" in page

@@ -22,6 +22,11 @@ CATALOG = {
     "price_pressure": ("commercial", -1),
     "retender_or_competitive_bid": ("commercial", -1),
     "escalation": ("governance", -1),
+    "competitor_invited": ("commercial", -1),
+    "excluded_from_planning": ("inclusion", -1),
+    "champion_left": ("people", -1),
+    "issue_resolved_jointly": ("governance", 1),
+    "solved_underlying_problem": ("proactive_value", 1),
 }
 POSITIVE = sorted(slug for slug, (_, polarity) in CATALOG.items() if polarity > 0)
 NEGATIVE = sorted(slug for slug, (_, polarity) in CATALOG.items() if polarity < 0)

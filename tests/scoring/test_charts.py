@@ -25,7 +25,7 @@ def _weeks(*scores):
 def test_it_shades_one_band_per_stage_at_the_profiles_thresholds():
     figure = history_figure(_weeks(10, 20), [], thresholds=THRESHOLDS)
     bands = [(shape["y0"], shape["y1"]) for shape in figure["layout"]["shapes"]]
-    assert bands == [(0, 30), (30, 55), (55, 78), (78, 100)]
+    assert bands == [(0, 28), (28, 58), (58, 73), (73, 100)]
     assert [a["text"] for a in figure["layout"]["annotations"]] == [
         "Vendor",
         "Confidant",
@@ -61,6 +61,6 @@ def test_the_path_follows_the_curve_and_ends_where_the_account_stands():
 
 
 def test_maturity_rises_with_score_and_stays_on_the_axis():
-    positions = [s_curve_maturity(score) for score in (0, 1, 30, 55, 78, 99, 100)]
+    positions = [s_curve_maturity(score) for score in (0, 1, 28, 58, 73, 99, 100)]
     assert positions == sorted(positions)
     assert positions[0] >= 0 and positions[-1] <= 100

@@ -124,7 +124,7 @@ def test_the_preview_follows_new_evidence(client, alice, sam):
     accounts = _book(alice, count=2)
     client.force_login(sam)
     draft = _start_draft(client)
-    changes = {"stage_thresholds.confidant": "20"}
+    changes = {"stage_thresholds.confidant": "15"}
     before = _counts(_preview(client, draft, **changes))
 
     TrustSignal.objects.create(

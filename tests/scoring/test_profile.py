@@ -35,7 +35,7 @@ def test_signal_types_without_their_own_weight_use_the_default_weight():
         (
             {"stage_thresholds__consultant": 25},
             "stage_thresholds.consultant",
-            "Thresholds must rise with the stage: consultant (25) must be above confidant (30).",
+            "Thresholds must rise with the stage: consultant (25) must be above confidant (28).",
         ),
         (
             {"stage_thresholds__virtual_partner": 120},
@@ -62,6 +62,22 @@ def test_signal_types_without_their_own_weight_use_the_default_weight():
             "tolerance.consultant",
             "Tolerance grows with trust, so a mistake may not cost more at consultant (1.2) "
             "than at confidant (1).",
+        ),
+        (
+            {"silence_full_ratio__virtual_partner": 4.5},
+            "silence_full_ratio.virtual_partner",
+            "Silence says more the closer the relationship, so it may not take longer at "
+            "virtual partner (4.5) than at consultant (3).",
+        ),
+        (
+            {"warning_signals__champion_left": 120},
+            "warning_signals.champion_left",
+            "Must be between 0 and 100; 120 is out of range.",
+        ),
+        (
+            {"warning_signals": ["retender_or_competitive_bid"]},
+            "warning_signals",
+            "Must map signal slugs to the risk each carries.",
         ),
         (
             {"risk_bands__high": 20},
@@ -120,6 +136,7 @@ def test_every_parameter_has_a_meaning_for_the_tuning_page():
 
 def test_flattening_a_profile_round_trips():
     flat = flatten(DEFAULTS)
-    assert flat["stage_thresholds.consultant"] == 55
+    assert flat["stage_thresholds.consultant"] == 58
+    assert flat["warning_signals.competitor_invited"] == 65
     assert flat["gates.consultant"] == ["strategy_advice_requested"]
     assert unflatten(flat) == DEFAULTS

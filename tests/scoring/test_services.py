@@ -76,9 +76,9 @@ def test_version_1_ships_active_with_the_default_parameters():
     profile = profile_active()
     assert (profile.version, profile.frozen, profile.params) == (1, True, DEFAULTS)
     assert profile.engine_profile()["stage_thresholds"] == {
-        "confidant": 30,
-        "consultant": 55,
-        "virtual_partner": 78,
+        "confidant": 28,
+        "consultant": 58,
+        "virtual_partner": 73,
     }
 
 

@@ -43,7 +43,8 @@ def test_a_draft_starts_from_a_version_and_leaves_the_live_profile_alone(client,
     assert change.summary == "Draft v2 started from v1" and change.actor == sam
     page = client.get(reverse("profile-draft", args=[draft.version])).content.decode()
     assert "Score each stage needs; they must rise with the stage." in page
-    assert "default 55 · active 55" in page
+    consultant = DEFAULTS["stage_thresholds"]["consultant"]
+    assert f"default {consultant} · active {consultant}" in page
 
 
 def test_editing_a_draft_saves_a_readable_diff(client, sam):
@@ -52,16 +53,16 @@ def test_editing_a_draft_saves_a_readable_diff(client, sam):
 
     client.post(
         reverse("profile-draft", args=[draft.version]),
-        _form_data(draft, **{"stage_thresholds.consultant": "60", "gates.consultant": ""}),
+        _form_data(draft, **{"stage_thresholds.consultant": "61", "gates.consultant": ""}),
     )
 
     draft.refresh_from_db()
-    assert draft.params["stage_thresholds"]["consultant"] == 60
+    assert draft.params["stage_thresholds"]["consultant"] == 61
     assert draft.params["gates"]["consultant"] == []
     edit = ProfileChange.objects.get(profile=draft, action="edited")
     assert edit.diff == {
         "gates.consultant": [["strategy_advice_requested"], []],
-        "stage_thresholds.consultant": [55, 60],
+        "stage_thresholds.consultant": [DEFAULTS["stage_thresholds"]["consultant"], 61],
     }
     assert profile_active().params == DEFAULTS  # a draft never touches live scores
 
@@ -92,8 +93,10 @@ def test_a_broken_profile_is_explained_by_its_fields_and_never_saved(client, sam
         ),
     )
     html = response.content.decode()
+    confidant = DEFAULTS["stage_thresholds"]["confidant"]
     assert (
-        "Thresholds must rise with the stage: consultant (20) must be above confidant (30)." in html
+        "Thresholds must rise with the stage: consultant (20) must be above "
+        f"confidant ({confidant})." in html
     )
     assert "Not in the signal catalog: telepathy." in html
     draft.refresh_from_db()
@@ -112,12 +115,15 @@ def test_two_admins_on_one_draft_do_not_overwrite_each_other(client, sam, tess):
     client.force_login(tess)
     late = client.post(
         reverse("profile-draft", args=[draft.version]),
-        _form_data(draft, opened_by_both, **{"score_scale": "60"}),
+        _form_data(draft, opened_by_both, **{"score_scale": "45"}),
     )
 
     assert "was saved by someone else since you opened it" in late.content.decode()
     draft.refresh_from_db()
-    assert (draft.params["hysteresis"], draft.params["score_scale"]) == (6, 80)
+    assert (draft.params["hysteresis"], draft.params["score_scale"]) == (
+        6,
+        DEFAULTS["score_scale"],
+    )
 
 
 def test_a_used_version_is_read_only(client, sam):
