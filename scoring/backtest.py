@@ -1,66 +1,80 @@
-"""Backtesting a scoring profile against accounts that were actually lost (no ORM here).
+"""Backtesting a scoring profile against what actually happened (no ORM here).
 
-Would the profile have warned in time? For each lost account: how many weeks before the loss
-its decline risk first entered the high band (within a year before the loss). Across the book:
-the share of lost accounts warned at least LEAD_GOAL_WEEKS ahead, and the false-alarm rate,
-the share of retained accounts that sat in the high band at some point in the last year.
+Would the profile have warned in time, and does it warn better than a rule of thumb? Feed a
+`Backtest` every account's weekly timeline and days of contact, then read `report()`:
+
+- for each lost account, the lead: how many weeks before the loss its decline risk first
+  entered the high band, within the year before the loss (None when it never did);
+- for each retained account, whether it sat in the high band in the last year (a false alarm);
+- the share of lost accounts warned at least LEAD_GOAL_WEEKS ahead, the false-alarm rate and
+  the median lead (a loss never warned counts as a lead of 0);
+- the ROC AUC of decline risk as a predictor of a loss within the next HORIZON_WEEKS, over
+  every account-week whose outcome is known: a retained account's last HORIZON_WEEKS weeks
+  are left out, since what follows them is not known yet;
+- the same figures for two naive baselines, from the same weeks: days since the last contact,
+  and recent activity (contacts in the last RECENT_DAYS days, fewer meaning riskier). Each
+  baseline raises its alarm on at least as many account-weeks as the profile's high band
+  does, so all three are compared at the same alarm budget.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from scoring.engine import WeekPoint
 
 LOOKBACK_WEEKS = 52
 LEAD_GOAL_WEEKS = 8
+HORIZON_WEEKS = 12
+RECENT_DAYS = 90
+BASELINES = {
+    "days_since_contact": "days since last contact",
+    "recent_activity": f"contacts in the last {RECENT_DAYS} days",
+}
+
+
+def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
+    """The probability that a positive ranks above a negative (ties count half): the ROC AUC,
+    by the Mann-Whitney rank formula with tied scores given their average rank. None when
+    either class is empty."""
+    positives = int(labels.sum())
+    negatives = len(labels) - positives
+    if not positives or not negatives:
+        return None
+    values, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    # Ranks 1..n in ascending order; a run of ties shares the average of its ranks.
+    average_rank = np.cumsum(counts) - (counts - 1) / 2
+    rank_sum = float(average_rank[inverse][labels].sum())
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
 @dataclass
-class LostAccountLead:
+class _Account:
     account_id: int
+    external_id: str
     name: str
-    lost_on: str  # ISO date
-    lead_weeks: int | None  # None: never in the high band in the year before the loss
-
-
-@dataclass
-class BacktestSummary:
-    lost: list[LostAccountLead] = field(default_factory=list)
-    retained: int = 0
-    false_alarms: int = 0
-
-    @property
-    def warned_in_time(self) -> int:
-        return sum(1 for lead in self.lost if (lead.lead_weeks or 0) >= LEAD_GOAL_WEEKS)
-
-    @property
-    def warned_share(self) -> float:
-        """Share (0-1) of lost accounts warned at least LEAD_GOAL_WEEKS ahead."""
-        return self.warned_in_time / len(self.lost) if self.lost else 0.0
-
-    @property
-    def false_alarm_rate(self) -> float:
-        """Share (0-1) of retained accounts that sat in the high band in the last year."""
-        return self.false_alarms / self.retained if self.retained else 0.0
-
-    def as_dict(self) -> dict:
-        return {
-            **asdict(self),
-            "warned_share": self.warned_share,
-            "false_alarm_rate": self.false_alarm_rate,
-        }
+    lost_on: datetime.date | None
+    week_ending: np.ndarray  # ordinal of each week's Sunday
+    risk: np.ndarray
+    since_contact: np.ndarray  # days since the last contact on the week's last day
+    recent_contacts: np.ndarray  # contacts in the RECENT_DAYS days up to it
+    labels: np.ndarray  # lost within HORIZON_WEEKS of the week's last day
+    known: np.ndarray  # the outcome of the week is known
 
 
 class Backtest:
-    """Feed it one account's weekly timeline at a time; read the summary at the end."""
+    """Feed it one account at a time; `report()` at the end."""
 
     def __init__(self, *, high: float, as_of: datetime.date):
         self.high = high
         self.as_of = as_of
-        self.summary = BacktestSummary()
+        self.accounts: list[_Account] = []
 
     def add(
         self,
@@ -68,74 +82,174 @@ class Backtest:
         account_id: int,
         name: str,
         lost_on: datetime.date | None,
-        timeline: Iterable[WeekPoint],
+        timeline: Sequence[WeekPoint],
+        contacts: Iterable[datetime.date] = (),
+        external_id: str = "",
     ) -> None:
-        if lost_on is not None:
-            self.summary.lost.append(
-                LostAccountLead(
-                    account_id, name, lost_on.isoformat(), self._lead(timeline, lost_on)
-                )
+        """One account's weekly timeline (as score_timeline gives it) and its days of contact.
+        An account lost after `as_of` counts as retained: as of then, it was."""
+        if not timeline:
+            return
+        if lost_on is not None and lost_on > self.as_of:
+            lost_on = None
+        end = (lost_on or self.as_of).toordinal()
+        week_ending = np.fromiter((p.week_ending.toordinal() for p in timeline), np.int64)
+        day = np.minimum(week_ending, end)  # the last week is evaluated on its last day
+        contact_days = np.array(sorted(d.toordinal() for d in contacts), dtype=np.int64)
+        before = np.searchsorted(contact_days, day, side="right")  # contacts up to each day
+        since_first = day - week_ending[0] + 7  # no contact yet: silent since it began
+        last = contact_days[np.maximum(before - 1, 0)] if len(contact_days) else day
+        since_contact = np.where(before > 0, day - last, since_first)
+        recent = before - np.searchsorted(contact_days, day - RECENT_DAYS, side="right")
+        horizon = HORIZON_WEEKS * 7
+        if lost_on is None:
+            labels = np.zeros(len(day), dtype=bool)
+            known = day <= self.as_of.toordinal() - horizon
+        else:
+            labels = lost_on.toordinal() - day < horizon
+            known = np.ones(len(day), dtype=bool)
+        self.accounts.append(
+            _Account(
+                account_id,
+                external_id,
+                name,
+                lost_on,
+                week_ending,
+                np.fromiter((p.decline_risk for p in timeline), float),
+                since_contact.astype(float),
+                recent.astype(float),
+                labels,
+                known,
             )
-            return
-        self.summary.retained += 1
-        since = self.as_of - datetime.timedelta(weeks=LOOKBACK_WEEKS)
-        if any(p.week_ending > since and p.decline_risk >= self.high for p in timeline):
-            self.summary.false_alarms += 1
+        )
 
-    def _lead(self, timeline: Iterable[WeekPoint], lost_on: datetime.date) -> int | None:
-        since = lost_on - datetime.timedelta(weeks=LOOKBACK_WEEKS)
-        for point in timeline:
-            in_window = since < point.week_ending <= lost_on + datetime.timedelta(days=6)
-            if in_window and point.decline_risk >= self.high:
-                return max(0, (lost_on - point.week_ending).days // 7)
-        return None
+    # Reading the result ---------------------------------------------------------------
 
+    def _lead(self, account: _Account, alarm: np.ndarray) -> int | None:
+        assert account.lost_on is not None
+        lost = account.lost_on.toordinal()
+        window = (account.week_ending > lost - 7 * LOOKBACK_WEEKS) & (
+            account.week_ending <= lost + 6
+        )
+        warned = np.flatnonzero(window & alarm)
+        if not len(warned):
+            return None
+        return max(0, (lost - int(account.week_ending[warned[0]])) // 7)
 
-@dataclass
-class StageChange:
-    account_id: int
-    name: str
-    before: str  # stage value under the live version
-    after: str  # stage value under the draft
-    reason: str
+    def _false_alarm(self, account: _Account, alarm: np.ndarray) -> bool:
+        since = self.as_of.toordinal() - 7 * LOOKBACK_WEEKS
+        return bool((alarm & (account.week_ending > since)).any())
 
-
-@dataclass
-class WhatIf:
-    """The portfolio today under the live version and under a draft: stage counts, the
-    accounts that would change stage and why, and revenue at risk (active accounts only)."""
-
-    stages_live: dict[str, int] = field(default_factory=dict)
-    stages_draft: dict[str, int] = field(default_factory=dict)
-    changes: list[StageChange] = field(default_factory=list)
-    revenue_at_risk_live: float = 0.0
-    revenue_at_risk_draft: float = 0.0
-
-    def add(
-        self,
-        *,
-        account_id: int,
-        name: str,
-        revenue: float,
-        live: WeekPoint | None,
-        draft: WeekPoint | None,
-    ) -> None:
-        if live is None or draft is None:
-            return
-        for counts, point in ((self.stages_live, live), (self.stages_draft, draft)):
-            counts[point.stage.value] = counts.get(point.stage.value, 0) + 1
-        self.revenue_at_risk_live += revenue * live.decline_risk / 100
-        self.revenue_at_risk_draft += revenue * draft.decline_risk / 100
-        if live.stage != draft.stage:
-            if draft.stage > live.stage:
-                target = draft.stage.label.lower()
-                reason = f"score {draft.score:.0f} and its gate are enough for {target}"
+    def _figures(self, alarms: list[np.ndarray], scores: list[np.ndarray]) -> dict:
+        """Lead per lost account, false alarm per retained one, and the summary figures, for
+        one way of raising the alarm (`alarms`, per account) and of ranking risk (`scores`)."""
+        leads, false_alarms = [], []
+        per_account = []
+        for account, alarm in zip(self.accounts, alarms, strict=True):
+            if account.lost_on is not None:
+                lead = self._lead(account, alarm)
+                leads.append(lead)
+                per_account.append((lead, False))
             else:
-                below = live.stage.label.lower()
-                reason = f"{below} needs more: " + (draft.next_stage_gap or "").replace("_", " ")
-            self.changes.append(
-                StageChange(account_id, name, live.stage.value, draft.stage.value, reason)
-            )
+                flagged = self._false_alarm(account, alarm)
+                false_alarms.append(flagged)
+                per_account.append((None, flagged))
+        known = np.concatenate([a.known for a in self.accounts]) if self.accounts else None
+        auc = None
+        if known is not None:
+            labels = np.concatenate([a.labels for a in self.accounts])[known]
+            auc = roc_auc(np.concatenate(scores)[known], labels)
+        return {
+            "warned_share": (
+                sum((lead or 0) >= LEAD_GOAL_WEEKS for lead in leads) / len(leads) if leads else 0.0
+            ),
+            "false_alarm_rate": sum(false_alarms) / len(false_alarms) if false_alarms else 0.0,
+            "median_lead_weeks": statistics.median(lead or 0 for lead in leads) if leads else None,
+            "auc": auc,
+            "per_account": per_account,
+        }
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    def _baseline(self, key: str, budget: int) -> dict:
+        """A naive rule at the same alarm budget: alarm on the `budget` riskiest weeks (and
+        any tied with the last of them)."""
+        if key == "days_since_contact":
+            scores = [a.since_contact for a in self.accounts]
+        else:
+            scores = [-a.recent_contacts for a in self.accounts]  # fewer contacts, riskier
+        every = np.concatenate(scores) if scores else np.array([])
+        if budget and len(every):
+            threshold = np.sort(every)[::-1][min(budget, len(every)) - 1]
+            alarms = [s >= threshold for s in scores]
+        else:
+            alarms = [np.zeros(len(s), dtype=bool) for s in scores]
+        figures = self._figures(alarms, scores)
+        return {name: figures[name] for name in ("warned_share", "false_alarm_rate", "auc")}
+
+    def report(self, *, profile: int | None = None) -> dict:
+        """The whole validation report, as `manage.py backtest_scores --json` prints it."""
+        alarms = [a.risk >= self.high for a in self.accounts]
+        budget = int(sum(alarm.sum() for alarm in alarms))
+        mine = self._figures(alarms, [a.risk for a in self.accounts])
+        baselines = {key: self._baseline(key, budget) for key in BASELINES}
+        per_account = [
+            {
+                "external_id": account.external_id,
+                "name": account.name,
+                "status": "lost" if account.lost_on else "retained",
+                "lost_on": account.lost_on.isoformat() if account.lost_on else None,
+                "lead_weeks": lead,
+                "false_alarm": flagged,
+            }
+            for account, (lead, flagged) in zip(self.accounts, mine["per_account"], strict=True)
+        ]
+        per_account.sort(key=lambda row: (row["status"], row["lost_on"] or "", row["name"]))
+        report = {
+            "profile": profile,
+            "as_of": self.as_of.isoformat(),
+            "lead_goal_weeks": LEAD_GOAL_WEEKS,
+            "horizon_weeks": HORIZON_WEEKS,
+            "lost": sum(1 for a in self.accounts if a.lost_on),
+            "retained": sum(1 for a in self.accounts if not a.lost_on),
+            "warned_share": mine["warned_share"],
+            "false_alarm_rate": mine["false_alarm_rate"],
+            "median_lead_weeks": mine["median_lead_weeks"],
+            "auc": mine["auc"],
+            "baselines": baselines,
+            "per_account": per_account,
+        }
+        report["verdict"] = verdict(report)
+        return report
+
+
+def beats(report: dict, baseline: str) -> bool:
+    """Whether the profile ranks the accounts about to be lost higher than the baseline does
+    (its AUC is higher); a report without losses beats nothing."""
+    mine, theirs = report["auc"], report["baselines"][baseline]["auc"]
+    return mine is not None and (theirs is None or mine > theirs)
+
+
+def verdict(report: dict) -> str:
+    """The report's conclusion in one sentence, for the page and the command."""
+    if report["auc"] is None:
+        return (
+            "No verdict yet: the backtest needs both accounts lost and accounts kept, "
+            "with their history."
+        )
+
+    def auc(value: float | None) -> str:
+        return "—" if value is None or math.isnan(value) else f"{value:.2f}"
+
+    against = "; ".join(
+        f"{label} {auc(report['baselines'][key]['auc'])}" for key, label in BASELINES.items()
+    )
+    if not beats(report, "days_since_contact"):
+        return (
+            f"Does not beat days since last contact (AUC {auc(report['auc'])}; {against}): "
+            "a profile that a rule of thumb beats is not worth tuning."
+        )
+    if not beats(report, "recent_activity"):
+        return (
+            f"Beats days since last contact but not recent activity (AUC {auc(report['auc'])}; "
+            f"{against})."
+        )
+    return f"Beats both naive baselines (AUC {auc(report['auc'])}; {against})."

@@ -1,10 +1,15 @@
-"""Backtests run by the worker: every account scored under a version and under the live one,
-compared on the accounts actually lost (the comparison itself is scoring/backtest.py)."""
+"""Backtests from the database: every account's history scored under a version (and, for the
+tuning page, under the live one too), compared with what happened (scoring/backtest.py).
+
+The tuning page queues a run for the worker, which reports its progress as it goes;
+`manage.py backtest_scores` runs one in the foreground.
+"""
 
 from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -21,8 +26,46 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+PROGRESS_EVERY = 250  # accounts between two progress reports
 
-def backtest_start(*, profile: ScoringProfile, actor: User | None = None):
+
+def backtest_reports(
+    profiles: Mapping[str, ScoringProfile],
+    *,
+    as_of: datetime.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, dict]:
+    """{key: Backtest.report()} for each profile, scoring every account's history once per
+    profile. `progress(done, total)` is called every PROGRESS_EVERY accounts and at the end."""
+    engines = {key: version.engine_profile() for key, version in profiles.items()}
+    tests = {
+        key: Backtest(high=engine["risk_bands"]["high"], as_of=as_of)
+        for key, engine in engines.items()
+    }
+    facts = {
+        pk: (name, external_id)
+        for pk, name, external_id in Account.objects.values_list("pk", "name", "external_id")
+    }
+    evidence = evidence_for_accounts()
+    total = len(evidence)
+    for done, (account_id, account_evidence) in enumerate(evidence.items(), start=1):
+        name, external_id = facts.get(account_id, ("", ""))
+        contacts = [interaction.occurred_on for interaction in account_evidence.interactions]
+        for key, engine in engines.items():
+            tests[key].add(
+                account_id=account_id,
+                external_id=external_id or f"account-{account_id}",
+                name=name,
+                lost_on=account_evidence.lost_on,
+                timeline=score_timeline(account_evidence, engine, as_of=as_of),
+                contacts=contacts,
+            )
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+            progress(done, total)
+    return {key: test.report(profile=profiles[key].version) for key, test in tests.items()}
+
+
+def backtest_start(*, profile: ScoringProfile, actor: User | None = None) -> BacktestRun:
     """Queue a backtest of `profile` against the active version."""
     from scoring.tasks import backtest_run
 
@@ -31,33 +74,25 @@ def backtest_start(*, profile: ScoringProfile, actor: User | None = None):
             profile=profile,
             baseline=ScoringProfile.objects.get(is_active=True),
             requested_by=actor,
+            accounts_total=Account.objects.count(),
         )
         transaction.on_commit(lambda: backtest_run.enqueue(run.pk))
     return run
 
 
-def backtest_execute(run_id: int, *, as_of: datetime.date | None = None):
-    """The worker's part: score every account's history under both versions and compare
-    their warnings on the lost accounts."""
+def backtest_execute(run_id: int, *, as_of: datetime.date | None = None) -> BacktestRun:
+    """The worker's part: score every account's history under both versions, saying how far
+    it has got, and keep both reports."""
     run = BacktestRun.objects.select_related("profile", "baseline").get(pk=run_id)
     as_of = as_of or timezone.localdate()
+
+    def progress(done: int, total: int) -> None:
+        BacktestRun.objects.filter(pk=run.pk).update(accounts_done=done, accounts_total=total)
+
     try:
+        BacktestRun.objects.filter(pk=run.pk).update(status=BacktestRun.Status.RUNNING)
         versions = {"profile": run.profile, "baseline": run.baseline or run.profile}
-        engines = {key: version.engine_profile() for key, version in versions.items()}
-        tests = {
-            key: Backtest(high=engine["risk_bands"]["high"], as_of=as_of)
-            for key, engine in engines.items()
-        }
-        names = dict(Account.objects.values_list("pk", "name"))
-        for account_id, evidence in evidence_for_accounts().items():
-            for key, engine in engines.items():
-                tests[key].add(
-                    account_id=account_id,
-                    name=names.get(account_id, ""),
-                    lost_on=evidence.lost_on,
-                    timeline=score_timeline(evidence, engine, as_of=as_of),
-                )
-        result = {key: test.summary.as_dict() for key, test in tests.items()}
+        result = backtest_reports(versions, as_of=as_of, progress=progress)
         BacktestRun.objects.filter(pk=run.pk).update(
             status=BacktestRun.Status.DONE, finished_at=timezone.now(), result=result
         )

@@ -217,6 +217,7 @@ class BacktestRun(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
@@ -231,7 +232,9 @@ class BacktestRun(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # {"profile": summary, "baseline": summary}, see BacktestSummary.as_dict
+    accounts_total = models.PositiveIntegerField(default=0)
+    accounts_done = models.PositiveIntegerField(default=0)
+    # {"profile": report, "baseline": report}, see scoring.backtest.Backtest.report
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
@@ -239,10 +242,14 @@ class BacktestRun(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "done", "failed"]),
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
                 name="backtestrun_status_valid",
             )
         ]
 
     def __str__(self) -> str:
         return f"Backtest of v{self.profile.version}: {self.get_status_display()}"
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.accounts_done / self.accounts_total) if self.accounts_total else 0

@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from accounts.models import Account, Assessment
 from relationships.models import Interaction, SignalType, TrustSignal
-from scoring.backtest import WhatIf
 from scoring.engine import Profile, Stage
 from scoring.engine.batch import Batch, Columns, build, standings
+from scoring.what_if import WhatIf
 
 T = TypeVar("T")
 

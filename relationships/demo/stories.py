@@ -41,28 +41,43 @@ from scoring.engine import Stage
 
 T = TypeVar("T")
 
-STORIES = (
+# Accounts that are kept. Some go through a rough patch and recover: a single delivery miss,
+# a re-tender we won, a champion who left and was replaced, a quiet spell.
+KEPT_STORIES = (
     "climber",
     "plateau_fading",
     "transactional",
-    "recovery",
-    "retender",
-    "champion_leaves",
-    "lost",
     "steady_confidant",
+    "recovery",
+    "retender_won",
+    "champion_replaced",
+    "quiet_spell",
     "anchor",
 )
+# Accounts that are lost, each after one of the decline stories of DOMAIN.md §5 (fading
+# relevance, silence, a re-tender, repeated delivery failures, the champion leaving, a price
+# squeeze). About one account in seven is lost; they take the stories in turn.
+LOST_STORIES = (
+    "lost_relevance",
+    "lost_silence",
+    "lost_retender",
+    "lost_delivery",
+    "lost_champion",
+    "lost_price",
+)
+STORIES = KEPT_STORIES + LOST_STORIES
+LOST_SHARE = 1 / 7
 
-# How often each story appears in a portfolio (the anchor is always exactly one account).
+# How often each kept story appears (the anchor is always exactly one account).
 STORY_WEIGHTS = {
     "climber": 14,
-    "plateau_fading": 9,
+    "plateau_fading": 1,
     "transactional": 24,
-    "recovery": 8,
-    "retender": 8,
-    "champion_leaves": 8,
-    "lost": 10,
     "steady_confidant": 19,
+    "recovery": 7,
+    "retender_won": 2,
+    "champion_replaced": 4,
+    "quiet_spell": 5,
 }
 
 # Positive evidence unlocks as the relationship climbs (DOMAIN.md §2): the level a relationship
@@ -83,6 +98,9 @@ POSITIVE_TIERS: list[tuple[float, tuple[str, ...]]] = [
     (3.4, ("consulted_on_major_decision", "treated_as_team_member")),
 ]
 BACKGROUND_NEGATIVES = ("price_pressure", "delivery_miss", "escalation")
+# The chance that an ordinary contact brings an unplanned slip: about one every two years
+# for an account met weekly. The stories' own troubles come on top.
+BACKGROUND_SLIP = 0.01
 
 KINDS_BY_LEVEL: list[tuple[float, tuple[str, ...]]] = [
     (1.0, ("email", "call", "meeting", "email", "call")),
@@ -106,6 +124,7 @@ class DemoContact:
     role: str
     is_champion: bool
     left_on: datetime.date | None = None
+    joined_on: datetime.date | None = None  # None: known from the start
 
 
 @dataclass
@@ -198,10 +217,16 @@ def _plan(rng: random.Random, accounts: list[DemoAccount], as_of: datetime.date)
 
 
 def _story_mix(rng: random.Random, count: int) -> list[str]:
-    # Every story appears once before the weights take over, so even a small demo tells them all.
-    mix = list(STORIES)[:count]
-    names, weights = zip(*STORY_WEIGHTS.items(), strict=True)
-    mix += rng.choices(names, weights=weights, k=max(0, count - len(mix)))
+    """About one account in seven lost, taking the decline stories in turn; every kept story
+    once before the weights take over, so even a small demo tells them all."""
+    lost = max(len(LOST_STORIES), round(count * LOST_SHARE)) if count >= len(STORIES) else 0
+    mix = [LOST_STORIES[n % len(LOST_STORIES)] for n in range(lost)]
+    if count < len(STORIES):
+        mix = list(STORIES)[:count]
+    else:
+        mix += KEPT_STORIES
+        names, weights = zip(*STORY_WEIGHTS.items(), strict=True)
+        mix += rng.choices(names, weights=weights, k=max(0, count - len(mix)))
     rng.shuffle(mix)
     return mix
 
@@ -219,54 +244,80 @@ def _person_name(rng: random.Random) -> str:
     return f"{rng.choice(PERSON_FIRST)} {rng.choice(PERSON_LAST)}"
 
 
-def _level(story: str, t: float, rng_offset: float) -> float:
-    """Where the relationship stands at fraction `t` of its life, 1.0 (vendor) to 4.0 (partner)."""
+def _s_curve(t: float, lo: float, hi: float, mid: float, steep: float = 10.0) -> float:
+    return lo + (hi - lo) / (1 + math.exp(-steep * (t - mid)))
 
-    def s_curve(lo: float, hi: float, mid: float, steep: float = 10.0) -> float:
-        return lo + (hi - lo) / (1 + math.exp(-steep * (t - mid)))
 
+# Where each lost story's relationship had climbed to before its trouble began.
+LOST_PEAKS = {
+    "lost_relevance": 3.1,
+    "lost_silence": 2.6,
+    "lost_retender": 2.8,
+    "lost_delivery": 2.9,
+    "lost_champion": 2.9,
+    "lost_price": 2.3,
+}
+# ... and what it shows once the trouble has begun.
+LOST_FLOORS = {
+    "lost_relevance": 1.6,
+    "lost_silence": 2.6,
+    "lost_retender": 2.0,
+    "lost_delivery": 2.2,
+    "lost_champion": 1.7,
+    "lost_price": 1.5,
+}
+
+
+def _level(story: str, t: float, turn: float, rng_offset: float) -> float:
+    """Where the relationship stands at fraction `t` of its life, 1.0 (vendor) to 4.0
+    (partner); its trouble, if the story has one, begins at fraction `turn`."""
     if story == "climber":
-        return s_curve(1.0, 3.95, 0.5 + rng_offset)
+        return _s_curve(t, 1.0, 3.95, 0.5 + rng_offset)
     if story == "anchor":
-        return s_curve(2.6, 3.95, 0.3)
+        return _s_curve(t, 2.6, 3.95, 0.3)
     if story == "plateau_fading":
-        return s_curve(1.0, 3.1, 0.25)
+        return _s_curve(t, 1.0, 3.1, 0.25)
     if story == "transactional":
         return 1.2
     if story == "steady_confidant":
-        return s_curve(1.3, 2.2, 0.3)
-    if story == "recovery":
-        if t < 0.55:
-            return s_curve(1.0, 2.9, 0.25)
-        if t < 0.7:
-            return 1.7
-        return 1.7 + (t - 0.7) / 0.3 * 1.4
-    if story == "retender":
-        return s_curve(1.0, 2.5, 0.3) if t < 0.7 else 1.5
-    if story == "champion_leaves":
-        return s_curve(1.0, 2.9, 0.35) if t < 0.65 else 2.0
-    if story == "lost":
-        return s_curve(1.0, 2.6, 0.3) if t < 0.7 else max(1.0, 2.6 - (t - 0.7) * 5)
+        return _s_curve(t, 1.3, 2.2, 0.3)
+    if story in ("recovery", "retender_won", "champion_replaced", "quiet_spell"):
+        climbed = _s_curve(t, 1.0, 2.9, 0.3 + rng_offset)
+        # The rough patch costs a little depth for a while, then the climb goes on.
+        return climbed - 0.6 if turn <= t < turn + 0.06 else climbed
+    if story in LOST_PEAKS:
+        peak = _s_curve(t, 1.0, LOST_PEAKS[story], 0.3 + rng_offset)
+        if t < turn:
+            return peak
+        progress = (t - turn) / max(1e-9, 1 - turn)
+        return peak + (LOST_FLOORS[story] - peak) * min(1.0, 2 * progress)
     raise ValueError(f"unknown story {story}")
 
 
-def _engagement(story: str, t: float) -> float:
+def _engagement(story: str, t: float, turn: float) -> float:
     """How often we are in contact relative to the account's usual rhythm (1.0 = usual)."""
+    progress = (t - turn) / max(1e-9, 1 - turn)
     if story == "plateau_fading" and t > 0.6:
         return max(0.3, 1 - (t - 0.6) * 1.8)
-    if story == "lost" and t > 0.7:
-        return max(0.2, 1 - (t - 0.7) * 2.7)
-    if story == "champion_leaves" and t > 0.65:
+    if t < turn:
+        return 1.0
+    if story == "lost_silence":
+        return 0.05  # the client stops answering
+    if story == "lost_relevance":
+        return max(0.4, 1 - 0.6 * progress)
+    if story == "lost_champion":
         return 0.6
     return 1.0
 
 
-def _relevance(story: str, t: float) -> int:
+def _relevance(story: str, t: float, turn: float) -> int:
     """Business relevance of our offering to the client, 1-5 (essay 000)."""
     if story == "plateau_fading":
         return 5 if t < 0.45 else max(1, round(5 - (t - 0.45) / 0.55 * 3.5))
-    if story == "lost":
-        return 4 if t < 0.6 else max(1, round(4 - (t - 0.6) / 0.4 * 3))
+    if story == "lost_relevance":
+        if t < turn:
+            return 4 if t < 0.3 else 5
+        return max(1, round(4 - 4 * (t - turn) / max(1e-9, 1 - turn)))
     if story == "transactional":
         return 3
     if story in ("climber", "anchor"):
@@ -274,28 +325,49 @@ def _relevance(story: str, t: float) -> int:
     return 4
 
 
-# Story events: (fraction of life, signals observed then).
+# Story events: (how far into the trouble, 0 at its start and 1 at the end of the account's
+# history; signals observed then).
 EVENTS: dict[str, list[tuple[float, tuple[str, ...]]]] = {
     "recovery": [
-        (0.55, ("delivery_miss", "escalation")),
-        (0.58, ("delivery_miss",)),
-        (0.7, ("issue_resolved_jointly", "delivered_as_promised")),
-        (0.8, ("solved_underlying_problem",)),
+        (0.0, ("delivery_miss",)),
+        (0.04, ("issue_resolved_jointly",)),
+        (0.1, ("delivered_as_promised",)),
+        (0.2, ("solved_underlying_problem",)),
     ],
-    "retender": [
-        (0.66, ("price_pressure",)),
-        (0.7, ("retender_or_competitive_bid",)),
-        (0.72, ("competitor_invited",)),
-        (0.85, ("delivered_as_promised", "repeat_business")),
+    "retender_won": [
+        (0.0, ("retender_or_competitive_bid",)),
+        (0.15, ("delivered_as_promised", "repeat_business")),
     ],
-    "champion_leaves": [(0.65, ("champion_left",)), (0.75, ("excluded_from_planning",))],
-    "lost": [
-        (0.72, ("price_pressure",)),
-        (0.78, ("delivery_miss",)),
-        (0.84, ("competitor_invited",)),
-        (0.9, ("excluded_from_planning", "retender_or_competitive_bid")),
+    "champion_replaced": [(0.0, ("champion_left",))],
+    "plateau_fading": [(0.5, ("price_pressure",))],
+    "lost_relevance": [(0.6, ("price_pressure",))],
+    "lost_retender": [
+        (0.0, ("price_pressure",)),
+        (0.1, ("retender_or_competitive_bid",)),
+        (0.35, ("competitor_invited",)),
     ],
-    "plateau_fading": [(0.8, ("price_pressure",))],
+    "lost_delivery": [
+        (0.0, ("delivery_miss",)),
+        (0.15, ("delivery_miss",)),
+        (0.2, ("escalation",)),
+        (0.4, ("delivery_miss",)),
+        (0.6, ("delivery_miss", "escalation")),
+    ],
+    "lost_champion": [(0.0, ("champion_left",)), (0.6, ("competitor_invited",))],
+    "lost_price": [
+        *[(at, ("price_pressure",)) for at in (0.0, 0.15, 0.3, 0.45, 0.6)],
+        (0.75, ("retender_or_competitive_bid",)),
+    ],
+}
+ROUGH_PATCHES = ("recovery", "retender_won", "champion_replaced", "quiet_spell")
+# The reason recorded for each loss.
+LOST_BECAUSE = {
+    "lost_relevance": LOST_REASONS[1],
+    "lost_silence": LOST_REASONS[4],
+    "lost_retender": LOST_REASONS[0],
+    "lost_delivery": LOST_REASONS[3],
+    "lost_champion": LOST_REASONS[2],
+    "lost_price": LOST_REASONS[5],
 }
 
 
@@ -315,14 +387,20 @@ def _build_account(
     started_on = as_of - datetime.timedelta(days=history_days - start_offset)
     ended_on = as_of
     lost_on = None
-    lost_reason = ""
-    if story == "lost":
+    life_days = history_days - start_offset
+    turn = rng.uniform(0.55, 0.85) if story in ROUGH_PATCHES else 1.0
+    if story == "retender_won":
+        # Won about two years ago; the account has grown again since.
+        turn = max(0.25, 1 - rng.randint(80 * 7, 100 * 7) / life_days)
+    if story in LOST_STORIES:
+        # Lost one to 24 months ago, after five to nine months of trouble, once the account
+        # had had time to climb.
         months_ago = rng.randint(1, max(2, min(24, history_days // 60)))
         lost_on = as_of - datetime.timedelta(days=30 * months_ago)
-        lost_on = max(lost_on, started_on + datetime.timedelta(days=120))
-        lost_on = min(lost_on, as_of)
+        lost_on = min(as_of, max(lost_on, started_on + datetime.timedelta(days=400)))
         ended_on = lost_on
-        lost_reason = rng.choice(LOST_REASONS)
+        life_days = max(1, (lost_on - started_on).days)
+        turn = max(0.3, 1 - rng.randint(150, 260) / life_days)
     account = DemoAccount(
         number=number,
         story=story,
@@ -335,10 +413,10 @@ def _build_account(
         pressures=rng.sample(PRESSURES, rng.randint(1, 3)),
         started_on=started_on,
         lost_on=lost_on,
-        lost_reason=lost_reason,
+        lost_reason=LOST_BECAUSE.get(story, ""),
     )
     account.contacts = _contacts(rng, story)
-    _fill_history(rng, account, ended_on)
+    _fill_history(rng, account, ended_on, turn)
     return account
 
 
@@ -361,54 +439,68 @@ def _potential(rng: random.Random, story: str) -> str:
     return rng.choice(["could_partner", "regular", "unknown", "strategic"])
 
 
+ROLES = ["decision_maker", "executive_sponsor", "influencer", "user", "user", "influencer"]
+
+
+def _contact(rng: random.Random, key: int, role: str, *, champion: bool) -> DemoContact:
+    return DemoContact(
+        key=key,
+        name=_person_name(rng),
+        title=rng.choice(TITLES[role]),
+        role=role,
+        is_champion=champion,
+    )
+
+
 def _contacts(rng: random.Random, story: str) -> list[DemoContact]:
     count = 1 if story == "transactional" and rng.random() < 0.6 else rng.randint(3, 6)
-    roles = ["decision_maker", "executive_sponsor", "influencer", "user", "user", "influencer"]
-    contacts = []
-    for key in range(count):
-        role = roles[key]
-        contacts.append(
-            DemoContact(
-                key=key,
-                name=_person_name(rng),
-                title=rng.choice(TITLES[role]),
-                role=role,
-                # The first contact argues our case, except in the most transactional accounts.
-                is_champion=key == 0 and story != "transactional",
-            )
-        )
-    return contacts
+    # The first contact argues our case, except in the most transactional accounts.
+    return [
+        _contact(rng, key, ROLES[key], champion=key == 0 and story != "transactional")
+        for key in range(count)
+    ]
 
 
-def _fill_history(rng: random.Random, account: DemoAccount, ended_on: datetime.date) -> None:
+def _fill_history(
+    rng: random.Random, account: DemoAccount, ended_on: datetime.date, turn: float
+) -> None:
     story = account.story
     life_days = max(1, (ended_on - account.started_on).days)
     usual_cadence = rng.uniform(4, 11) if story != "transactional" else rng.uniform(14, 28)
     curve_offset = rng.uniform(-0.1, 0.1)
     pending_events = list(EVENTS.get(story, []))
+    turn_on = account.started_on + datetime.timedelta(days=int(life_days * turn))
 
-    if story == "champion_leaves":
-        champion = account.contacts[0]
-        champion.left_on = account.started_on + datetime.timedelta(days=int(life_days * 0.65))
+    if story in ("lost_champion", "champion_replaced"):
+        account.contacts[0].left_on = turn_on
+    if story == "champion_replaced":
+        # Someone else takes up our case a month later.
+        successor = _contact(rng, len(account.contacts), "decision_maker", champion=True)
+        successor.joined_on = turn_on + datetime.timedelta(days=30)
+        account.contacts.append(successor)
 
     day = rng.randint(0, 10)
     next_assessment = rng.randint(0, 45)
     while day <= life_days:
         date = account.started_on + datetime.timedelta(days=day)
         t = day / life_days
-        level = _level(story, t, curve_offset)
+        level = _level(story, t, turn, curve_offset)
 
-        while next_assessment <= day:
-            account.assessments.append(_assessment(rng, account, date, t, level))
-            next_assessment += rng.randint(80, 100)
+        if next_assessment <= day:  # about once a quarter, at a contact
+            account.assessments.append(_assessment(rng, account, date, t, turn, level))
+            next_assessment = max(next_assessment, day - 45) + rng.randint(80, 100)
 
         signals = _signals_for(rng, level)
-        while pending_events and pending_events[0][0] <= t:
+        progress = (t - turn) / max(1e-9, 1 - turn)
+        while pending_events and pending_events[0][0] <= progress:
             signals += list(pending_events.pop(0)[1])
         account.interactions.append(_interaction(rng, account, date, level, signals))
 
-        cadence = usual_cadence / _engagement(story, t)
-        day += max(1, round(rng.gauss(cadence, cadence / 4)))
+        cadence = usual_cadence / _engagement(story, t, turn)
+        step = max(1, round(rng.gauss(cadence, cadence / 4)))
+        if story == "quiet_spell" and day < life_days * turn <= day + step:
+            step += round(usual_cadence)  # a holiday: one contact skipped
+        day += step
 
 
 def _pick(rng: random.Random, options: Sequence[T]) -> T:
@@ -427,7 +519,7 @@ def _signals_for(rng: random.Random, level: float) -> list[str]:
         # Favour the highest unlocked tier: that is the evidence that defines the stage.
         tier = highest if rng.random() < 0.5 else int(rng.random() * (highest + 1))
         signals.append(_pick(rng, POSITIVE_TIERS[tier][1]))
-    if rng.random() < 0.03:
+    if rng.random() < BACKGROUND_SLIP:
         signals.append(_pick(rng, BACKGROUND_NEGATIVES))
     return signals
 
@@ -440,7 +532,11 @@ def _interaction(
     signals: list[str],
 ) -> DemoInteraction:
     kind = _pick(rng, KINDS_UNLOCKED[_tier_index(level)])
-    present = [c for c in account.contacts if c.left_on is None or c.left_on > date]
+    present = [
+        c
+        for c in account.contacts
+        if (c.left_on is None or c.left_on > date) and (c.joined_on is None or c.joined_on <= date)
+    ]
     wanted = min(len(present), _pick(rng, (1, 1, 2, 3)))
     participants = present if wanted == len(present) else rng.sample(present, wanted)
     negative = any(slug in NEGATIVE_SLUGS for slug in signals)
@@ -474,18 +570,23 @@ STAGES_BY_RANK = sorted(Stage)
 
 
 def _assessment(
-    rng: random.Random, account: DemoAccount, date: datetime.date, t: float, level: float
+    rng: random.Random,
+    account: DemoAccount,
+    date: datetime.date,
+    t: float,
+    turn: float,
+    level: float,
 ) -> DemoAssessment:
     perceived = ""
     if rng.random() < 0.4:
         seen_level = level
-        # After a re-tender the client sees us lower than we see ourselves (essay 004).
-        if account.story == "retender" and t > 0.7:
+        # Once a client starts shopping around it sees us lower than we see ourselves (004).
+        if account.story in ("lost_retender", "lost_price") and t > turn:
             seen_level -= 1
-        perceived = STAGES_BY_RANK[max(0, min(3, int(seen_level) - 1))].value
+        perceived = STAGES_BY_RANK[max(0, min(3, round(seen_level) - 1))].value
     return DemoAssessment(
         assessed_on=date,
-        relevance=_relevance(account.story, t),
+        relevance=_relevance(account.story, t, turn),
         client_perceived_stage=perceived,
     )
 

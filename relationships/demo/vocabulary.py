@@ -150,4 +150,6 @@ LOST_REASONS = [
     "Our offering no longer fitted their direction.",
     "New leadership brought in their previous supplier.",
     "Repeated delivery problems eroded confidence.",
+    "Stopped answering; the contract lapsed without a renewal talk.",
+    "Would not pay our price any longer; bought from the lowest bidder.",
 ]

@@ -16,6 +16,7 @@ from accounts.forms import MAX_ID
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
 from scoring import backtest_runs, preview, rollouts, services
+from scoring.backtest import BASELINES, HORIZON_WEEKS, LEAD_GOAL_WEEKS, beats
 from scoring.engine import Profile, Stage
 from scoring.models import BacktestRun, ProfileChange, ProfileRollout, ScoringProfile
 from scoring.selectors import profile_active
@@ -146,28 +147,36 @@ def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
 
 
 def _backtest_context(profile: ScoringProfile) -> dict:
+    """The latest backtest of `profile`: its progress while it runs; when done, its figures
+    beside the live version's and the naive baselines', and the lead per lost account."""
     run = profile.backtests.select_related("baseline").first()
     if run is None or run.status != BacktestRun.Status.DONE:
         return {"backtest": run}
     mine, theirs = run.result["profile"], run.result["baseline"]
-    leads = {lead["account_id"]: [lead, None] for lead in mine["lost"]}
-    for lead in theirs["lost"]:
-        leads.setdefault(lead["account_id"], [None, None])[1] = lead
+    if "per_account" not in mine:
+        return {"backtest": run, "backtest_outdated": True}
+    leads = {row["external_id"]: [row, None] for row in mine["per_account"]}
+    for other in theirs["per_account"]:
+        leads.setdefault(other["external_id"], [None, None])[1] = other
+    lost = [pair for pair in leads.values() if (pair[0] or pair[1])["status"] == "lost"]
+    live = run.baseline.version if run.baseline else profile.version
     return {
         "backtest": run,
+        "backtest_report": mine,
+        "backtest_beats_all": all(beats(mine, key) for key in BASELINES),
+        # One row per way of predicting a loss: this version, the live one, and the naive
+        # baselines (each at this version's alarm budget).
         "backtest_rows": [
-            ("Lost accounts warned 8+ weeks ahead", mine["warned_share"], theirs["warned_share"]),
-            (
-                "False alarms (retained accounts in the high band in the last year)",
-                mine["false_alarm_rate"],
-                theirs["false_alarm_rate"],
-            ),
+            (f"v{profile.version}", mine),
+            (f"live v{live}", theirs),
+            *((label, mine["baselines"][key]) for key, label in BASELINES.items()),
         ],
         "backtest_leads": sorted(
-            leads.values(), key=lambda pair: (pair[0] or pair[1])["lost_on"], reverse=True
+            lost, key=lambda pair: (pair[0] or pair[1])["lost_on"], reverse=True
         ),
-        "lost_count": len(mine["lost"]),
-        "retained_count": mine["retained"],
+        "backtest_alarms": [row for row in mine["per_account"] if row["false_alarm"]],
+        "lead_goal_weeks": LEAD_GOAL_WEEKS,
+        "horizon_weeks": HORIZON_WEEKS,
     }
 
 

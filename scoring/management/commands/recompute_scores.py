@@ -6,15 +6,13 @@ exactly as one clean run leaves it.
 
 from __future__ import annotations
 
-import datetime
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from accounts.models import Account
-from scoring.models import ScoringProfile
-from scoring.selectors import profile_active
+from scoring.management.options import iso_date, profile_chosen
 from scoring.services import scores_recompute
 
 
@@ -38,24 +36,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--as-of",
-            type=datetime.date.fromisoformat,
+            type=iso_date,
             metavar="YYYY-MM-DD",
             help="Score as if today were this date. Default: today.",
         )
 
     def handle(self, *args, accounts, profile, as_of, verbosity, **options) -> None:
-        if profile is None:
-            chosen = profile_active()
-        else:
-            try:
-                chosen = ScoringProfile.objects.get(version=profile)
-            except ScoringProfile.DoesNotExist:
-                versions = ", ".join(
-                    str(v) for v in ScoringProfile.objects.values_list("version", flat=True)
-                )
-                raise CommandError(
-                    f"There is no profile version {profile}; versions: {versions}."
-                ) from None
+        chosen = profile_chosen(profile)
         if accounts:
             known = set(Account.objects.filter(pk__in=accounts).values_list("pk", flat=True))
             unknown = sorted(set(accounts) - known)
