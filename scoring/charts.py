@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from scoring.engine import Stage
+from scoring.engine.explain import risk_driver_label
 
 STAGE_COLOURS = {
     Stage.VENDOR: "rgba(148, 163, 184, 0.16)",
@@ -314,7 +315,7 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
                 row.owner_name,
                 row.stage.label,
                 risk,
-                row.top_driver_key.replace("_", " ") or "none",
+                risk_driver_label(row.top_driver_key) if row.top_driver_key else "none",
             ]
         )
         if trails and row.score_90 is not None and abs(row.score - row.score_90) >= 1:

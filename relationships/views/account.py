@@ -31,6 +31,7 @@ from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, ContactLeftForm
 from scoring import charts
 from scoring.engine import Stage
+from scoring.engine.explain import risk_driver_label, rounded_parts
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
 
@@ -68,10 +69,12 @@ def _header(data: PageData) -> dict[str, Any]:
         engine_profile = profile.engine_profile()
         context["stage"] = Stage(latest.stage)
         context["risk_band"] = engine_profile.risk_band(latest.decline_risk)
+        drivers = latest.risk_drivers
+        shown = rounded_parts([points for _, points, _ in drivers], latest.decline_risk)
         context["risk_drivers"] = [
-            {"key": key.replace("_", " "), "points": points, "detail": detail}
-            for key, points, detail in latest.risk_drivers
-            if points >= 0.5
+            {"key": key, "label": risk_driver_label(key), "points": points, "detail": detail}
+            for (key, _, detail), points in zip(drivers, shown, strict=True)
+            if points
         ]
         if len(history) > TREND_WEEKS:
             context["trend"] = latest.score - history[-1 - TREND_WEEKS].score
@@ -93,14 +96,16 @@ def _why(data: PageData) -> dict[str, Any]:
     latest = data.latest
     if latest is None:
         return {"latest": None}
+    parts = latest.contributions
+    shown = rounded_parts([points for _, points, _ in parts], latest.score)
     contributions = [
         {
             "key": key.replace("_", " "),
             "points": points,
             "signals": [slug.replace("_", " ") for slug in slugs],
         }
-        for key, points, slugs in latest.contributions
-        if abs(points) >= 0.5
+        for (key, _, slugs), points in zip(parts, shown, strict=True)
+        if points
     ]
     return {
         "latest": latest,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from scoring.engine import Stage
+from scoring.engine.explain import risk_driver_label
 
 STAGES = list(Stage)
 PARTNERSHIP_STAGES = {Stage.CONSULTANT, Stage.VIRTUAL_PARTNER}
@@ -36,6 +37,10 @@ class Driver:
     key: str
     points: float
     detail: str
+
+    @property
+    def label(self) -> str:
+        return risk_driver_label(self.key)
 
 
 @dataclass(slots=True)

@@ -47,17 +47,6 @@ RISK_DRIVERS = (
 )
 # The drivers with a weight in `risk_weights`; each warning signal carries its own.
 WEIGHTED_DRIVERS = RISK_DRIVERS[1:]
-# How each driver is named to people (pages, exports, digests).
-RISK_DRIVER_LABELS = {
-    "warnings": "Warning from the client",
-    "negatives": "Failures and bad news",
-    "silence": "Silence",
-    "momentum": "Falling score",
-    "relevance": "Fading relevance",
-    "plateau": "Plateau",
-    "perception_gap": "Perception gap",
-    "single_threaded": "Single-threaded",
-}
 GATED_STAGES = ("confidant", "consultant", "virtual_partner")
 
 DEFAULTS: dict[str, Any] = {

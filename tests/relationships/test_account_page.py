@@ -3,6 +3,7 @@ account's history is."""
 
 import datetime
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -192,3 +193,31 @@ def test_imported_entries_and_system_changes_show_without_a_person(signed_in_ali
     html = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
     assert "From the CRM" in html and "Logged by import" in html
     assert "system</span>" in html and "Imported" in html
+
+
+def test_the_page_names_what_drives_the_risk_and_the_rows_add_up(signed_in_alice, alices_account):
+    _history(alices_account, weeks=30)
+    retender = SignalType.objects.get(slug="retender_or_competitive_bid")
+    TrustSignal.objects.create(
+        account=alices_account,
+        signal_type=retender,
+        observed_on=AS_OF - datetime.timedelta(days=10),
+    )
+    account_rescore(account_id=alices_account.pk, as_of=AS_OF)
+    snapshot = alices_account.snapshots.get(is_latest=True)
+    assert snapshot.decline_risk >= 60
+
+    html = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk])).content
+    html = html.decode()
+
+    reason = html[html.index('data-testid="risk-reason"') :]
+    assert reason.startswith(
+        'data-testid="risk-reason"><strong>Warning from the client:</strong> '
+        "retender or competitive bid 1 week ago</p>"
+    )
+    drivers = re.findall(r"<li><strong>[^<]+</strong> \+(\d+):", html)
+    assert sum(map(int, drivers)) == round(snapshot.decline_risk)
+    part = html.index('data-testid="contributions"')
+    contributions = html[part : html.index("</ul>", part)]
+    points = re.findall(r'<span class="points">\+?(-?\d+)</span>', contributions)
+    assert sum(map(int, points)) == round(snapshot.score)
