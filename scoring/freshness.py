@@ -13,9 +13,11 @@ import datetime
 import logging
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.models import AccountStatus
+from accounts.models import Account, AccountStatus, Assessment
+from relationships.models import Interaction, TrustSignal
 from scoring.engine.curve import week_ending
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
@@ -31,17 +33,28 @@ DAILY_AT = datetime.time(0, 10)
 
 
 def stale_account_ids(*, profile: ScoringProfile, today: datetime.date) -> list[int]:
-    """Active accounts whose latest standing under `profile` is from before this week."""
-    return list(
-        ScoreSnapshot.objects.filter(
-            profile=profile,
-            is_latest=True,
-            week_ending__lt=week_ending(today),
-            account__status=AccountStatus.ACTIVE,
-        )
-        .order_by("account_id")
-        .values_list("account_id", flat=True)
+    """Accounts whose standing under `profile` needs computing: active ones whose latest
+    snapshot is from before this week, and any account with evidence but no standing at all
+    (after an upgrade of the model removed the old snapshots, say)."""
+    behind = ScoreSnapshot.objects.filter(
+        profile=profile,
+        is_latest=True,
+        week_ending__lt=week_ending(today),
+        account__status=AccountStatus.ACTIVE,
+    ).values_list("account_id", flat=True)
+    standing = ScoreSnapshot.objects.filter(
+        profile=profile, is_latest=True, account_id=OuterRef("pk")
     )
+    unscored = (
+        Account.objects.filter(
+            Exists(Interaction.objects.filter(account_id=OuterRef("pk")))
+            | Exists(TrustSignal.objects.filter(account_id=OuterRef("pk")))
+            | Exists(Assessment.objects.filter(account_id=OuterRef("pk")))
+        )
+        .filter(~Exists(standing))
+        .values_list("pk", flat=True)
+    )
+    return sorted({*behind, *unscored})
 
 
 def scores_catch_up(*, today: datetime.date | None = None, workers: int | None = None) -> int:

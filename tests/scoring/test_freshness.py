@@ -112,3 +112,22 @@ def test_migrating_queues_a_catch_up_once_and_each_run_queues_the_next_day():
     assert catch_up_schedule(run_after=next_daily_run(TODAY)) is None
     assert catch_up_schedule() is not None
     assert catch_up_schedule() is None
+
+
+def test_accounts_with_evidence_but_no_standing_are_scored_and_empty_ones_left_alone():
+    """After an upgrade of the model removes the old snapshots, the catch-up scores every
+    account again, the lost ones included; an account with nothing logged has nothing to do."""
+    active = _weekly_client(until=TODAY)
+    lost = _weekly_client(until=WENT_QUIET)
+    lost.status, lost.lost_on, lost.lost_reason = AccountStatus.LOST, WENT_QUIET, "Went elsewhere"
+    lost.save()
+    empty = AccountFactory()
+    ScoreSnapshot.objects.all().delete()
+
+    assert stale_account_ids(profile=profile_active(), today=TODAY) == sorted([active.pk, lost.pk])
+    assert scores_catch_up(today=TODAY) == 2
+
+    assert _latest(active).week_ending == week_ending(TODAY)
+    assert _latest(lost).week_ending == week_ending(WENT_QUIET)
+    assert not ScoreSnapshot.objects.filter(account=empty).exists()
+    assert scores_catch_up(today=TODAY) == 0
