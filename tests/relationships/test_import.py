@@ -552,3 +552,26 @@ def test_rows_naming_an_account_whose_row_is_wrong_are_not_called_unknown(alice)
     assert report.problems == [
         Problem("accounts.csv", 3, "annual_revenue", "“lots” is not an amount of 0 or more")
     ]
+
+
+def test_the_bundle_export_counts_records_not_lines(alice, tmp_path):
+    _import(_bundle())
+    northwind = Account.objects.get(external_id="A1")
+    for text in ("Fuel prices", "New EU rules on emissions", "A price war"):
+        ExternalPressure.objects.create(account=northwind, description=text)
+    Account.objects.filter(external_id="A2").update(mission="Feed the city\nand the region")
+    Interaction.objects.filter(external_id="I2").update(notes="Called about the tender.\nNo news.")
+    out = io.StringIO()
+
+    call_command("export_portfolio_bundle", str(tmp_path), stdout=out)
+
+    accounts = tmp_path / "accounts.csv"
+    interactions = tmp_path / "interactions.csv"
+    # The cells with line breaks make each file longer than its records.
+    assert accounts.read_text().count("\n") - 1 > Account.objects.count()
+    assert interactions.read_text().count("\n") - 1 > Interaction.objects.count()
+    assert out.getvalue().splitlines() == [
+        f"{accounts}: {Account.objects.count()} rows",
+        f"{interactions}: {Interaction.objects.count()} rows",
+        f"{tmp_path / 'assessments.csv'}: {Assessment.objects.count()} rows",
+    ]
