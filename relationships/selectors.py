@@ -1,4 +1,5 @@
-"""Reads for the account page: score history, the timeline of evidence, the audit trail.
+"""Reads for the account page: score history, the timeline of evidence, the audit trail, the
+client's view.
 
 Each read is a fixed number of queries, whatever the length of the account's history.
 Callers pass an account they already got through `accounts.selectors.account_for`.
@@ -9,12 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, F, Prefetch, QuerySet, Value
+from django.db.models import CharField, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from accounts.models import Account, Assessment, Contact
 from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
 from scoring.charts import HistoryPoint, SignalMark
+from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
 
 TIMELINE_PAGE_SIZE = 20
@@ -143,6 +145,53 @@ def undoable(entry: AuditEntry, *, user, now: datetime.datetime | None = None) -
 
 def assessment_latest(*, account: Account) -> Assessment | None:
     return account.assessments.order_by("-assessed_on").first()
+
+
+@dataclass(frozen=True)
+class PerceivedStage:
+    stage: Stage
+    said_on: datetime.date
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """The latest assessment (its relevance reading), and the stage the client perceives as
+    the decline risk reads it (None: the risk reads none, so it charges no perception gap)."""
+
+    latest: Assessment | None
+    perceived: PerceivedStage | None = None
+
+
+def client_view(
+    *, account: Account, profile: ScoringProfile, today: datetime.date | None = None
+) -> ClientView:
+    """What the account's facts say of the client's view, in step with the engine
+    (scoring/engine/curve.py): the perceived stage is the one of the latest assessment that
+    gave one, an assessment without one does not clear it, and it lapses once it is
+    `perception_window_days` old (the profile's) on the day the standing is scored for:
+    today, or the day a lost account was lost. One query.
+    """
+    day = today or timezone.localdate()
+    if account.lost_on is not None and account.lost_on < day:
+        day = account.lost_on
+    said = (
+        Assessment.objects.filter(account=OuterRef("account"), assessed_on__lte=day)
+        .exclude(client_perceived_stage="")
+        .order_by("-assessed_on")
+    )
+    latest = (
+        account.assessments.order_by("-assessed_on")
+        .annotate(
+            perceived_on=Subquery(said.values("assessed_on")[:1]),
+            perceived_stage=Subquery(said.values("client_perceived_stage")[:1]),
+        )
+        .first()
+    )
+    if latest is None or latest.perceived_on is None:
+        return ClientView(latest)
+    if (day - latest.perceived_on).days >= profile.params["perception_window_days"]:
+        return ClientView(latest)
+    return ClientView(latest, PerceivedStage(Stage(latest.perceived_stage), latest.perceived_on))
 
 
 def signal_types_for_form(*, keep: QuerySet[SignalType] | None = None) -> list[SignalType]:

@@ -1154,8 +1154,10 @@ def test_any_uploaded_bundle_is_imported_whole_or_refused_with_every_problem(
             assert_explained(response, response.context["form"])
         elif not report.ok:
             assert "Nothing was imported" in html
-            for problem in report.problems:
+            for problem in report.problems_shown:
                 assert problem.reason and escape(problem.reason) in html
+            if report.problems_not_shown:  # the rest is counted, not listed
+                assert f"and {report.problems_not_shown} more problem" in html
         if report is None or not report.ok or dry_run:
             assert rows(*IMPORT_ROWS) == before
         else:

@@ -1,8 +1,10 @@
 """Importing a checked bundle: all of it in one transaction, or nothing.
 
 References to the database are resolved in a handful of queries whatever the size of the
-files (owners, signal types, accounts and interactions by external id), rows are written in
-bulk, and the touched accounts are rescored once at the end.
+files (owners, signal types, accounts and interactions by external id), for every row of the
+files, so that the format and reference problems of a bad bundle are named in one answer.
+A bundle without problems is written in bulk, and the touched accounts are rescored once at
+the end.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from relationships.csv_bundle.reader import Bundle, Problem, read_bundle
 from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
 from scoring.services import forget_pending_rescores, scores_recompute
 
+# Problems an answer names one by one; the rest are counted. Hundreds of problems mean the
+# bundle is wrong throughout (a shifted column, another date format): a longer list helps nobody.
+PROBLEMS_SHOWN = 200
+
 
 @dataclass
 class ImportReport:
@@ -30,12 +36,21 @@ class ImportReport:
 
     dry_run: bool
     counts: Counter = field(default_factory=Counter)  # ("accounts", "created") -> n
+    # Every problem, file by file (accounts.csv first) and row by row.
     problems: list[Problem] = field(default_factory=list)
     rescored_accounts: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def problems_shown(self) -> list[Problem]:
+        return self.problems[:PROBLEMS_SHOWN]
+
+    @property
+    def problems_not_shown(self) -> int:
+        return max(len(self.problems) - PROBLEMS_SHOWN, 0)
 
     def count(self, kind: str, outcome: str) -> int:
         return self.counts[(kind, outcome)]
@@ -73,13 +88,19 @@ def portfolio_import(
     nothing and reports every problem; a dry run reports the changes and writes nothing."""
     today = today or timezone.localdate()
     bundle = read_bundle(files, today=today)
-    report = ImportReport(dry_run=dry_run, problems=list(bundle.problems))
-    if report.problems:
-        return report
+    report = ImportReport(dry_run=dry_run)
     try:
         with transaction.atomic():
-            touched = _apply(bundle, report, actor)
-            if report.problems or dry_run:
+            known = _known(bundle)
+            problems = bundle.problems + _reference_problems(bundle, known)
+            if problems:
+                # Stable: on one row, its format problems stay ahead of its references.
+                report.problems = sorted(
+                    problems, key=lambda problem: (formats.FILES.index(problem.file), problem.row)
+                )
+                raise _Rollback
+            touched = _apply(bundle, known, report, actor)
+            if dry_run:
                 raise _Rollback
             if touched:
                 scores_recompute(account_ids=touched, as_of=today, workers=workers)
@@ -90,32 +111,101 @@ def portfolio_import(
     return report
 
 
-def _unknown_account(file: str, row: dict) -> Problem:
-    return Problem(
-        file,
-        row["row"],
-        "account_external_id",
-        f"no account “{row['account_external_id']}” in accounts.csv or the database",
+@dataclass
+class _Known:
+    """What the bundle refers to in the database; accounts and interactions locked."""
+
+    users: dict[str, AbstractBaseUser]  # active users by username
+    accounts: dict[str, Account]  # by external id
+    signal_types: dict[str, SignalType]  # by slug
+    interactions: dict[str, Interaction]  # by external id
+
+
+def _known(bundle: Bundle) -> _Known:
+    """Everything any row of the bundle names, rows with format problems included (four
+    queries whatever the size of the files)."""
+    references = bundle.references
+    usernames = {ref.owner_username for ref in references if ref.owner_username}
+    account_ids = bundle.account_ids | {
+        ref.account_external_id for ref in references if ref.account_external_id
+    }
+    slugs = {slug for ref in references for slug in ref.signals}
+    interaction_ids = {
+        ref.interaction_external_id for ref in references if ref.interaction_external_id
+    }
+    return _Known(
+        users={
+            user.username: user
+            for user in get_user_model().objects.filter(username__in=usernames, is_active=True)
+        },
+        accounts={
+            account.external_id: account
+            for account in Account.objects.select_for_update().filter(external_id__in=account_ids)
+        },
+        signal_types={t.slug: t for t in SignalType.objects.filter(slug__in=slugs)},
+        interactions={
+            interaction.external_id: interaction
+            for interaction in Interaction.objects.select_for_update().filter(
+                external_id__in=interaction_ids
+            )
+        },
     )
 
 
-def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
-    """Write the bundle's rows; return the ids of accounts whose evidence changed."""
-    problems = report.problems
-    touched: set[int] = set()
+def _reference_problems(bundle: Bundle, known: _Known) -> list[Problem]:
+    """Owners, accounts and signal types that do not exist, and interactions moved to another
+    account, for every row that names them."""
+    problems = []
+    for ref in bundle.references:
+        if ref.owner_username and ref.owner_username not in known.users:
+            problems.append(
+                Problem(
+                    ref.file, ref.row, "owner_username", f"no active user “{ref.owner_username}”"
+                )
+            )
+        account = known.accounts.get(ref.account_external_id)
+        in_bundle = ref.account_external_id in bundle.account_ids
+        if ref.account_external_id and account is None and not in_bundle:
+            problems.append(
+                Problem(
+                    ref.file,
+                    ref.row,
+                    "account_external_id",
+                    f"no account “{ref.account_external_id}” in accounts.csv or the database",
+                )
+            )
+        unknown = [slug for slug in ref.signals if slug not in known.signal_types]
+        if unknown:
+            problems.append(
+                Problem(
+                    ref.file,
+                    ref.row,
+                    "signals",
+                    f"unknown signal type{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+                )
+            )
+        interaction = known.interactions.get(ref.interaction_external_id)
+        if (
+            interaction is not None
+            and (account is not None or in_bundle)
+            and (account is None or interaction.account_id != account.pk)
+        ):
+            problems.append(
+                Problem(
+                    ref.file,
+                    ref.row,
+                    "account_external_id",
+                    "the interaction belongs to another account; ids must not move",
+                )
+            )
+    return problems
 
-    usernames = {row["owner_username"] for row in bundle.accounts}
-    users = {
-        user.username: user
-        for user in get_user_model().objects.filter(username__in=usernames, is_active=True)
-    }
-    account_ids = {row["external_id"] for row in bundle.accounts}
-    account_ids |= {row["account_external_id"] for row in bundle.interactions}
-    account_ids |= {row["account_external_id"] for row in bundle.assessments}
-    accounts = {
-        account.external_id: account
-        for account in Account.objects.select_for_update().filter(external_id__in=account_ids)
-    }
+
+def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[int]:
+    """Write the bundle's rows, every reference of which is known; return the ids of accounts
+    whose evidence changed."""
+    touched: set[int] = set()
+    users, accounts = known.users, known.accounts
 
     # Accounts --------------------------------------------------------------------------
     new_accounts, changed_accounts = [], []
@@ -127,17 +217,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     pressures_now = pressures_by_account(accounts.values()) if with_pressures else {}
     new_pressures: list[tuple[Account, list[str]]] = []
     for row in bundle.accounts:
-        owner = users.get(row["owner_username"])
-        if owner is None:
-            problems.append(
-                Problem(
-                    formats.ACCOUNTS,
-                    row["row"],
-                    "owner_username",
-                    f"no active user “{row['owner_username']}”",
-                )
-            )
-            continue
+        owner = users[row["owner_username"]]
         account = accounts.get(row["external_id"])
         if account is None:
             account = Account(external_id=row["external_id"], owner=owner)
@@ -168,8 +248,6 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     report.counts[("accounts", "unchanged")] = (
         len(bundle.accounts) - len(new_accounts) - len(changed_accounts)
     )
-    if problems:
-        return touched
     Account.objects.bulk_create(new_accounts)
     now = timezone.now()
     for account in changed_accounts:
@@ -190,14 +268,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
         )
 
     # Interactions and their signals ---------------------------------------------------------
-    slugs = {slug for row in bundle.interactions for slug in row["signals"]}
-    signal_types = {t.slug: t for t in SignalType.objects.filter(slug__in=slugs)}
-    existing = {
-        interaction.external_id: interaction
-        for interaction in Interaction.objects.select_for_update().filter(
-            external_id__in=[row["external_id"] for row in bundle.interactions]
-        )
-    }
+    signal_types, existing = known.signal_types, known.interactions
     # A type may be observed twice in one interaction, so signals are kept per type in lists.
     signals_of: defaultdict[int, defaultdict[str, list[TrustSignal]]] = defaultdict(
         lambda: defaultdict(list)
@@ -212,21 +283,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     new_interactions, changed_interactions, wanted_signals = [], [], []
     interaction_fields = ["account", "occurred_on", "kind", "initiated_by_client", "notes"]
     for row in bundle.interactions:
-        account = accounts.get(row["account_external_id"])
-        unknown = [slug for slug in row["signals"] if slug not in signal_types]
-        if account is None:
-            problems.append(_unknown_account(formats.INTERACTIONS, row))
-        if unknown:
-            problems.append(
-                Problem(
-                    formats.INTERACTIONS,
-                    row["row"],
-                    "signals",
-                    f"unknown signal type{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
-                )
-            )
-        if account is None or unknown:
-            continue
+        account = accounts[row["account_external_id"]]
         interaction = existing.get(row["external_id"])
         values = {
             "account": account,
@@ -240,16 +297,6 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
             new_interactions.append(interaction)
         else:
             before = [getattr(interaction, name) for name in interaction_fields]
-            if before[0].pk != account.pk:
-                problems.append(
-                    Problem(
-                        formats.INTERACTIONS,
-                        row["row"],
-                        "account_external_id",
-                        "the interaction belongs to another account; ids must not move",
-                    )
-                )
-                continue
             for name, value in values.items():
                 setattr(interaction, name, value)
             if before != [getattr(interaction, name) for name in interaction_fields]:
@@ -261,8 +308,6 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     report.counts[("interactions", "unchanged")] = (
         len(wanted_signals) - len(new_interactions) - len(changed_interactions)
     )
-    if problems:
-        return touched
     Interaction.objects.bulk_create(new_interactions)
     for interaction in changed_interactions:
         interaction.updated_at = now
@@ -315,10 +360,7 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
     }
     new_assessments, changed_assessments = [], []
     for row in bundle.assessments:
-        account = accounts.get(row["account_external_id"])
-        if account is None:
-            problems.append(_unknown_account(formats.ASSESSMENTS, row))
-            continue
+        account = accounts[row["account_external_id"]]
         assessment = assessed.get((account.pk, row["assessed_on"]))
         if assessment is None:
             new_assessments.append(
@@ -336,8 +378,6 @@ def _apply(bundle: Bundle, report: ImportReport, actor) -> set[int]:
             assessment.relevance = row["relevance"]
             assessment.client_perceived_stage = row["client_perceived_stage"]
             changed_assessments.append(assessment)
-    if problems:
-        return touched
     Assessment.objects.bulk_create(new_assessments)
     if changed_assessments:
         Assessment.objects.bulk_update(changed_assessments, ["relevance", "client_perceived_stage"])

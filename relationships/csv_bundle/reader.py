@@ -2,7 +2,8 @@
 
 Only the format is checked here (columns, dates, numbers, allowed values, duplicate ids);
 references to what is in the database (owners, signal types, existing accounts) are checked by
-the importer, which knows them.
+the importer, which knows them. The reader notes what every row refers to, whether or not the
+rest of the row is right, so that one pass names the format and reference problems together.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ class Problem(NamedTuple):
     reason: str
 
 
+class References(NamedTuple):
+    """What one row names that only the database (or accounts.csv) can confirm."""
+
+    file: str
+    row: int
+    owner_username: str = ""  # accounts.csv
+    account_external_id: str = ""  # interactions.csv, assessments.csv
+    signals: tuple[str, ...] = ()  # interactions.csv: signal type slugs
+    interaction_external_id: str = ""  # interactions.csv: an existing one must not move
+
+
 @dataclass
 class Bundle:
     """The checked rows of each file, as plain dicts with typed values."""
@@ -40,6 +52,10 @@ class Bundle:
     interactions: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # What every readable row refers to, rows with format problems included, and every id
+    # accounts.csv gives: a reference to an account whose row has a problem is not unknown.
+    references: list[References] = field(default_factory=list)
+    account_ids: set[str] = field(default_factory=set)
 
 
 def decode(name: str, raw: bytes) -> tuple[str | None, Problem | None]:
@@ -195,6 +211,10 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
             default="unknown",
         )
         status = _choice(file, number, "status", row["status"], formats.STATUSES, default="active")
+        if external_id:
+            bundle.account_ids.add(external_id)
+        if owner:
+            bundle.references.append(References(file.name, number, owner_username=owner))
         lost_on = None
         if status == "lost":
             lost_on = _date(file, number, "lost_on", row["lost_on"], today=today)
@@ -275,6 +295,15 @@ def _interactions(file: _File, bundle: Bundle, today: datetime.date) -> None:
             default="false",
         )
         slugs = [s.strip() for s in row["signals"].split(formats.SIGNAL_SEPARATOR) if s.strip()]
+        bundle.references.append(
+            References(
+                file.name,
+                number,
+                account_external_id=account or "",
+                signals=tuple(slugs),
+                interaction_external_id=external_id or "",
+            )
+        )
         if len(file.problems) == before:
             bundle.interactions.append(
                 {
@@ -310,6 +339,8 @@ def _assessments(file: _File, bundle: Bundle, today: datetime.date) -> None:
                 "client_perceived_stage",
                 f"“{stage}” is not empty or one of: {', '.join(formats.STAGES)}",
             )
+        if account:
+            bundle.references.append(References(file.name, number, account_external_id=account))
         key = (account, assessed_on)
         if account and assessed_on and key in seen:
             file.add(

@@ -124,10 +124,12 @@ def _timeline(data: PageData) -> dict[str, Any]:
 
 def _facts(data: PageData) -> dict[str, Any]:
     account = data.account
+    client = selectors.client_view(account=account, profile=data.profile)
     return {
         "pressures": list(account.pressures.all()),
         "contacts": list(account.contacts.all()),
-        "assessment": selectors.assessment_latest(account=account),
+        "assessment": client.latest,
+        "perceived": client.perceived,
     }
 
 

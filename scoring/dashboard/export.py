@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime
-import json
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max
 
-from accounts.models import Account
 from relationships.csv_bundle.formats import neutralise
 from relationships.models import Interaction
 from scoring.dashboard.panels import PortfolioRow
-from scoring.engine import Stage
-from scoring.models import ScoreSnapshot
+from scoring.dashboard.selectors import portfolio_standings
+from scoring.models import ScoringProfile
 
 EXPORT_COLUMNS = (
     "external_id",
@@ -67,55 +64,14 @@ def export_lines(
         ]
 
 
-def portfolio_as_of(*, profile, as_of: datetime.date) -> list[PortfolioRow]:
-    """Every account's standing in the last week on or before `as_of` (lost accounts: their
-    last week), for the command-line export. Accounts without any standing by then are left
-    out."""
-    week_of = dict(
-        Account.objects.annotate(
-            week=Subquery(
-                ScoreSnapshot.objects.filter(
-                    profile=profile, account=OuterRef("pk"), week_ending__lte=as_of
-                )
-                .order_by("-week_ending")
-                .values("week_ending")[:1]
-            )
-        )
-        .filter(week__isnull=False)
-        .values_list("pk", "week")
-    )
-    accounts_by_week: defaultdict[datetime.date, list[int]] = defaultdict(list)
-    for account_id, week in week_of.items():
-        accounts_by_week[week].append(account_id)
-    engine_profile = profile.engine_profile()
-    rows = []
-    for week, account_ids in accounts_by_week.items():
-        snapshots = ScoreSnapshot.objects.filter(
-            profile=profile, week_ending=week, account_id__in=account_ids
-        ).select_related("account__owner")
-        for snapshot in snapshots:
-            account = snapshot.account
-            rows.append(
-                PortfolioRow(
-                    account_id=account.pk,
-                    name=account.name,
-                    owner_id=account.owner_id,
-                    owner_name=account.owner.get_full_name() or account.owner.username,
-                    industry=account.industry,
-                    revenue=account.annual_revenue,
-                    potential=account.partnership_potential,
-                    status=account.status,
-                    score=snapshot.score,
-                    stage=Stage(snapshot.stage),
-                    decline_risk=snapshot.decline_risk,
-                    risk_band=engine_profile.risk_band(snapshot.decline_risk),
-                    next_stage_gap=snapshot.next_stage_gap,
-                    drivers_json=json.dumps(snapshot.risk_drivers),
-                    top_driver_key=snapshot.risk_drivers[0][0] if snapshot.risk_drivers else "",
-                    external_id=account.external_id,
-                    owner_username=account.owner.username,
-                    next_step=account.next_step,  # the plan as it stands today
-                    next_step_due=account.next_step_due,
-                )
-            )
-    return sorted(rows, key=lambda row: (row.name, row.account_id))
+def portfolio_as_of(
+    *, profile: ScoringProfile, as_of: datetime.date, today: datetime.date
+) -> list[PortfolioRow]:
+    """Every account's standing for the command-line export, lost accounts with their last.
+
+    On or after `today`: today's standing, read as the dashboard and the account page read it.
+    A past date: the standing at the close of the last week that ended on or before it (weeks
+    close on Sundays), so evidence dated after it never counts. Accounts without any standing
+    by then are left out.
+    """
+    return portfolio_standings(profile=profile, closed_by=None if as_of >= today else as_of)

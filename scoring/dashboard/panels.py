@@ -74,6 +74,7 @@ class PortfolioRow:
     owner_username: str = ""
     next_step: str = ""  # our plan for the relationship (DOMAIN.md §4: what are we doing?)
     next_step_due: datetime.date | None = None
+    week_ending: datetime.date | None = None  # the week the standing belongs to
 
     @property
     def drivers(self) -> tuple[Driver, ...]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, TextField
+from django.db.models import Count, OuterRef, Subquery, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
+from accounts.models import Account
 from relationships.models import Interaction
 from scoring.dashboard.filters import DashboardFilters
 from scoring.dashboard.panels import PortfolioRow, reference_weeks
@@ -32,65 +33,67 @@ class Portfolio:
     behind: int = 0
 
 
-def portfolio_view(
-    *, profile: ScoringProfile, filters: DashboardFilters, today: datetime.date
-) -> Portfolio:
+def portfolio_standings(
+    *,
+    profile: ScoringProfile,
+    filters: DashboardFilters | None = None,
+    closed_by: datetime.date | None = None,
+) -> list[PortfolioRow]:
+    """Each account's standing under `profile`, with the account's facts, by name (one query).
+
+    Without `closed_by`, today's standing: the account's latest snapshot (`is_latest`), the one
+    the account page and the account list show. That is the week now running, scored up to its
+    last rescore, or the last week of a lost account or of one the daily catch-up has not
+    reached yet. With a past `closed_by`: the standing at the close of the last week that ended
+    on or before it, which counts no evidence dated after it.
+
+    `filters` narrow the rows to the dashboard's view (active accounts only); None gives every
+    account with a standing, lost ones with their last.
+    """
     engine_profile = profile.engine_profile()
-    bands = engine_profile["risk_bands"]
-    latest = (
-        ScoreSnapshot.objects.filter(profile=profile, is_latest=True)
-        .filter(filters.account_q("account__"), filters.snapshot_q(bands))
-        .order_by()
-        .values_list(
-            "account_id",
-            "account__name",
-            "account__owner_id",
-            "account__owner__first_name",
-            "account__owner__last_name",
-            "account__owner__username",
-            "account__industry",
-            "account__annual_revenue",
-            "account__partnership_potential",
-            "account__status",
-            "score",
-            "stage",
-            "decline_risk",
-            "next_stage_gap",
-            Cast("risk_drivers", TextField()),
-            KT("risk_drivers__0__0"),
-            "week_ending",
-            "account__external_id",
-            "account__next_step",
-            "account__next_step_due",
+    if closed_by is None:
+        snapshots = ScoreSnapshot.objects.filter(profile=profile, is_latest=True)
+    else:
+        last_closed = (
+            ScoreSnapshot.objects.filter(
+                profile=profile, account=OuterRef("pk"), week_ending__lte=closed_by
+            )
+            .order_by("-week_ending")
+            .values("pk")[:1]
         )
+        chosen = Account.objects.annotate(snapshot=Subquery(last_closed)).filter(
+            snapshot__isnull=False
+        )
+        snapshots = ScoreSnapshot.objects.filter(pk__in=chosen.values("snapshot"))
+    if filters is not None:
+        snapshots = snapshots.filter(
+            filters.account_q("account__"), filters.snapshot_q(engine_profile["risk_bands"])
+        )
+    columns = snapshots.order_by().values_list(
+        "account_id",
+        "account__name",
+        "account__owner_id",
+        "account__owner__first_name",
+        "account__owner__last_name",
+        "account__owner__username",
+        "account__industry",
+        "account__annual_revenue",
+        "account__partnership_potential",
+        "account__status",
+        "score",
+        "stage",
+        "decline_risk",
+        "next_stage_gap",
+        Cast("risk_drivers", TextField()),
+        KT("risk_drivers__0__0"),
+        "week_ending",
+        "account__external_id",
+        "account__next_step",
+        "account__next_step_due",
     )
-    rows: dict[int, PortfolioRow] = {}
-    latest_week = None
-    this_week, behind = week_ending(today), 0
     stages = {stage.value: stage for stage in Stage}
-    for (
-        account_id,
-        name,
-        owner_id,
-        first,
-        last,
-        username,
-        industry,
-        revenue,
-        potential,
-        status,
-        score,
-        stage,
-        risk,
-        gap,
-        drivers,
-        top_driver,
-        week,
-        external_id,
-        next_step,
-        next_step_due,
-    ) in latest:
-        rows[account_id] = PortfolioRow(
+    rows = [
+        PortfolioRow(
             account_id=account_id,
             name=name,
             owner_id=owner_id,
@@ -110,10 +113,43 @@ def portfolio_view(
             owner_username=username,
             next_step=next_step,
             next_step_due=next_step_due,
+            week_ending=week,
         )
-        if latest_week is None or week > latest_week:
-            latest_week = week
-        behind += week < this_week
+        for (
+            account_id,
+            name,
+            owner_id,
+            first,
+            last,
+            username,
+            industry,
+            revenue,
+            potential,
+            status,
+            score,
+            stage,
+            risk,
+            gap,
+            drivers,
+            top_driver,
+            week,
+            external_id,
+            next_step,
+            next_step_due,
+        ) in columns
+    ]
+    return sorted(rows, key=lambda row: (row.name, row.account_id))
+
+
+def portfolio_view(
+    *, profile: ScoringProfile, filters: DashboardFilters, today: datetime.date
+) -> Portfolio:
+    standings = portfolio_standings(profile=profile, filters=filters)
+    rows = {row.account_id: row for row in standings}
+    this_week = week_ending(today)
+    latest_week = max((row.week_ending for row in standings), default=None)
+    behind = sum(row.week_ending < this_week for row in standings)
+    stages = {stage.value: stage for stage in Stage}
 
     if latest_week is not None:
         week_30, week_90 = reference_weeks(latest_week)
@@ -141,6 +177,4 @@ def portfolio_view(
         .annotate(n=Count("*"))  # not COUNT(id): the covering index answers COUNT(*) alone
         .values_list("account_id", "n")
     )
-    return Portfolio(
-        sorted(rows.values(), key=lambda row: row.name), latest_week, dict(recent), behind
-    )
+    return Portfolio(standings, latest_week, dict(recent), behind)

@@ -119,7 +119,7 @@ DEFAULTS: dict[str, Any] = {
     # reference relationships of docs/model.md, a steady account showing what each position
     # shows (§1 table): the scale is the reference confidant's evidence, so it sits at the
     # middle of the scale, and each threshold lies at the geometric mean of the evidence of
-    # the two references it separates (vendor 13, confidant 50, consultant 67, partner 80).
+    # the two references it separates (they score 13, 50, 66 and 79).
     "score_scale": 70,
     # Score needed for each stage; demotion only below the threshold minus the hysteresis.
     "stage_thresholds": {"confidant": 28, "consultant": 58, "virtual_partner": 73},

@@ -9,10 +9,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from relationships.models import AuditEntry, SignalType, TrustSignal
-from scoring.services import account_rescore
-from tests.factories import AccountFactory, ContactFactory, InteractionFactory
+from scoring.selectors import profile_active
+from scoring.services import account_rescore, profile_activate, profile_create
+from tests.factories import AccountFactory, AssessmentFactory, ContactFactory, InteractionFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 AS_OF = datetime.date(2026, 11, 1)
@@ -221,3 +223,106 @@ def test_the_page_names_what_drives_the_risk_and_the_rows_add_up(signed_in_alice
     contributions = html[part : html.index("</ul>", part)]
     points = re.findall(r'<span class="points">\+?(-?\d+)</span>', contributions)
     assert sum(map(int, points)) == round(snapshot.score)
+
+
+def _confidant_with_assessments(account, *assessments):
+    """Thirty weeks of meetings up to today with a planning invitation every other week (the
+    evidence of a confidant), the given (days ago, relevance, perceived stage) assessments,
+    scored as of today."""
+    today = timezone.localdate()
+    planning = SignalType.objects.get(slug="invited_to_planning")
+    for week in range(30, 0, -1):
+        day = today - datetime.timedelta(weeks=week)
+        meeting = InteractionFactory(account=account, occurred_on=day)
+        if week % 2 == 0:
+            TrustSignal.objects.create(
+                account=account, signal_type=planning, observed_on=day, interaction=meeting
+            )
+    for days_ago, relevance, perceived in assessments:
+        AssessmentFactory(
+            account=account,
+            assessed_on=today - datetime.timedelta(days=days_ago),
+            relevance=relevance,
+            client_perceived_stage=perceived,
+        )
+    account_rescore(account_id=account.pk)
+    return account.snapshots.get(is_latest=True)
+
+
+def _perceived_in_facts(client, account) -> str:
+    html = client.get(
+        reverse("account-detail", args=[account.pk]), {"panel": "account-facts"}, **HTMX
+    ).content.decode()
+    start = html.index("the client sees us as")
+    return " ".join(re.sub(r"<[^>]+>", "", html[start : html.index("</p>", start)]).split())
+
+
+def _gap(snapshot) -> str | None:
+    return next((d for k, _, d in snapshot.risk_drivers if k == "perception_gap"), None)
+
+
+def test_the_facts_show_the_perceived_stage_the_decline_risk_charges(
+    signed_in_alice, alices_account
+):
+    """The client said "vendor" eight months ago; a later assessment gave no stage and does
+    not clear it, so the risk still charges the gap, and the facts say what it charges."""
+    said_on = timezone.localdate() - datetime.timedelta(days=240)
+    latest = _confidant_with_assessments(
+        alices_account, (240, 4, "vendor"), (30, 3, ""), (10, 3, "")
+    )
+
+    assert latest.stage == "confidant"
+    assert _gap(latest) == "client sees vendor, evidence says confidant"
+    facts = _perceived_in_facts(signed_in_alice, alices_account)
+    assert facts.startswith(f"the client sees us as Vendor, said on {said_on.day} {said_on:%b %Y}")
+    html = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk])).content
+    assert "Relevance <strong>3</strong> of 5" in html.decode()  # the latest reading
+
+
+def test_a_perceived_stage_older_than_the_window_is_not_known_and_not_charged(
+    signed_in_alice, alices_account
+):
+    window = profile_active().params["perception_window_days"]
+    latest = _confidant_with_assessments(alices_account, (window + 30, 4, "vendor"), (10, 3, ""))
+
+    assert latest.stage == "confidant" and _gap(latest) is None
+    assert _perceived_in_facts(signed_in_alice, alices_account).startswith(
+        "the client sees us as not known"
+    )
+
+
+@pytest.mark.parametrize("window", [200, 300])
+def test_the_window_of_the_perceived_stage_is_the_active_profiles(
+    signed_in_alice, alices_account, window
+):
+    """An answer 250 days old: past a 200-day window, within a 300-day one; the facts and the
+    risk agree either way."""
+    params = {**profile_active().params, "perception_window_days": window}
+    profile_activate(profile=profile_create(params=params))
+    latest = _confidant_with_assessments(alices_account, (250, 4, "vendor"), (10, 3, ""))
+
+    facts = _perceived_in_facts(signed_in_alice, alices_account)
+    if window > 250:
+        assert _gap(latest) is not None and facts.startswith("the client sees us as Vendor")
+    else:
+        assert _gap(latest) is None and facts.startswith("the client sees us as not known")
+
+
+def test_a_lost_account_shows_the_perceived_stage_its_last_standing_charged(
+    signed_in_alice, alices_account
+):
+    """Its last standing was scored on the day it was lost: an answer within the window then
+    is the one its last risk charged, however old it is today."""
+    window = profile_active().params["perception_window_days"]
+    lost_on = timezone.localdate() - datetime.timedelta(days=100)
+    alices_account.status, alices_account.lost_on = "lost", lost_on
+    alices_account.save()
+    latest = _confidant_with_assessments(
+        alices_account, (100 + window - 50, 4, "vendor"), (110, 3, "")
+    )
+
+    assert latest.week_ending == lost_on + datetime.timedelta(days=6 - lost_on.weekday())
+    assert _gap(latest) == "client sees vendor, evidence says confidant"
+    assert _perceived_in_facts(signed_in_alice, alices_account).startswith(
+        "the client sees us as Vendor"
+    )

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import zipfile
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -147,6 +149,15 @@ def test_a_bad_bundle_imports_nothing_and_reports_every_problem(alice):
             "assessed_on",
             "a second assessment of that account that day (row 2)",
         ),
+        # A row with format problems still has its references checked, in the same answer.
+        Problem("accounts.csv", 4, "owner_username", "no active user “nobody”"),
+        Problem(
+            "interactions.csv",
+            5,
+            "account_external_id",
+            "no account “A9” in accounts.csv or the database",
+        ),
+        Problem("interactions.csv", 6, "signals", "unknown signal type: telepathy"),
     }
     kinds = {(p.file, p.row, p.column) for p in report.problems}
     assert ("interactions.csv", 6, "kind") in kinds
@@ -443,3 +454,124 @@ def test_the_upload_page_refuses_files_over_the_limit(client, lena):
         reverse("portfolio-import"), {"accounts": big, "interactions": small}
     ).content.decode()
     assert "the limit is 10 MB per file" in html
+
+
+def _bad_in_every_file():
+    """A bad date on row 2 of interactions.csv, an unknown signal on row 3, and an unknown
+    owner on row 3 of accounts.csv: three problems that one answer must name together."""
+    accounts = ACCOUNTS.replace("A2,Bluepeak Foods,Food,alice", "A2,Bluepeak Foods,Food,nobody")
+    interactions = INTERACTIONS.replace("I1,A1,2026-03-02", "I1,A1,2026-13-02").replace(
+        "I2,A1,2026-04-10,call,false,,", "I2,A1,2026-04-10,call,false,,telepathy"
+    )
+    return _bundle(accounts=accounts, interactions=interactions)
+
+
+BAD_IN_EVERY_FILE = [
+    "accounts.csv, row 3, owner_username: no active user “nobody”",
+    "interactions.csv, row 2, occurred_on: “2026-13-02” is not a date (YYYY-MM-DD)",
+    "interactions.csv, row 3, signals: unknown signal type: telepathy",
+]
+
+
+def test_the_command_names_format_and_reference_problems_in_every_file_at_once(alice, tmp_path):
+    for name, content in _bad_in_every_file().items():
+        (tmp_path / name).write_bytes(content)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_portfolio", str(tmp_path))
+
+    assert str(refused.value).splitlines() == ["Nothing imported: 3 problems.", *BAD_IN_EVERY_FILE]
+    assert not Account.objects.exists() and not Interaction.objects.exists()
+
+
+def test_the_upload_page_names_format_and_reference_problems_in_every_file_at_once(
+    client, lena, alice
+):
+    client.force_login(lena)
+    uploads = {}
+    for name, content in _bad_in_every_file().items():
+        uploads[name.removesuffix(".csv")] = io.BytesIO(content)
+        uploads[name.removesuffix(".csv")].name = name
+
+    html = client.post(reverse("portfolio-import"), uploads).content.decode()
+
+    assert "Nothing was imported: 3 problems" in html
+    for line in BAD_IN_EVERY_FILE:
+        file, row, column, reason = re.match(r"(.+?), row (\d+), (.+?): (.+)", line).groups()
+        cells = f'<td>{file}</td><td class="num">{row}</td><td>{column}</td>'
+        assert cells + f'<td class="gap">{escape(reason)}</td>' in html
+    assert not Account.objects.exists() and not Interaction.objects.exists()
+
+
+def test_a_thousand_bad_rows_are_counted_and_the_first_two_hundred_named(alice, client, lena):
+    header = INTERACTIONS.splitlines()[0]
+    rows = [f"X{n},A1,someday,call,false,," for n in range(1000)]
+    files = _bundle(interactions="\n".join([header, *rows]) + "\n", assessments=None)
+
+    report = _import(files)
+
+    assert len(report.problems) == 1000
+    assert report.problems_shown == report.problems[:200]
+    assert report.problems_shown[-1].row == 201
+    assert report.problems_not_shown == 800
+
+    client.force_login(lena)
+    uploads = {}
+    for name, content in files.items():
+        uploads[name.removesuffix(".csv")] = io.BytesIO(content)
+        uploads[name.removesuffix(".csv")].name = name
+    html = client.post(reverse("portfolio-import"), uploads).content.decode()
+    assert "Nothing was imported: 1000 problems" in html
+    assert html.count("“someday” is not a date") == 200
+    assert "and 800 more problems" in html
+
+
+def test_the_command_names_two_hundred_problems_and_counts_the_rest(alice, tmp_path):
+    header = INTERACTIONS.splitlines()[0]
+    rows = [f"X{n},A1,someday,call,false,," for n in range(1000)]
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS)
+    (tmp_path / "interactions.csv").write_text("\n".join([header, *rows]) + "\n")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_portfolio", str(tmp_path))
+
+    lines = str(refused.value).splitlines()
+    assert lines[0] == "Nothing imported: 1000 problems."
+    assert len(lines) == 1 + 200 + 1
+    assert lines[1] == "interactions.csv, row 2, occurred_on: “someday” is not a date (YYYY-MM-DD)"
+    assert lines[200].startswith("interactions.csv, row 201, occurred_on:")
+    assert lines[-1] == "and 800 more problems"
+    assert not Account.objects.exists()
+
+
+def test_rows_naming_an_account_whose_row_is_wrong_are_not_called_unknown(alice):
+    accounts = ACCOUNTS.replace("120000.50", "lots")
+
+    report = _import(_bundle(accounts=accounts))
+
+    assert report.problems == [
+        Problem("accounts.csv", 3, "annual_revenue", "“lots” is not an amount of 0 or more")
+    ]
+
+
+def test_the_bundle_export_counts_records_not_lines(alice, tmp_path):
+    _import(_bundle())
+    northwind = Account.objects.get(external_id="A1")
+    for text in ("Fuel prices", "New EU rules on emissions", "A price war"):
+        ExternalPressure.objects.create(account=northwind, description=text)
+    Account.objects.filter(external_id="A2").update(mission="Feed the city\nand the region")
+    Interaction.objects.filter(external_id="I2").update(notes="Called about the tender.\nNo news.")
+    out = io.StringIO()
+
+    call_command("export_portfolio_bundle", str(tmp_path), stdout=out)
+
+    accounts = tmp_path / "accounts.csv"
+    interactions = tmp_path / "interactions.csv"
+    # The cells with line breaks make each file longer than its records.
+    assert accounts.read_text().count("\n") - 1 > Account.objects.count()
+    assert interactions.read_text().count("\n") - 1 > Interaction.objects.count()
+    assert out.getvalue().splitlines() == [
+        f"{accounts}: {Account.objects.count()} rows",
+        f"{interactions}: {Interaction.objects.count()} rows",
+        f"{tmp_path / 'assessments.csv'}: {Assessment.objects.count()} rows",
+    ]

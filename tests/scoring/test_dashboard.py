@@ -9,12 +9,16 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from relationships.models import SignalType, TrustSignal
 from scoring.models import ScoreSnapshot
 from scoring.selectors import profile_active
+from scoring.services import account_rescore
 from tests.factories import AccountFactory, InteractionFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 WEEK = datetime.date(2026, 11, 15)  # a Sunday
+# A Wednesday: its week closes on Sunday 29 November, four days after it.
+MIDWEEK = datetime.date(2026, 11, 25)
 
 
 def _standing(account, *, stage, score, risk, weeks_ago=0, drivers=(), latest=None):
@@ -193,3 +197,62 @@ def test_the_command_exports_the_portfolio_as_of_a_date(lena, book, tmp_path):
     call_command("export_portfolio", "--output", str(today))
     west = next(line for line in csv.reader(today.open(encoding="utf-8")) if line[1] == "West")
     assert west[3:] == ["virtual_partner", "90", "35", "silence", "400000", "2026-09-16", "", ""]
+
+
+def _command_export(directory, *args) -> dict[str, dict[str, str]]:
+    target = directory / "portfolio.csv"
+    call_command("export_portfolio", *args, "--output", str(target), stderr=io.StringIO())
+    with target.open(encoding="utf-8") as lines:
+        return {line["name"]: line for line in csv.DictReader(lines)}
+
+
+def test_the_command_exports_the_standing_the_dashboard_and_the_account_page_show(
+    client, alice, lena, monkeypatch, tmp_path
+):
+    """A delivery miss logged yesterday, in the week still running, is in the file as it is
+    on every page, and a past --as-of still gives the standing of that time."""
+    # Today is a Wednesday: on a Sunday the running week closes today and every reader agrees.
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: MIDWEEK)
+    account = AccountFactory(name="Northwind", owner=alice)
+    delivered = SignalType.objects.get(slug="delivered_as_promised")
+    for weeks in range(12, 0, -1):
+        day = MIDWEEK - datetime.timedelta(weeks=weeks)
+        meeting = InteractionFactory(account=account, occurred_on=day)
+        TrustSignal.objects.create(
+            account=account, signal_type=delivered, observed_on=day, interaction=meeting
+        )
+    account_rescore(account_id=account.pk)
+    before_the_miss = _command_export(tmp_path)["Northwind"]
+
+    yesterday = MIDWEEK - datetime.timedelta(days=1)
+    client.force_login(alice)
+    client.post(
+        reverse("interaction-new", args=[account.pk]),
+        {
+            "occurred_on": yesterday.isoformat(),
+            "kind": "meeting",
+            "signals": [SignalType.objects.get(slug="delivery_miss").pk],
+        },
+    )
+    client.force_login(lena)
+    exported = _command_export(tmp_path)["Northwind"]
+
+    assert int(exported["decline_risk"]) > int(before_the_miss["decline_risk"])
+    assert exported["last_contact_on"] == yesterday.isoformat()
+    dashboard_row = next(row for row in _export(client) if row["name"] == "Northwind")
+    assert exported == dashboard_row
+    page = client.get(reverse("account-detail", args=[account.pk])).content.decode()
+    assert f'data-testid="score">{exported["score"]}<' in page
+    assert f'data-testid="risk">{exported["decline_risk"]}<' in page
+
+    # A past date: the week that closed on or before it, which knew nothing of the miss.
+    last_sunday = ScoreSnapshot.objects.get(
+        account=account, week_ending=MIDWEEK - datetime.timedelta(days=3)
+    )
+    for as_of in ("2026-11-22", yesterday.isoformat()):
+        past = _command_export(tmp_path, "--as-of", as_of)["Northwind"]
+        assert (past["score"], past["decline_risk"]) == (
+            f"{last_sunday.score:.0f}",
+            f"{last_sunday.decline_risk:.0f}",
+        )
+        assert past["last_contact_on"] <= as_of

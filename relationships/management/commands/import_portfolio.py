@@ -31,13 +31,15 @@ class Command(BaseCommand):
         }
         report = portfolio_import(files=files, dry_run=dry_run)
         if not report.ok:
-            lines = [
-                f"{p.file}, row {p.row}, {p.column or '-'}: {p.reason}" for p in report.problems
+            total = len(report.problems)
+            lines = [f"Nothing imported: {total} problem{'s' if total != 1 else ''}."]
+            lines += [
+                f"{p.file}, row {p.row}, {p.column or '-'}: {p.reason}"
+                for p in report.problems_shown
             ]
-            raise CommandError(
-                f"Nothing imported: {len(lines)} problem{'s' if len(lines) != 1 else ''}.\n"
-                + "\n".join(lines)
-            )
+            if more := report.problems_not_shown:
+                lines.append(f"and {more} more problem{'s' if more != 1 else ''}")
+            raise CommandError("\n".join(lines))
         title = "Dry run, nothing written. Would import:" if dry_run else "Imported:"
         self.stdout.write(title)
         for line in report.lines():

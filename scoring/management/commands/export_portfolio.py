@@ -16,7 +16,8 @@ from scoring.selectors import profile_active
 class Command(BaseCommand):
     help = (
         "Write one UTF-8 CSV line per account with its stage, score, decline risk, top risk "
-        "driver, revenue and last contact, as of a date (default: today)."
+        "driver, revenue and last contact: today's standing, as the dashboard shows it, or "
+        "with --as-of a past date, the standing at the close of the last week ended by then."
     )
 
     def add_arguments(self, parser):
@@ -24,11 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="File to write (default: standard output)")
 
     def handle(self, *args, as_of=None, output=None, **options):
+        today = timezone.localdate()
         try:
-            day = datetime.date.fromisoformat(as_of) if as_of else timezone.localdate()
+            day = datetime.date.fromisoformat(as_of) if as_of else today
         except ValueError:
             raise CommandError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD).") from None
-        rows = portfolio_as_of(profile=profile_active(), as_of=day)
+        rows = portfolio_as_of(profile=profile_active(), as_of=day, today=today)
         contacts = last_contacts(account_ids=None, as_of=day)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
