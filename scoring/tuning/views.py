@@ -168,8 +168,11 @@ def _backtest_context(profile: ScoringProfile) -> dict:
         # baselines (each at this version's alarm budget).
         "backtest_rows": [
             (f"v{profile.version}", mine),
-            (f"live v{live}", theirs),
-            *((label, mine["baselines"][key]) for key, label in BASELINES.items()),
+            *([(f"live v{live}", theirs)] if live != profile.version else []),
+            *(
+                (label, {**mine["baselines"][key], "median_lead_weeks": None})
+                for key, label in BASELINES.items()
+            ),
         ],
         "backtest_leads": sorted(
             lost, key=lambda pair: (pair[0] or pair[1])["lost_on"], reverse=True

@@ -4,6 +4,7 @@ go live."""
 import datetime
 
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -62,3 +63,28 @@ def test_an_admin_changes_a_weight_sees_the_preview_move_applies_it_and_sees_the
     page.wait_for_selector("text=Roll back to v1")
     assert profile_active().version == 2
     assert page.console_errors == []
+
+
+def test_an_admin_backtests_the_live_version_beside_the_preview_and_reads_the_verdict(page):
+    ensure_migrated_rows()  # the roles and catalog the demo's people and signals need
+    call_command("seed_demo", "--accounts", "40", verbosity=0)
+    login(page, "sam", "demo")
+    page.goto(f"/tuning/versions/{profile_active().version}/")
+    backtest = page.locator("[data-testid=backtest]")
+    expect(backtest).to_contain_text("Not run yet.")
+
+    backtest.locator("button", has_text="Run the backtest").click()
+    expect(backtest).to_contain_text("Waiting for the background worker")
+
+    work_the_queue()  # the worker runs it; the card, polling, shows the result by itself
+
+    verdict = page.locator("[data-testid=verdict]")
+    expect(verdict).to_contain_text("Beats both naive baselines", timeout=10_000)
+    figures = page.locator("[data-testid=backtest-figures] tbody tr")
+    expect(figures).to_have_count(3)  # the live version, and the two rules of thumb
+    expect(figures.nth(1)).to_contain_text("days since last contact")
+    backtest.locator("summary", has_text="Warning lead per lost account").click()
+    expect(backtest).to_contain_text("weeks")
+    assert page.console_errors == []
+    backtest.scroll_into_view_if_needed()
+    screenshot(page, "backtest", full_page=False)

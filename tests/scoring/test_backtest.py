@@ -166,7 +166,7 @@ def test_a_backtest_runs_in_the_background_and_shows_both_versions(
     assert draft_result["retained"] == live_result["retained"] == 1
     assert draft_result["false_alarm_rate"] == 1.0  # everything is high risk
     page = client.get(reverse("profile-draft", args=[draft.version])).content.decode()
-    assert "Lost, warned 8+ weeks ahead" in page and "live v1" in page
+    assert "Losses warned 8+ weeks ahead" in page and "live v1" in page
     assert "days since last contact" in page and "contacts in the last 90 days" in page
     assert draft_result["verdict"] in page.replace("&#x27;", "'")
     assert 'hx-trigger="every 2s"' not in page

@@ -164,3 +164,34 @@ def test_applying_from_the_page_queues_a_rollout_and_shows_its_progress(
     client.force_login(lena)
     assert client.post(reverse("profile-go-live", args=[1])).status_code == 403
     assert client.get(reverse("rollout-progress")).status_code == 403
+
+
+def test_any_negative_signal_can_be_made_to_warn_on_its_own_or_stop_warning(client, sam):
+    client.force_login(sam)
+    draft = _start_draft(client)
+    page = client.get(reverse("profile-draft", args=[draft.version])).content.decode()
+    # Every negative type of the catalog has a row, left blank when it does not warn alone;
+    # positive types have none.
+    assert 'name="warning_signals__price_pressure"' in page
+    assert 'name="warning_signals__delivered_as_promised"' not in page
+
+    client.post(
+        reverse("profile-draft", args=[draft.version]),
+        _form_data(
+            draft,
+            **{"warning_signals.price_pressure": "45", "warning_signals.champion_left": ""},
+        ),
+    )
+
+    draft.refresh_from_db()
+    assert draft.params["warning_signals"] == {
+        "retender_or_competitive_bid": 65,
+        "competitor_invited": 65,
+        "excluded_from_planning": 65,
+        "price_pressure": 45,
+    }
+    edit = ProfileChange.objects.get(profile=draft, action="edited")
+    assert edit.diff == {
+        "warning_signals.champion_left": [40, None],
+        "warning_signals.price_pressure": [None, 45],
+    }
