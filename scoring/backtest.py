@@ -43,6 +43,7 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
     """The probability that a positive ranks above a negative (ties count half): the ROC AUC,
     by the Mann-Whitney rank formula with tied scores given their average rank. None when
     either class is empty."""
+    labels = np.asarray(labels, dtype=bool)
     positives = int(labels.sum())
     negatives = len(labels) - positives
     if not positives or not negatives:
@@ -75,6 +76,7 @@ class Backtest:
         self.high = high
         self.as_of = as_of
         self.accounts: list[_Account] = []
+        self.unscored_losses: list[tuple[int, str, str, datetime.date]] = []
 
     def add(
         self,
@@ -87,11 +89,15 @@ class Backtest:
         external_id: str = "",
     ) -> None:
         """One account's weekly timeline (as score_timeline gives it) and its days of contact.
-        An account lost after `as_of` counts as retained: as of then, it was."""
-        if not timeline:
-            return
+        An account lost after `as_of` counts as retained: as of then, it was. A lost account
+        with nothing logged before its loss counts as a loss never warned of; a kept one with
+        nothing logged says nothing and is left out."""
         if lost_on is not None and lost_on > self.as_of:
             lost_on = None
+        if not timeline:
+            if lost_on is not None:
+                self.unscored_losses.append((account_id, external_id, name, lost_on))
+            return
         end = (lost_on or self.as_of).toordinal()
         week_ending = np.fromiter((p.week_ending.toordinal() for p in timeline), np.int64)
         day = np.minimum(week_ending, end)  # the last week is evaluated on its last day
@@ -142,8 +148,10 @@ class Backtest:
 
     def _figures(self, alarms: list[np.ndarray], scores: list[np.ndarray]) -> dict:
         """Lead per lost account, false alarm per retained one, and the summary figures, for
-        one way of raising the alarm (`alarms`, per account) and of ranking risk (`scores`)."""
-        leads, false_alarms = [], []
+        one way of raising the alarm (`alarms`, per account) and of ranking risk (`scores`).
+        A share is None when there is nothing to share out (no loss, or no kept account)."""
+        leads: list[int | None] = [None] * len(self.unscored_losses)
+        false_alarms = []
         per_account = []
         for account, alarm in zip(self.accounts, alarms, strict=True):
             if account.lost_on is not None:
@@ -154,34 +162,38 @@ class Backtest:
                 flagged = self._false_alarm(account, alarm)
                 false_alarms.append(flagged)
                 per_account.append((None, flagged))
-        known = np.concatenate([a.known for a in self.accounts]) if self.accounts else None
         auc = None
-        if known is not None:
+        if self.accounts:
+            known = np.concatenate([a.known for a in self.accounts])
             labels = np.concatenate([a.labels for a in self.accounts])[known]
             auc = roc_auc(np.concatenate(scores)[known], labels)
+        warned = sum((lead or 0) >= LEAD_GOAL_WEEKS for lead in leads)
         return {
-            "warned_share": (
-                sum((lead or 0) >= LEAD_GOAL_WEEKS for lead in leads) / len(leads) if leads else 0.0
-            ),
-            "false_alarm_rate": sum(false_alarms) / len(false_alarms) if false_alarms else 0.0,
+            "warned_share": warned / len(leads) if leads else None,
+            "false_alarm_rate": sum(false_alarms) / len(false_alarms) if false_alarms else None,
             "median_lead_weeks": statistics.median(lead or 0 for lead in leads) if leads else None,
             "auc": auc,
             "per_account": per_account,
         }
 
     def _baseline(self, key: str, budget: int) -> dict:
-        """A naive rule at the same alarm budget: alarm on the `budget` riskiest weeks (and
-        any tied with the last of them)."""
+        """A naive rule at the same alarm budget: alarm on the riskiest weeks, as close to
+        `budget` of them as ties allow."""
         if key == "days_since_contact":
             scores = [a.since_contact for a in self.accounts]
         else:
             scores = [-a.recent_contacts for a in self.accounts]  # fewer contacts, riskier
         every = np.concatenate(scores) if scores else np.array([])
+        alarms = [np.zeros(len(s), dtype=bool) for s in scores]
         if budget and len(every):
             threshold = np.sort(every)[::-1][min(budget, len(every)) - 1]
-            alarms = [s >= threshold for s in scores]
-        else:
-            alarms = [np.zeros(len(s), dtype=bool) for s in scores]
+            at_least = int((every >= threshold).sum())
+            above = int((every > threshold).sum())
+            # Ties at the threshold: take them all or none, whichever lands nearer the budget.
+            if at_least - budget <= budget - above:
+                alarms = [s >= threshold for s in scores]
+            else:
+                alarms = [s > threshold for s in scores]
         figures = self._figures(alarms, scores)
         return {name: figures[name] for name in ("warned_share", "false_alarm_rate", "auc")}
 
@@ -202,13 +214,24 @@ class Backtest:
             }
             for account, (lead, flagged) in zip(self.accounts, mine["per_account"], strict=True)
         ]
+        per_account += [
+            {
+                "external_id": external_id,
+                "name": name,
+                "status": "lost",
+                "lost_on": lost_on.isoformat(),
+                "lead_weeks": None,
+                "false_alarm": False,
+            }
+            for _, external_id, name, lost_on in self.unscored_losses
+        ]
         per_account.sort(key=lambda row: (row["status"], row["lost_on"] or "", row["name"]))
         report = {
             "profile": profile,
             "as_of": self.as_of.isoformat(),
             "lead_goal_weeks": LEAD_GOAL_WEEKS,
             "horizon_weeks": HORIZON_WEEKS,
-            "lost": sum(1 for a in self.accounts if a.lost_on),
+            "lost": sum(1 for a in self.accounts if a.lost_on) + len(self.unscored_losses),
             "retained": sum(1 for a in self.accounts if not a.lost_on),
             "warned_share": mine["warned_share"],
             "false_alarm_rate": mine["false_alarm_rate"],
@@ -223,9 +246,9 @@ class Backtest:
 
 def beats(report: dict, baseline: str) -> bool:
     """Whether the profile ranks the accounts about to be lost higher than the baseline does
-    (its AUC is higher); a report without losses beats nothing."""
+    (its AUC is higher) and better than chance; a report without losses beats nothing."""
     mine, theirs = report["auc"], report["baselines"][baseline]["auc"]
-    return mine is not None and (theirs is None or mine > theirs)
+    return mine is not None and mine > 0.5 and (theirs is None or mine > theirs)
 
 
 def verdict(report: dict) -> str:
@@ -242,6 +265,11 @@ def verdict(report: dict) -> str:
     against = "; ".join(
         f"{label} {auc(report['baselines'][key]['auc'])}" for key, label in BASELINES.items()
     )
+    if report["auc"] <= 0.5:
+        return (
+            f"Ranks the accounts about to be lost no better than chance (AUC "
+            f"{auc(report['auc'])}; {against}): not worth tuning as it stands."
+        )
     if not beats(report, "days_since_contact"):
         return (
             f"Does not beat days since last contact (AUC {auc(report['auc'])}; {against}): "
@@ -252,4 +280,24 @@ def verdict(report: dict) -> str:
             f"Beats days since last contact but not recent activity (AUC {auc(report['auc'])}; "
             f"{against})."
         )
-    return f"Beats both naive baselines (AUC {auc(report['auc'])}; {against})."
+    return f"Beats both rules of thumb (AUC {auc(report['auc'])}; {against})."
+
+
+def compared_with_live(mine: dict, live: dict, *, live_version: int) -> str:
+    """How a version warns against the live one, in one sentence ("" when they agree)."""
+    lines = []
+    share, theirs = mine["warned_share"], live["warned_share"]
+    if share is not None and theirs is not None and share != theirs:
+        better = "more" if share > theirs else "fewer"
+        lines.append(
+            f"warns of {better} losses in time than live v{live_version} "
+            f"({share:.0%} against {theirs:.0%})"
+        )
+    alarms, their_alarms = mine["false_alarm_rate"], live["false_alarm_rate"]
+    if alarms is not None and their_alarms is not None and alarms != their_alarms:
+        more = "more" if alarms > their_alarms else "fewer"
+        lines.append(f"raises {more} false alarms ({alarms:.0%} against {their_alarms:.0%})")
+    if not lines:
+        return ""
+    text = "; ".join(lines)
+    return text[:1].upper() + text[1:] + "."

@@ -68,13 +68,6 @@ def _stage_bands(thresholds: Mapping[str, float]) -> list[tuple[Stage, float, fl
     return [(stage, bounds[i], bounds[i + 1]) for i, stage in enumerate(Stage)]
 
 
-def _stage_at(score: float, thresholds: Mapping[str, float]) -> Stage:
-    for stage, low, high in _stage_bands(thresholds):
-        if low <= score < high:
-            return stage
-    return Stage.VIRTUAL_PARTNER
-
-
 def history_figure(
     points: Sequence[HistoryPoint],
     marks: Sequence[SignalMark],
@@ -247,7 +240,9 @@ def s_curve_figure(
                 "name": "Now",
                 "x": [round(s_curve_maturity(now.score), 2)],
                 "y": [round(now.score, 1)],
-                "text": [f"now: {_stage_at(now.score, thresholds).label}"],
+                # The stage the account holds, gates and hysteresis included, not the band
+                # its score alone would put it in.
+                "text": [f"now: {Stage(now.stage).label}"],
                 "textposition": "middle right",
                 "hovertemplate": "Now: score %{y:.0f}<extra></extra>",
                 "marker": {

@@ -81,6 +81,11 @@ class PortfolioRow:
         return tuple(Driver(*driver) for driver in json.loads(self.drivers_json))
 
     @property
+    def shown_drivers(self) -> tuple[Driver, ...]:
+        """The drivers worth a mention: those that add at least half a point of risk."""
+        return tuple(driver for driver in self.drivers if driver.points >= 0.5)
+
+    @property
     def top_driver(self) -> Driver | None:
         drivers = self.drivers
         return drivers[0] if drivers else None

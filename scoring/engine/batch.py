@@ -21,16 +21,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.engine.curve import latest_warnings
 from scoring.engine.profile import Profile
 from scoring.engine.risk import RiskInputs, decline_risk, signals_in_words
 from scoring.engine.stages import Stage, StageGaps
 from scoring.engine.types import Evidence, WeekPoint
+from scoring.engine.windows import PEAK_STAGE_WEEKS, latest_warnings, usual_gap
 
 _EPSILON = 1e-6  # as in curve.py: evidence points below this are gone
 _GATED = (Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
 _STAGES = (None, Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
 _NEVER = -(10**9)  # "no such day yet", as gate_seen starts in curve.py
+_DAYS = 10**8  # account number * _DAYS + day ordinal packs an (account, day) pair in one int
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +104,10 @@ class Batch:
     assessment_day: np.ndarray
     assessment_relevance: np.ndarray
     assessment_perceived: np.ndarray
+    # Distinct days in touch with each account (an interaction, or a positive signal seen),
+    # sorted by account, then day: the rhythm of contact reads them.
+    touch_account: np.ndarray
+    touch_day: np.ndarray
 
     @property
     def weeks(self) -> int:
@@ -178,6 +183,10 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
     # Stable: readings of one day keep their order, as score_timeline's sort keeps it.
     a_order = np.lexsort((a_day, a_account))
     week_numbers = np.arange(weeks + 1)
+    seen = s_positive
+    touch = _distinct(
+        np.concatenate((i_account * _DAYS + i_day, s_account[seen] * _DAYS + s_day[seen]))
+    )
     return Batch(
         as_of=as_of,
         account_ids=ids[has_evidence],
@@ -208,6 +217,8 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
         assessment_day=a_day[a_order],
         assessment_relevance=c.assessment_relevance[a_keep][a_order],
         assessment_perceived=c.assessment_perceived[a_keep][a_order],
+        touch_account=touch // _DAYS,
+        touch_day=touch % _DAYS,
     )
 
 
@@ -303,8 +314,10 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
     points = np.zeros((n, len(half_lives)))
     gate_seen = np.full((n, len(_GATED)), _NEVER, dtype=np.int64)
     stage = np.ones(n, dtype=np.int64)  # ranks: 1 vendor .. 4 virtual partner
-    # Each week's score of the positive evidence alone, for momentum (as curve.py's `built`).
+    # Each week's score of the positive evidence alone, for momentum, and each week's stage,
+    # for the peak stage (as scoring/engine/windows.py remembers them).
     history = np.zeros((batch.weeks, n))
+    stages = np.zeros((batch.weeks, n), dtype=np.int64)
     evidence_points = np.zeros(n)
     rows = np.arange(n)
     for week in range(batch.weeks):
@@ -357,17 +370,13 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
             decided[gate_open & (score >= needed)] = target.rank
         stage = np.where(walking, decided, stage)
         history[week] = _score(positive_points, scale)
+        stages[week] = stage
 
     last = batch.last_week
     final = _score(evidence_points, scale)
     built = history[last, rows]
-    walked = last - batch.first_week
-    momentum_weeks = p["momentum_weeks"]
-    earlier = np.where(
-        walked > 0,
-        history[batch.first_week + np.maximum(0, walked - momentum_weeks), rows],
-        built,
-    )
+    best = _best_of(history, batch.first_week, last, p["momentum_weeks"])
+    peak = _best_of(stages, batch.first_week, last, PEAK_STAGE_WEEKS)
     inputs = _risk_inputs(batch, profile, s_weight)
     gate_open_now = [
         ungated[index] | (batch.today - gate_seen[:, index] < gate_windows[index])
@@ -384,8 +393,9 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
         score = float(final[index])
         risk, drivers = decline_risk(
             RiskInputs(
-                score_drop=float(earlier[index] - built[index]),
+                score_drop=float(best[index] - built[index]),
                 stage=held,
+                peak_stage=_STAGES[peak[index]],
                 **{name: values[index] for name, values in inputs.items()},
             ),
             p,
@@ -404,6 +414,29 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
     return result
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique by sorting: numpy's hashing unique is several times slower on a million
+    integers."""
+    ordered = np.sort(values)
+    return (
+        ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+    )
+
+
+def _best_of(weekly: np.ndarray, first: np.ndarray, last: np.ndarray, length: int) -> np.ndarray:
+    """Each account's largest value of `weekly` over its last `length` weeks up to `last`
+    (never before its `first`), as windows._RunningMax keeps it."""
+    columns = np.arange(weekly.shape[1])
+    best = weekly[last, columns].copy()
+    for back in range(1, length):
+        week = last - back
+        inside = week >= first
+        if not inside.any():
+            break
+        best = np.where(inside, np.maximum(best, weekly[np.maximum(week, 0), columns]), best)
+    return best
+
+
 def _score(evidence_points: np.ndarray, scale: float) -> np.ndarray:
     """curve.score_from_evidence for every account at once."""
     positive = np.maximum(evidence_points, 0.0)
@@ -417,35 +450,52 @@ def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[s
     n = len(batch.account_ids)
     today = batch.today
 
-    # Contact: the last day of contact, and the rhythm of distinct contact days in the window.
-    account, day = batch.interaction_account, batch.interaction_day
+    # Contact (interactions, and the days positive signals were seen): the last day of it, and
+    # the usual length of a silence between the distinct contact days in the window.
+    touch_account, touch_day = batch.touch_account, batch.touch_day
     last_contact = np.full(n, _NEVER)
-    np.maximum.at(last_contact, account, day)
-    recent = today[account] - day < p["rhythm_window_days"]
-    pairs = np.unique(account[recent] * (10**8) + day[recent])
-    pair_account, pair_day = pairs // (10**8), pairs % (10**8)
-    contact_days = np.bincount(pair_account, minlength=n)
-    first_in_window = np.full(n, 10**9)
-    np.minimum.at(first_in_window, pair_account, pair_day)
-    last_in_window = np.full(n, _NEVER)
-    np.maximum.at(last_in_window, pair_account, pair_day)
+    np.maximum.at(last_contact, touch_account, touch_day)
+    recent = today[touch_account] - touch_day < p["rhythm_window_days"]
+    pair_account, pair_day = touch_account[recent], touch_day[recent]
+    same = pair_account[1:] == pair_account[:-1]
+    gap = (pair_day[1:] - pair_day[:-1])[same].astype(float)
+    gap_account = pair_account[1:][same]
+    gaps = np.bincount(gap_account, minlength=n)
+    sum_gaps = np.bincount(gap_account, weights=gap, minlength=n)
+    sum_squares = np.bincount(gap_account, weights=gap * gap, minlength=n)
 
     # Contacts engaged within the window (None when no interaction there named a contact).
     engaged = today[batch.contact_account] - batch.contact_day < p["contact_window_days"]
-    people = np.unique(batch.contact_account[engaged] * (10**9) + batch.contact_id[engaged])
+    people = _distinct(batch.contact_account[engaged] * (10**9) + batch.contact_id[engaged])
     engaged_count = np.bincount(people // (10**9), minlength=n)
 
-    # Signals that warn on their own within their window; the other negative signals within
-    # theirs, at their weight before tolerance.
+    # Signals that warn on their own within their window, unless a resolving positive signal
+    # came after them; the other negative signals within theirs, at their weight before
+    # tolerance.
     warning_risk = p["warning_signals"]
     warns = np.array([warning_risk.get(slug, 0) > 0 for slug in batch.slugs] or [False])
     age = today[batch.signal_account] - batch.signal_day
-    bad = ~batch.signal_positive & (s_weight > 0)
+    bad = ~batch.signal_positive
     warning = bad & warns[batch.signal_slug] & (age < p["warning_window_days"])
-    negative = bad & ~warns[batch.signal_slug] & (age < p["negatives_window_days"])
+    negative = bad & ~warns[batch.signal_slug] & (s_weight > 0)
+    negative &= age < p["negatives_window_days"]
     negative_points = np.bincount(
         batch.signal_account[negative], weights=s_weight[negative], minlength=n
     )
+    resolvers = p["warning_resolved_by"]
+    resolving = {slug for slugs in resolvers.values() for slug in slugs}
+    is_resolving = np.array([slug in resolving for slug in batch.slugs] or [False])
+    answers: dict[tuple[int, str], list[int]] = {}  # (account, resolving slug): days
+    warned_accounts = _distinct(batch.signal_account[warning])
+    shown = batch.signal_positive & is_resolving[batch.signal_slug]
+    shown &= np.isin(batch.signal_account, warned_accounts)
+    for account, day, slug in zip(
+        batch.signal_account[shown].tolist(),
+        batch.signal_day[shown].tolist(),
+        batch.signal_slug[shown].tolist(),
+        strict=True,
+    ):
+        answers.setdefault((account, batch.slugs[slug]), []).append(day)
     warned: dict[int, list[tuple[int, str]]] = {}
     for account, day, slug in zip(
         batch.signal_account[warning].tolist(),
@@ -453,7 +503,14 @@ def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[s
         batch.signal_slug[warning].tolist(),
         strict=True,
     ):
-        warned.setdefault(account, []).append((day, batch.slugs[slug]))
+        name = batch.slugs[slug]
+        answered = any(
+            later > day
+            for resolver in resolvers.get(name, ())
+            for later in answers.get((account, resolver), ())
+        )
+        if not answered:
+            warned.setdefault(account, []).append((day, name))
     named: dict[int, list[str]] = {}
     for account, slug in zip(
         batch.signal_account[negative].tolist(), batch.signal_slug[negative].tolist(), strict=True
@@ -481,17 +538,20 @@ def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[s
     is_latest_view = given & (a_day == perceived_day[a_account])
     perceived_rank[a_account[is_latest_view]] = a_perceived[is_latest_view]
     perceived_rank[today - perceived_day >= p["perception_window_days"]] = 0
+    # A reading older than the window is no longer known: it says nothing about relevance now.
+    assessed = count > 0
+    current = np.zeros(n, dtype=bool)
+    current[assessed] = today[assessed] - a_day[latest[assessed]] < p["relevance_window_days"]
 
     inputs: dict[str, list] = {name: [] for name in _RISK_FIELDS}
     for index in range(n):
         contacted = last_contact[index] != _NEVER
-        days = int(contact_days[index])
-        relevance = int(a_relevance[latest[index]]) if count[index] else None
+        relevance = int(a_relevance[latest[index]]) if current[index] else None
         inputs["days_since_contact"].append(
             int(today[index] - last_contact[index]) if contacted else None
         )
         inputs["usual_gap_days"].append(
-            int(last_in_window[index] - first_in_window[index]) / (days - 1) if days > 1 else None
+            usual_gap(float(sum_gaps[index]), float(sum_squares[index]), int(gaps[index]))
         )
         inputs["relevance"].append(relevance)
         inputs["relevance_fall"].append(int(peak[index]) - relevance if relevance else 0)

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections import deque
-from collections.abc import Iterable
 
 from scoring.engine.profile import Profile
-from scoring.engine.risk import RiskInputs, decline_risk, signals_in_words
+from scoring.engine.risk import decline_risk
 from scoring.engine.stages import Stage, StageGaps, decide_stage
 from scoring.engine.types import Contribution, Evidence, WeekPoint
+from scoring.engine.windows import RiskWindows
 
 ENGAGEMENT = "engagement"
 FLOOR = "floor"  # what keeps the score at 0 when negative evidence outweighs the positive
@@ -132,15 +131,6 @@ def score_timeline(
     gate_windows = {stage: p["gate_window_days"][stage.value] for stage in _GATED}
     tolerance = {stage: p["tolerance"][stage.value] for stage in Stage}
     scale = p["score_scale"]
-    momentum_weeks = p["momentum_weeks"]
-    rhythm_window = p["rhythm_window_days"]
-    contact_window = p["contact_window_days"]
-    negatives_window = p["negatives_window_days"]
-    warning_slugs = frozenset(slug for slug, risk in p["warning_signals"].items() if risk > 0)
-    warning_window = p["warning_window_days"]
-    relevance_window = p["relevance_window_days"]
-    perception_window = p["perception_window_days"]
-
     # The latest defining signal of each gated stage; only positive signals open a gate, and
     # a stage with no defining signals in the profile has no gate.
     gate_of_slug: dict[str, list[Stage]] = {}
@@ -150,21 +140,9 @@ def score_timeline(
     gate_seen: dict[Stage, int] = dict.fromkeys(_GATED, -(10**9))
     gap_words = StageGaps(thresholds=thresholds, gates=gates, gate_window_days=gate_windows)
 
-    contact_days: deque[int] = deque()  # distinct contact days in the rhythm window
-    engaged: deque[tuple[int, tuple[int, ...]]] = deque()
-    engaged_count: dict[int, int] = {}
-    negatives: deque[tuple[int, float, str]] = deque()
-    warnings: deque[tuple[int, str]] = deque()
-    negative_points = 0.0
-    relevance_seen: deque[tuple[int, int]] = deque()
-    relevance: int | None = None
-    perceived: tuple[int, Stage] | None = None
-    last_contact: int | None = None
+    windows = RiskWindows(p)
 
     timeline: list[WeekPoint] = []
-    # What the positive evidence alone would score, week by week: its fall is the slide of a
-    # relationship left alone (the momentum driver), while bad news has drivers of its own.
-    built: list[float] = []
     stage = Stage.VENDOR
     next_signal = next_interaction = next_assessment = 0
     week_end = week_ending(datetime.date.fromordinal(origin)).toordinal()
@@ -184,10 +162,17 @@ def score_timeline(
         while next_signal < len(signals) and signals[next_signal][0] <= day:
             on, slug, category, polarity = signals[next_signal]
             next_signal += 1
+            sign = 1 if polarity > 0 else -1
             weight = profile.signal_weight(slug)
+            # What the client did counts for the risk whatever its weight in the score: a
+            # positive signal is a day we were in touch, a negative one may warn.
+            if sign > 0:
+                windows.contact(on)
+                windows.positive(on, slug)
+            else:
+                windows.negative(on, slug, weight)
             if weight <= 0:
                 continue
-            sign = 1 if polarity > 0 else -1
             bucket = buckets.get((category, sign))
             if bucket is None:
                 half_life = (
@@ -198,14 +183,8 @@ def score_timeline(
                 bucket.add(slug, weight, day - on, on - origin)
                 for target in gate_of_slug.get(slug, ()):
                     gate_seen[target] = on
-            else:
-                if charge > 0:
-                    bucket.add(slug, weight * charge, day - on, on - origin)
-                if slug in warning_slugs:
-                    warnings.append((on, slug))
-                else:
-                    negatives.append((on, weight, slug))
-                    negative_points += weight
+            elif charge > 0:
+                bucket.add(slug, weight * charge, day - on, on - origin)
             if bucket.points > _EPSILON and bucket not in active:
                 active.append(bucket)
         while next_interaction < len(interactions) and interactions[next_interaction][0] <= day:
@@ -215,19 +194,13 @@ def score_timeline(
                 engagement.add(None, weight, day - on, 0)
                 if engagement not in active:
                     active.append(engagement)
-            if not contact_days or contact_days[-1] != on:
-                contact_days.append(on)
-            last_contact = on
+            windows.contact(on)
             if contact_ids:
-                engaged.append((on, contact_ids))
-                for contact in contact_ids:
-                    engaged_count[contact] = engaged_count.get(contact, 0) + 1
+                windows.engaged_contacts(on, contact_ids)
         while next_assessment < len(assessments) and assessments[next_assessment][0] <= day:
             on, relevance, perceived_stage = assessments[next_assessment]
             next_assessment += 1
-            relevance_seen.append((on, relevance))
-            if perceived_stage is not None:
-                perceived = (on, perceived_stage)
+            windows.assessment(on, relevance, perceived_stage)
 
         # Position.
         evidence_points = positive_points = 0.0
@@ -256,50 +229,10 @@ def score_timeline(
             gate_open=gate_open,
         )
 
-        # Decline risk: slide the windows to end on `day`.
-        while contact_days and day - contact_days[0] >= rhythm_window:
-            contact_days.popleft()
-        while engaged and day - engaged[0][0] >= contact_window:
-            for contact in engaged.popleft()[1]:
-                engaged_count[contact] -= 1
-                if not engaged_count[contact]:
-                    del engaged_count[contact]
-        while negatives and day - negatives[0][0] >= negatives_window:
-            negative_points -= negatives.popleft()[1]
-        while warnings and day - warnings[0][0] >= warning_window:
-            warnings.popleft()
-        # Keep the reading in force when the window opened: it too was relevance seen within it.
-        while len(relevance_seen) > 1 and day - relevance_seen[1][0] >= relevance_window:
-            relevance_seen.popleft()
-        if perceived is not None and day - perceived[0] >= perception_window:
-            perceived = None
+        # Decline risk. What the positive evidence alone would score: its fall is the slide of
+        # a relationship left alone (the momentum driver); bad news has drivers of its own.
         trust_built = score_from_evidence(positive_points, scale)
-        earlier = built[max(0, len(built) - momentum_weeks)] if built else trust_built
-        built.append(trust_built)
-        risk, drivers = decline_risk(
-            RiskInputs(
-                days_since_contact=None if last_contact is None else day - last_contact,
-                usual_gap_days=(
-                    (contact_days[-1] - contact_days[0]) / (len(contact_days) - 1)
-                    if len(contact_days) > 1
-                    else None
-                ),
-                score_drop=earlier - trust_built,
-                relevance=relevance,
-                relevance_fall=(
-                    max(r for _, r in relevance_seen) - relevance
-                    if relevance_seen and relevance
-                    else 0
-                ),
-                recent_negative_points=negative_points if negatives else 0.0,
-                negatives_named=signals_in_words(n[2] for n in negatives) if negatives else "",
-                stage=stage,
-                perceived_stage=perceived[1] if perceived else None,
-                recent_contacts=len(engaged_count) if engaged else None,
-                warnings=latest_warnings(warnings, day) if warnings else (),
-            ),
-            p,
-        )
+        risk, drivers = decline_risk(windows.close(day, stage=stage, trust_built=trust_built), p)
 
         gap = gap_words(stage, score, gate_open)
         timeline.append(
@@ -318,17 +251,6 @@ def score_timeline(
             return timeline
         previous_day = day
         week_end += 7
-
-
-def latest_warnings(warnings: Iterable[tuple[int, str]], day: int) -> tuple[tuple[str, int], ...]:
-    """Each decisive signal once, as (slug, days before `day` of its latest sighting), newest
-    first: the same tender logged twice is one warning."""
-    latest: dict[str, int] = {}
-    for on, slug in warnings:
-        if latest.get(slug, on) <= on:
-            latest[slug] = on
-    newest_first = sorted(latest.items(), key=lambda item: (-item[1], item[0]))
-    return tuple((slug, day - on) for slug, on in newest_first)
 
 
 def _contributions(

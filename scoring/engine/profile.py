@@ -72,7 +72,7 @@ DEFAULTS: dict[str, Any] = {
         # planning earned; an escalation a little less; price talk least, because haggling
         # happens at every stage (§2, commercial climate).
         "delivery_miss": 10,
-        "price_pressure": 5,
+        "price_pressure": 6,
         "retender_or_competitive_bid": 12,
         "competitor_invited": 10,
         "escalation": 7,
@@ -142,15 +142,17 @@ DEFAULTS: dict[str, Any] = {
     "risk_weights": {
         # Failures and bad news: reached only in the limit; see negatives_half_points.
         "negatives": 95,
-        # Silence at its full ratio of usual gaps: the high band.
+        # Silence at its full ratio of usual silences: the high band.
         "silence": 70,
-        # A falling score is mostly the consequence of other evidence, so it adds to it.
-        "momentum": 45,
+        # A slide of momentum_full_drop points: a relationship left alone for months, even
+        # with nothing bad logged, is high risk (§5, position is not kept for free).
+        "momentum": 65,
         # Relevance at 1 of 5, or down two steps within the window: the client no longer needs
         # what we offer, and trust does not save that (§1, the carbon-paper case).
         "relevance": 65,
-        # A mature account with fading relevance and no next offering (§1): adds to relevance.
-        "plateau": 35,
+        # A mature account with fading relevance and no next offering is the classic case to
+        # flag (§1): relevance down two steps at consultant or above is high by itself.
+        "plateau": 60,
         "perception_gap": 30,
         "single_threaded": 20,
     },
@@ -168,6 +170,13 @@ DEFAULTS: dict[str, Any] = {
     },
     # About as long as a tender or a change of supplier takes to play out.
     "warning_window_days": 180,
+    # A warning ends early when the client later shows the opposite: repeat business after a
+    # re-tender or a competitor (it chose us again), an invitation back into its planning.
+    "warning_resolved_by": {
+        "retender_or_competitive_bid": ["repeat_business"],
+        "competitor_invited": ["repeat_business"],
+        "excluded_from_planning": ["invited_to_planning"],
+    },
     # Other negative signals: their points within the window (at full weight, before
     # tolerance) make the negatives driver reach half its weight at this many points; it
     # rises slowly below that and quickly above. One delivery miss is a medium risk; two
@@ -175,11 +184,12 @@ DEFAULTS: dict[str, Any] = {
     # failures in a short time).
     "negatives_half_points": 12,
     "negatives_window_days": 90,
-    # Silence is measured against the account's own rhythm of contact (§5): it reaches the
-    # silence weight at this many times the usual gap, and every further gap adds as much again
-    # of the risk that is left. The closer the relationship, the sooner a silence says
-    # something: three gaps at consultant and virtual partner (§5, a top account falling silent
-    # for several of its cycles); a vendor's client may simply have had nothing to order.
+    # Silence is measured against the account's own rhythm of contact (§5), its usual silence
+    # (scoring/engine/windows.py): it reaches the silence weight at this many usual silences,
+    # and each further one adds as much again of the risk that is left. The closer the
+    # relationship, the sooner a silence says something: three at consultant and virtual
+    # partner (§5, a top account falling silent for several of its cycles); a vendor's client
+    # may simply have had nothing to order. The stage is the highest held in the last year.
     # Must not rise with the stage.
     "silence_full_ratio": {
         "vendor": 5.0,
@@ -188,10 +198,11 @@ DEFAULTS: dict[str, Any] = {
         "virtual_partner": 3.0,
     },
     "rhythm_window_days": 365,
-    # A score drop of this many points over this many weeks is full negative momentum: a
-    # quarter with nothing new costs an account at consultant about this much.
-    "momentum_weeks": 13,
-    "momentum_full_drop": 12,
+    # Momentum compares the positive evidence's score with its best of this many weeks, and is
+    # at full weight this many points below it (beyond the few points a steady account wobbles
+    # by). Half a year with nothing new costs a consultant about this much.
+    "momentum_weeks": 52,
+    "momentum_full_drop": 25,
     # Single-threaded: only one contact engaged within this window (§5).
     "contact_window_days": 120,
     # Relevance falling from its peak within this window is "fading relevance" (§1).
@@ -221,12 +232,13 @@ MEANINGS: dict[str, str] = {
     "risk_weights": "Decline risk (0-100) each driver reaches alone at full strength.",
     "warning_signals": "Signals that warn on their own, with the risk (0-100) each carries alone.",
     "warning_window_days": "How long such a signal keeps warning, in days.",
+    "warning_resolved_by": "Positive signals that end a warning when the client shows them later.",
     "negatives_half_points": "Recent negative points at which that driver reaches half its weight.",
     "negatives_window_days": "How far back a negative signal counts as recent, in days.",
-    "silence_full_ratio": "Silence reaches its weight at this many usual gaps; fewer with trust.",
+    "silence_full_ratio": "Usual silences at which silence reaches its weight; fewer with trust.",
     "rhythm_window_days": "Days over which the usual rhythm of contact is measured.",
-    "momentum_weeks": "Weeks over which a falling score is measured.",
-    "momentum_full_drop": "Score points lost in that time that count as full momentum risk.",
+    "momentum_weeks": "Weeks over which the best score of the positive evidence is remembered.",
+    "momentum_full_drop": "Points below that best that count as full momentum risk.",
     "contact_window_days": "Window in which one engaged contact means single-threaded, in days.",
     "relevance_window_days": "Window in which falling relevance is measured from its peak.",
     "perception_window_days": "How long a client-perceived stage stays current, in days.",
@@ -403,6 +415,17 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
     else:
         errors["warning_signals"] = "Must map signal slugs to the risk each carries."
     _number(errors, params, "warning_window_days", 7, 3650)
+    resolved = params.get("warning_resolved_by")
+    if not isinstance(resolved, Mapping):
+        errors["warning_resolved_by"] = "Must map warning signals to the signals that end them."
+    else:
+        for slug, resolvers in resolved.items():
+            if not isinstance(resolvers, list) or not all(
+                isinstance(r, str) and r for r in resolvers
+            ):
+                errors[f"warning_resolved_by.{slug}"] = (
+                    "Must be a list of signal slugs (may be empty)."
+                )
     _number(errors, params, "negatives_half_points", 1, 500)
     _by_stage(
         errors,
@@ -414,10 +437,10 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
         reason="Silence says more the closer the relationship, so it may not take longer",
     )
     _number(errors, params, "rhythm_window_days", 30, 3650)
-    momentum_weeks = _number(errors, params, "momentum_weeks", 1, 52)
+    momentum_weeks = _number(errors, params, "momentum_weeks", 1, 104)
     if momentum_weeks is not None and momentum_weeks != int(momentum_weeks):
         errors["momentum_weeks"] = f"Must be a whole number of weeks, not {momentum_weeks:g}."
-    _number(errors, params, "momentum_full_drop", 1, 100)
+    _number(errors, params, "momentum_full_drop", 6, 100)
     _number(errors, params, "negatives_window_days", 7, 3650)
     _number(errors, params, "contact_window_days", 7, 3650)
     _number(errors, params, "relevance_window_days", 7, 3650)

@@ -26,6 +26,9 @@ from scoring.engine.types import RiskDriver
 
 MIN_RHYTHM_DAYS = 7  # a rhythm tighter than weekly would make a week's holiday look like silence
 DEFAULT_RHYTHM_DAYS = 30  # until there are enough contacts to know the account's own rhythm
+# The few points of positive evidence a steady account gains and loses from week to week:
+# momentum counts only a fall beyond them.
+MOMENTUM_NOISE = 5.0
 _MAX_SHARE = 0.999_999  # a driver at 100 would make the product zero and the shares infinite
 
 
@@ -35,8 +38,8 @@ class RiskInputs:
 
     days_since_contact: int | None
     usual_gap_days: float | None
-    # Points the positive evidence alone would score less than at the start of the momentum
-    # window (negative when it grew): the slide of a relationship left alone.
+    # Points the positive evidence alone scores below its best of the momentum window: the
+    # slide of a relationship left alone (0 when it is at its best).
     score_drop: float
     relevance: int | None
     relevance_fall: int  # how far relevance fell from its recent peak (0 when it did not)
@@ -48,6 +51,9 @@ class RiskInputs:
     warnings: tuple[tuple[str, int], ...] = ()
     # The other negative signals in their window in words ("delivery miss twice, escalation").
     negatives_named: str = ""
+    # The highest stage held in the last year: a top account slipping a stage while it falls
+    # silent or loses relevance is still a top account falling.
+    peak_stage: Stage | None = None
 
 
 def _clip(value: float) -> float:
@@ -108,9 +114,10 @@ def decline_risk(
 
     if inputs.days_since_contact is not None:
         usual = max(MIN_RHYTHM_DAYS, inputs.usual_gap_days or DEFAULT_RHYTHM_DAYS)
-        missed = inputs.days_since_contact / usual - 1  # usual gaps gone by without contact
+        missed = inputs.days_since_contact / usual - 1  # usual silences beyond the first
         if missed > 0:
-            full_ratio = params["silence_full_ratio"][inputs.stage.value]
+            top = inputs.peak_stage or inputs.stage
+            full_ratio = params["silence_full_ratio"][top.value]
             cycles = missed / (full_ratio - 1)
             found.append(
                 (
@@ -120,15 +127,15 @@ def decline_risk(
                 )
             )
 
-    if inputs.score_drop > 0:
-        # Squared, so the few points a steady account wobbles by add next to nothing.
-        intensity = _clip(inputs.score_drop / params["momentum_full_drop"]) ** 2
+    if inputs.score_drop > MOMENTUM_NOISE:
+        full = params["momentum_full_drop"]
+        intensity = _clip((inputs.score_drop - MOMENTUM_NOISE) / (full - MOMENTUM_NOISE))
         found.append(
             (
                 "momentum",
                 weights["momentum"] * intensity,
-                f"evidence fading: {inputs.score_drop:.0f} points less than "
-                f"{params['momentum_weeks']} weeks ago",
+                f"{inputs.score_drop:.0f} points below its best of the last "
+                f"{params['momentum_weeks']} weeks",
             )
         )
 
@@ -147,17 +154,18 @@ def decline_risk(
             )
 
     # A mature account whose relevance fades, with nothing new lifting it (DOMAIN.md §1).
-    if inputs.stage >= Stage.CONSULTANT and inputs.relevance_fall > 0:
-        plateau = _clip(inputs.relevance_fall / 2)
-        if plateau:
-            found.append(
-                (
-                    "plateau",
-                    weights["plateau"] * plateau,
-                    f"at {inputs.stage.label.lower()} with fading relevance: "
-                    "time for the next offering",
-                )
+    top = inputs.peak_stage or inputs.stage
+    if top >= Stage.CONSULTANT and inputs.relevance_fall > 0:
+        found.append(
+            (
+                "plateau",
+                # As for relevance, a first step down from 5 is ordinary; 3 after a fall, or
+                # two steps down, is the whole weight.
+                weights["plateau"]
+                * _clip((4 - (inputs.relevance or 4)) / 2 + inputs.relevance_fall / 4),
+                f"{top.label.lower()} this year, relevance fading: time for the next offering",
             )
+        )
 
     if inputs.perceived_stage is not None and inputs.perceived_stage != inputs.stage:
         gap = abs(inputs.perceived_stage.rank - inputs.stage.rank)

@@ -51,6 +51,11 @@ class Stage(enum.Enum):
         return self.rank >= other.rank
 
     @classmethod
+    def ranked(cls, rank: int) -> Stage:
+        """The stage of `rank` (1 vendor .. 4 virtual partner)."""
+        return _ORDER[rank - 1]
+
+    @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(stage.value, stage.label) for stage in _ORDER]
 

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from scoring.engine import DEFAULTS, MEANINGS, flatten, unflatten, validate
+from scoring.engine.explain import risk_driver_label
 
 
 def field_name(path: str) -> str:
@@ -55,10 +56,13 @@ REVISION_LOST = (
 # own (a weight falls back to the default weight; a blank warning means the type does not
 # warn on its own).
 _PER_SIGNAL = ("signal_weights.", "warning_signals.")
+# Parameters holding lists of signal slugs, typed as slugs separated by commas.
+_SLUG_LISTS = ("gates.", "warning_resolved_by.")
 
 
 class ProfileForm(forms.Form):
-    """Every parameter of a profile. Gates take signal slugs separated by commas."""
+    """Every parameter of a profile. Lists of signals (gates, what ends a warning) take signal
+    slugs separated by commas."""
 
     # Which save of the draft the page was opened on; only a tampered or truncated page lacks it.
     revision = forms.IntegerField(
@@ -92,7 +96,7 @@ class ProfileForm(forms.Form):
         self.flat_active = flatten(active)
         for path in self.paths:
             value = self.flat_params.get(path)
-            if path.startswith("gates."):
+            if path.startswith(_SLUG_LISTS):
                 field = forms.CharField(required=False, initial=", ".join(value or []))
             else:
                 field = forms.FloatField(
@@ -101,6 +105,9 @@ class ProfileForm(forms.Form):
                     widget=forms.NumberInput(attrs={"step": "any"}),
                 )
             field.label = path.partition(".")[2].replace("_", " ") or path.replace("_", " ")
+            if path.startswith("risk_weights."):  # the driver as pages name it
+                key = path.partition(".")[2]
+                field.label = f"{risk_driver_label(key)} ({field.label})"
             self.fields[field_name(path)] = field
 
     def groups(self) -> list[ParameterGroup]:
@@ -138,7 +145,7 @@ class ProfileForm(forms.Form):
         flat: dict[str, Any] = {}
         for path in self.paths:
             value = cleaned.get(field_name(path))
-            if path.startswith("gates."):
+            if path.startswith(_SLUG_LISTS):
                 slugs = [slug.strip() for slug in (value or "").replace(";", ",").split(",")]
                 slugs = [slug for slug in slugs if slug]
                 unknown = [slug for slug in slugs if slug not in self.signal_slugs]

@@ -16,7 +16,13 @@ from accounts.forms import MAX_ID
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
 from scoring import backtest_runs, preview, rollouts, services
-from scoring.backtest import BASELINES, HORIZON_WEEKS, LEAD_GOAL_WEEKS, beats
+from scoring.backtest import (
+    BASELINES,
+    HORIZON_WEEKS,
+    LEAD_GOAL_WEEKS,
+    beats,
+    compared_with_live,
+)
 from scoring.engine import Profile, Stage
 from scoring.models import BacktestRun, ProfileChange, ProfileRollout, ScoringProfile
 from scoring.selectors import profile_active
@@ -148,7 +154,7 @@ def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
 
 def _backtest_context(profile: ScoringProfile) -> dict:
     """The latest backtest of `profile`: its progress while it runs; when done, its figures
-    beside the live version's and the naive baselines', and the lead per lost account."""
+    beside the live version's and the rules of thumb's, and the lead per lost account."""
     run = profile.backtests.select_related("baseline").first()
     if run is None or run.status != BacktestRun.Status.DONE:
         return {"backtest": run}
@@ -164,6 +170,9 @@ def _backtest_context(profile: ScoringProfile) -> dict:
         "backtest": run,
         "backtest_report": mine,
         "backtest_beats_all": all(beats(mine, key) for key in BASELINES),
+        "backtest_against_live": (
+            compared_with_live(mine, theirs, live_version=live) if live != profile.version else ""
+        ),
         # One row per way of predicting a loss: this version, the live one, and the naive
         # baselines (each at this version's alarm budget).
         "backtest_rows": [

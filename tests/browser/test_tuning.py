@@ -74,12 +74,12 @@ def test_an_admin_backtests_the_live_version_beside_the_preview_and_reads_the_ve
     expect(backtest).to_contain_text("Not run yet.")
 
     backtest.locator("button", has_text="Run the backtest").click()
-    expect(backtest).to_contain_text("Waiting for the background worker")
+    expect(backtest).to_contain_text("Queued for the background worker")
 
     work_the_queue()  # the worker runs it; the card, polling, shows the result by itself
 
     verdict = page.locator("[data-testid=verdict]")
-    expect(verdict).to_contain_text("Beats both naive baselines", timeout=10_000)
+    expect(verdict).to_contain_text("Beats both rules of thumb", timeout=10_000)
     figures = page.locator("[data-testid=backtest-figures] tbody tr")
     expect(figures).to_have_count(3)  # the live version, and the two rules of thumb
     expect(figures.nth(1)).to_contain_text("days since last contact")

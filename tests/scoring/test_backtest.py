@@ -129,9 +129,8 @@ def test_a_profile_that_silence_beats_is_told_so_and_unknown_outcomes_are_left_o
     assert silence["auc"] == 1.0 and silence["warned_share"] == 0.0
     assert report["baselines"]["recent_activity"]["auc"] == 1.0
     assert report["verdict"] == (
-        "Does not beat days since last contact (AUC 0.25; days since last contact 1.00; "
-        "contacts in the last 90 days 1.00): a profile that a rule of thumb beats is not "
-        "worth tuning."
+        "Ranks the accounts about to be lost no better than chance (AUC 0.25; days since "
+        "last contact 1.00; contacts in the last 90 days 1.00): not worth tuning as it stands."
     )
 
 
@@ -153,7 +152,7 @@ def test_a_backtest_runs_in_the_background_and_shows_both_versions(
             reverse("profile-backtest", args=[draft.version]), HTTP_HX_REQUEST="true"
         )
     waiting = queued.content.decode()
-    assert "Waiting for the background worker" in waiting and "0 of 2 accounts" in waiting
+    assert "Queued for the background worker" in waiting and "0 of 2 accounts" in waiting
     assert 'hx-trigger="every 2s"' in waiting  # the card polls until the run is done
     work_the_queue()
 
@@ -295,7 +294,7 @@ def test_backtest_scores_reads_as_a_report_for_people(alice):
 
     assert text.startswith(
         f"Backtest of scoring profile v{draft.version} as of 2026-11-22: "
-        "1 lost and 1 retained accounts."
+        "1 lost and 1 kept accounts."
     )
     header, mine = text.splitlines()[1:3]
     assert header.split() == ["warned", "8+", "wk", "false", "alarms", "AUC"]
@@ -329,4 +328,62 @@ def test_the_demo_portfolio_meets_the_targets_under_the_default_profile():
     assert report["false_alarm_rate"] <= 0.10
     for baseline in report["baselines"].values():
         assert report["auc"] >= baseline["auc"] + 0.05
-    assert report["verdict"].startswith("Beats both naive baselines")
+    assert report["verdict"].startswith("Beats both rules of thumb")
+
+
+def test_a_draft_that_warns_differently_from_live_is_told_so_beside_the_verdict(client, alice, sam):
+    _book(alice)
+    # Everything in the high band: every loss warned of, and every kept account flagged.
+    draft = profile_create(params={**DEFAULTS, "risk_bands": {"medium": 1, "high": 2}})
+    run = BacktestRun.objects.create(profile=draft, baseline=profile_active())
+    from scoring.backtest_runs import backtest_execute
+
+    backtest_execute(run.pk, as_of=AS_OF)
+    client.force_login(sam)
+    page = client.get(reverse("profile-draft", args=[draft.version])).content.decode()
+
+    line = page[page.index('data-testid="against-live"') :]
+    assert line.split("</p>")[0].endswith(
+        "<strong>Warns of more losses in time than live v1 (100% against 0%).</strong>"
+    )
+
+
+@pytest.mark.django_db
+def test_backtest_scores_will_not_backtest_the_future():
+    with pytest.raises(CommandError, match="is after today: what happens next is not known"):
+        call_command("backtest_scores", "--as-of", "2099-01-01", stdout=StringIO())
+
+
+def test_a_lost_account_with_nothing_logged_is_a_loss_never_warned_of():
+    test = Backtest(high=60, as_of=AS_OF)
+    test.add(account_id=1, name="Kept", lost_on=None, timeline=_timeline(AS_OF, [10] * 30))
+    test.add(account_id=2, name="Empty", lost_on=datetime.date(2026, 6, 1), timeline=[])
+    test.add(account_id=3, name="Never started", lost_on=None, timeline=[])
+    report = test.report(profile=1)
+    assert (report["lost"], report["retained"]) == (1, 1)
+    assert report["warned_share"] == 0.0
+    assert [row["name"] for row in report["per_account"]] == ["Empty", "Kept"]
+    # With no loss at all there is no share to speak of.
+    nothing_lost = Backtest(high=60, as_of=AS_OF)
+    nothing_lost.add(account_id=1, name="Kept", lost_on=None, timeline=_timeline(AS_OF, [10]))
+    assert nothing_lost.report(profile=1)["warned_share"] is None
+
+
+def test_the_verdict_says_which_rule_of_thumb_beats_the_profile():
+    from scoring.backtest import verdict
+
+    def report(mine, silence, activity):
+        return {
+            "auc": mine,
+            "baselines": {
+                "days_since_contact": {"auc": silence},
+                "recent_activity": {"auc": activity},
+            },
+        }
+
+    assert verdict(report(0.4, 0.3, 0.2)).startswith("Ranks the accounts about to be lost")
+    assert verdict(report(0.6, 0.7, 0.5)).startswith("Does not beat days since last contact")
+    assert verdict(report(0.6, 0.5, 0.7)).startswith(
+        "Beats days since last contact but not recent activity"
+    )
+    assert verdict(report(0.8, 0.7, 0.6)).startswith("Beats both rules of thumb")

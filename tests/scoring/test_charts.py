@@ -52,11 +52,15 @@ def test_signal_markers_sit_on_the_score_of_their_week_and_name_the_signals():
 
 
 def test_the_path_follows_the_curve_and_ends_where_the_account_stands():
-    figure = s_curve_figure(_weeks(5, 40, 60), thresholds=THRESHOLDS)
+    # The score is in the consultant band, but without its defining signal the account is a
+    # confidant: the label says the stage it holds.
+    weeks = _weeks(5, 40, 60)
+    weeks[-1] = weeks[-1]._replace(stage="confidant")
+    figure = s_curve_figure(weeks, thresholds=THRESHOLDS)
     path, now = figure["data"][-2], figure["data"][-1]
     assert path["y"] == [5, 40, 60]
     assert path["x"] == sorted(path["x"])  # a higher score sits further along the curve
-    assert now["text"] == ["now: Consultant"]
+    assert now["text"] == ["now: Confidant"]
     assert len(figure["data"]) == 6  # four stage segments, the path, the current point
 
 

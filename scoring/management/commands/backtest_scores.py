@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -20,8 +20,8 @@ from scoring.backtest_runs import backtest_reports
 from scoring.management.options import iso_date, profile_chosen
 
 
-def _share(value: float) -> str:
-    return f"{100 * value:.0f}%"
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
 
 
 def _auc(value: float | None) -> str:
@@ -53,7 +53,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, profile, as_of, as_json: bool, verbosity: int, **options) -> None:
         chosen = profile_chosen(profile)
-        as_of = as_of or timezone.localdate()
+        today = timezone.localdate()
+        if as_of is not None and as_of > today:
+            raise CommandError(
+                f"--as-of {as_of} is after today: what happens next is not known yet."
+            )
+        as_of = as_of or today
         with tqdm(
             unit=" accounts",
             file=sys.stderr,
@@ -76,7 +81,7 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(
             f"Backtest of scoring profile v{report['profile']} as of {report['as_of']}: "
-            f"{report['lost']} lost and {report['retained']} retained accounts."
+            f"{report['lost']} lost and {report['retained']} kept accounts."
         )
         rows = [(f"v{report['profile']}", report)]
         rows += [(label, report["baselines"][key]) for key, label in BASELINES.items()]
