@@ -6,7 +6,6 @@ drivers combine so one strong driver carries the band while weak ones add up. La
 engine is held to the decline stories of tests/scoring/decline_stories.py.
 """
 
-import copy
 import datetime
 
 import pytest
@@ -17,23 +16,12 @@ from scoring.engine.risk import combine
 from tests.scoring.decline_stories import LOSSES, ROUGH_PATCHES, tell
 from tests.scoring.evidence import assessment, day, evidence, meeting, monthly_meetings, signal
 from tests.scoring.references import reference
-from tests.scoring.test_curve import AS_OF, histories
+from tests.scoring.test_curve import AS_OF, histories, tuned
 
 DEFAULT = Profile.default()
 HIGH = DEFAULT["risk_bands"]["high"]
 MEDIUM = DEFAULT["risk_bands"]["medium"]
 WARNINGS = ("retender_or_competitive_bid", "competitor_invited", "excluded_from_planning")
-
-
-def tuned(**changes) -> Profile:
-    params = copy.deepcopy(DEFAULTS)
-    for dotted, value in changes.items():
-        *path, last = dotted.split("__")
-        target = params
-        for part in path:
-            target = target[part]
-        target[last] = value
-    return Profile.from_dict(params)
 
 
 def standing(events, *, on: int, profile: Profile = DEFAULT):
