@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
-from accounts import roles
+from accounts.selectors import account_managers
 
 # Ids are 64-bit integers in every database the app runs on. A larger number is no row's id,
 # and SQLite cannot even take it as a query parameter, so it is refused before any query.
@@ -67,20 +66,12 @@ class ManagersChoiceField(ManagerChoiceMixin, RowsChoiceField):
     pass
 
 
-def _managers():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=roles.ACCOUNT_MANAGER)
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 class OwnerForm(forms.Form):
     owner = ManagerChoiceField(queryset=None, label="Account manager", empty_label=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _managers()
+        self.fields["owner"].queryset = account_managers()
 
 
 class SharingForm(forms.Form):
@@ -94,4 +85,4 @@ class SharingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["shared_with"].queryset = _managers()
+        self.fields["shared_with"].queryset = account_managers()

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
@@ -17,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Account, ExternalPressure
-from accounts.roles import sees_whole_portfolio
+from accounts.roles import ACCOUNT_MANAGER, sees_whole_portfolio
 from relationships.models import Interaction
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot
@@ -70,6 +71,16 @@ def account_for(user: User, account_id: int, *, for_write: bool = False) -> Acco
     ):
         raise PermissionDenied("Only the account's manager can change it.")
     return account
+
+
+def account_managers() -> QuerySet[AbstractBaseUser]:
+    """Who may own an account or have one shared with them: active account managers. The
+    team form on the account page offers these, and the CSV import accepts only these."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=ACCOUNT_MANAGER)
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def pressures_by_account(accounts: Iterable[Account] | None = None) -> dict[int, list[str]]:

@@ -19,6 +19,26 @@ def _names(users: Iterable[AbstractBaseUser]) -> str:
     return ", ".join(sorted(_name(user) for user in users))
 
 
+def owner_change_entry(
+    *,
+    account: Account,
+    previous: AbstractBaseUser,
+    owner: AbstractBaseUser,
+    actor: AbstractBaseUser | None,
+) -> AuditEntry:
+    """The change-history entry of an owner change (who, from, to), not yet saved: the team
+    form saves one, the CSV import saves its own in bulk, and both read the same."""
+    return AuditEntry(
+        account=account,
+        actor=actor,
+        action=AuditAction.EDITED,
+        subject="account",
+        subject_id=account.pk,
+        summary=f"Owner: {_name(previous)} → {_name(owner)}",
+        changes={"owner": [_name(previous), _name(owner)]},
+    )
+
+
 @transaction.atomic
 def account_reassign(
     *, account: Account, owner: AbstractBaseUser, actor: AbstractBaseUser
@@ -30,15 +50,7 @@ def account_reassign(
         return account
     account.owner = owner
     account.save(update_fields=["owner", "updated_at"])
-    AuditEntry.objects.create(
-        account=account,
-        actor=actor,
-        action=AuditAction.EDITED,
-        subject="account",
-        subject_id=account.pk,
-        summary=f"Owner: {_name(previous)} → {_name(owner)}",
-        changes={"owner": [_name(previous), _name(owner)]},
-    )
+    owner_change_entry(account=account, previous=previous, owner=owner, actor=actor).save()
     return account
 
 

@@ -14,7 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account
-from accounts.roles import SALES_LEAD, sees_whole_portfolio, user_has_role
+from accounts.roles import may_reassign_accounts, sees_whole_portfolio
 from accounts.selectors import (
     ACCOUNT_SORTS,
     Standing,
@@ -126,7 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _lead_account(request: HttpRequest, account_id: int) -> Account:
     """An account the user may see, if the user is a sales lead (who alone reassigns)."""
     account = account_for(request.user, account_id)
-    if not (request.user.is_superuser or user_has_role(request.user, SALES_LEAD)):
+    if not may_reassign_accounts(request.user):
         raise PermissionDenied("Only a sales lead can reassign or share accounts.")
     return account
 

@@ -1,6 +1,7 @@
 """Shared fixtures: the people of the product, built once per test.
 
-Alice and Bob are account managers with a client each; Lena is their sales lead.
+Alice and Bob are account managers with a client each; Lena is their sales lead; Sam is the
+scoring admin.
 """
 
 import importlib
@@ -99,6 +100,11 @@ def bob(migrated_rows):
 @pytest.fixture
 def lena(migrated_rows):
     return _user_with_role("lena", roles.SALES_LEAD)
+
+
+@pytest.fixture
+def sam(migrated_rows):
+    return _user_with_role("sam", roles.SCORING_ADMIN)
 
 
 @pytest.fixture

@@ -5,6 +5,13 @@ files (owners, signal types, accounts and interactions by external id), for ever
 files, so that the format and reference problems of a bad bundle are named in one answer.
 A bundle without problems is written in bulk, and the touched accounts are rescored once at
 the end.
+
+Owners follow the rules of the account page, asked of the same functions: only account
+managers own accounts (`accounts.selectors.account_managers`), only a sales lead gives an
+existing account to someone else (`accounts.roles.may_reassign_accounts`), and an owner change
+is recorded in the account's history as the team form records it
+(`accounts.services.owner_change_entry`). The command line has no user and may reassign: it is
+run by whoever runs the server, and it is how a backup comes back.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus, Assessment, ExternalPressure
-from accounts.selectors import pressures_by_account
+from accounts.roles import may_reassign_accounts
+from accounts.selectors import account_managers, pressures_by_account
+from accounts.services import owner_change_entry
 from relationships.csv_bundle import formats
-from relationships.csv_bundle.reader import Bundle, Problem, read_bundle
+from relationships.csv_bundle.reader import Bundle, Problem, References, read_bundle
 from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
 from scoring.services import forget_pending_rescores, scores_recompute
 
@@ -92,7 +101,7 @@ def portfolio_import(
     try:
         with transaction.atomic():
             known = _known(bundle)
-            problems = bundle.problems + _reference_problems(bundle, known)
+            problems = bundle.problems + _reference_problems(bundle, known, actor)
             if problems:
                 # Stable: on one row, its format problems stay ahead of its references.
                 report.problems = sorted(
@@ -116,13 +125,14 @@ class _Known:
     """What the bundle refers to in the database; accounts and interactions locked."""
 
     users: dict[str, AbstractBaseUser]  # active users by username
-    accounts: dict[str, Account]  # by external id
+    managers: set[int]  # the ids of those who may own an account
+    accounts: dict[str, Account]  # by external id, with their owners
     signal_types: dict[str, SignalType]  # by slug
     interactions: dict[str, Interaction]  # by external id
 
 
 def _known(bundle: Bundle) -> _Known:
-    """Everything any row of the bundle names, rows with format problems included (four
+    """Everything any row of the bundle names, rows with format problems included (five
     queries whatever the size of the files)."""
     references = bundle.references
     usernames = {ref.owner_username for ref in references if ref.owner_username}
@@ -138,9 +148,14 @@ def _known(bundle: Bundle) -> _Known:
             user.username: user
             for user in get_user_model().objects.filter(username__in=usernames, is_active=True)
         },
+        managers=set(
+            account_managers().filter(username__in=usernames).values_list("pk", flat=True)
+        ),
         accounts={
             account.external_id: account
-            for account in Account.objects.select_for_update().filter(external_id__in=account_ids)
+            for account in Account.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .filter(external_id__in=account_ids)
         },
         signal_types={t.slug: t for t in SignalType.objects.filter(slug__in=slugs)},
         interactions={
@@ -152,17 +167,15 @@ def _known(bundle: Bundle) -> _Known:
     )
 
 
-def _reference_problems(bundle: Bundle, known: _Known) -> list[Problem]:
-    """Owners, accounts and signal types that do not exist, and interactions moved to another
-    account, for every row that names them."""
+def _reference_problems(
+    bundle: Bundle, known: _Known, actor: AbstractBaseUser | None
+) -> list[Problem]:
+    """Owners, accounts and signal types that do not exist, owners the pages would refuse, and
+    interactions moved to another account, for every row that names them."""
     problems = []
     for ref in bundle.references:
-        if ref.owner_username and ref.owner_username not in known.users:
-            problems.append(
-                Problem(
-                    ref.file, ref.row, "owner_username", f"no active user “{ref.owner_username}”"
-                )
-            )
+        if ref.owner_username:
+            problems += _owner_problems(ref, known, actor)
         account = known.accounts.get(ref.account_external_id)
         in_bundle = ref.account_external_id in bundle.account_ids
         if ref.account_external_id and account is None and not in_bundle:
@@ -201,6 +214,42 @@ def _reference_problems(bundle: Bundle, known: _Known) -> list[Problem]:
     return problems
 
 
+def _owner_problems(
+    ref: References, known: _Known, actor: AbstractBaseUser | None
+) -> list[Problem]:
+    """What the account page would refuse of an accounts.csv row's owner. Keeping an existing
+    account's owner is no change, whoever imports it."""
+    owner = known.users.get(ref.owner_username)
+    if owner is None:
+        return [
+            Problem(ref.file, ref.row, "owner_username", f"no active user “{ref.owner_username}”")
+        ]
+    account = known.accounts.get(ref.account_external_id)
+    if account is not None and account.owner_id == owner.pk:
+        return []
+    problems = []
+    if owner.pk not in known.managers:
+        problems.append(
+            Problem(
+                ref.file,
+                ref.row,
+                "owner_username",
+                f"“{ref.owner_username}” is not an account manager; only managers own accounts",
+            )
+        )
+    if account is not None and actor is not None and not may_reassign_accounts(actor):
+        problems.append(
+            Problem(
+                ref.file,
+                ref.row,
+                "owner_username",
+                f"the account is managed by “{account.owner.get_username()}”; "
+                "only a sales lead gives an account to another manager",
+            )
+        )
+    return problems
+
+
 def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[int]:
     """Write the bundle's rows, every reference of which is known; return the ids of accounts
     whose evidence changed."""
@@ -209,6 +258,9 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
 
     # Accounts --------------------------------------------------------------------------
     new_accounts, changed_accounts = [], []
+    # Accounts whose own fields changed (an owner change alone is recorded as one, below).
+    edited_accounts: set[int] = set()
+    owner_changes = []
     fields = ["name", "industry", "annual_revenue", "partnership_potential", "status", "lost_on"]
     # The optional columns the file has; the rest stay as they are. Pressures are rows of
     # their own, replaced per account when the file's list differs.
@@ -228,18 +280,26 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
             if with_pressures and row["pressures"]:
                 new_pressures.append((account, row["pressures"]))
             continue
-        before = [getattr(account, name) for name in fields] + [account.owner_id]
+        before = [getattr(account, name) for name in fields]
         for name in fields:
             setattr(account, name, row[name])
-        account.owner = owner
         if account.status == AccountStatus.ACTIVE:
             account.lost_reason = ""
+        owner_changed = account.owner_id != owner.pk
+        if owner_changed:
+            owner_changes.append(
+                owner_change_entry(
+                    account=account, previous=account.owner, owner=owner, actor=actor
+                )
+            )
+            account.owner = owner
         pressures_differ = with_pressures and row["pressures"] != pressures_now.get(account.pk, [])
         if pressures_differ:
             new_pressures.append((account, row["pressures"]))
-        if pressures_differ or before != [getattr(account, name) for name in fields] + [
-            account.owner_id
-        ]:
+        edited = pressures_differ or before != [getattr(account, name) for name in fields]
+        if edited:
+            edited_accounts.add(account.pk)
+        if edited or owner_changed:
             changed_accounts.append(account)
             if before[fields.index("lost_on")] != account.lost_on:
                 touched.add(account.pk)
@@ -388,6 +448,9 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
         len(bundle.assessments) - len(new_assessments) - len(changed_assessments)
     )
 
+    # An owner change reads as one in the account's history, as when the team form makes it,
+    # with or without a user (the command line has none).
+    AuditEntry.objects.bulk_create(owner_changes)
     if actor is not None and report.changes:
         AuditEntry.objects.bulk_create(
             AuditEntry(
@@ -397,6 +460,6 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
                 subject="import",
                 summary="Imported from a CSV bundle",
             )
-            for account_id in sorted(touched | {a.pk for a in changed_accounts})
+            for account_id in sorted(touched | edited_accounts)
         )
     return touched

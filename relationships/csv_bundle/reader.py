@@ -37,7 +37,9 @@ class References(NamedTuple):
     file: str
     row: int
     owner_username: str = ""  # accounts.csv
-    account_external_id: str = ""  # interactions.csv, assessments.csv
+    # interactions.csv, assessments.csv: the account named; accounts.csv: the row's own id, so
+    # that an owner change on an existing account can be told from a new account's owner.
+    account_external_id: str = ""
     signals: tuple[str, ...] = ()  # interactions.csv: signal type slugs
     interaction_external_id: str = ""  # interactions.csv: an existing one must not move
 
@@ -214,7 +216,11 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
         if external_id:
             bundle.account_ids.add(external_id)
         if owner:
-            bundle.references.append(References(file.name, number, owner_username=owner))
+            bundle.references.append(
+                References(
+                    file.name, number, owner_username=owner, account_external_id=external_id or ""
+                )
+            )
         lost_on = None
         if status == "lost":
             lost_on = _date(file, number, "lost_on", row["lost_on"], today=today)

@@ -20,7 +20,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, Contact
-from accounts.roles import SALES_LEAD, user_has_role
+from accounts.roles import may_reassign_accounts
 from accounts.selectors import (
     account_for,
     accounts_editable_by,
@@ -164,7 +164,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     data = PageData(request, account, profile)
     for build in dict.fromkeys(PANELS.values()):  # each builder once
         context.update(build(data))
-    if request.user.is_superuser or user_has_role(request.user, SALES_LEAD):
+    if may_reassign_accounts(request.user):
         context["owner_form"] = OwnerForm(initial={"owner": account.owner_id})
         context["sharing_form"] = SharingForm(
             initial={"shared_with": list(account.shared_with.all())}
