@@ -208,19 +208,40 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Sign-in throttling (django-axes): five failed attempts for one username from one address
-# lock that pair out for 15 minutes; a successful sign-in clears the count.
+# pause that pair for 15 minutes, and a successful sign-in clears its count; 30 failures from
+# one address, whatever the usernames (password spraying), pause the address
+# (config/signin.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "config.signin.SignInThrottle"
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a proxy the client's address is in X-Forwarded-For; trust as many hops as are set.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
 AXES_VERBOSE = False
+
+# The client's address, for the throttle (django-ipware, which django-axes asks). Directly
+# on the network it is the connection's own. Behind DJANGO_PROXY_COUNT proxies it comes from
+# X-Forwarded-For, to which each proxy appends the address it received the request from: the
+# client's is the entry the outermost proxy appended, DJANGO_PROXY_COUNT - 1 entries from the
+# right (the nearest proxy is the connection itself and appends nothing we see). Entries
+# further left were written by the client and are never trusted; a request short of entries
+# (one that did not pass the proxies) has no address, and its failures count together.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html#configuring-reverse-proxies
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = 0
+# At least that many entries rather than exactly: a client that adds its own entries to the
+# header is still found by counting from the right, instead of escaping the count.
+IPWARE_STRICT = False
 
 LOGGING = {
     "version": 1,

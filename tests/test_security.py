@@ -1,6 +1,7 @@
 """Security settings and sessions as docs/security.md promises them."""
 
 import datetime
+import json
 import os
 import secrets
 import subprocess
@@ -79,6 +80,88 @@ def test_repeated_wrong_passwords_pause_sign_in_with_a_clear_message(client, ali
     assert "_auth_user_id" not in client.session
     # ...while someone else signs in as usual.
     assert _sign_in(Client(), "bob-who-does-not-exist", "x").status_code == 200
+
+
+def _as_loaded(env: dict[str, str], expression: str):
+    """`expression` evaluated in a process whose settings were loaded with `env` (JSON)."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    code = (
+        "import json, django; django.setup(); "
+        "from django.conf import settings; from django.test import RequestFactory; "
+        "from axes.helpers import get_client_ip_address; "
+        f"print(json.dumps({expression}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+# A request that reached the app through two proxies: the client wrote 192.0.2.66 into the
+# header itself, the outer proxy appended the client's real address, the inner one the outer's.
+FORWARDED = (
+    "RequestFactory().post('/login/', REMOTE_ADDR='10.0.0.2', "
+    "HTTP_X_FORWARDED_FOR='192.0.2.66, 203.0.113.7, 10.0.0.1')"
+)
+
+
+def test_the_proxy_count_decides_which_forwarded_address_is_the_clients():
+    resolve = f"get_client_ip_address({FORWARDED})"
+    # No proxy: the header is the client's own invention, the connection is the client.
+    assert _as_loaded({}, resolve) == "10.0.0.2"
+    assert _as_loaded({"DJANGO_PROXY_COUNT": "1"}, resolve) == "10.0.0.1"
+    assert _as_loaded({"DJANGO_PROXY_COUNT": "2"}, resolve) == "203.0.113.7"
+
+
+def _behind_one_proxy(settings):
+    """The throttle's settings as settings.py loads them with DJANGO_PROXY_COUNT=1."""
+    names = ["AXES_IPWARE_META_PRECEDENCE_ORDER", "AXES_IPWARE_PROXY_COUNT", "IPWARE_STRICT"]
+    loaded = _as_loaded(
+        {"DJANGO_PROXY_COUNT": "1"},
+        "{" + ", ".join(f"'{n}': getattr(settings, '{n}', None)" for n in names) + "}",
+    )
+    for name, value in loaded.items():
+        if value is not None:
+            setattr(settings, name, tuple(value) if isinstance(value, list) else value)
+
+
+PROXY = "10.0.0.2"  # the address every request comes from, behind the proxy
+
+
+def test_behind_a_proxy_each_client_is_paused_at_its_own_address(alice, settings):
+    _behind_one_proxy(settings)
+    attacker = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66")
+    for _ in range(4):
+        assert _sign_in(attacker, "alice", "guess").status_code == 200
+    assert _sign_in(attacker, "alice", "guess").status_code == 429
+    # Writing another address into the header changes nothing: the proxy appends the real one.
+    forged = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.66")
+    assert _sign_in(forged, "alice", PASSWORD).status_code == 429
+
+    # Alice, through the same proxy from her own address, signs in as usual.
+    office = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert _sign_in(office, "alice", PASSWORD).status_code == 302
+
+
+def test_many_usernames_failing_from_one_address_pause_that_address(alice):
+    sprayer = Client(REMOTE_ADDR="203.0.113.66")
+    for number in range(29):  # the 30th failure pauses the address (README)
+        response = _sign_in(sprayer, f"user{number}", "Summer2026!")
+        assert response.status_code == 200, number
+    paused = _sign_in(sprayer, "user29", "Summer2026!")
+    assert paused.status_code == 429
+    assert (
+        "Too many failed sign-ins, for several users, from this address" in paused.content.decode()
+    )
+    # Every username waits at that address now, even with the right password...
+    assert _sign_in(sprayer, "alice", PASSWORD).status_code == 429
+    # ...while the same user elsewhere signs in.
+    assert _sign_in(Client(REMOTE_ADDR="198.51.100.7"), "alice", PASSWORD).status_code == 302
 
 
 def test_a_successful_sign_in_clears_earlier_failures(client, alice):
