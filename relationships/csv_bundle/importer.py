@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -29,14 +30,16 @@ from accounts.models import Account, AccountStatus, Assessment, ExternalPressure
 from accounts.roles import may_reassign_accounts
 from accounts.selectors import account_managers, pressures_by_account
 from accounts.services import owner_change_entry
-from relationships.csv_bundle import formats
-from relationships.csv_bundle.reader import Bundle, Problem, References, read_bundle
+from relationships.csv_bundle.reader import (
+    PROBLEMS_SHOWN,
+    Bundle,
+    Problem,
+    ProblemLog,
+    References,
+    read_bundle,
+)
 from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
 from scoring.services import forget_pending_rescores, scores_recompute
-
-# Problems an answer names one by one; the rest are counted. Hundreds of problems mean the
-# bundle is wrong throughout (a shifted column, another date format): a longer list helps nobody.
-PROBLEMS_SHOWN = 200
 
 
 @dataclass
@@ -45,8 +48,9 @@ class ImportReport:
 
     dry_run: bool
     counts: Counter = field(default_factory=Counter)  # ("accounts", "created") -> n
-    # Every problem, file by file (accounts.csv first) and row by row.
-    problems: list[Problem] = field(default_factory=list)
+    # Every problem counted (len), the first PROBLEMS_SHOWN kept, file by file (accounts.csv
+    # first) and row by row.
+    problems: ProblemLog = field(default_factory=ProblemLog)
     rescored_accounts: int = 0
 
     @property
@@ -55,7 +59,7 @@ class ImportReport:
 
     @property
     def problems_shown(self) -> list[Problem]:
-        return self.problems[:PROBLEMS_SHOWN]
+        return self.problems.kept()[:PROBLEMS_SHOWN]
 
     @property
     def problems_not_shown(self) -> int:
@@ -101,12 +105,11 @@ def portfolio_import(
     try:
         with transaction.atomic():
             known = _known(bundle)
-            problems = bundle.problems + _reference_problems(bundle, known, actor)
-            if problems:
-                # Stable: on one row, its format problems stay ahead of its references.
-                report.problems = sorted(
-                    problems, key=lambda problem: (formats.FILES.index(problem.file), problem.row)
-                )
+            # Added after the format problems: on one row, those stay ahead of its references.
+            for problem in _reference_problems(bundle, known, actor):
+                bundle.problems.add(problem)
+            if bundle.problems:
+                report.problems = bundle.problems
                 raise _Rollback
             touched = _apply(bundle, known, report, actor)
             if dry_run:
@@ -169,33 +172,28 @@ def _known(bundle: Bundle) -> _Known:
 
 def _reference_problems(
     bundle: Bundle, known: _Known, actor: AbstractBaseUser | None
-) -> list[Problem]:
+) -> Iterator[Problem]:
     """Owners, accounts and signal types that do not exist, owners the pages would refuse, and
     interactions moved to another account, for every row that names them."""
-    problems = []
     for ref in bundle.references:
         if ref.owner_username:
-            problems += _owner_problems(ref, known, actor)
+            yield from _owner_problems(ref, known, actor)
         account = known.accounts.get(ref.account_external_id)
         in_bundle = ref.account_external_id in bundle.account_ids
         if ref.account_external_id and account is None and not in_bundle:
-            problems.append(
-                Problem(
-                    ref.file,
-                    ref.row,
-                    "account_external_id",
-                    f"no account “{ref.account_external_id}” in accounts.csv or the database",
-                )
+            yield Problem(
+                ref.file,
+                ref.row,
+                "account_external_id",
+                f"no account “{ref.account_external_id}” in accounts.csv or the database",
             )
         unknown = [slug for slug in ref.signals if slug not in known.signal_types]
         if unknown:
-            problems.append(
-                Problem(
-                    ref.file,
-                    ref.row,
-                    "signals",
-                    f"unknown signal type{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
-                )
+            yield Problem(
+                ref.file,
+                ref.row,
+                "signals",
+                f"unknown signal type{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
             )
         interaction = known.interactions.get(ref.interaction_external_id)
         if (
@@ -203,15 +201,12 @@ def _reference_problems(
             and (account is not None or in_bundle)
             and (account is None or interaction.account_id != account.pk)
         ):
-            problems.append(
-                Problem(
-                    ref.file,
-                    ref.row,
-                    "account_external_id",
-                    "the interaction belongs to another account; ids must not move",
-                )
+            yield Problem(
+                ref.file,
+                ref.row,
+                "account_external_id",
+                "the interaction belongs to another account; ids must not move",
             )
-    return problems
 
 
 def _owner_problems(

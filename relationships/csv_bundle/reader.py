@@ -4,13 +4,20 @@ Only the format is checked here (columns, dates, numbers, allowed values, duplic
 references to what is in the database (owners, signal types, existing accounts) are checked by
 the importer, which knows them. The reader notes what every row refers to, whether or not the
 rest of the row is right, so that one pass names the format and reference problems together.
+
+A file of bad lines costs no more than a good one: rows are checked as they are read, every
+problem is counted but only the first PROBLEMS_SHOWN are kept, and a file whose last
+UNREADABLE_RUN rows all had problems is taken to be in another format and read no further.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import heapq
 import io
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
@@ -21,6 +28,14 @@ from relationships.models import EARLIEST_EVIDENCE
 
 FREE_TEXT = {"name", "industry", "notes", "mission", "pressures", "objective", "next_step"}
 
+# Problems an answer names one by one; the rest are counted. Hundreds of problems mean the
+# bundle is wrong throughout (a shifted column, another date format): a longer list helps nobody.
+PROBLEMS_SHOWN = 200
+# Rows in a row with problems after which a file is not read further: it is not in the format
+# (another export, another separator, not a CSV at all), and reading on would only list the
+# same mistake again. A file with good rows between its bad ones is read to the end.
+UNREADABLE_RUN = 100
+
 
 class Problem(NamedTuple):
     """Something wrong in a file: `row` counts the header as row 1 (0: the file as a whole)."""
@@ -29,6 +44,41 @@ class Problem(NamedTuple):
     row: int
     column: str
     reason: str
+
+
+class ProblemLog:
+    """Every problem counted, the first `keep` of them (by file, then row) kept.
+
+    `len()` is the number of problems; iterating gives the kept ones in order, a row's format
+    problems ahead of its reference problems (they are added in that order). A million bad
+    lines cost the memory of `keep` problems.
+    """
+
+    def __init__(self, problems: Iterable[Problem] = (), *, keep: int = PROBLEMS_SHOWN):
+        self.keep = keep
+        self.count = 0
+        # A max-heap (keys negated) of the smallest keys so far; the order added breaks ties.
+        self._kept: list[tuple[int, int, int, Problem]] = []
+        self._order = itertools.count()
+        for problem in problems:
+            self.add(problem)
+
+    def add(self, problem: Problem) -> None:
+        self.count += 1
+        key = (-formats.FILES.index(problem.file), -problem.row, -next(self._order), problem)
+        if len(self._kept) < self.keep:
+            heapq.heappush(self._kept, key)
+        elif key > self._kept[0]:
+            heapq.heapreplace(self._kept, key)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.kept())
+
+    def kept(self) -> list[Problem]:
+        return [key[-1] for key in sorted(self._kept, reverse=True)]
 
 
 class References(NamedTuple):
@@ -53,37 +103,45 @@ class Bundle:
     account_extras: tuple[str, ...] = ()
     interactions: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemLog = field(default_factory=ProblemLog)
     # What every readable row refers to, rows with format problems included, and every id
     # accounts.csv gives: a reference to an account whose row has a problem is not unknown.
     references: list[References] = field(default_factory=list)
     account_ids: set[str] = field(default_factory=set)
 
 
-def decode(name: str, raw: bytes) -> tuple[str | None, Problem | None]:
-    """UTF-8 text (a byte-order mark is allowed), or a problem that says where it is not."""
+def utf8_problem(name: str, raw: bytes) -> Problem | None:
+    """Where the file is not UTF-8 text (a byte-order mark is allowed), if anywhere."""
     try:
-        return raw.decode("utf-8-sig"), None
+        raw.decode("utf-8-sig")  # thrown away at once: the rows are decoded as they are read
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return None, Problem(
+        return Problem(
             name,
             line,
             "",
             f"not UTF-8 text (byte {error.start + 1} on line {line}); save it as UTF-8",
         )
+    return None
 
 
 class _File:
-    """Rows of one file, and the problems found in them."""
+    """One file's header, then its rows as they are read (`rows()`), with the problems found.
 
-    def __init__(self, name: str, text: str, problems: list[Problem]):
+    The caller checks each row before asking for the next, so that a run of UNREADABLE_RUN
+    rows with problems, found here or by the caller, stops the reading.
+    """
+
+    def __init__(self, name: str, raw: bytes, problems: ProblemLog):
         self.name, self.problems = name, problems
-        self.rows: list[tuple[int, dict[str, str]]] = []
         self.extras: tuple[str, ...] = ()
-        reader = csv.reader(io.StringIO(text, newline=""))
+        self.header: list[str] | None = None  # None: the rows cannot be read
+        # Decoded as it is read, a few kB at a time: the whole text in a StringIO would cost
+        # four bytes a character besides the file's own bytes.
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
+        self._reader = csv.reader(text)
         try:
-            header = [column.strip() for column in next(reader, [])]
+            header = [column.strip() for column in next(self._reader, [])]
         except csv.Error as error:
             self.add(1, "", f"unreadable CSV: {error}")
             return
@@ -103,32 +161,54 @@ class _File:
                 f" and optionally {', '.join(optional)}" if optional else ""
             )
             self.add(1, column, f"unknown column (expected: {known})")
-        if missing or unknown:
+        if not missing and not unknown:
+            self.header = header
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(row number, cells by column) of every readable row, until the file ends or is
+        clearly in another format."""
+        if self.header is None:
             return
+        header, bad_run = self.header, 0
         try:
-            for number, cells in enumerate(reader, start=2):
+            for number, cells in enumerate(self._reader, start=2):
                 if not any(cell.strip() for cell in cells):
                     continue  # blank lines, as spreadsheets leave at the end
-                if len(cells) != len(header):
-                    self.add(number, "", f"{len(cells)} cells where the header has {len(header)}")
-                    continue
-                nul = [column for column, cell in zip(header, cells, strict=True) if "\x00" in cell]
-                for column in nul:
-                    self.add(number, column, "contains a NUL byte, which text cannot hold")
-                if nul:
-                    continue
-                # Free text keeps its spaces (a round trip must be lossless); ids, dates,
-                # numbers and codes are read without the spaces around them.
-                row = {
-                    column: formats.unneutralise(cell if column in FREE_TEXT else cell.strip())
-                    for column, cell in zip(header, cells, strict=True)
-                }
-                self.rows.append((number, row))
+                if bad_run == UNREADABLE_RUN:
+                    self.add(
+                        number,
+                        "",
+                        f"not read, nor anything after it: the {UNREADABLE_RUN} rows before it "
+                        f"all have problems, so this does not look like a bundle's {self.name} "
+                        "(check its columns, separator, dates and values)",
+                    )
+                    return
+                before = len(self.problems)
+                row = self._row(number, header, cells)
+                if row is not None:
+                    yield number, row  # checked by the caller before the next is read
+                bad_run = bad_run + 1 if len(self.problems) > before else 0
         except csv.Error as error:
-            self.add(reader.line_num, "", f"unreadable CSV: {error}")
+            self.add(self._reader.line_num, "", f"unreadable CSV: {error}")
+
+    def _row(self, number: int, header: list[str], cells: list[str]) -> dict[str, str] | None:
+        if len(cells) != len(header):
+            self.add(number, "", f"{len(cells)} cells where the header has {len(header)}")
+            return None
+        nul = [column for column, cell in zip(header, cells, strict=True) if "\x00" in cell]
+        for column in nul:
+            self.add(number, column, "contains a NUL byte, which text cannot hold")
+        if nul:
+            return None
+        # Free text keeps its spaces (a round trip must be lossless); ids, dates, numbers and
+        # codes are read without the spaces around them.
+        return {
+            column: formats.unneutralise(cell if column in FREE_TEXT else cell.strip())
+            for column, cell in zip(header, cells, strict=True)
+        }
 
     def add(self, row: int, column: str, reason: str) -> None:
-        self.problems.append(Problem(self.name, row, column, reason))
+        self.problems.add(Problem(self.name, row, column, reason))
 
 
 def _date(file: _File, number: int, column: str, value: str, *, today: datetime.date):
@@ -184,7 +264,7 @@ def _choice(file: _File, number: int, column: str, value: str, allowed, *, defau
 def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
     bundle.account_extras = file.extras
     seen: dict[str, int] = {}
-    for number, row in file.rows:
+    for number, row in file.rows():
         before = len(file.problems)
         external_id = _unique_id(file, number, row, seen)
         name = _required(file, number, row, "name", 200)
@@ -286,7 +366,7 @@ def _account_extras(
 
 def _interactions(file: _File, bundle: Bundle, today: datetime.date) -> None:
     seen: dict[str, int] = {}
-    for number, row in file.rows:
+    for number, row in file.rows():
         before = len(file.problems)
         external_id = _unique_id(file, number, row, seen)
         account = _required(file, number, row, "account_external_id", 100)
@@ -327,7 +407,7 @@ def _interactions(file: _File, bundle: Bundle, today: datetime.date) -> None:
 
 def _assessments(file: _File, bundle: Bundle, today: datetime.date) -> None:
     seen: dict[tuple[str, datetime.date], int] = {}
-    for number, row in file.rows:
+    for number, row in file.rows():
         before = len(file.problems)
         account = _required(file, number, row, "account_external_id", 100)
         assessed_on = _date(file, number, "assessed_on", row["assessed_on"], today=today)
@@ -373,7 +453,7 @@ def read_bundle(files: dict[str, bytes], *, today: datetime.date) -> Bundle:
     bundle = Bundle()
     for name in formats.REQUIRED_FILES:
         if name not in files:
-            bundle.problems.append(Problem(name, 0, "", "file missing from the bundle"))
+            bundle.problems.add(Problem(name, 0, "", "file missing from the bundle"))
     for name, check in (
         (formats.ACCOUNTS, _accounts),
         (formats.INTERACTIONS, _interactions),
@@ -381,9 +461,9 @@ def read_bundle(files: dict[str, bytes], *, today: datetime.date) -> Bundle:
     ):
         if name not in files:
             continue
-        text, problem = decode(name, files[name])
+        problem = utf8_problem(name, files[name])
         if problem:
-            bundle.problems.append(problem)
+            bundle.problems.add(problem)
             continue
-        check(_File(name, text, bundle.problems), bundle, today)
+        check(_File(name, files[name], bundle.problems), bundle, today)
     return bundle

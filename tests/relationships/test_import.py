@@ -3,6 +3,7 @@
 import datetime
 import io
 import re
+import tracemalloc
 import zipfile
 
 import pytest
@@ -168,7 +169,7 @@ def test_a_bad_bundle_imports_nothing_and_reports_every_problem(alice):
 def test_unknown_owners_accounts_and_slugs_are_reported_with_nothing_written(alice):
     accounts = ACCOUNTS.replace("A2,Bluepeak Foods,Food,alice", "A2,Bluepeak Foods,Food,nobody")
     report = _import(_bundle(accounts=accounts))
-    assert report.problems == [
+    assert list(report.problems) == [
         Problem("accounts.csv", 3, "owner_username", "no active user “nobody”")
     ]
 
@@ -198,7 +199,9 @@ def test_missing_columns_files_and_bad_encoding_are_explained(alice):
     assert any(p.reason.startswith("not UTF-8 text") for p in report.problems)
 
     missing = _import({"accounts.csv": ACCOUNTS.encode()})
-    assert missing.problems == [Problem("interactions.csv", 0, "", "file missing from the bundle")]
+    assert list(missing.problems) == [
+        Problem("interactions.csv", 0, "", "file missing from the bundle")
+    ]
 
 
 def test_a_byte_order_mark_and_blank_lines_are_fine(alice):
@@ -347,7 +350,7 @@ def test_a_bad_plan_in_the_file_is_explained_and_nothing_is_written(alice):
         ),
         today=TODAY,
     )
-    assert bundle.problems == [
+    assert list(bundle.problems) == [
         Problem("accounts.csv", 2, "next_step_due", "a due date needs a next_step on the same row"),
         Problem("accounts.csv", 3, "next_step_due", "“first of May” is not a date (YYYY-MM-DD)"),
         Problem(
@@ -503,16 +506,22 @@ def test_the_upload_page_names_format_and_reference_problems_in_every_file_at_on
     assert not Account.objects.exists() and not Interaction.objects.exists()
 
 
+def _good_and_bad_rows(bad: int) -> str:
+    """interactions.csv with `bad` rows of a date that is not one, each after a good row (on
+    the odd rows from 3): a file in the right format with mistakes in it."""
+    rows = []
+    for n in range(bad):
+        rows += [f"G{n},A1,2026-03-02,call,false,,", f"X{n},A1,someday,call,false,,"]
+    return "\n".join([INTERACTIONS.splitlines()[0], *rows]) + "\n"
+
+
 def test_a_thousand_bad_rows_are_counted_and_the_first_two_hundred_named(alice, client, lena):
-    header = INTERACTIONS.splitlines()[0]
-    rows = [f"X{n},A1,someday,call,false,," for n in range(1000)]
-    files = _bundle(interactions="\n".join([header, *rows]) + "\n", assessments=None)
+    files = _bundle(interactions=_good_and_bad_rows(1000), assessments=None)
 
     report = _import(files)
 
     assert len(report.problems) == 1000
-    assert report.problems_shown == report.problems[:200]
-    assert report.problems_shown[-1].row == 201
+    assert [p.row for p in report.problems_shown] == list(range(3, 403, 2))
     assert report.problems_not_shown == 800
 
     client.force_login(lena)
@@ -527,10 +536,8 @@ def test_a_thousand_bad_rows_are_counted_and_the_first_two_hundred_named(alice, 
 
 
 def test_the_command_names_two_hundred_problems_and_counts_the_rest(alice, tmp_path):
-    header = INTERACTIONS.splitlines()[0]
-    rows = [f"X{n},A1,someday,call,false,," for n in range(1000)]
     (tmp_path / "accounts.csv").write_text(ACCOUNTS)
-    (tmp_path / "interactions.csv").write_text("\n".join([header, *rows]) + "\n")
+    (tmp_path / "interactions.csv").write_text(_good_and_bad_rows(1000))
 
     with pytest.raises(CommandError) as refused:
         call_command("import_portfolio", str(tmp_path))
@@ -538,8 +545,8 @@ def test_the_command_names_two_hundred_problems_and_counts_the_rest(alice, tmp_p
     lines = str(refused.value).splitlines()
     assert lines[0] == "Nothing imported: 1000 problems."
     assert len(lines) == 1 + 200 + 1
-    assert lines[1] == "interactions.csv, row 2, occurred_on: “someday” is not a date (YYYY-MM-DD)"
-    assert lines[200].startswith("interactions.csv, row 201, occurred_on:")
+    assert lines[1] == "interactions.csv, row 3, occurred_on: “someday” is not a date (YYYY-MM-DD)"
+    assert lines[200].startswith("interactions.csv, row 401, occurred_on:")
     assert lines[-1] == "and 800 more problems"
     assert not Account.objects.exists()
 
@@ -549,7 +556,7 @@ def test_rows_naming_an_account_whose_row_is_wrong_are_not_called_unknown(alice)
 
     report = _import(_bundle(accounts=accounts))
 
-    assert report.problems == [
+    assert list(report.problems) == [
         Problem("accounts.csv", 3, "annual_revenue", "“lots” is not an amount of 0 or more")
     ]
 
@@ -575,3 +582,50 @@ def test_the_bundle_export_counts_records_not_lines(alice, tmp_path):
         f"{interactions}: {Interaction.objects.count()} rows",
         f"{tmp_path / 'assessments.csv'}: {Assessment.objects.count()} rows",
     ]
+
+
+def test_a_file_in_another_format_is_read_no_further(alice, client, lena):
+    header = INTERACTIONS.splitlines()[0]
+    rows = [f"X{n},A1,someday,call,false,," for n in range(1000)]
+    files = _bundle(interactions="\n".join([header, *rows]) + "\n", assessments=None)
+
+    report = _import(files)
+
+    # Rows 2-101 are named; row 102 says why nothing after it was read.
+    assert len(report.problems) == 101
+    assert [p.row for p in report.problems_shown] == list(range(2, 103))
+    assert report.problems_shown[-1] == Problem(
+        "interactions.csv",
+        102,
+        "",
+        "not read, nor anything after it: the 100 rows before it all have problems, so this "
+        "does not look like a bundle's interactions.csv (check its columns, separator, dates "
+        "and values)",
+    )
+    client.force_login(lena)
+    uploads = {}
+    for name, content in files.items():
+        uploads[name.removesuffix(".csv")] = io.BytesIO(content)
+        uploads[name.removesuffix(".csv")].name = name
+    html = client.post(reverse("portfolio-import"), uploads).content.decode()
+    assert "Nothing was imported: 101 problems" in html
+    assert "so this does not look like a bundle&#x27;s interactions.csv" in html
+
+
+@pytest.mark.parametrize("line", ["x", "?,?,?,?,?,?,?"], ids=["one-cell", "every-cell-wrong"])
+def test_two_megabytes_of_bad_lines_cost_the_server_little_memory(alice, line):
+    """Once 1.2 GB for a million problems (issue 15); docs/benchmarks.md has the figures."""
+    header = INTERACTIONS.splitlines()[0] + "\n"
+    body = (header + (line + "\n") * (2 * 1024 * 1024 // (len(line) + 1))).encode()
+    files = _bundle(interactions=body.decode(), assessments=None)
+
+    tracemalloc.start()
+    try:
+        report = _import(files)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # The file's own bytes and their check, not a copy per problem.
+    assert peak < 4 * len(body), f"{peak / 1024 / 1024:.1f} MB"
+    assert not report.ok and len(report.problems) < 1000
