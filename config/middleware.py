@@ -110,3 +110,30 @@ class PrivatePagesMiddleware:
             add_never_cache_headers(response)
             response["Cache-Control"] += ", private"
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """A request body larger than MAX_REQUEST_BYTES is refused (413) before anything reads it,
+    whoever sends it: no session, sign-in or CSRF check has looked at the request yet.
+
+    Django reads exactly Content-Length bytes of a body (a body without one reads as empty),
+    so the header is what to check. The reverse proxy should refuse such bodies before they
+    reach the app at all (README, "Production"); this is the app's own line.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads such a body as empty
+        if length > settings.MAX_REQUEST_BYTES:
+            limit = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+            return HttpResponse(
+                f"This request is too large: the limit is {limit} MB.\n",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses an oversized body (413) before anything reads it; security headers still apply.
+    "config.middleware.RequestSizeLimitMiddleware",
     # A lost database answers a 503 "try again" page instead of a 500. Its process_exception
     # runs last of all (they run from the bottom of this list up), as the fallback; its page
     # still goes out through every middleware's response handling (headers, CSP, gzip).
@@ -77,6 +79,13 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Request bodies. The largest the app takes is the import page's: three CSV files of at most
+# 10 MB each (relationships/csv_bundle/forms.py) and a few fields. Anything larger is refused
+# before it is read; set the reverse proxy's own limit to the same (README). Only the import
+# takes files, three at most; other fields stay within Django's 2.5 MB default.
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 3
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,6 +1,7 @@
 """Security settings and sessions as docs/security.md promises them."""
 
 import datetime
+import io
 import json
 import os
 import secrets
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, FakePayload, encode_multipart
 from django.urls import reverse
 from django.utils import timezone
 
@@ -228,3 +230,102 @@ def test_pages_with_client_data_are_never_kept_by_the_browser(client, alice, set
     static = client.get("/static/css/app.css")
     assert static.status_code == 200
     assert "no-store" not in static.get("Cache-Control", "")
+
+
+class _Body(FakePayload):
+    """A request body that records how much of it the server read."""
+
+    def __init__(self, content: bytes):
+        super().__init__(content)
+        self.bytes_read = 0
+
+    def read(self, size=-1, /):
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def _post_body(client, path, body: bytes, *, length: int | None = None, token: str = ""):
+    """POST `body` as multipart/form-data, as a browser would with a CSRF cookie and token;
+    `length` claims another Content-Length. Returns the response and the body's reader."""
+    stream = _Body(body)
+    response = client.generic(
+        "POST",
+        path,
+        CONTENT_TYPE=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(len(body) if length is None else length),
+        HTTP_X_CSRFTOKEN=token,
+        **{"wsgi.input": stream},
+    )
+    return response, stream
+
+
+def _five_megabyte_upload() -> bytes:
+    big = io.BytesIO(b"x" * (5 * 1024 * 1024))
+    big.name = "accounts.csv"
+    return encode_multipart(BOUNDARY, {"accounts": big})
+
+
+def _with_csrf_cookie() -> tuple[Client, str]:
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("login"))
+    return browser, browser.cookies["csrftoken"].value
+
+
+def test_an_upload_from_outside_is_not_read_before_the_sign_in_check(db):
+    browser, token = _with_csrf_cookie()
+
+    response, body = _post_body(
+        browser, reverse("portfolio-import"), _five_megabyte_upload(), token=token
+    )
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert body.bytes_read == 0
+
+
+def test_an_upload_from_a_manager_is_not_read_before_the_role_check(alice):
+    browser, token = _with_csrf_cookie()
+    browser.force_login(alice)
+
+    response, body = _post_body(
+        browser, reverse("portfolio-import"), _five_megabyte_upload(), token=token
+    )
+
+    assert response.status_code == 403
+    assert body.bytes_read == 0
+
+
+def test_a_body_over_the_limit_is_refused_unread_for_everyone(lena):
+    anonymous, signed_in = Client(), Client()
+    signed_in.force_login(lena)
+    for browser in (anonymous, signed_in):
+        for path in (reverse("portfolio-import"), reverse("login"), "/no-such-page/"):
+            response, body = _post_body(browser, path, b"x", length=300 * 1024 * 1024)
+            assert response.status_code == 413, path
+            assert response.content == b"This request is too large: the limit is 32 MB.\n"
+            assert body.bytes_read == 0
+
+
+def test_the_import_still_checks_the_csrf_token_after_the_role(lena):
+    browser, token = _with_csrf_cookie()
+    browser.force_login(lena)
+    files = {"accounts": io.BytesIO(b"x"), "interactions": io.BytesIO(b"y"), "dry_run": "on"}
+    for name, handle in list(files.items())[:2]:
+        handle.name = f"{name}.csv"
+    body = encode_multipart(BOUNDARY, files)
+
+    forged, _ = _post_body(browser, reverse("portfolio-import"), body)  # no token
+    assert forged.status_code == 403 and b"CSRF" in forged.content
+
+    genuine, _ = _post_body(browser, reverse("portfolio-import"), body, token=token)
+    assert genuine.status_code == 200 and b"Nothing was imported" in genuine.content
+
+
+def test_more_files_than_the_import_takes_are_refused(client, lena):
+    client.force_login(lena)
+    files = {}
+    for name in ("accounts", "interactions", "assessments", "extra"):
+        files[name] = io.BytesIO(b"x")
+        files[name].name = f"{name}.csv"
+
+    assert client.post(reverse("portfolio-import"), files).status_code == 400
