@@ -2,12 +2,18 @@
 
 Templates emit a figure with `json_script` and static/js/app.js hands it to Plotly, so no page
 needs an inline script. Only trace types in the partial plotly bundle (scatter) are used.
+
+Plotly draws every label (hover text, annotations, legend entries, tick labels, titles) as a
+small HTML of its own: `<b>`, `<br>`, `<a href>` and a few more are followed, whatever the
+JSON escaping around them. Every label built from what people typed (account and signal
+names, managers' names) goes through `label()`, so that it shows as typed.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -50,6 +56,12 @@ class SignalMark(NamedTuple):
     observed_on: datetime.date
     name: str
     polarity: int  # +1 builds trust, -1 erodes it
+
+
+def label(text: str) -> str:
+    """`text` as Plotly shows it literally: its markup characters as the entities Plotly
+    turns back into characters (&lt; &gt; &amp;), so a name like "<a href=...>" is not a link."""
+    return html.escape(text, quote=False)
 
 
 def s_curve_maturity(score: float) -> float:
@@ -179,7 +191,7 @@ def _signal_traces(
                 "y": [round(score_of.get(week, 0.0), 1) for week, _ in chosen],
                 "text": [
                     "<br>".join(
-                        f"{'+' if m.polarity > 0 else '−'} {m.name} ({m.observed_on:%d %b})"
+                        f"{'+' if m.polarity > 0 else '−'} {label(m.name)} ({m.observed_on:%d %b})"
                         for m in group
                     )
                     for _, group in chosen
@@ -306,8 +318,8 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
         custom.append(
             [
                 row.account_id,
-                row.name,
-                row.owner_name,
+                label(row.name),
+                label(row.owner_name),
                 row.stage.label,
                 risk,
                 risk_driver_label(row.top_driver_key) if row.top_driver_key else "none",

@@ -68,3 +68,15 @@ def test_maturity_rises_with_score_and_stays_on_the_axis():
     positions = [s_curve_maturity(score) for score in (0, 1, 28, 58, 73, 99, 100)]
     assert positions == sorted(positions)
     assert positions[0] >= 0 and positions[-1] <= 100
+
+
+def test_signal_names_reach_the_hover_as_typed_not_as_markup():
+    # A scoring admin may name a signal type anything; plotly follows <a> and <b> in hover text.
+    marks = [
+        SignalMark(MONDAY + datetime.timedelta(days=8), '<a href="https://x.example/">Call</a>', 1)
+    ]
+
+    figure = history_figure(_weeks(10, 20), marks, thresholds=THRESHOLDS)
+
+    hover = figure["data"][2]["text"][0]
+    assert hover == '+ &lt;a href="https://x.example/"&gt;Call&lt;/a&gt; (10 Mar)'

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -256,3 +257,29 @@ def test_the_command_exports_the_standing_the_dashboard_and_the_account_page_sho
             f"{last_sunday.decline_risk:.0f}",
         )
         assert past["last_contact_on"] <= as_of
+
+
+# An imported name that plotly would draw as a live link, and a manager's name in bold.
+LINK = '<a href="https://evil.example/">Pay here</a> & Co'
+
+
+def _map_points(html: str) -> list[list]:
+    start = html.index('<script id="map-chart-data" type="application/json">')
+    source = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    return json.loads(source)["data"][-1]["customdata"]
+
+
+def test_the_map_shows_names_as_typed_not_as_markup(client, lena, book, alice):
+    book["north"].name = LINK
+    book["north"].save()
+    alice.first_name, alice.last_name = "<b>Alice</b>", "<i>Smith</i>"
+    alice.save()
+    client.force_login(lena)
+
+    points = _map_points(client.get(reverse("dashboard")).content.decode())
+
+    north = next(point for point in points if point[0] == book["north"].pk)
+    # Plotly turns &lt; &gt; &amp; back into the characters it shows, and follows <a> and <b>.
+    assert north[1] == '&lt;a href="https://evil.example/"&gt;Pay here&lt;/a&gt; &amp; Co'
+    assert north[2] == "&lt;b&gt;Alice&lt;/b&gt; &lt;i&gt;Smith&lt;/i&gt;"
+    assert not any("<" in text for point in points for text in point[1:] if isinstance(text, str))
