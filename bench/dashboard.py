@@ -22,6 +22,7 @@ import argparse
 import gzip
 import os
 import re
+import secrets
 import statistics
 import sys
 from pathlib import Path
@@ -30,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+# gunicorn runs with production settings, which refuse the public development key; the
+# sessions signed here must match the server's key.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 
 import django  # noqa: E402
 

@@ -26,11 +26,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG")
 
-# The fallback key only exists so that a fresh clone runs; `manage.py check --deploy` flags it
-# (security.W009) and docker-compose.yml refuses to start without a real one.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "django-insecure-local-development-key-never-use-in-production"
-)
+# The fallback key only exists so that a fresh clone runs (`make run`, the tests, manage.py),
+# and it is public: a server with DEBUG off refuses to start on it (config/wsgi.py and
+# config/asgi.py call `config.startup.refuse_public_secret_key`). An empty value is unset.
+DEVELOPMENT_SECRET_KEY = "django-insecure-local-development-key-never-use-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

@@ -33,6 +33,30 @@ def test_the_deployment_checklist_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def _start(command: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`command` run in a production environment: no DJANGO_ variable but `env`."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    return subprocess.run(
+        command, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+GUNICORN = [sys.executable, "-m", "gunicorn", "--check-config", "config.wsgi"]
+REFUSED = "DJANGO_SECRET_KEY is not set, and the server will not start"
+
+
+def test_a_server_without_a_secret_key_refuses_to_start_and_says_why():
+    for unset in ({}, {"DJANGO_SECRET_KEY": ""}):
+        refused = _start(GUNICORN, **unset)
+        assert refused.returncode != 0 and REFUSED in refused.stderr
+    asgi = _start([sys.executable, "-c", "import config.asgi"])
+    assert asgi.returncode != 0 and REFUSED in asgi.stderr
+
+    assert _start(GUNICORN, DJANGO_SECRET_KEY=secrets.token_urlsafe(50)).returncode == 0
+    # Development keeps the built-in key.
+    assert _start(GUNICORN, DJANGO_DEBUG="1").returncode == 0
+
+
 def test_pages_carry_a_policy_that_allows_no_inline_script_and_no_framing(client, alice):
     client.force_login(alice)
     response = client.get(reverse("home"))
