@@ -107,8 +107,8 @@ class PrivatePagesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
+            # max-age=0, no-cache, no-store, must-revalidate, private
             add_never_cache_headers(response)
-            response["Cache-Control"] += ", private"
         return response
 
 

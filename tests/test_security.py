@@ -5,8 +5,11 @@ import io
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from django.contrib.sessions.models import Session
@@ -249,7 +252,9 @@ def test_pages_with_client_data_are_never_kept_by_the_browser(client, alice, set
     settings.WHITENOISE_USE_FINDERS = True  # serve the app's static files without collectstatic
     client.force_login(alice)
     page = client.get(reverse("home"))
-    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
+    directives = [part.strip() for part in page["Cache-Control"].split(",")]
+    assert "no-store" in directives and "private" in directives
+    assert len(directives) == len(set(directives)), page["Cache-Control"]  # each said once
     # The app's own static files stay cacheable (they are served before any of this).
     static = client.get("/static/css/app.css")
     assert static.status_code == 200
@@ -339,7 +344,7 @@ def test_the_import_still_checks_the_csrf_token_after_the_role(lena):
     body = encode_multipart(BOUNDARY, files)
 
     forged, _ = _post_body(browser, reverse("portfolio-import"), body)  # no token
-    assert forged.status_code == 403 and b"CSRF" in forged.content
+    assert forged.status_code == 403 and b"Your form was not sent" in forged.content
 
     genuine, _ = _post_body(browser, reverse("portfolio-import"), body, token=token)
     assert genuine.status_code == 200 and b"Nothing was imported" in genuine.content
@@ -353,3 +358,48 @@ def test_more_files_than_the_import_takes_are_refused(client, lena):
         files[name].name = f"{name}.csv"
 
     assert client.post(reverse("portfolio-import"), files).status_code == 400
+
+
+def test_a_form_refused_by_the_csrf_check_says_what_to_do_and_nothing_about_debugging(alice):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+
+    refused = browser.post(reverse("password_change"), {"old_password": PASSWORD})
+
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert "Your form was not sent" in page and "Reload the page" in page
+    assert "DEBUG" not in page and "CSRF verification failed" not in page
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_server_does_not_name_its_software():
+    """gunicorn as the Docker image starts it (gunicorn.conf.py is read from the directory)."""
+    port = _free_port()
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                answer = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not answer")
+        assert answer.status == 200 and answer.read() == b"ok"
+        assert "Server" not in answer.headers, answer.headers["Server"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
