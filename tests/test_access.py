@@ -1,46 +1,230 @@
 """Every page and fragment refuses whoever does not belong there, built from the URL
 configuration itself: a new URL without a rule here fails the suite until someone decides who
-may use it."""
+may use it.
+
+Each URL is sent what it takes (the methods it accepts, with a valid body where it writes) by
+the people allowed, who get exactly the answer a working page gives, and by everyone else, who
+get exactly their refusal and change nothing. A view that refused everyone, or let anyone
+through, fails here.
+"""
+
+import io
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 import pytest
-from django.contrib.auth.models import Group
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from accounts import roles
-from relationships.models import AuditEntry, SignalType
-from relationships.services import interaction_delete
-from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
+from accounts.models import ContactRole
+from relationships.csv_bundle import formats
+from relationships.models import AuditEntry, SignalCategory, SignalType
+from relationships.services import interaction_delete, interaction_version
+from scoring import services as scoring_services
+from scoring.engine import flatten
+from scoring.selectors import profile_active
+from scoring.tuning.forms import field_name
+from tests.factories import AccountFactory, ContactFactory, InteractionFactory
 
 PUBLIC = {"login", "logout", "healthz"}
 ANY_SIGNED_IN = {"home", "password_change", "password_change_done"}
-# URL name -> (who may use it, who is refused). alice owns the account and logged its
-# entries; bob is another manager; lena a sales lead; sam a scoring admin.
+# URL name -> (who may use it, and what each of the others gets: 404 where they may not even
+# see the account, as if it did not exist; 403 where they see it but may not act). alice owns
+# the account and logged its entries; bob is another manager; lena the sales lead; sam the
+# scoring admin.
+MANAGER_ONLY = {"bob": 404, "lena": 403, "sam": 403}
+PORTFOLIO = {"alice": 403, "bob": 403}
+SCORING_ADMIN_ONLY = {"alice": 403, "bob": 403, "lena": 403}
 RULES = {
-    "account-detail": ({"alice", "lena", "sam"}, {"bob"}),
-    "account-facts": ({"alice"}, {"bob", "lena", "sam"}),
-    "assessment-new": ({"alice"}, {"bob", "lena", "sam"}),
-    "contact-new": ({"alice"}, {"bob", "lena", "sam"}),
-    "contact-left": ({"alice"}, {"bob", "lena", "sam"}),
-    "interaction-new": ({"alice"}, {"bob", "lena", "sam"}),
-    "interaction-edit": ({"alice"}, {"bob", "lena", "sam"}),
-    "interaction-delete": ({"alice"}, {"bob", "lena", "sam"}),
-    "interaction-undo": ({"alice"}, {"bob", "lena", "sam"}),
-    "account-owner": ({"lena"}, {"alice", "bob", "sam"}),
-    "account-sharing": ({"lena"}, {"alice", "bob", "sam"}),
-    "dashboard": ({"lena", "sam"}, {"alice", "bob"}),
-    "dashboard-export": ({"lena", "sam"}, {"alice", "bob"}),
-    "portfolio-import": ({"lena", "sam"}, {"alice", "bob"}),
-    "portfolio-export": ({"lena", "sam"}, {"alice", "bob"}),
-    "signal-catalog": ({"sam"}, {"alice", "bob", "lena"}),
-    "signal-type-edit": ({"sam"}, {"alice", "bob", "lena"}),
-    "signal-type-toggle": ({"sam"}, {"alice", "bob", "lena"}),
-    "tuning": ({"sam"}, {"alice", "bob", "lena"}),
-    "profile-draft-new": ({"sam"}, {"alice", "bob", "lena"}),
-    "profile-draft": ({"sam"}, {"alice", "bob", "lena"}),
-    "profile-preview": ({"sam"}, {"alice", "bob", "lena"}),
-    "profile-go-live": ({"sam"}, {"alice", "bob", "lena"}),
-    "rollout-progress": ({"sam"}, {"alice", "bob", "lena"}),
-    "profile-backtest": ({"sam"}, {"alice", "bob", "lena"}),
+    "account-detail": ({"alice", "lena", "sam"}, {"bob": 404}),
+    "account-facts": ({"alice"}, MANAGER_ONLY),
+    "assessment-new": ({"alice"}, MANAGER_ONLY),
+    "contact-new": ({"alice"}, MANAGER_ONLY),
+    "contact-left": ({"alice"}, MANAGER_ONLY),
+    "interaction-new": ({"alice"}, MANAGER_ONLY),
+    "interaction-edit": ({"alice"}, MANAGER_ONLY),
+    "interaction-delete": ({"alice"}, MANAGER_ONLY),
+    "interaction-undo": ({"alice"}, MANAGER_ONLY),
+    "account-owner": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
+    "account-sharing": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
+    "dashboard": ({"lena", "sam"}, PORTFOLIO),
+    "dashboard-export": ({"lena", "sam"}, PORTFOLIO),
+    "portfolio-import": ({"lena", "sam"}, PORTFOLIO),
+    "portfolio-export": ({"lena", "sam"}, PORTFOLIO),
+    "signal-catalog": ({"sam"}, SCORING_ADMIN_ONLY),
+    "signal-type-edit": ({"sam"}, SCORING_ADMIN_ONLY),
+    "signal-type-toggle": ({"sam"}, SCORING_ADMIN_ONLY),
+    "tuning": ({"sam"}, SCORING_ADMIN_ONLY),
+    "profile-draft-new": ({"sam"}, SCORING_ADMIN_ONLY),
+    "profile-draft": ({"sam"}, SCORING_ADMIN_ONLY),
+    "profile-preview": ({"sam"}, SCORING_ADMIN_ONLY),
+    "profile-go-live": ({"sam"}, SCORING_ADMIN_ONLY),
+    "rollout-progress": ({"sam"}, SCORING_ADMIN_ONLY),
+    "profile-backtest": ({"sam"}, SCORING_ADMIN_ONLY),
+}
+
+
+class Send(NamedTuple):
+    """One request and the answer the allowed get: a status, where a redirect leads (a
+    function of the objects), and whether it writes (the refused must write nothing)."""
+
+    method: str
+    status: int
+    body: Callable[[Any], dict] | None = None
+    location: Callable[[Any], str] | None = None
+    writes: bool = False
+
+
+def _page(o) -> str:
+    return reverse("account-detail", args=[o.account.pk])
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _draft_form(o) -> dict:
+    """What the draft page posts: every parameter as shown."""
+    data = {"revision": o.draft.revision}
+    for path, value in flatten(o.draft.params).items():
+        data[field_name(path)] = ", ".join(value) if isinstance(value, list) else value
+    return data
+
+
+def _bundle(o) -> dict:
+    header = ",".join(formats.COLUMNS[formats.ACCOUNTS])
+    files = {
+        "accounts": io.BytesIO(f"{header}\nN1,Harbour Lines,Shipping,alice,1,,,\n".encode()),
+        "interactions": io.BytesIO(",".join(formats.COLUMNS[formats.INTERACTIONS]).encode()),
+    }
+    for name, handle in files.items():
+        handle.name = f"{name}.csv"
+    return {**files, "dry_run": "on"}
+
+
+POST_ONLY = Send("get", 405)
+# What each URL is sent, in order; a URL that takes GET and POST gets both.
+REQUESTS: dict[str, list[Send]] = {
+    "account-detail": [Send("get", 200)],
+    "account-facts": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            lambda o: {"mission": "Move freight", "partnership_potential": "unknown"},
+            _page,
+            writes=True,
+        ),
+    ],
+    "assessment-new": [
+        Send("get", 200),
+        Send("post", 302, lambda o: {"relevance": "4"}, _page, writes=True),
+    ],
+    "contact-new": [
+        Send("get", 200),
+        Send("post", 302, lambda o: {"name": "Dana", "role": ContactRole.USER}, _page, True),
+    ],
+    "contact-left": [POST_ONLY, Send("post", 302, lambda o: {"left_on": _today()}, _page, True)],
+    "interaction-new": [
+        Send("get", 200),
+        Send("post", 302, lambda o: {"occurred_on": _today(), "kind": "meeting"}, _page, True),
+    ],
+    "interaction-edit": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            lambda o: {
+                "occurred_on": "2026-03-02",
+                "kind": "call",
+                "version": interaction_version(o.interaction),
+            },
+            _page,
+            writes=True,
+        ),
+    ],
+    "interaction-delete": [Send("get", 200), Send("post", 302, None, _page, writes=True)],
+    "interaction-undo": [POST_ONLY, Send("post", 302, None, _page, writes=True)],
+    "account-owner": [
+        POST_ONLY,
+        Send("post", 302, lambda o: {"owner": o.bob.pk}, _page, writes=True),
+    ],
+    "account-sharing": [
+        POST_ONLY,
+        Send("post", 302, lambda o: {"shared_with": [o.bob.pk]}, _page, writes=True),
+    ],
+    "dashboard": [Send("get", 200)],
+    "dashboard-export": [Send("get", 200)],
+    "portfolio-import": [Send("get", 200), Send("post", 200, _bundle)],  # a dry run
+    "portfolio-export": [Send("get", 200)],
+    "signal-catalog": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            lambda o: {
+                "name": "Asked for references",
+                "slug": "asked_for_references",
+                "category": SignalCategory.OPENNESS,
+                "polarity": "1",
+            },
+            lambda o: reverse("signal-catalog"),
+            writes=True,
+        ),
+    ],
+    "signal-type-edit": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            lambda o: {"name": "Renamed", "description": "A new hint"},
+            lambda o: reverse("signal-catalog"),
+            writes=True,
+        ),
+    ],
+    "signal-type-toggle": [
+        POST_ONLY,
+        Send("post", 302, None, lambda o: reverse("signal-catalog"), writes=True),
+    ],
+    "tuning": [Send("get", 200)],
+    "profile-draft-new": [
+        POST_ONLY,
+        Send(
+            "post",
+            302,
+            lambda o: {"source": "1"},
+            lambda o: reverse("profile-draft", args=[o.draft.version + 1]),
+            writes=True,
+        ),
+    ],
+    "profile-draft": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            _draft_form,
+            lambda o: reverse("profile-draft", args=[o.draft.version]),
+            writes=True,
+        ),
+    ],
+    "profile-preview": [Send("get", 200), Send("post", 200, _draft_form)],  # saves nothing
+    "profile-go-live": [
+        POST_ONLY,
+        Send("post", 302, None, lambda o: reverse("tuning"), writes=True),
+    ],
+    "rollout-progress": [Send("get", 200)],
+    "profile-backtest": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            None,
+            lambda o: reverse("profile-draft", args=[o.draft.version]),
+            writes=True,
+        ),
+    ],
 }
 
 
@@ -75,35 +259,62 @@ def _admin_paths():
 
 
 @pytest.fixture
-def people(alice, bob, lena, migrated_rows):
-    sam = UserFactory(username="sam")
-    sam.groups.add(Group.objects.get(name=roles.SCORING_ADMIN))
+def people(alice, bob, lena, sam):
     return {"alice": alice, "bob": bob, "lena": lena, "sam": sam}
 
 
 @pytest.fixture
-def paths(people):
-    """A path for every URL name, reaching objects alice owns."""
+def objects(people):
+    """What the URLs reach: alice's account, a contact, an entry she logged, one she deleted
+    (its undo), a signal type and a draft of the scoring profile (v2)."""
     alice = people["alice"]
     account = AccountFactory(owner=alice)
     contact = ContactFactory(account=account)
-    interaction = InteractionFactory(account=account)
-    removed = InteractionFactory(account=account)
+    interaction = InteractionFactory(account=account, logged_by=alice)
+    removed = InteractionFactory(account=account, logged_by=alice)
     interaction_delete(interaction=removed, actor=alice)
-    entry = AuditEntry.objects.filter(account=account).latest("pk")
+    return SimpleNamespace(
+        **people,
+        account=account,
+        contact=contact,
+        interaction=interaction,
+        entry=AuditEntry.objects.filter(account=account).latest("pk"),
+        signal_type=SignalType.objects.first(),
+        draft=scoring_services.profile_draft(source=profile_active(), actor=people["sam"]),
+    )
+
+
+@pytest.fixture
+def paths(objects):
+    """A path for every URL name, reaching the objects."""
+    o = objects
     kwargs = {
-        "account_id": account.pk,
-        "contact_id": contact.pk,
-        "interaction_id": interaction.pk,
-        "entry_id": entry.pk,
-        "signal_type_id": SignalType.objects.first().pk,
-        "version": 1,
+        "account_id": o.account.pk,
+        "contact_id": o.contact.pk,
+        "interaction_id": o.interaction.pk,
+        "entry_id": o.entry.pk,
+        "signal_type_id": o.signal_type.pk,
+        "version": o.draft.version,
     }
     result = {}
     for name, pattern in _app_urls():
         needed = {key: value for key, value in kwargs.items() if f":{key}>" in pattern}
         result[name] = reverse(name, kwargs=needed)
     return result
+
+
+def _everything_stored() -> list:
+    """Every row of the project's own tables and of the task queue, to compare."""
+    stored = []
+    for label in ("accounts", "relationships", "scoring", "django_tasks_database"):
+        for model in apps.get_app_config(label).get_models():
+            stored.append((model._meta.label, list(model.objects.order_by("pk").values())))
+    return stored
+
+
+def _send(client, path: str, send: Send, o) -> Any:
+    body = send.body(o) if send.body else {}
+    return getattr(client, send.method)(path, body)
 
 
 def test_every_url_has_a_rule():
@@ -125,20 +336,36 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere_but_the_public_pages(
             assert response["Location"].startswith(f"{login}?next="), (name, response["Location"])
 
 
-def test_the_wrong_role_is_refused_and_the_right_one_is_let_in(client, people, paths):
+def test_every_url_with_a_rule_says_what_it_is_sent():
+    assert set(REQUESTS) == set(RULES)
     for name, (allowed, refused) in RULES.items():
-        for username in allowed:
-            client.force_login(people[username])
-            status = client.get(paths[name]).status_code
-            # Views that only take POST answer GET with 405: the user got past the checks.
-            assert status in (200, 302, 405), (name, username, status)
-        post_only = client.get(paths[name]).status_code == 405
-        for username in refused:
-            client.force_login(people[username])
-            status = client.post(paths[name]).status_code
-            assert status in (403, 404), (name, username, "post", status)
-            status = client.get(paths[name]).status_code
-            assert status in ((405,) if post_only else (403, 404)), (name, username, "get", status)
+        assert allowed | set(refused) == {"alice", "bob", "lena", "sam"}, name
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_the_wrong_role_is_refused_and_the_right_one_is_let_in(client, objects, paths, name):
+    allowed, refused = RULES[name]
+    path = paths[name]
+    # Refused first, while everything the requests reach still exists.
+    for username, status in refused.items():
+        client.force_login(getattr(objects, username))
+        before = _everything_stored()
+        for send in REQUESTS[name]:
+            response = _send(client, path, send, objects)
+            expected = 405 if send.status == 405 else status
+            assert response.status_code == expected, (username, send.method)
+        assert _everything_stored() == before, (username, "changed something")
+
+    for username in sorted(allowed):
+        client.force_login(getattr(objects, username))
+        for send in REQUESTS[name]:
+            before = _everything_stored() if send.writes else None
+            response = _send(client, path, send, objects)
+            assert response.status_code == send.status, (username, send.method)
+            if send.location:
+                assert response["Location"] == send.location(objects), username
+            if send.writes:
+                assert _everything_stored() != before, (username, send.method, "wrote nothing")
 
 
 def test_every_signed_in_role_reaches_its_own_pages(client, people, paths):

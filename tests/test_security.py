@@ -79,15 +79,80 @@ def test_pages_carry_a_policy_that_allows_no_inline_script_and_no_framing(client
     assert " onclick=" not in html and " onload=" not in html
 
 
-def test_plain_http_is_sent_to_https_which_browsers_are_told_to_keep(client, settings, alice):
-    settings.SECURE_SSL_REDIRECT = True
-    response = client.get(reverse("login"))
-    assert response.status_code == 301 and response["Location"].startswith("https://")
+# Production is the settings with no DJANGO_ variable but the secret key: what a fresh
+# deployment gets without choosing anything.
+PRODUCTION = {"DJANGO_SECRET_KEY": "a-key-of-this-tests-own-" + "x" * 40}
 
-    secure = client.get(reverse("login"), secure=True)
-    assert secure.status_code == 200
-    assert secure["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert client.get(reverse("healthz")).status_code == 200  # the container health check
+
+def test_plain_http_is_sent_to_https_which_browsers_are_told_to_keep_as_shipped():
+    answers = _as_loaded(
+        PRODUCTION,
+        "[(r.status_code, r.get('Location'), r.get('Strict-Transport-Security')) for r in ("
+        "Client().get('/login/', HTTP_HOST='localhost'), "
+        "Client().get('/healthz', HTTP_HOST='localhost', secure=True), "
+        "Client().get('/healthz', HTTP_HOST='localhost'))]",
+    )
+    plain, secure, health_check = answers
+    assert plain[:2] == [301, "https://localhost/login/"]
+    assert secure[0] == 200
+    assert secure[2] == "max-age=31536000; includeSubDomains; preload"
+    assert health_check[0] == 200  # the container health check speaks plain HTTP
+
+
+def test_the_https_and_cookie_settings_as_shipped():
+    names = [
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "CSRF_COOKIE_SAMESITE",
+        "SESSION_COOKIE_AGE",
+    ]
+    loaded = _as_loaded(PRODUCTION, "{" + ", ".join(f"'{n}': settings.{n}" for n in names) + "}")
+
+    assert loaded == {
+        "DEBUG": False,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31_536_000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_AGE": 10 * 3600,
+    }
+    # Trying a production build on plain http://localhost turns the HTTPS parts off together.
+    trial = _as_loaded(
+        {**PRODUCTION, "DJANGO_SECURE_COOKIES": "0"},
+        "[settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT, "
+        "settings.SECURE_HSTS_SECONDS]",
+    )
+    assert trial == [False, False, 0]
+
+
+def test_the_session_cookie_travels_only_over_https_out_of_scripts_reach(alice):
+    """The cookies a sign-in sets, with the settings this suite was loaded with (the
+    production defaults: nothing here or in conftest.py changes them)."""
+    browser = Client()
+    browser.get(reverse("login"), secure=True)
+
+    signed_in = browser.post(
+        reverse("login"), {"username": "alice", "password": PASSWORD}, secure=True
+    )
+
+    assert signed_in.status_code == 302
+    session = signed_in.cookies["sessionid"]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+    assert session["max-age"] == 10 * 3600
+    csrf = browser.cookies["csrftoken"]
+    assert csrf["secure"] and csrf["samesite"] == "Lax"
 
 
 def _sign_in(client, username, password):
@@ -116,7 +181,7 @@ def _as_loaded(env: dict[str, str], expression: str):
     clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     code = (
         "import json, django; django.setup(); "
-        "from django.conf import settings; from django.test import RequestFactory; "
+        "from django.conf import settings; from django.test import Client, RequestFactory; "
         "from axes.helpers import get_client_ip_address; "
         f"print(json.dumps({expression}))"
     )
