@@ -33,6 +33,11 @@ def _fast_and_plain(settings):
 MIGRATED_ROWS = [
     ("auth.Group", "accounts.migrations.0002_role_groups", "create_roles"),
     (
+        "auth.Group_permissions",
+        "scoring.migrations.0009_scoring_admin_permissions",
+        "grant_scoring_admin_permissions",
+    ),
+    (
         "relationships.SignalType",
         "relationships.migrations.0002_default_signal_catalog",
         "load_catalog",
@@ -45,8 +50,8 @@ def ensure_migrated_rows() -> None:
     """Put back the rows data migrations create, if a flush took them.
 
     A transactional test (the browser tests, a few others) ends with a flush that empties
-    every table, and with it the role groups, the signal catalog and the default scoring
-    profile; the next test gets them back from the migrations' own functions.
+    every table, and with it the role groups and their permissions, the signal catalog and the
+    default scoring profile; the next test gets them back from the migrations' own functions.
     """
     for model, module, function in MIGRATED_ROWS:
         if not apps.get_model(model).objects.exists():

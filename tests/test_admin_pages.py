@@ -24,3 +24,38 @@ def test_the_model_is_in_admin_with_a_working_list_and_search(admin_client, alic
     assert admin_client.get(url).status_code == 200
     if admin.site._registry[model].search_fields:
         assert admin_client.get(url, {"q": "Northwind"}).status_code == 200
+
+
+# What README sends a scoring admin to Django admin for: the signal catalog and everything
+# scoring keeps, to read.
+SCORING_ADMIN_READS = [
+    "relationships.SignalType",
+    "scoring.ScoringProfile",
+    "scoring.ProfileChange",
+    "scoring.ProfileRollout",
+    "scoring.BacktestRun",
+    "scoring.ScoreSnapshot",
+]
+
+
+def _admin_url(label: str, view: str) -> str:
+    meta = apps.get_model(label)._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}")
+
+
+def test_a_scoring_admin_reads_the_catalog_and_what_scoring_keeps_in_admin(client, sam):
+    sam.is_staff = True  # as the demo makes them; staff status lets a person into admin
+    sam.save()
+    client.force_login(sam)
+
+    index = client.get(reverse("admin:index")).content.decode()
+
+    assert "permission to view or edit anything" not in index
+    for label in SCORING_ADMIN_READS:
+        assert str(apps.get_model(label)._meta.verbose_name_plural).capitalize() in index
+        assert client.get(_admin_url(label, "changelist")).status_code == 200, label
+    # Reading only: changes go through the catalog and tuning pages, which check them.
+    assert client.get(_admin_url("relationships.SignalType", "add")).status_code == 403
+    # Nothing beyond scoring: accounts, evidence and people are not theirs to browse here.
+    for label in ("accounts.Account", "relationships.Interaction", "auth.User"):
+        assert client.get(_admin_url(label, "changelist")).status_code == 403, label
