@@ -194,9 +194,10 @@ def client_view(
     return ClientView(latest, PerceivedStage(Stage(latest.perceived_stage), latest.perceived_on))
 
 
-def signal_types_for_form(*, keep: QuerySet[SignalType] | None = None) -> list[SignalType]:
-    """Active signal types (and any retired ones an entry already carries), by category."""
+def signal_types_for_form(*, keep: QuerySet | None = None) -> list[SignalType]:
+    """Active signal types (and the retired ones an entry already carries: `keep`, a query of
+    signal type ids), by category."""
     types = SignalType.objects.filter(is_active=True)
     if keep is not None:
-        types = types | SignalType.objects.filter(pk__in=keep.values("pk"))
+        types = types | SignalType.objects.filter(pk__in=keep)
     return list(types.order_by("category", "-polarity", "name"))

@@ -267,3 +267,17 @@ def test_htmx_posts_carry_the_csrf_token_from_the_page(alice, alices_account):
     assert refused.status_code == 403
     assert accepted.status_code == 200
     assert Interaction.objects.count() == 1
+
+
+def test_editing_an_entry_keeps_its_retired_signal_type_on_offer(signed_in_alice, alices_account):
+    retired = SignalType.objects.get(slug="price_pressure")
+    _log(signed_in_alice, alices_account, signals=[retired.pk])
+    interaction = Interaction.objects.get(account=alices_account)
+    retired.is_active = False
+    retired.save()
+
+    html = signed_in_alice.get(
+        reverse("interaction-edit", args=[interaction.pk]), **HTMX
+    ).content.decode()
+
+    assert f'value="{retired.pk}" checked' in html
