@@ -2,7 +2,8 @@
 FROM node:20-slim AS assets
 WORKDIR /assets
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+# Only what the app serves: the development packages (axe-core, for the browser tests) stay out.
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM python:3.12-slim
 

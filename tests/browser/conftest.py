@@ -7,8 +7,9 @@ skipped on a developer machine, and fail where REQUIRE_BROWSER=1 (.ci/run sets i
 
 Fixtures: `browser`, `page` (1280 x 800), `phone_page` (390 x 844), the personas `alice` and
 `bob` (account managers, one account each: `alices_account`, `bobs_account`) and `lena`
-(their sales lead). Helpers: `login(page, username)` through the real form, and
-`screenshot(page, name)` for the README's pictures.
+(their sales lead). Helpers: `login(page, username)` through the real form,
+`screenshot(page, name)` for the README's pictures, and `axe_problems(page, where)`, which
+runs axe-core (installed from npm, see package.json) on the page as it stands.
 
 Each test runs against pytest-django's live server on the test database. The database is
 flushed after each of these tests; `ensure_migrated_rows` puts back what migrations created
@@ -18,6 +19,7 @@ flushed after each of these tests; `ensure_migrated_rows` puts back what migrati
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import time
 from collections.abc import Iterator
@@ -42,6 +44,9 @@ from tests.factories import AccountFactory, ContactFactory, InteractionFactory, 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# What fails a test: axe ranks each violation minor, moderate, serious or critical.
+AXE_FAILING_IMPACTS = ("serious", "critical")
 
 
 def _browser_required() -> bool:
@@ -208,6 +213,52 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+@functools.cache
+def _axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci` (make install)", pytrace=False)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's violations on the page as it stands, every rule axe runs by default (WCAG
+    2.0-2.2 A and AA, and its best practices): each with the rule, its impact, what it asks
+    and the elements that break it.
+
+    axe is evaluated through the DevTools protocol rather than added as a <script> element:
+    the app's Content Security Policy refuses inline scripts (page.add_script_tag is one),
+    and the page must be tested under the policy it ships with.
+    """
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+    return page.evaluate(
+        """async () => {
+            const results = await axe.run(document, {resultTypes: ["violations"]});
+            return results.violations.map(v => ({
+                rule: v.id, impact: v.impact, help: v.help,
+                elements: v.nodes.map(node => node.target.join(" ")),
+            }));
+        }"""
+    )
+
+
+def axe_problems(page: Page, where: str) -> list[str]:
+    """One readable line per serious or critical axe violation: rule, what it asks, the page
+    (`where` says in which role and width) and the elements, for a test to fail on."""
+    problems = []
+    for violation in axe_violations(page):
+        if violation["impact"] not in AXE_FAILING_IMPACTS:
+            continue
+        elements = violation["elements"]
+        shown = ", ".join(elements[:3]) + (
+            f" and {len(elements) - 3} more" if len(elements) > 3 else ""
+        )
+        problems.append(
+            f"{where}: {violation['impact']} {violation['rule']} ({violation['help']}) at {shown}"
+        )
+    return problems
 
 
 def _manager(username: str, first_name: str, last_name: str):
