@@ -4,6 +4,7 @@ date, kept on the account, shown where managers and leads look, and in the portf
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -93,7 +94,10 @@ def test_a_bad_plan_is_explained_by_its_field_and_nothing_is_saved(
 
     form = response.context["facts_form"]
     assert any(message in error for error in form.errors[field])
-    assert f'id="id_{field}-error"' in response.content.decode()
+    html = response.content.decode()
+    # The message is the field's description: the widget names it in aria-describedby.
+    assert f'id="id_{field}_error"' in html
+    assert re.search(f'aria-describedby="[^"]*id_{field}_error', html)
     alices_account.refresh_from_db()
     assert (alices_account.mission, alices_account.next_step) == ("", "")
     assert not AuditEntry.objects.filter(subject="account").exists()
