@@ -286,6 +286,10 @@ def s_curve_figure(
 
 # Decline risk 0-100 as a colour: calm green, amber, red.
 RISK_COLOURSCALE = [[0.0, "#15803d"], [0.3, "#84cc16"], [0.6, "#f59e0b"], [1.0, "#b3261e"]]
+# The risk band as a shape too, for whoever cannot tell the colours apart (WCAG 1.4.1); the
+# map's caption names them (`portfolio_map_summary`).
+RISK_SYMBOLS = {"low": "circle", "medium": "diamond", "high": "triangle-up"}
+RISK_SHAPE_NAMES = {"low": "circles", "medium": "diamonds", "high": "triangles"}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -304,7 +308,7 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
     figure = s_curve_figure([], thresholds=thresholds)
     traces = figure["data"]
     largest = max((float(row.revenue) for row in rows), default=0.0) or 1.0
-    xs, ys, sizes, colours, custom = [], [], [], [], []
+    xs, ys, sizes, colours, symbols, custom = [], [], [], [], [], []
     trail_x: list[float | None] = []
     trail_y: list[float | None] = []
     for row in rows:
@@ -315,6 +319,7 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
         sizes.append(round(5 + 25 * (float(row.revenue) / largest) ** 0.5, 1))
         risk = round(row.decline_risk)
         colours.append(risk)
+        symbols.append(RISK_SYMBOLS[row.risk_band])
         custom.append(
             [
                 row.account_id,
@@ -323,6 +328,7 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
                 row.stage.label,
                 risk,
                 risk_driver_label(row.top_driver_key) if row.top_driver_key else "none",
+                row.risk_band,
             ]
         )
         if trails and row.score_90 is not None and abs(row.score - row.score_90) >= 1:
@@ -351,12 +357,13 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
             "customdata": custom,
             "hovertemplate": (
                 "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}, "
-                "score %{y:.0f}<br>decline risk %{customdata[4]} "
+                "score %{y:.0f}<br>decline risk %{customdata[4]}, %{customdata[6]} "
                 "(%{customdata[5]})<extra></extra>"
             ),
             "marker": {
                 "size": sizes,
                 "color": colours,
+                "symbol": symbols,
                 "cmin": 0,
                 "cmax": 100,
                 "colorscale": RISK_COLOURSCALE,
@@ -370,3 +377,51 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
     figure["layout"]["height"] = 420
     figure["layout"]["meta"] = {"clickable": "/accounts/{id}/"}
     return figure
+
+
+# The charts in words: each chart's caption, for whoever does not see the chart (WCAG 1.1.1).
+# The figures they sum up are on the same page in text as well (the header, "why this stage",
+# the dashboard's lists).
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def history_summary(points: Sequence[HistoryPoint]) -> str:
+    """The weekly history in one sentence: where score (0-100), stage and decline risk (0-100)
+    started and where they stand now."""
+    if not points:
+        return ""
+    first, last = points[0], points[-1]
+    weeks = len(points)
+    return (
+        f"{weeks} week{'s' if weeks != 1 else ''} from {_day(first.week_ending)} to "
+        f"{_day(last.week_ending)}: score {first.score:.0f} ({Stage(first.stage).label}) to "
+        f"{last.score:.0f} ({Stage(last.stage).label}), decline risk {first.decline_risk:.0f} "
+        f"to {last.decline_risk:.0f}."
+    )
+
+
+def s_curve_summary(points: Sequence[HistoryPoint]) -> str:
+    """Where the account stands on the S-curve now, in one sentence."""
+    if not points:
+        return ""
+    now = points[-1]
+    return (
+        f"The account stands at {Stage(now.stage).label.lower()} with a score of "
+        f"{now.score:.0f}; the path shows each of its {len(points)} weeks along the curve."
+    )
+
+
+def portfolio_map_summary(rows) -> str:
+    """How many accounts the map shows in each risk band, and the shape each band is drawn
+    with."""
+    counts = dict.fromkeys(RISK_SYMBOLS, 0)
+    for row in rows:
+        counts[row.risk_band] += 1
+    total = sum(counts.values())
+    bands = ", ".join(
+        f"{counts[band]} {band} risk ({RISK_SHAPE_NAMES[band]})" for band in RISK_SYMBOLS
+    )
+    return f"{total} account{'s' if total != 1 else ''}: {bands}."

@@ -48,6 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "map_chart": charts.portfolio_map_figure(
             rows, thresholds=profile.params["stage_thresholds"], trails=filters.trails
         ),
+        "map_summary": charts.portfolio_map_summary(rows),
         "climbers": climbers,
         "sliders": sliders,
         "transitions": panels.transitions(rows, days=filters.period),

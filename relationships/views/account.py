@@ -88,6 +88,8 @@ def _charts(data: PageData) -> dict[str, Any]:
     return {
         "history_chart": charts.history_figure(history, marks, thresholds=thresholds),
         "curve_chart": charts.s_curve_figure(history, thresholds=thresholds),
+        "history_summary": charts.history_summary(history),
+        "curve_summary": charts.s_curve_summary(history),
         "history_weeks": len(history),
     }
 

@@ -4,17 +4,19 @@
 "use strict";
 
 (function () {
-  // Plotly's own toolbar downloads a PNG; one more button downloads an SVG.
+  // The toolbar holds the downloads only: plotly's PNG and one more button for an SVG. Every
+  // toolbar button is a Tab stop, and zoom, pan and select did nothing useful on these charts
+  // (their axes are fixed, or read best whole) while standing between a keyboard user and
+  // the rest of the page.
+  var downloadSvg = {
+    name: "Download as SVG",
+    icon: { width: 1000, height: 1000, path: "M500 0 L1000 500 L750 500 L750 1000 L250 1000 L250 500 L0 500 Z", transform: "matrix(1 0 0 -1 0 1000)" },
+    click: function (graph) { Plotly.downloadImage(graph, { format: "svg", filename: "chart" }); },
+  };
   var plotConfig = {
     responsive: true,
     displaylogo: false,
-    modeBarButtonsToAdd: [
-      {
-        name: "Download as SVG",
-        icon: { width: 1000, height: 1000, path: "M500 0 L1000 500 L750 500 L750 1000 L250 1000 L250 500 L0 500 Z", transform: "matrix(1 0 0 -1 0 1000)" },
-        click: function (graph) { Plotly.downloadImage(graph, { format: "svg", filename: "chart" }); },
-      },
-    ],
+    modeBarButtons: [["toImage", downloadSvg]],
   };
 
   // On a figure whose layout.meta.clickable is an address with "{id}" in it, clicking a
@@ -41,6 +43,11 @@
         if (figure.layout.meta && figure.layout.meta.clickable) {
           followClicks(element, figure.layout.meta.clickable);
         }
+        // Screen readers would read the drawing's tick labels one by one; the figure's
+        // caption says what it shows. The toolbar stays reachable.
+        element.querySelectorAll("svg.main-svg").forEach(function (svg) {
+          svg.setAttribute("aria-hidden", "true");
+        });
         element.dataset.drawn = "true";
       });
     });

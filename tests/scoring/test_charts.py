@@ -1,15 +1,21 @@
-"""The figures the account page draws, built from plain data (no database)."""
+"""The figures the account page and the dashboard draw, and their captions in words, built from
+plain data (no database)."""
 
 import datetime
+from types import SimpleNamespace
 
 from scoring.charts import (
     HistoryPoint,
     SignalMark,
     history_figure,
+    history_summary,
+    portfolio_map_figure,
+    portfolio_map_summary,
     s_curve_figure,
     s_curve_maturity,
+    s_curve_summary,
 )
-from scoring.engine import DEFAULTS
+from scoring.engine import DEFAULTS, Stage
 
 THRESHOLDS = DEFAULTS["stage_thresholds"]
 MONDAY = datetime.date(2026, 3, 2)
@@ -80,3 +86,45 @@ def test_signal_names_reach_the_hover_as_typed_not_as_markup():
 
     hover = figure["data"][2]["text"][0]
     assert hover == '+ &lt;a href="https://x.example/"&gt;Call&lt;/a&gt; (10 Mar)'
+
+
+def _row(account_id, risk, band, revenue=100):
+    return SimpleNamespace(
+        account_id=account_id,
+        name=f"Account {account_id}",
+        owner_name="Alice Moreau",
+        stage=Stage.CONFIDANT,
+        score=40.0,
+        score_90=None,
+        decline_risk=risk,
+        risk_band=band,
+        top_driver_key="",
+        revenue=revenue,
+    )
+
+
+def test_the_map_draws_each_risk_band_with_its_own_shape_and_names_it():
+    rows = [_row(1, 10, "low"), _row(2, 45, "medium"), _row(3, 80, "high"), _row(4, 5, "low")]
+    figure = portfolio_map_figure(rows, thresholds=THRESHOLDS, trails=False)
+    accounts = figure["data"][-1]
+    # Colour alone would leave out whoever cannot tell green from red.
+    assert accounts["marker"]["symbol"] == ["circle", "diamond", "triangle-up", "circle"]
+    assert [point[6] for point in accounts["customdata"]] == ["low", "medium", "high", "low"]
+    assert "%{customdata[6]}" in accounts["hovertemplate"]
+    assert portfolio_map_summary(rows) == (
+        "4 accounts: 2 low risk (circles), 1 medium risk (diamonds), 1 high risk (triangles)."
+    )
+
+
+def test_the_history_and_the_path_are_said_in_words():
+    weeks = _weeks(10, 20, 35)
+    weeks[-1] = weeks[-1]._replace(stage="confidant")
+    assert history_summary(weeks) == (
+        "3 weeks from 8 Mar 2026 to 22 Mar 2026: score 10 (Vendor) to 35 (Confidant), "
+        "decline risk 90 to 65."
+    )
+    assert s_curve_summary(weeks) == (
+        "The account stands at confidant with a score of 35; the path shows each of its 3 "
+        "weeks along the curve."
+    )
+    assert history_summary([]) == s_curve_summary([]) == ""
