@@ -55,6 +55,36 @@
 
   htmx.onLoad(drawCharts);
 
+  // A table wider than its box scrolls sideways inside it (.table-wrap); keyboard users can
+  // only scroll what they can focus (WCAG 2.1.1), so a box that scrolls joins the Tab order,
+  // named after its table, and leaves it again once everything fits.
+  function reachScrollingTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) {
+          var table = box.querySelector("table");
+          var caption = table && (table.getAttribute("aria-label") || (table.caption && table.caption.textContent));
+          var section = box.closest("section");
+          var heading = section && section.querySelector("h2, h3");
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", (caption || (heading && heading.textContent) || "Table").trim() + " (scrolls sideways)");
+        }
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  htmx.onLoad(reachScrollingTables);
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(reachScrollingTables, 100);
+  });
+
   // htmx leaves the page as it was when a request fails; say so where the user looks, instead
   // of a button that seems to do nothing.
   function showRequestError(message) {
