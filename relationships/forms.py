@@ -4,6 +4,7 @@ a readable message next to any field it cannot accept."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from itertools import groupby
 
 from django import forms
@@ -11,18 +12,35 @@ from django.utils import timezone
 
 from accounts.forms import RowsChoiceField
 from accounts.models import NEXT_STEP_HORIZON, Account, ContactRole, PartnershipPotential
-from relationships.models import Interaction, SignalCategory, SignalType, validate_not_too_old
+from relationships.models import (
+    SENTIMENT_WORDS,
+    Interaction,
+    SignalCategory,
+    SignalType,
+    validate_not_too_old,
+)
 from relationships.services import InteractionInput, NewContact
 from scoring.engine import Stage
 
-SENTIMENT_CHOICES = [
-    ("", "Not noted"),
-    ("2", "+2 warm"),
-    ("1", "+1 good"),
-    ("0", "0 neutral"),
-    ("-1", "−1 tense"),
-    ("-2", "−2 hostile"),
+SENTIMENT_CHOICES = [("", "Not noted")] + [
+    (str(value), Interaction(sentiment=value).sentiment_display)
+    for value in sorted(SENTIMENT_WORDS, reverse=True)
 ]
+
+
+# How many categories of signals the log form shows open, the most used first: on a phone the
+# open ones and the titles of the others fit one screen.
+OPEN_SIGNAL_GROUPS = 3
+
+
+@dataclass(frozen=True)
+class SignalGroup:
+    """One category of the log form's signal chips: each signal type with whether it is
+    selected, and whether the category shows open."""
+
+    label: str
+    chips: list[tuple[SignalType, bool]]
+    open: bool
 
 
 class ContactChoiceField(RowsChoiceField):
@@ -91,15 +109,22 @@ class InteractionForm(forms.ModelForm):
         )
         self.signal_types = signal_types
 
-    def signal_groups(self) -> list[tuple[str, list[tuple[SignalType, bool]]]]:
-        """The signal chips grouped by category, each with whether it is selected."""
+    def signal_groups(self) -> list[SignalGroup]:
+        """The signal chips by category, in the order of `signal_types` (the most used first,
+        see `selectors.signal_types_for_form`), each with whether it is selected. The first
+        OPEN_SIGNAL_GROUPS categories are open, and so is any holding a selected signal; the
+        rest are a click, or Enter, away."""
         raw = self["signals"].value() or []
         selected = {str(pk) for pk in raw}
         labels = dict(SignalCategory.choices)
-        return [
-            (labels.get(category, category), [(t, str(t.pk) in selected) for t in types])
-            for category, types in groupby(self.signal_types, key=lambda t: t.category)
-        ]
+        groups = []
+        for rank, (category, types) in enumerate(
+            groupby(self.signal_types, key=lambda t: t.category)
+        ):
+            chips = [(t, str(t.pk) in selected) for t in types]
+            is_open = rank < OPEN_SIGNAL_GROUPS or any(on for _, on in chips)
+            groups.append(SignalGroup(labels.get(category, category), chips, is_open))
+        return groups
 
     def clean_occurred_on(self):
         occurred_on = self.cleaned_data["occurred_on"]

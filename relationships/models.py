@@ -119,6 +119,11 @@ class InteractionKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# How an interaction felt, in words: the form offers these, and the timeline says them, so the
+# sign is never the only cue.
+SENTIMENT_WORDS = {2: "warm", 1: "good", 0: "neutral", -1: "tense", -2: "hostile"}
+
+
 class Interaction(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="interactions")
     occurred_on = models.DateField("date", validators=[validate_not_in_future])
@@ -175,6 +180,14 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.account} on {self.occurred_on}"
+
+    @property
+    def sentiment_display(self) -> str:
+        """The sentiment as the form offered it ("+2 warm", "−1 tense"); empty if not noted."""
+        if self.sentiment is None:
+            return ""
+        sign = "+" if self.sentiment > 0 else "−" if self.sentiment < 0 else ""
+        return f"{sign}{abs(self.sentiment)} {SENTIMENT_WORDS[self.sentiment]}"
 
 
 class TrustSignal(models.Model):

@@ -85,6 +85,37 @@
     resizing = window.setTimeout(reachScrollingTables, 100);
   });
 
+  // Content htmx swaps in may ask for the keyboard focus with data-takes-focus (WCAG 2.4.3): a
+  // form opened in place takes it on its first field with an error, else on its first field;
+  // any other element (the "Log a meeting" button a save returns to) takes it itself. On a
+  // page's first load only a form showing an error does, so a page never steals the focus
+  // just for loading. It happens on htmx:afterSwap, in the same task as the swap, so nothing
+  // typed into the new content can land elsewhere (htmx:load comes a settle delay later).
+  var FIELDS = "input:not([type=hidden]), select, textarea, button";
+  var ERROR_FIELDS = ".has-error input:not([type=hidden]), .has-error select, .has-error textarea, [aria-invalid=true]";
+
+  function takeFocus(root, firstLoad) {
+    var asking = root.matches("[data-takes-focus]") ? [root] : root.querySelectorAll("[data-takes-focus]");
+    for (var i = 0; i < asking.length; i++) {
+      var element = asking[i];
+      var target = element;
+      if (element.tagName === "FORM") {
+        target = element.querySelector(ERROR_FIELDS) || (firstLoad ? null : element.querySelector(FIELDS));
+      } else if (firstLoad) {
+        target = null;
+      }
+      if (target) {
+        target.focus();
+        return;
+      }
+    }
+  }
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target instanceof Element && document.body.contains(event.target)) takeFocus(event.target, false);
+  });
+  takeFocus(document.body, true);
+
   // htmx leaves the page as it was when a request fails; say so where the user looks, instead
   // of a button that seems to do nothing.
   function showRequestError(message) {

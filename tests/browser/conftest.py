@@ -8,8 +8,9 @@ skipped on a developer machine, and fail where REQUIRE_BROWSER=1 (.ci/run sets i
 Fixtures: `browser`, `page` (1280 x 800), `phone_page` (390 x 844), the personas `alice` and
 `bob` (account managers, one account each: `alices_account`, `bobs_account`) and `lena`
 (their sales lead). Helpers: `login(page, username)` through the real form,
-`screenshot(page, name)` for the README's pictures, and `axe_problems(page, where)`, which
-runs axe-core (installed from npm, see package.json) on the page as it stands.
+`tick_signal(page, name)` in the log form, `screenshot(page, name)` for the README's
+pictures, and `axe_problems(page, where)`, which runs axe-core (installed from npm, see
+package.json) on the page as it stands.
 
 Each test runs against pytest-django's live server on the test database. The database is
 flushed after each of these tests; `ensure_migrated_rows` puts back what migrations created
@@ -205,6 +206,16 @@ def login(page: Page, username: str, password: str = PASSWORD) -> None:
         page.click("form button[type=submit]")
     if urlsplit(page.url).path == "/login/":
         pytest.fail(f"Signing in as {username} failed: {page.inner_text('main')}")
+
+
+def tick_signal(page: Page, name: str) -> None:
+    """Tick a trust signal in the log form, opening its category first if it is closed (the
+    form opens only the most used ones)."""
+    chip = page.locator("label.chip-toggle", has_text=name)
+    group = page.locator("details.signal-group", has=chip)
+    if group.get_attribute("open") is None:
+        group.locator("summary").click()
+    chip.click()
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:

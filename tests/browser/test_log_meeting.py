@@ -4,7 +4,7 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, tick_signal
 
 
 def _chart_scores(page):
@@ -23,8 +23,8 @@ def test_logging_a_meeting_updates_timeline_header_and_chart(page, alices_accoun
     page.wait_for_selector("form.interaction-form")
     page.check("text=Dana Reyes (COO)")
     page.fill("#id_notes", "Walked through their 2027 network plan")
-    page.click("label.chip-toggle:has-text('Invited to planning')")
-    page.click("label.chip-toggle:has-text('Strategy advice requested')")
+    tick_signal(page, "Invited to planning")
+    tick_signal(page, "Strategy advice requested")
     page.click("form.interaction-form button[type=submit]")
 
     note = page.wait_for_selector("[data-testid=change-note]").inner_text()
@@ -143,7 +143,7 @@ def test_the_log_page_opened_on_its_own_saves_and_returns_to_the_account(page, a
     login(page, "alice")
     page.goto(f"/accounts/{alices_account.pk}/log/")
     page.fill("#id_notes", "Notes typed on the stand-alone page")
-    page.click("label.chip-toggle:has-text('Invited to planning')")
+    tick_signal(page, "Invited to planning")
     page.click("form.interaction-form button[type=submit]")
 
     page.wait_for_url(f"**/accounts/{alices_account.pk}/")
@@ -155,6 +155,7 @@ def test_the_log_page_opened_on_its_own_saves_and_returns_to_the_account(page, a
     # A mistake on that page is shown there, next to the field, and nothing is saved.
     page.goto(f"/accounts/{alices_account.pk}/log/")
     page.fill("#id_notes", "Never saved")
+    page.click("text=Someone new took part")
     page.fill("#id_new_contact_title", "CFO")
     page.click("form.interaction-form button[type=submit]")
     expect(page.locator(".field.has-error")).to_contain_text("Give the new contact's name")

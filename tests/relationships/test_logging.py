@@ -2,15 +2,23 @@
 
 import datetime
 import json
+import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from relationships.models import AuditEntry, Interaction, SignalType, TrustSignal
 from scoring.models import ScoreSnapshot
-from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    InteractionFactory,
+    TrustSignalFactory,
+    UserFactory,
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -269,6 +277,72 @@ def test_htmx_posts_carry_the_csrf_token_from_the_page(alice, alices_account):
     assert Interaction.objects.count() == 1
 
 
+def _chip_order(html: str) -> list[str]:
+    """The signal types' ids in the order the log form lists them."""
+    return re.findall(r'name="signals" value="(\d+)"', html)
+
+
+def test_the_most_used_signals_come_first_and_only_the_top_categories_open(
+    signed_in_alice, alices_account
+):
+    cache.clear()  # the usage count is kept for an hour
+    today = timezone.localdate()
+    for slug, times in (("price_pressure", 3), ("repeat_business", 1), ("escalation", 2)):
+        for _ in range(times):
+            TrustSignalFactory(
+                account=alices_account,
+                signal_type=SignalType.objects.get(slug=slug),
+                observed_on=today - datetime.timedelta(days=10),
+            )
+    # Logged more than a year ago: does not count.
+    for _ in range(9):
+        TrustSignalFactory(
+            account=alices_account,
+            signal_type=SignalType.objects.get(slug="delivery_miss"),
+            observed_on=today - datetime.timedelta(days=400),
+        )
+
+    html = signed_in_alice.get(
+        reverse("interaction-new", args=[alices_account.pk]), **HTMX
+    ).content.decode()
+
+    # Commercial climate (price pressure 3, repeat business 1) before Governance (escalation
+    # 2), the most used type first within its category; the rest in the catalog's order.
+    order = [SignalType.objects.get(pk=pk).slug for pk in _chip_order(html)]
+    commercial = ["price_pressure", "repeat_business"]
+    assert order[: len(commercial)] == commercial
+    assert order.index("escalation") < order.index("delivered_as_promised")
+    groups = re.findall(r'<details class="signal-group" data-testid="signal-group"( open)?>', html)
+    assert [bool(is_open) for is_open in groups] == [True] * 3 + [False] * (len(groups) - 3)
+    assert "<summary>Commercial climate" in html.split('class="signal-group"')[1]
+
+
+def test_a_closed_category_holding_a_ticked_signal_opens(signed_in_alice, alices_account):
+    cache.clear()
+    last = SignalType.objects.order_by("-category").first()  # far from the top three
+    response = _log(signed_in_alice, alices_account, occurred_on="2999-01-01", signals=[last.pk])
+    html = response.content.decode()
+    ticked = html.index(f'value="{last.pk}" checked')
+    opening = html.rindex('<details class="signal-group"', 0, ticked)
+    assert html[opening:ticked].startswith(
+        '<details class="signal-group" data-testid="signal-group" open>'
+    )
+
+
+def test_each_signal_says_whether_it_builds_or_erodes_trust_in_words(
+    signed_in_alice, alices_account
+):
+    html = signed_in_alice.get(
+        reverse("interaction-new", args=[alices_account.pk]), **HTMX
+    ).content.decode()
+    chips = html.split('class="chip-toggle ')[1:]
+    assert len(chips) == SignalType.objects.filter(is_active=True).count()
+    for chip in chips:
+        colour = chip.split('"')[0]
+        words = {"positive": "builds trust", "negative": "erodes trust"}[colour]
+        assert f'<span class="visually-hidden">{words}: </span>' in chip
+
+
 def test_editing_an_entry_keeps_its_retired_signal_type_on_offer(signed_in_alice, alices_account):
     retired = SignalType.objects.get(slug="price_pressure")
     _log(signed_in_alice, alices_account, signals=[retired.pk])
@@ -281,3 +355,9 @@ def test_editing_an_entry_keeps_its_retired_signal_type_on_offer(signed_in_alice
     ).content.decode()
 
     assert f'value="{retired.pk}" checked' in html
+
+
+def test_the_timeline_says_how_a_meeting_felt_in_words(signed_in_alice, alices_account):
+    InteractionFactory(account=alices_account, sentiment=-1)
+    html = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
+    assert '<span class="tag">felt −1 tense</span>' in html
