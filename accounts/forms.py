@@ -79,7 +79,8 @@ class SharingForm(forms.Form):
         queryset=None,
         required=False,
         label="Also worked on by",
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        # Checkboxes: a multiple select needs Ctrl-click, which keyboard and touch users lack.
+        widget=forms.CheckboxSelectMultiple,
         help_text="These managers may read the account and log on it too.",
     )
 

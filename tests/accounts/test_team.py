@@ -64,3 +64,12 @@ def test_sharing_lets_another_manager_in(client, lena, alices_account, bob):
     assert "Northwind Freight" in client.get(reverse("home")).content.decode()
     assert client.get(reverse("account-detail", args=[alices_account.pk])).status_code == 200
     assert AuditEntry.objects.get(subject="account").summary == "Shared with: Bob"
+
+
+def test_sharing_is_a_list_of_checkboxes_not_a_multiple_select(client, lena, alices_account, bob):
+    client.force_login(lena)
+    page = client.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
+
+    assert "<select multiple" not in page and 'name="shared_with"' in page
+    assert f'type="checkbox" name="shared_with" value="{bob.pk}"' in page
+    assert "<legend>Also worked on by</legend>" in page
