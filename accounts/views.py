@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts import services
 from accounts.forms import OwnerForm, SharingForm
-from accounts.models import Account
+from accounts.models import Account, AccountStatus
 from accounts.roles import may_reassign_accounts, sees_whole_portfolio
 from accounts.selectors import (
     ACCOUNT_SORTS,
@@ -171,3 +172,18 @@ def account_sharing(request: HttpRequest, account_id: int) -> HttpResponse:
         return _team_answer(request, account, sharing_form=form)
     account_share(account=account, managers=form.cleaned_data["shared_with"], actor=request.user)
     return _team_answer(request, account, note="Sharing saved.")
+
+
+@login_required
+@require_POST
+def account_reopen(request: HttpRequest, account_id: int) -> HttpResponse:
+    """A sales lead reopens a lost account whose client came back."""
+    account = _lead_account(request, account_id)
+    if account.status != AccountStatus.LOST:
+        messages.info(request, f"{account.name} is already active.")
+    else:
+        services.account_reopen(account=account, actor=request.user)
+        messages.success(
+            request, f"{account.name} is active again; its change history keeps the loss."
+        )
+    return redirect("account-detail", account.pk)

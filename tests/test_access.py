@@ -49,6 +49,7 @@ RULES = {
     "interaction-undo": ({"alice"}, MANAGER_ONLY),
     "account-owner": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
     "account-sharing": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
+    "account-reopen": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
     "dashboard": ({"lena", "sam"}, PORTFOLIO),
     "dashboard-export": ({"lena", "sam"}, PORTFOLIO),
     "portfolio-import": ({"lena", "sam"}, PORTFOLIO),
@@ -155,6 +156,9 @@ REQUESTS: dict[str, list[Send]] = {
         POST_ONLY,
         Send("post", 302, lambda o: {"shared_with": [o.bob.pk]}, _page, writes=True),
     ],
+    # The account is active: reopening it changes nothing and says so on its page
+    # (tests/accounts/test_team.py reopens a lost one).
+    "account-reopen": [POST_ONLY, Send("post", 302, None, _page)],
     "dashboard": [Send("get", 200)],
     "dashboard-export": [Send("get", 200)],
     "portfolio-import": [Send("get", 200), Send("post", 200, _bundle)],  # a dry run

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import OwnerForm, SharingForm
-from accounts.models import Account, Contact
+from accounts.models import Account, AccountStatus, Contact
 from accounts.roles import may_reassign_accounts
 from accounts.selectors import (
     account_for,
@@ -171,6 +171,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         context["sharing_form"] = SharingForm(
             initial={"shared_with": list(account.shared_with.all())}
         )
+        context["can_reopen"] = account.status == AccountStatus.LOST
     return render(request, TEMPLATE, context)
 
 

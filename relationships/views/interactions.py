@@ -12,10 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
+from accounts.models import AccountStatus
 from accounts.selectors import account_for, accounts_visible_to
 from relationships import selectors, services
 from relationships.forms import InteractionForm
@@ -75,6 +77,13 @@ def _form_page(request: HttpRequest, context: dict) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def interaction_new(request: HttpRequest, account_id: int) -> HttpResponse:
     account = account_for(request.user, account_id, for_write=True)
+    if account.status == AccountStatus.LOST:
+        # Its page says so and offers no form; this is a page opened before the loss was
+        # recorded, or an old link.
+        messages.error(request, f"{account.name} is lost: a sales lead reopens it first.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("account-detail", args=[account.pk]))
+        return redirect("account-detail", account.pk)
     if request.htmx and request.GET.get("cancel"):
         return render(request, f"{TEMPLATE}#log-closed", {"account_id": account.pk})
     signal_types = selectors.signal_types_for_form()

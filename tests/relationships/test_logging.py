@@ -357,6 +357,20 @@ def test_editing_an_entry_keeps_its_retired_signal_type_on_offer(signed_in_alice
     assert f'value="{retired.pk}" checked' in html
 
 
+def test_nothing_new_is_logged_on_a_lost_account(signed_in_alice, alices_account):
+    alices_account.status, alices_account.lost_on = "lost", timezone.localdate()
+    alices_account.save()
+    page = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk]))
+    assert "Log a meeting" not in page.content.decode()
+
+    response = _log(signed_in_alice, alices_account, htmx=False, notes="After the loss")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account-detail", args=[alices_account.pk])
+    htmx = _log(signed_in_alice, alices_account, notes="After the loss")
+    assert htmx["HX-Redirect"] == reverse("account-detail", args=[alices_account.pk])
+    assert not Interaction.objects.exists()
+
+
 def test_the_timeline_says_how_a_meeting_felt_in_words(signed_in_alice, alices_account):
     InteractionFactory(account=alices_account, sentiment=-1)
     html = signed_in_alice.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
