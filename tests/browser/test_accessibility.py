@@ -1,0 +1,278 @@
+"""Every page, in each role, at a desktop width (1280 px) and a phone width (390 px), on the
+demo portfolio: axe-core finds no serious or critical violation, nothing is cut off or scrolls
+sideways inside the page on the desktop, and nothing makes the page scroll sideways on the phone.
+
+Each role's pages are visited once, at the desktop width, then looked at again after the window
+is narrowed to the phone's (the layout follows CSS media queries, so no reload is needed);
+every problem found is listed in one failure, with the page, role and width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db.models import Count
+from playwright.sync_api import Page
+
+from accounts import roles
+from accounts.models import Account
+from relationships.models import SignalType
+from scoring.selectors import profile_active
+from tests.browser.conftest import axe_problems, login, settle
+from tests.conftest import ensure_migrated_rows, work_the_queue
+from tests.factories import UserFactory
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# A revenue in the billions, so that the widest figures (thousands separators and all) must fit
+# the tiles and tables.
+LARGE_REVENUE = Decimal("4850000000")
+
+
+@dataclass
+class Visit:
+    name: str
+    path: str
+    # What to do once the page is loaded, to show the state that is checked (a form open).
+    then: Callable[[Page], None] | None = None
+    # Pages that answer an error status log it in the console; others must log nothing.
+    status: int = 200
+
+
+def _open_log_form(page: Page) -> None:
+    page.click("text=Log a meeting")
+    page.wait_for_selector("#log-panel form.interaction-form")
+
+
+def _show_a_refused_log(page: Page) -> None:
+    """The log form with errors next to its fields."""
+    _open_log_form(page)
+    page.fill("#id_occurred_on", "2999-01-01")
+    page.click("form.interaction-form button[type=submit]")
+    page.wait_for_selector("form.interaction-form .has-error")
+
+
+def _open_team_form(page: Page) -> None:
+    page.click("summary:has-text('Owner and sharing')")
+
+
+def _show_import_problems(page: Page) -> None:
+    page.set_input_files(
+        "#id_accounts",
+        {
+            "name": "accounts.csv",
+            "mimeType": "text/csv",
+            "buffer": b"not,the,right,header\n1,2,3,4\n",
+        },
+    )
+    page.set_input_files(
+        "#id_interactions",
+        {"name": "interactions.csv", "mimeType": "text/csv", "buffer": b"x\n"},
+    )
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.wait_for_selector("[data-testid=import-problems]")
+
+
+def _wait_for_charts(page: Page) -> None:
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-chart]')].every(c => c.dataset.drawn === 'true')"
+    )
+
+
+def _cut_off(page: Page) -> list[str]:
+    """Boxes whose content is wider than they are: a table wider than its wrapper (which then
+    scrolls sideways), a number running out of its tile. Inline text, form fields (whose value
+    scrolls inside them by nature), hidden text and the charts' own insides do not count."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("main *")].filter(box => {
+            const skipped = ".js-plotly-plot, .visually-hidden, input, select, textarea";
+            if (box.closest(skipped) || box.offsetParent === null) return false;
+            if (getComputedStyle(box).display === "inline") return false;
+            return box.scrollWidth > box.clientWidth + 1;
+        }).map(box => {
+            const inner = box.querySelector("[data-testid]");
+            const name = box.dataset.testid ? `[data-testid=${box.dataset.testid}]`
+                : box.tagName.toLowerCase() + (box.id ? "#" + box.id : "")
+                  + (box.className ? "." + box.className.split(" ").join(".") : "");
+            return name + (inner ? ` holding [data-testid=${inner.dataset.testid}]` : "");
+        })"""
+    )
+
+
+def _page_scrolls_sideways(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+def _sweep(page: Page, who: str, visits: list[Visit]) -> list[str]:
+    problems = []
+    for visit in visits:
+        page.set_viewport_size(DESKTOP)
+        page.console_errors.clear()
+        response = page.goto(visit.path)
+        assert response is not None and response.status == visit.status, (visit.name, who)
+        if visit.then:
+            visit.then(page)
+        settle(page)
+        _wait_for_charts(page)
+        where = f"{visit.name} ({visit.path}, {who}, 1280 px)"
+        problems += axe_problems(page, where)
+        problems += [f"{where}: {box} is cut off or scrolls sideways" for box in _cut_off(page)]
+
+        page.set_viewport_size(PHONE)
+        settle(page)
+        where = f"{visit.name} ({visit.path}, {who}, 390 px)"
+        problems += axe_problems(page, where)
+        if _page_scrolls_sideways(page):
+            width = page.evaluate("document.documentElement.scrollWidth")
+            problems.append(f"{where}: the page scrolls sideways ({width} px wide)")
+        if visit.status == 200 and page.console_errors:
+            problems.append(f"{visit.name} ({who}): console errors {page.console_errors}")
+    return problems
+
+
+def _fail_on(problems: list[str]) -> None:
+    if problems:
+        pytest.fail(
+            f"{len(problems)} accessibility or layout problems:\n" + "\n".join(problems),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The 40-account demo portfolio (password `demo`), with its largest account made far
+    larger so that the widest numbers are on every page."""
+    ensure_migrated_rows()
+    call_command("seed_demo", "--accounts", "40", verbosity=0)
+    largest = Account.objects.order_by("-annual_revenue").first()
+    Account.objects.filter(pk=largest.pk).update(annual_revenue=LARGE_REVENUE)
+    return largest
+
+
+def _alices_busiest_account() -> Account:
+    """Alice's active account with the most contacts (the log form's longest)."""
+    return (
+        Account.objects.filter(owner__username="alice", status="active")
+        .annotate(people=Count("contacts"))
+        .order_by("-people", "pk")
+        .first()
+    )
+
+
+def test_sign_in_page(page, demo):
+    _fail_on(_sweep(page, "signed out", [Visit("sign-in", "/login/")]))
+
+
+def test_every_page_of_an_account_manager(page, demo):
+    alice = get_user_model().objects.get(username="alice")
+    account = _alices_busiest_account()
+    entry = account.interactions.filter(logged_by=alice).first()
+    # No account of Alice's is lost in the demo; one shared with her shows how a lost one reads.
+    lost = Account.objects.filter(status="lost").order_by("pk").first()
+    lost.shared_with.add(alice)
+    login(page, "alice", "demo")
+    problems = _sweep(
+        page,
+        "alice, account manager",
+        [
+            Visit("account list", "/"),
+            Visit("account page, log form open", f"/accounts/{account.pk}/", _open_log_form),
+            Visit("account page, log refused", f"/accounts/{account.pk}/", _show_a_refused_log),
+            Visit("log page", f"/accounts/{account.pk}/log/"),
+            Visit("edit entry page", f"/interactions/{entry.pk}/edit/"),
+            Visit("delete entry page", f"/interactions/{entry.pk}/delete/"),
+            Visit("lost account page", f"/accounts/{lost.pk}/"),
+            Visit("password change", "/password/change/"),
+            Visit("not found", "/accounts/999999999/", status=404),
+            Visit("refused", "/dashboard/", status=403),
+        ],
+    )
+    _fail_on(problems)
+
+
+def test_every_page_of_a_sales_lead(page, demo):
+    account = _alices_busiest_account()
+    lost = Account.objects.filter(status="lost").order_by("pk").first()
+    login(page, "lena", "demo")
+    problems = _sweep(
+        page,
+        "lena, sales lead",
+        [
+            Visit("account list", "/"),
+            Visit("account page, team form open", f"/accounts/{account.pk}/", _open_team_form),
+            Visit("lost account page", f"/accounts/{lost.pk}/"),
+            Visit("portfolio dashboard", "/dashboard/"),
+            Visit("import and export", "/import/"),
+            Visit("import refused", "/import/", _show_import_problems),
+            Visit("password change", "/password/change/"),
+        ],
+    )
+    _fail_on(problems)
+
+
+def test_every_page_of_a_scoring_admin(page, demo):
+    live = profile_active().version
+    login(page, "sam", "demo")
+    # A draft, with its preview, and the live version's backtest run by the worker.
+    page.goto("/tuning/")
+    with page.expect_navigation():
+        page.click(f"text=Start a draft from v{live}")
+    draft = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.click("text=Run the backtest")
+    page.wait_for_selector("text=Queued for the background worker")
+    settle(page)
+    work_the_queue()
+    problems = _sweep(
+        page,
+        "sam, scoring admin",
+        [
+            Visit("account list", "/"),
+            Visit("portfolio dashboard", "/dashboard/"),
+            Visit("tuning", "/tuning/"),
+            Visit(
+                "draft with preview and backtest",
+                f"/tuning/versions/{draft}/",
+                lambda page: page.wait_for_selector("[data-testid=verdict]"),
+            ),
+            Visit("signal catalog", "/catalog/"),
+            Visit("import and export", "/import/"),
+            Visit("password change", "/password/change/"),
+        ],
+    )
+    _fail_on(problems)
+
+
+def test_the_lists_turn_into_cards_on_a_phone(phone_page, lena, alices_account, bobs_account):
+    """The account list, the signal catalog and the tuning page's versions: one card per row,
+    each cell with its column's name, nothing wider than the phone."""
+    sam = UserFactory(username="sam")
+    sam.groups.add(Group.objects.get(name=roles.SCORING_ADMIN))
+    page = phone_page
+    for username, path, table, rows in (
+        ("lena", "/", "account-list", 2),
+        ("sam", "/catalog/", "catalog", SignalType.objects.count()),
+        ("sam", "/tuning/", "versions", 1),
+    ):
+        login(page, username)
+        page.goto(path)
+        cards = page.locator(f"[data-testid={table}] > tbody > tr:not(.group-row)")
+        assert cards.count() == rows, (path, cards.count())
+        for card in cards.all():
+            assert card.evaluate("row => getComputedStyle(row).display") == "grid", path
+            box = card.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], path
+        labels = page.evaluate(
+            """table => [...document.querySelectorAll(`[data-testid=${table}] td[data-label]`)]
+                .map(cell => getComputedStyle(cell, "::before").content)""",
+            table,
+        )
+        assert labels and all(label.endswith(': "') for label in labels), (path, labels[:3])
+        assert not _page_scrolls_sideways(page), path
+        page.context.clear_cookies()
