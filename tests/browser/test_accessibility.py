@@ -24,7 +24,7 @@ from accounts import roles
 from accounts.models import Account
 from relationships.models import SignalType
 from scoring.selectors import profile_active
-from tests.browser.conftest import axe_problems, login, settle
+from tests.browser.conftest import axe_problems, login, screenshot, settle
 from tests.conftest import ensure_migrated_rows, work_the_queue
 from tests.factories import UserFactory
 
@@ -43,6 +43,10 @@ class Visit:
     then: Callable[[Page], None] | None = None
     # Pages that answer an error status log it in the console; others must log nothing.
     status: int = 200
+    # docs/screenshots/<name>.png of the phone's window (UPDATE_SCREENSHOTS=1), scrolled to
+    # `picture_of` if given.
+    phone_picture: str = ""
+    picture_of: str = ""
 
 
 def _open_log_form(page: Page) -> None:
@@ -129,6 +133,10 @@ def _sweep(page: Page, who: str, visits: list[Visit]) -> list[str]:
         settle(page)
         where = f"{visit.name} ({visit.path}, {who}, 390 px)"
         problems += axe_problems(page, where)
+        if visit.phone_picture:
+            if visit.picture_of:
+                page.locator(visit.picture_of).scroll_into_view_if_needed()
+            screenshot(page, visit.phone_picture, full_page=False)
         if _page_scrolls_sideways(page):
             width = page.evaluate("document.documentElement.scrollWidth")
             problems.append(f"{where}: the page scrolls sideways ({width} px wide)")
@@ -182,8 +190,14 @@ def test_every_page_of_an_account_manager(page, demo):
         page,
         "alice, account manager",
         [
-            Visit("account list", "/"),
-            Visit("account page, log form open", f"/accounts/{account.pk}/", _open_log_form),
+            Visit("account list", "/", phone_picture="account-list-phone"),
+            Visit(
+                "account page, log form open",
+                f"/accounts/{account.pk}/",
+                _open_log_form,
+                phone_picture="log-form-phone",
+                picture_of="fieldset.signals",
+            ),
             Visit("account page, log refused", f"/accounts/{account.pk}/", _show_a_refused_log),
             Visit("log page", f"/accounts/{account.pk}/log/"),
             Visit("edit entry page", f"/interactions/{entry.pk}/edit/"),
