@@ -1,5 +1,6 @@
-"""Writes to accounts that a sales lead makes: reassigning the owner, sharing the account,
-reopening a lost account."""
+"""Writes to accounts that a sales lead makes: reassigning the owner, sharing the account.
+Reopening a lost account rescores it too, so it lives with the scores (scoring/account_status.py).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from accounts.models import Account, AccountStatus
+from accounts.models import Account
 from relationships.models import AuditAction, AuditEntry
-from scoring.services import account_rescore_now
 
 
 def _name(user: AbstractBaseUser) -> str:
@@ -76,32 +76,4 @@ def account_share(
         summary=f"Shared with: {_names(wanted.values()) or 'nobody'}",
         changes={"shared with": [_names(before.values()), _names(wanted.values())]},
     )
-    return account
-
-
-@transaction.atomic
-def account_reopen(*, account: Account, actor: AbstractBaseUser) -> Account:
-    """Make a lost account active again (the client came back): recorded in its change history
-    with when and why it had been lost, and rescored up to today, since its evidence no longer
-    stops on the day it was lost. An account that is not lost is left as it is."""
-    account = Account.objects.select_for_update().get(pk=account.pk)
-    if account.status != AccountStatus.LOST:
-        return account
-    was = f"lost on {account.lost_on.day} {account.lost_on:%b %Y}"
-    if account.lost_reason:
-        was += f": {account.lost_reason}"
-    account.status = AccountStatus.ACTIVE
-    account.lost_on = None
-    account.lost_reason = ""
-    account.save(update_fields=["status", "lost_on", "lost_reason", "updated_at"])
-    AuditEntry.objects.create(
-        account=account,
-        actor=actor,
-        action=AuditAction.EDITED,
-        subject="account",
-        subject_id=account.pk,
-        summary=f"Reopened: was {was}",
-        changes={"status": [was, "active"]},
-    )
-    account_rescore_now(account_id=account.pk)
     return account

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts import services
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
 from accounts.roles import may_reassign_accounts, sees_whole_portfolio
@@ -25,6 +24,7 @@ from accounts.selectors import (
     usual_rhythm_days,
 )
 from accounts.services import account_reassign, account_share
+from scoring import account_status
 from scoring.selectors import profile_active
 
 PAGE_SIZE = 50
@@ -182,7 +182,7 @@ def account_reopen(request: HttpRequest, account_id: int) -> HttpResponse:
     if account.status != AccountStatus.LOST:
         messages.info(request, f"{account.name} is already active.")
     else:
-        services.account_reopen(account=account, actor=request.user)
+        account_status.account_reopen(account=account, actor=request.user)
         messages.success(
             request, f"{account.name} is active again; its change history keeps the loss."
         )

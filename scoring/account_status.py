@@ -1,0 +1,38 @@
+"""Use cases that change an account's status and its scores together."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from accounts.models import Account, AccountStatus
+from relationships.models import AuditAction, AuditEntry
+from scoring.services import account_rescore_now
+
+
+@transaction.atomic
+def account_reopen(*, account: Account, actor: AbstractBaseUser) -> Account:
+    """Make a lost account active again (the client came back): recorded in its change history
+    with when and why it had been lost, and rescored up to today, since its evidence no longer
+    stops on the day it was lost. An account that is not lost is left as it is."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if account.status != AccountStatus.LOST:
+        return account
+    was = f"lost on {account.lost_on.day} {account.lost_on:%b %Y}"
+    if account.lost_reason:
+        was += f": {account.lost_reason}"
+    account.status = AccountStatus.ACTIVE
+    account.lost_on = None
+    account.lost_reason = ""
+    account.save(update_fields=["status", "lost_on", "lost_reason", "updated_at"])
+    AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=AuditAction.EDITED,
+        subject="account",
+        subject_id=account.pk,
+        summary=f"Reopened: was {was}",
+        changes={"status": [was, "active"]},
+    )
+    account_rescore_now(account_id=account.pk)
+    return account
