@@ -21,6 +21,25 @@ def _names(users: Iterable[AbstractBaseUser]) -> str:
     return ", ".join(sorted(_name(user) for user in users))
 
 
+def account_edit_entry(
+    *,
+    account: Account,
+    actor: AbstractBaseUser | None,
+    summary: str,
+    changes: dict[str, list[str]],
+) -> AuditEntry:
+    """A change-history entry for an edit of the account itself, not yet saved."""
+    return AuditEntry(
+        account=account,
+        actor=actor,
+        action=AuditAction.EDITED,
+        subject="account",
+        subject_id=account.pk,
+        summary=summary,
+        changes=changes,
+    )
+
+
 def owner_change_entry(
     *,
     account: Account,
@@ -30,12 +49,9 @@ def owner_change_entry(
 ) -> AuditEntry:
     """The change-history entry of an owner change (who, from, to), not yet saved: the team
     form saves one, the CSV import saves its own in bulk, and both read the same."""
-    return AuditEntry(
+    return account_edit_entry(
         account=account,
         actor=actor,
-        action=AuditAction.EDITED,
-        subject="account",
-        subject_id=account.pk,
         summary=f"Owner: {_name(previous)} → {_name(owner)}",
         changes={"owner": [_name(previous), _name(owner)]},
     )
@@ -67,13 +83,10 @@ def account_share(
     if set(wanted) == set(before):
         return account
     account.shared_with.set(wanted.values())
-    AuditEntry.objects.create(
+    account_edit_entry(
         account=account,
         actor=actor,
-        action=AuditAction.EDITED,
-        subject="account",
-        subject_id=account.pk,
         summary=f"Shared with: {_names(wanted.values()) or 'nobody'}",
         changes={"shared with": [_names(before.values()), _names(wanted.values())]},
-    )
+    ).save()
     return account

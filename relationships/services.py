@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, Assessment, Contact, ContactRole, ExternalPressure
+from accounts.services import account_edit_entry
 from relationships.models import (
     AuditAction,
     AuditEntry,
@@ -420,15 +421,12 @@ def account_facts_update(
             ExternalPressure(account=account, description=text) for text in new_pressures
         )
     if changes:
-        AuditEntry.objects.create(
+        account_edit_entry(
             account=account,
             actor=actor,
-            action=AuditAction.EDITED,
-            subject="account",
-            subject_id=account.pk,
             summary="Account facts: " + ", ".join(changes) + " changed",
             changes=changes,
-        )
+        ).save()
     return account
 
 

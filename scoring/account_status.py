@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from accounts.models import Account, AccountStatus
-from relationships.models import AuditAction, AuditEntry
+from accounts.services import account_edit_entry
 from scoring.services import account_rescore_now
 
 
@@ -25,14 +25,11 @@ def account_reopen(*, account: Account, actor: AbstractBaseUser) -> Account:
     account.lost_on = None
     account.lost_reason = ""
     account.save(update_fields=["status", "lost_on", "lost_reason", "updated_at"])
-    AuditEntry.objects.create(
+    account_edit_entry(
         account=account,
         actor=actor,
-        action=AuditAction.EDITED,
-        subject="account",
-        subject_id=account.pk,
         summary=f"Reopened: was {was}",
         changes={"status": [was, "active"]},
-    )
+    ).save()
     account_rescore_now(account_id=account.pk)
     return account
