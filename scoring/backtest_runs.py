@@ -36,11 +36,13 @@ def backtest_reports(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict]:
     """{key: Backtest.report()} for each profile, scoring every account's history once per
-    profile. `progress(done, total)` is called every PROGRESS_EVERY accounts and at the end."""
-    engines = {key: version.engine_profile() for key, version in profiles.items()}
+    distinct version (a version backtested against itself, the live one, is scored once).
+    `progress(done, total)` is called every PROGRESS_EVERY accounts and at the end."""
+    versions = {version.pk: version for version in profiles.values()}
+    engines = {pk: version.engine_profile() for pk, version in versions.items()}
     tests = {
-        key: Backtest(high=engine["risk_bands"]["high"], as_of=as_of)
-        for key, engine in engines.items()
+        pk: Backtest(high=engine["risk_bands"]["high"], as_of=as_of)
+        for pk, engine in engines.items()
     }
     facts = {
         pk: (name, external_id)
@@ -51,8 +53,8 @@ def backtest_reports(
     for done, (account_id, account_evidence) in enumerate(evidence.items(), start=1):
         name, external_id = facts.get(account_id, ("", ""))
         contacts = [interaction.occurred_on for interaction in account_evidence.interactions]
-        for key, engine in engines.items():
-            tests[key].add(
+        for pk, engine in engines.items():
+            tests[pk].add(
                 account_id=account_id,
                 external_id=external_id or f"account-{account_id}",
                 name=name,
@@ -62,7 +64,8 @@ def backtest_reports(
             )
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
-    return {key: test.report(profile=profiles[key].version) for key, test in tests.items()}
+    reports = {pk: test.report(profile=versions[pk].version) for pk, test in tests.items()}
+    return {key: reports[version.pk] for key, version in profiles.items()}
 
 
 def backtest_start(*, profile: ScoringProfile, actor: User | None = None) -> BacktestRun:
