@@ -32,14 +32,6 @@ def sees_whole_portfolio(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(role_names(user) & {SALES_LEAD, SCORING_ADMIN})
 
 
-def may_reassign_accounts(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Whether the user hands accounts to another manager and shares them: sales leads (and
-    superusers) only. The team form on the account page and the CSV import both ask this."""
-    if user.is_authenticated and user.is_superuser:
-        return True
-    return user_has_role(user, SALES_LEAD)
-
-
 def require_role(user: AbstractBaseUser | AnonymousUser, *roles: str, message: str) -> None:
     """Refuse (403) a user who holds none of `roles`; superusers pass."""
     if not (user.is_authenticated and user.is_superuser) and not role_names(user) & set(roles):

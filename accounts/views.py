@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,13 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.access import account_for_user
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
-from accounts.roles import may_reassign_accounts, sees_whole_portfolio
+from accounts.roles import sees_whole_portfolio
 from accounts.selectors import (
     ACCOUNT_SORTS,
     Standing,
-    account_for,
     account_rows_for,
     standings_for,
     usual_rhythm_days,
@@ -124,14 +123,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, template_name, context)
 
 
-def _lead_account(request: HttpRequest, account_id: int) -> Account:
-    """An account the user may see, if the user is a sales lead (who alone reassigns)."""
-    account = account_for(request.user, account_id)
-    if not may_reassign_accounts(request.user):
-        raise PermissionDenied("Only a sales lead can reassign or share accounts.")
-    return account
-
-
 def _team_answer(request: HttpRequest, account: Account, note: str = "", **forms) -> HttpResponse:
     """The team form again (htmx), or back to the account page."""
     if not request.htmx and not any(form.errors for form in forms.values()):
@@ -152,7 +143,7 @@ def _team_answer(request: HttpRequest, account: Account, note: str = "", **forms
 @login_required
 @require_POST
 def account_owner(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _lead_account(request, account_id)
+    account = account_for_user(request.user, account_id, manage=True)
     form = OwnerForm(request.POST)
     if not form.is_valid():
         return _team_answer(request, account, owner_form=form)
@@ -166,7 +157,7 @@ def account_owner(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def account_sharing(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _lead_account(request, account_id)
+    account = account_for_user(request.user, account_id, manage=True)
     form = SharingForm(request.POST)
     if not form.is_valid():
         return _team_answer(request, account, sharing_form=form)
@@ -178,7 +169,7 @@ def account_sharing(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_POST
 def account_reopen(request: HttpRequest, account_id: int) -> HttpResponse:
     """A sales lead reopens a lost account whose client came back."""
-    account = _lead_account(request, account_id)
+    account = account_for_user(request.user, account_id, manage=True)
     if account.status != AccountStatus.LOST:
         messages.info(request, f"{account.name} is already active.")
     else:

@@ -2,7 +2,7 @@
 client's view.
 
 Each read is a fixed number of queries, whatever the length of the account's history.
-Callers pass an account they already got through `accounts.selectors.account_for`.
+Callers pass an account they already got through `accounts.access.account_for_user`.
 """
 
 from __future__ import annotations

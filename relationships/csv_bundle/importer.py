@@ -8,7 +8,7 @@ the end.
 
 Owners follow the rules of the account page, asked of the same functions: only account
 managers own accounts (`accounts.selectors.account_managers`), only a sales lead gives an
-existing account to someone else (`accounts.roles.may_reassign_accounts`), and an owner change
+existing account to someone else (`accounts.access.may_manage_accounts`), and an owner change
 is recorded in the account's history as the team form records it
 (`accounts.services.owner_change_entry`). The command line has no user and may reassign: it is
 run by whoever runs the server, and it is how a backup comes back.
@@ -26,8 +26,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import may_manage_accounts
 from accounts.models import Account, AccountStatus, Assessment, ExternalPressure
-from accounts.roles import may_reassign_accounts
 from accounts.selectors import account_managers, pressures_by_account
 from accounts.services import owner_change_entry
 from relationships.csv_bundle.reader import (
@@ -232,7 +232,7 @@ def _owner_problems(
                 f"“{ref.owner_username}” is not an account manager; only managers own accounts",
             )
         )
-    if account is not None and actor is not None and not may_reassign_accounts(actor):
+    if account is not None and actor is not None and not may_manage_accounts(actor):
         problems.append(
             Problem(
                 ref.file,

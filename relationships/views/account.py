@@ -18,15 +18,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.access import account_for_user, accounts_visible_to, may_manage_accounts, may_write
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus, Contact
-from accounts.roles import may_reassign_accounts
-from accounts.selectors import (
-    account_for,
-    accounts_editable_by,
-    accounts_visible_to,
-    readable_gap,
-)
+from accounts.selectors import readable_gap
 from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, ContactLeftForm
 from scoring import charts
@@ -39,12 +34,6 @@ TEMPLATE = "relationships/account_detail.html"
 EVIDENCE_CHANGED = "evidenceChanged"
 # How far back the header's trend arrow looks.
 TREND_WEEKS = 4
-
-
-def _can_write(request: HttpRequest, account: Account) -> bool:
-    return account.owner_id == request.user.pk or (
-        accounts_editable_by(request.user).filter(pk=account.pk).exists()
-    )
 
 
 class PageData:
@@ -154,9 +143,9 @@ PANELS: dict[str, Callable[[PageData], dict[str, Any]]] = {
 
 @login_required
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = account_for(request.user, account_id)
+    account = account_for_user(request.user, account_id)
     profile = profile_active()
-    context: dict[str, Any] = {"account": account, "can_write": _can_write(request, account)}
+    context: dict[str, Any] = {"account": account, "can_write": may_write(request.user, account)}
     panel = request.GET.get("panel")
     if request.htmx and panel:
         if panel not in PANELS:
@@ -166,7 +155,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     data = PageData(request, account, profile)
     for build in dict.fromkeys(PANELS.values()):  # each builder once
         context.update(build(data))
-    if may_reassign_accounts(request.user):
+    if may_manage_accounts(request.user):
         context["owner_form"] = OwnerForm(initial={"owner": account.owner_id})
         context["sharing_form"] = SharingForm(
             initial={"shared_with": list(account.shared_with.all())}
@@ -195,7 +184,7 @@ def _panel_or_page(
 def account_facts_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     """Edit the account's facts (mission, external pressures, partnership potential) and our
     plan for it (objective, next step) in place."""
-    account = account_for(request.user, account_id, for_write=True)
+    account = account_for_user(request.user, account_id, write=True)
     if request.method == "POST":
         form = AccountFactsForm(request.POST)
         if form.is_valid():
@@ -222,7 +211,7 @@ def account_facts_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_new(request: HttpRequest, account_id: int) -> HttpResponse:
     """Record today's reading of relevance and the client's view of the stage."""
-    account = account_for(request.user, account_id, for_write=True)
+    account = account_for_user(request.user, account_id, write=True)
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
@@ -255,7 +244,7 @@ def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
         pk=contact_id,
         account__in=accounts_visible_to(request.user),
     )
-    account = account_for(request.user, contact.account_id, for_write=True)
+    account = account_for_user(request.user, contact.account_id, write=True)
     form = ContactLeftForm(request.POST)
     if form.is_valid():
         _, change = services.contact_left(contact=contact, actor=request.user, **form.cleaned_data)
@@ -276,7 +265,7 @@ def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = account_for(request.user, account_id, for_write=True)
+    account = account_for_user(request.user, account_id, write=True)
     if request.method == "POST":
         form = ContactForm(request.POST)
         if form.is_valid():

@@ -17,8 +17,8 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
+from accounts.access import account_for_user, accounts_visible_to, may_change_entry
 from accounts.models import AccountStatus
-from accounts.selectors import account_for, accounts_visible_to
 from relationships import selectors, services
 from relationships.forms import InteractionForm
 from relationships.models import AuditEntry, Interaction
@@ -37,12 +37,8 @@ def _interaction_for(request: HttpRequest, interaction_id: int) -> Interaction:
         )
     except Interaction.DoesNotExist:
         raise Http404("No such entry.") from None
-    account = account_for(request.user, interaction.account_id, for_write=True)
-    author = interaction.logged_by_id
-    is_author = author == request.user.pk or (
-        author is None and account.owner_id == request.user.pk
-    )
-    if not (is_author or request.user.is_superuser):
+    account = account_for_user(request.user, interaction.account_id, write=True)
+    if not may_change_entry(request.user, account, author_id=interaction.logged_by_id):
         raise PermissionDenied("Only the person who logged an entry can change it.")
     interaction.account = account
     return interaction
@@ -76,7 +72,7 @@ def _form_page(request: HttpRequest, context: dict) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def interaction_new(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = account_for(request.user, account_id, for_write=True)
+    account = account_for_user(request.user, account_id, write=True)
     if account.status == AccountStatus.LOST:
         # Its page says so and offers no form; this is a page opened before the loss was
         # recorded, or an old link.
@@ -158,7 +154,7 @@ def interaction_undo(request: HttpRequest, entry_id: int) -> HttpResponse:
         )
     except AuditEntry.DoesNotExist:
         raise Http404("No such change.") from None
-    account_for(request.user, entry.account_id, for_write=True)
+    account_for_user(request.user, entry.account_id, write=True)
     try:
         _, change = services.interaction_restore(entry=entry, actor=request.user)
     except UndoUnavailable as unavailable:
