@@ -12,7 +12,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.access import User, accounts_visible_to
-from accounts.models import Account, ExternalPressure
+from accounts.models import Account
 from accounts.roles import ACCOUNT_MANAGER
 from relationships.models import Interaction
 from scoring.engine import Stage
@@ -27,18 +27,6 @@ def account_managers() -> QuerySet[AbstractBaseUser]:
         .objects.filter(is_active=True, groups__name=ACCOUNT_MANAGER)
         .order_by("first_name", "last_name", "username")
     )
-
-
-def pressures_by_account(accounts: Iterable[Account] | None = None) -> dict[int, list[str]]:
-    """Each account's external pressures, in the order they were written (None: every
-    account's); an account without any is absent."""
-    pressures = ExternalPressure.objects.order_by("pk")
-    if accounts is not None:
-        pressures = pressures.filter(account__in=list(accounts))
-    found: dict[int, list[str]] = {}
-    for account_id, text in pressures.values_list("account_id", "description"):
-        found.setdefault(account_id, []).append(text)
-    return found
 
 
 # The account list's sort keys (the `sort` query parameter) and what each orders by.

@@ -22,7 +22,7 @@ from accounts.selectors import (
     standings_for,
     usual_rhythm_days,
 )
-from accounts.services import account_reassign, account_share
+from relationships.team import account_reassign, account_share
 from scoring import account_status
 from scoring.selectors import profile_active
 

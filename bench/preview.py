@@ -43,8 +43,9 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts import roles  # noqa: E402
-from accounts.models import Account, Assessment  # noqa: E402
+from accounts.models import Account  # noqa: E402
 from bench.common import Client, gunicorn, report, session_for  # noqa: E402
+from relationships.models import Assessment  # noqa: E402
 from scoring import services  # noqa: E402
 from scoring.engine import flatten  # noqa: E402
 from scoring.selectors import profile_active  # noqa: E402

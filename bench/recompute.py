@@ -34,9 +34,9 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
-from accounts.models import Account, Assessment  # noqa: E402
+from accounts.models import Account  # noqa: E402
 from config.bulk import copy_text  # noqa: E402
-from relationships.models import Interaction, TrustSignal  # noqa: E402
+from relationships.models import Assessment, Interaction, TrustSignal  # noqa: E402
 from scoring.models import ScoreSnapshot  # noqa: E402
 from scoring.selectors import profile_active  # noqa: E402
 from scoring.services import account_rescore, scores_recompute  # noqa: E402

@@ -1,8 +1,74 @@
 from django import forms
 from django.contrib import admin
 
+from accounts.admin import AccountAdmin
+from accounts.models import Account
 from config.admin import ReadOnlyAdmin
-from relationships.models import AuditEntry, Interaction, SignalType, TrustSignal
+from relationships.models import (
+    Assessment,
+    AuditEntry,
+    Contact,
+    ExternalPressure,
+    Interaction,
+    SignalType,
+    TrustSignal,
+)
+
+
+class ExternalPressureInline(admin.TabularInline):
+    model = ExternalPressure
+    extra = 0
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "title", "role", "is_champion", "left_on"]
+
+
+class AssessmentInline(admin.TabularInline):
+    model = Assessment
+    extra = 0
+    fields = ["assessed_on", "relevance", "client_perceived_stage", "note", "assessed_by"]
+    ordering = ["-assessed_on"]
+    show_change_link = True
+
+
+# The account's own admin page shows what we know of its people and world; accounts does not
+# know about evidence, so the evidence app adds its inlines to that page.
+admin.site.unregister(Account)
+
+
+@admin.register(Account)
+class AccountWithEvidenceAdmin(AccountAdmin):
+    inlines = [ExternalPressureInline, ContactInline, AssessmentInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "role", "is_champion", "account", "left_on"]
+    list_filter = ["role", "is_champion"]
+    search_fields = ["name", "title", "account__name"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["account", "assessed_on", "relevance", "client_perceived_stage", "assessed_by"]
+    list_filter = ["relevance", "client_perceived_stage"]
+    search_fields = ["account__name"]
+    date_hierarchy = "assessed_on"
+    list_select_related = ["account", "assessed_by"]
+    autocomplete_fields = ["account"]
+
+
+@admin.register(ExternalPressure)
+class ExternalPressureAdmin(admin.ModelAdmin):
+    list_display = ["description", "account"]
+    search_fields = ["description", "account__name"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["account"]
 
 
 @admin.register(SignalType)

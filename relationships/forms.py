@@ -11,16 +11,17 @@ from django import forms
 from django.utils import timezone
 
 from accounts.forms import RowsChoiceField
-from accounts.models import NEXT_STEP_HORIZON, Account, ContactRole, PartnershipPotential
+from accounts.models import NEXT_STEP_HORIZON, Account, PartnershipPotential
 from relationships.models import (
     SENTIMENT_WORDS,
+    ContactRole,
     Interaction,
     SignalCategory,
     SignalType,
+    StageChoice,
     validate_not_too_old,
 )
 from relationships.services import InteractionInput, NewContact
-from scoring.engine import Stage
 
 SENTIMENT_CHOICES = [("", "Not noted")] + [
     (str(value), Interaction(sentiment=value).sentiment_display)
@@ -219,7 +220,7 @@ class AssessmentForm(forms.Form):
     )
     client_perceived_stage = forms.ChoiceField(
         label="The client sees us as",
-        choices=[("", "Not known")] + Stage.choices(),
+        choices=[("", "Not known"), *StageChoice.choices],
         required=False,
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -17,7 +17,132 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from accounts.models import Account, Contact
+from accounts.models import Account
+
+
+class ExternalPressure(models.Model):
+    """Something in the client's world that stands in the way of its mission (essay 001)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="pressures")
+    description = models.CharField(max_length=200)
+
+    class Meta:
+        db_table = "accounts_externalpressure"  # created by the accounts app, before evidence moved
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("description")), 0),
+                name="pressure_description_not_blank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ContactRole(models.TextChoices):
+    EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    INFLUENCER = "influencer", "Influencer"
+    USER = "user", "User"
+
+
+class Contact(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=ContactRole, default=ContactRole.USER)
+    is_champion = models.BooleanField(
+        "champion", default=False, help_text="Argues our case inside the client."
+    )
+    left_on = models.DateField(
+        null=True, blank=True, help_text="When the contact left the client; empty while active."
+    )
+
+    class Meta:
+        db_table = "accounts_contact"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("name")), 0), name="contact_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=ContactRole.values), name="contact_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+
+class StageChoice(models.TextChoices):
+    """The four stages of the S-curve as stored with evidence (the stage the client perceives).
+
+    The scoring engine names the same stages in its own `Stage` (it imports no Django, and
+    this app does not know scores exist); tests/test_layers.py holds the two to the same values
+    and labels.
+    """
+
+    VENDOR = "vendor", "Vendor"
+    CONFIDANT = "confidant", "Confidant"
+    CONSULTANT = "consultant", "Consultant"
+    VIRTUAL_PARTNER = "virtual_partner", "Virtual partner"
+
+
+class Assessment(models.Model):
+    """A dated reading of how much the client still needs us, and how it sees us (DOMAIN.md §3).
+
+    Business relevance is what keeps a mature relationship from declining (essay 000); the
+    stage the client perceives is gathered from the client, and its gap to the computed stage
+    is a warning in itself (essay 004).
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField()
+    relevance = models.PositiveSmallIntegerField(
+        "business relevance",
+        validators=[
+            MinValueValidator(1, "Relevance runs from 1 (barely) to 5 (vital)."),
+            MaxValueValidator(5, "Relevance runs from 1 (barely) to 5 (vital)."),
+        ],
+        help_text="How much the client's business needs what we offer: 1 (barely) to 5 (vital).",
+    )
+    client_perceived_stage = models.CharField(
+        max_length=20,
+        choices=StageChoice,
+        blank=True,
+        help_text="The stage the client itself would put us at, when we know it.",
+    )
+    note = models.TextField(blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "accounts_assessment"
+        ordering = ["-assessed_on"]
+        get_latest_by = "assessed_on"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(relevance__gte=1, relevance__lte=5), name="assessment_relevance_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(client_perceived_stage__in=["", *StageChoice.values]),
+                name="assessment_perceived_stage_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "assessed_on"], name="assessment_one_per_account_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} on {self.assessed_on}: relevance {self.relevance}"
+
 
 # Evidence is about what already happened. One day of slack lets a manager ahead of the
 # server's time zone log today's meeting.

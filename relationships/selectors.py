@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from accounts.models import Account, Assessment, Contact
-from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
+from accounts.models import Account
+from relationships.models import (
+    Assessment,
+    AuditAction,
+    AuditEntry,
+    Contact,
+    ExternalPressure,
+    Interaction,
+    SignalType,
+    TrustSignal,
+)
 from scoring.charts import HistoryPoint, SignalMark
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
@@ -238,3 +248,15 @@ def signal_types_for_form(*, keep: QuerySet | None = None) -> list[SignalType]:
         types,
         key=lambda t: (-by_category[t.category], t.category, -usage.get(t.pk, 0)),
     )
+
+
+def pressures_by_account(accounts: Iterable[Account] | None = None) -> dict[int, list[str]]:
+    """Each account's external pressures, in the order they were written (None: every
+    account's); an account without any is absent."""
+    pressures = ExternalPressure.objects.order_by("pk")
+    if accounts is not None:
+        pressures = pressures.filter(account__in=list(accounts))
+    found: dict[int, list[str]] = {}
+    for account_id, text in pressures.values_list("account_id", "description"):
+        found.setdefault(account_id, []).append(text)
+    return found

@@ -16,11 +16,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, Assessment, Contact, ContactRole, ExternalPressure
-from accounts.services import account_edit_entry
+from accounts.models import Account
+from relationships.history import account_edit_entry
 from relationships.models import (
+    Assessment,
     AuditAction,
     AuditEntry,
+    Contact,
+    ContactRole,
+    ExternalPressure,
     Interaction,
     SignalType,
     TrustSignal,

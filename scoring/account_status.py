@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from accounts.models import Account, AccountStatus
-from accounts.services import account_edit_entry
+from relationships.history import account_edit_entry
 from scoring.services import account_rescore_now
 
 

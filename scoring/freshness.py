@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.models import Account, AccountStatus, Assessment
-from relationships.models import Interaction, TrustSignal
+from accounts.models import Account, AccountStatus
+from relationships.models import Assessment, Interaction, TrustSignal
 from scoring.engine.curve import week_ending
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active

@@ -20,8 +20,8 @@ from django.db import connection, connections
 from django.db.models import Count, Func, IntegerField, Max
 from django.utils import timezone
 
-from accounts.models import Account, Assessment
-from relationships.models import Interaction, SignalType, TrustSignal
+from accounts.models import Account
+from relationships.models import Assessment, Interaction, SignalType, TrustSignal
 from scoring.engine import Profile, Stage
 from scoring.engine.batch import Batch, Columns, build, standings
 from scoring.what_if import WhatIf

@@ -6,8 +6,7 @@ Bulk loaders that bypass `save()` call `scores_recompute` themselves.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from accounts.models import Assessment
-from relationships.models import Interaction, TrustSignal
+from relationships.models import Assessment, Interaction, TrustSignal
 from scoring.services import account_rescore_on_commit
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 
-from accounts.models import Account, Assessment
-from relationships.models import Interaction, TrustSignal
+from accounts.models import Account
+from relationships.models import Assessment, Interaction, TrustSignal
 from scoring.engine import AssessmentEvent, Evidence, InteractionEvent, SignalEvent, Stage
 from scoring.models import ScoringProfile
 

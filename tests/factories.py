@@ -4,8 +4,16 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from accounts.models import Account, Assessment, Contact, ContactRole
-from relationships.models import Interaction, InteractionKind, SignalType, TrustSignal
+from accounts.models import Account
+from relationships.models import (
+    Assessment,
+    Contact,
+    ContactRole,
+    Interaction,
+    InteractionKind,
+    SignalType,
+    TrustSignal,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -18,9 +18,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import ContactRole
 from relationships.csv_bundle import formats
-from relationships.models import AuditEntry, SignalCategory, SignalType
+from relationships.models import AuditEntry, ContactRole, SignalCategory, SignalType
 from relationships.services import interaction_delete, interaction_version
 from scoring import services as scoring_services
 from scoring.engine import flatten

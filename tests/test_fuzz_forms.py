@@ -33,11 +33,14 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from accounts import roles
-from accounts.models import Account, Assessment, Contact, ExternalPressure
+from accounts.models import Account
 from relationships.csv_bundle import formats
 from relationships.models import (
     EARLIEST_EVIDENCE,
+    Assessment,
     AuditEntry,
+    Contact,
+    ExternalPressure,
     Interaction,
     SignalType,
     TrustSignal,

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 
-from accounts.models import Account, Assessment
-from accounts.selectors import pressures_by_account
+from accounts.models import Account
 from relationships.csv_bundle import formats
-from relationships.models import Interaction, TrustSignal
+from relationships.models import Assessment, Interaction, TrustSignal
+from relationships.selectors import pressures_by_account
 
 
 def _give_external_ids() -> None:

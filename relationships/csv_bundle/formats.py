@@ -7,8 +7,7 @@ same files twice changes nothing.
 from __future__ import annotations
 
 from accounts.models import PartnershipPotential
-from relationships.models import InteractionKind
-from scoring.engine import Stage
+from relationships.models import InteractionKind, StageChoice
 
 ACCOUNTS = "accounts.csv"
 INTERACTIONS = "interactions.csv"
@@ -55,7 +54,7 @@ POTENTIAL_FROM_FILE = {
 POTENTIAL_TO_FILE = {stored: word for word, stored in POTENTIAL_FROM_FILE.items()}
 STATUSES = ("active", "lost")
 KINDS = tuple(InteractionKind.values)
-STAGES = tuple(stage.value for stage in Stage)
+STAGES = tuple(StageChoice.values)
 BOOLEANS = {"true": True, "false": False}
 SIGNAL_SEPARATOR = ";"
 

@@ -10,7 +10,7 @@ Owners follow the rules of the account page, asked of the same functions: only a
 managers own accounts (`accounts.selectors.account_managers`), only a sales lead gives an
 existing account to someone else (`accounts.access.may_manage_accounts`), and an owner change
 is recorded in the account's history as the team form records it
-(`accounts.services.owner_change_entry`). The command line has no user and may reassign: it is
+(`relationships.history.owner_change_entry`). The command line has no user and may reassign: it is
 run by whoever runs the server, and it is how a backup comes back.
 """
 
@@ -27,9 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import may_manage_accounts
-from accounts.models import Account, AccountStatus, Assessment, ExternalPressure
-from accounts.selectors import account_managers, pressures_by_account
-from accounts.services import owner_change_entry
+from accounts.models import Account, AccountStatus
+from accounts.selectors import account_managers
 from relationships.csv_bundle.reader import (
     PROBLEMS_SHOWN,
     Bundle,
@@ -38,7 +37,17 @@ from relationships.csv_bundle.reader import (
     References,
     read_bundle,
 )
-from relationships.models import AuditAction, AuditEntry, Interaction, SignalType, TrustSignal
+from relationships.history import owner_change_entry
+from relationships.models import (
+    Assessment,
+    AuditAction,
+    AuditEntry,
+    ExternalPressure,
+    Interaction,
+    SignalType,
+    TrustSignal,
+)
+from relationships.selectors import pressures_by_account
 from scoring.services import forget_pending_rescores, scores_recompute
 
 

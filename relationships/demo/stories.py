@@ -37,7 +37,7 @@ from relationships.demo.vocabulary import (
     REGULAR_OBJECTIVE,
     TITLES,
 )
-from scoring.engine import Stage
+from relationships.models import StageChoice
 
 T = TypeVar("T")
 
@@ -566,7 +566,7 @@ NEGATIVE_SLUGS = frozenset(
         "excluded_from_planning",
     }
 )
-STAGES_BY_RANK = sorted(Stage)
+STAGES_BY_RANK = list(StageChoice)  # declared from vendor up
 
 
 def _assessment(

@@ -20,10 +20,17 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import Account, AccountStatus, Assessment, Contact, ExternalPressure
+from accounts.models import Account, AccountStatus
 from config.bulk import insert_rows
 from relationships.demo.stories import DemoPortfolio, manager_count_for
-from relationships.models import Interaction, SignalType, TrustSignal
+from relationships.models import (
+    Assessment,
+    Contact,
+    ExternalPressure,
+    Interaction,
+    SignalType,
+    TrustSignal,
+)
 
 DEMO_PREFIX = "demo-"
 DEMO_PASSWORD = "demo"

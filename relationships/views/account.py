@@ -20,10 +20,11 @@ from django_htmx.http import trigger_client_event
 
 from accounts.access import account_for_user, accounts_visible_to, may_manage_accounts, may_write
 from accounts.forms import OwnerForm, SharingForm
-from accounts.models import Account, AccountStatus, Contact
+from accounts.models import Account, AccountStatus
 from accounts.selectors import readable_gap
 from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, ContactLeftForm
+from relationships.models import Contact
 from scoring import charts
 from scoring.engine import Stage
 from scoring.engine.explain import risk_driver_label, rounded_parts

@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import Account, AccountStatus, Assessment, Contact, ExternalPressure
+from accounts.models import Account, AccountStatus
+from relationships.models import Assessment, Contact, ExternalPressure
 from tests.factories import AccountFactory, AssessmentFactory
 
 

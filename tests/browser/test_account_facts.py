@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Contact
+from relationships.models import Contact
 from tests.browser.conftest import login, settle
 
 

@@ -15,12 +15,12 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Account, Assessment, ExternalPressure
+from accounts.models import Account
 from relationships.csv_bundle import forms
 from relationships.csv_bundle.exporter import portfolio_export
 from relationships.csv_bundle.importer import portfolio_import
 from relationships.csv_bundle.reader import Problem, read_bundle
-from relationships.models import Interaction, TrustSignal
+from relationships.models import Assessment, ExternalPressure, Interaction, TrustSignal
 from scoring.models import ScoreSnapshot
 
 TODAY = datetime.date(2026, 11, 20)

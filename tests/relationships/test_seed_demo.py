@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.urls import reverse
 
-from accounts.models import Account, AccountStatus, Assessment, Contact
-from relationships.models import Interaction, TrustSignal
+from accounts.models import Account, AccountStatus
+from relationships.models import Assessment, Contact, Interaction, TrustSignal
 from tests.factories import AccountFactory
 
 AS_OF = "2026-11-22"
