@@ -15,16 +15,16 @@ from accounts.access import account_for_user
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
 from accounts.roles import sees_whole_portfolio
-from accounts.selectors import (
+from relationships.team import account_reassign, account_share
+from scoring import account_status
+from scoring.selectors import profile_active
+from scoring.standings import (
     ACCOUNT_SORTS,
     Standing,
     account_rows_for,
     standings_for,
     usual_rhythm_days,
 )
-from relationships.team import account_reassign, account_share
-from scoring import account_status
-from scoring.selectors import profile_active
 
 PAGE_SIZE = 50
 # Silence counts as overdue once it is this much longer than the account's usual rhythm and
@@ -89,12 +89,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if sort not in ACCOUNT_SORTS:
         sort = "name"
     today = timezone.localdate()
-    paginator = Paginator(
-        account_rows_for(request.user, search=search, sort=sort, today=today), PAGE_SIZE
+    active = profile_active()
+    rows_found = account_rows_for(
+        request.user,
+        rhythm_window_days=active.params["rhythm_window_days"],
+        search=search,
+        sort=sort,
+        today=today,
     )
-    page = paginator.get_page(request.GET.get("page"))
+    page = Paginator(rows_found, PAGE_SIZE).get_page(request.GET.get("page"))
     standings = standings_for(page.object_list)
-    profile = profile_active().engine_profile()
+    profile = active.engine_profile()
     rows = [
         AccountRow(
             account=account,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, Prefetch, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import Account
@@ -27,9 +27,6 @@ from relationships.models import (
     SignalType,
     TrustSignal,
 )
-from scoring.charts import HistoryPoint, SignalMark
-from scoring.engine import Stage
-from scoring.models import ScoreSnapshot, ScoringProfile
 
 TIMELINE_PAGE_SIZE = 20
 # A page number from the URL beyond this is past the end of every timeline; the offset it
@@ -40,30 +37,6 @@ UNDO_WINDOW = datetime.timedelta(minutes=15)
 # The log form puts the signals logged most in this window first; the count is kept this long.
 SIGNAL_USAGE_WINDOW = datetime.timedelta(days=365)
 SIGNAL_USAGE_CACHE_SECONDS = 3600
-
-
-def score_history(*, account: Account, profile: ScoringProfile) -> list[HistoryPoint]:
-    """The account's weekly standing, oldest first (one query)."""
-    rows = (
-        ScoreSnapshot.objects.filter(account=account, profile=profile)
-        .order_by("week_ending")
-        .values_list("week_ending", "score", "stage", "decline_risk")
-    )
-    return [HistoryPoint(*row) for row in rows]
-
-
-def standing_latest(*, account: Account, profile: ScoringProfile) -> ScoreSnapshot | None:
-    """The account's newest weekly snapshot under `profile` (one indexed query)."""
-    return ScoreSnapshot.objects.filter(account=account, profile=profile, is_latest=True).first()
-
-
-def signal_marks(*, account: Account) -> list[SignalMark]:
-    rows = (
-        TrustSignal.objects.filter(account=account)
-        .order_by("observed_on")
-        .values_list("observed_on", "signal_type__name", "signal_type__polarity")
-    )
-    return [SignalMark(*row) for row in rows]
 
 
 @dataclass
@@ -160,53 +133,6 @@ def undoable(entry: AuditEntry, *, user, now: datetime.datetime | None = None) -
 
 def assessment_latest(*, account: Account) -> Assessment | None:
     return account.assessments.order_by("-assessed_on").first()
-
-
-@dataclass(frozen=True)
-class PerceivedStage:
-    stage: Stage
-    said_on: datetime.date
-
-
-@dataclass(frozen=True)
-class ClientView:
-    """The latest assessment (its relevance reading), and the stage the client perceives as
-    the decline risk reads it (None: the risk reads none, so it charges no perception gap)."""
-
-    latest: Assessment | None
-    perceived: PerceivedStage | None = None
-
-
-def client_view(
-    *, account: Account, profile: ScoringProfile, today: datetime.date | None = None
-) -> ClientView:
-    """What the account's facts say of the client's view, in step with the engine
-    (scoring/engine/curve.py): the perceived stage is the one of the latest assessment that
-    gave one, an assessment without one does not clear it, and it lapses once it is
-    `perception_window_days` old (the profile's) on the day the standing is scored for:
-    today, or the day a lost account was lost. One query.
-    """
-    day = today or timezone.localdate()
-    if account.lost_on is not None and account.lost_on < day:
-        day = account.lost_on
-    said = (
-        Assessment.objects.filter(account=OuterRef("account"), assessed_on__lte=day)
-        .exclude(client_perceived_stage="")
-        .order_by("-assessed_on")
-    )
-    latest = (
-        account.assessments.order_by("-assessed_on")
-        .annotate(
-            perceived_on=Subquery(said.values("assessed_on")[:1]),
-            perceived_stage=Subquery(said.values("client_perceived_stage")[:1]),
-        )
-        .first()
-    )
-    if latest is None or latest.perceived_on is None:
-        return ClientView(latest)
-    if (day - latest.perceived_on).days >= profile.params["perception_window_days"]:
-        return ClientView(latest)
-    return ClientView(latest, PerceivedStage(Stage(latest.perceived_stage), latest.perceived_on))
 
 
 def signal_type_usage(*, today: datetime.date | None = None) -> dict[int, int]:

@@ -1,15 +1,15 @@
 """Writes of evidence: logging, editing, deleting and restoring interactions, and account facts.
 
-Every write records an audit entry (who, when, what changed) in the same transaction, and
-rescores the account before returning, so the caller can tell the user what the entry did to
-the account's standing.
+Every write records an audit entry (who, when, what changed) in the same transaction. This app
+does not know scores exist: scoring/use_cases.py wraps these writes to rescore the account and
+say what the entry did to its standing.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,10 +30,6 @@ from relationships.models import (
     TrustSignal,
 )
 from relationships.selectors import UNDO_WINDOW
-from scoring.engine import Stage
-from scoring.models import ScoreSnapshot
-from scoring.selectors import profile_active
-from scoring.services import account_rescore_now
 
 
 class StaleEntry(Exception):
@@ -62,64 +58,6 @@ class InteractionInput:
     participants: Sequence[Contact] = ()
     new_contact: NewContact | None = None
     signal_types: Sequence[SignalType] = ()
-
-
-@dataclass(frozen=True)
-class Standing:
-    score: float
-    stage: Stage
-    decline_risk: float
-
-
-@dataclass(frozen=True)
-class StandingChange:
-    """The account's standing before and after a write, in words for the user."""
-
-    before: Standing | None
-    after: Standing | None
-    summary: str = field(default="")
-
-
-# Reading the standing around a write ------------------------------------------------------
-
-
-def _standing(account_id: int) -> Standing | None:
-    snapshot = (
-        ScoreSnapshot.objects.filter(
-            account_id=account_id, profile=profile_active(), is_latest=True
-        )
-        .values_list("score", "stage", "decline_risk")
-        .first()
-    )
-    if snapshot is None:
-        return None
-    score, stage, risk = snapshot
-    return Standing(score, Stage(stage), risk)
-
-
-def describe_change(before: Standing | None, after: Standing | None) -> str:
-    """ "score 54 -> 58, still consultant; risk 31 -> 24", in the user's terms."""
-    if after is None:
-        return "The account has no score yet."
-    if before is None:
-        return (
-            f"First score: {after.score:.0f}, {after.stage.label.lower()}; "
-            f"risk {after.decline_risk:.0f}."
-        )
-    score = f"score {before.score:.0f} → {after.score:.0f}"
-    if after.stage == before.stage:
-        stage = f"still {after.stage.label.lower()}"
-    else:
-        direction = "up" if after.stage > before.stage else "down"
-        stage = f"{direction} to {after.stage.label.lower()}"
-    risk = f"risk {before.decline_risk:.0f} → {after.decline_risk:.0f}"
-    return f"{score}, {stage}; {risk}"
-
-
-def _rescored(account_id: int, before: Standing | None) -> StandingChange:
-    account_rescore_now(account_id=account_id)
-    after = _standing(account_id)
-    return StandingChange(before, after, describe_change(before, after))
 
 
 # Interactions -------------------------------------------------------------------------------
@@ -158,19 +96,18 @@ def _participants(account: Account, data: InteractionInput) -> list[Contact]:
     return people
 
 
-def _lock(account: Account) -> None:
+def account_lock(account_id: int) -> None:
     # Writes to one account queue up behind each other, so two managers logging at the same
     # moment both land and the rescore of each sees the other's entry.
-    Account.objects.select_for_update(no_key=True).filter(pk=account.pk).exists()
+    Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists()
 
 
 @transaction.atomic
 def interaction_log(
     *, account: Account, actor: AbstractBaseUser, data: InteractionInput
-) -> tuple[Interaction, StandingChange]:
+) -> Interaction:
     """Log an interaction with the signals observed in it."""
-    _lock(account)
-    before = _standing(account.pk)
+    account_lock(account.pk)
     interaction = Interaction(
         account=account,
         occurred_on=data.occurred_on,
@@ -202,7 +139,7 @@ def interaction_log(
         summary=_summary(interaction),
         changes={key: ["", value] for key, value in _readable(interaction).items() if value},
     )
-    return interaction, _rescored(account.pk, before)
+    return interaction
 
 
 def interaction_version(interaction: Interaction) -> str:
@@ -217,10 +154,10 @@ def interaction_update(
     actor: AbstractBaseUser,
     data: InteractionInput,
     seen_version: str,
-) -> tuple[Interaction, StandingChange]:
+) -> Interaction:
     """Change an interaction, unless someone else changed it since `seen_version`."""
     account = interaction.account
-    _lock(account)
+    account_lock(account.pk)
     current = Interaction.objects.select_for_update().filter(pk=interaction.pk).first()
     if current is None:
         raise StaleEntry("This entry was deleted meanwhile.")
@@ -231,7 +168,6 @@ def interaction_update(
             + (f" ({by.get_full_name() or by.username})" if by else "")
             + ". Reopen it to see their version, then make your change again."
         )
-    before = _standing(account.pk)
     old = _readable(current)
     current.occurred_on = data.occurred_on
     current.kind = data.kind
@@ -268,17 +204,14 @@ def interaction_update(
         summary=_summary(current) + (f": {', '.join(changes)} changed" if changes else ""),
         changes=changes,
     )
-    return current, _rescored(account.pk, before)
+    return current
 
 
 @transaction.atomic
-def interaction_delete(
-    *, interaction: Interaction, actor: AbstractBaseUser
-) -> tuple[AuditEntry, StandingChange]:
+def interaction_delete(*, interaction: Interaction, actor: AbstractBaseUser) -> AuditEntry:
     """Delete an interaction and its signals, keeping all of it in the audit entry for undo."""
     account = interaction.account
-    _lock(account)
-    before = _standing(account.pk)
+    account_lock(account.pk)
     restorable = {
         "id": interaction.pk,
         "occurred_on": interaction.occurred_on.isoformat(),
@@ -305,15 +238,15 @@ def interaction_delete(
         restorable=restorable,
     )
     interaction.delete()
-    return entry, _rescored(account.pk, before)
+    return entry
 
 
 @transaction.atomic
 def interaction_restore(
     *, entry: AuditEntry, actor: AbstractBaseUser, now: datetime.datetime | None = None
-) -> tuple[Interaction, StandingChange]:
+) -> Interaction:
     """Undo a deletion: the interaction comes back with its id, participants and signals."""
-    _lock(entry.account)
+    account_lock(entry.account_id)
     entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
     now = now or timezone.now()
     if entry.action != AuditAction.DELETED or entry.restorable is None:
@@ -326,7 +259,6 @@ def interaction_restore(
     saved: dict[str, Any] = entry.restorable
     if Interaction.objects.filter(pk=saved["id"]).exists():
         raise UndoUnavailable("This entry is already back.")
-    before = _standing(entry.account_id)
     interaction = Interaction.objects.create(
         pk=saved["id"],
         account_id=entry.account_id,
@@ -369,7 +301,7 @@ def interaction_restore(
         subject_id=interaction.pk,
         summary=_summary(interaction),
     )
-    return interaction, _rescored(entry.account_id, before)
+    return interaction
 
 
 # Account facts ------------------------------------------------------------------------------
@@ -394,7 +326,7 @@ def account_facts_update(
     """Change what we know of the client's world (its mission, its external pressures,
     whether it could become a partner) and our plan for the relationship (the objective, the
     next step and when it is due)."""
-    _lock(account)
+    account_lock(account.pk)
     account.refresh_from_db()
     old_pressures = list(account.pressures.values_list("description", flat=True))
     new_pressures = [p.strip() for p in pressures if p.strip()]
@@ -443,11 +375,10 @@ def assessment_record(
     client_perceived_stage: str,
     note: str = "",
     assessed_on: datetime.date | None = None,
-) -> tuple[Assessment, StandingChange]:
+) -> Assessment:
     """Record today's reading of business relevance and the client's view of the stage (one
     per day: a second reading the same day replaces the first)."""
-    _lock(account)
-    before = _standing(account.pk)
+    account_lock(account.pk)
     assessed_on = assessed_on or timezone.localdate()
     assessment, created = Assessment.objects.update_or_create(
         account=account,
@@ -469,7 +400,7 @@ def assessment_record(
         summary=f"Assessment: relevance {relevance} of 5, client sees us as {perceived}",
         changes={"relevance": ["", str(relevance)], "client-perceived stage": ["", perceived]},
     )
-    return assessment, _rescored(account.pk, before)
+    return assessment
 
 
 @transaction.atomic
@@ -531,12 +462,11 @@ def _sponsor_gone(contact: Contact, actor: AbstractBaseUser) -> TrustSignal | No
 @transaction.atomic
 def contact_left(
     *, contact: Contact, actor: AbstractBaseUser, left_on: datetime.date
-) -> tuple[Contact, StandingChange | None]:
+) -> tuple[Contact, TrustSignal | None]:
     """Mark a contact as gone from the client. For a champion or the executive sponsor that
-    is a warning sign, scored as such; the change to the standing is returned then."""
+    is a warning sign: the signal recorded for it is returned (None otherwise)."""
     account = contact.account
-    _lock(account)
-    before = _standing(account.pk)
+    account_lock(account.pk)
     contact.left_on = left_on
     contact.full_clean()
     contact.save(update_fields=["left_on"])
@@ -553,6 +483,4 @@ def contact_left(
         summary=summary,
         changes={"left on": ["", left_on.isoformat()]},
     )
-    if signal is None:
-        return contact, None
-    return contact, _rescored(account.pk, before)
+    return contact, signal

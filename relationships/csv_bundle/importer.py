@@ -3,8 +3,8 @@
 References to the database are resolved in a handful of queries whatever the size of the
 files (owners, signal types, accounts and interactions by external id), for every row of the
 files, so that the format and reference problems of a bad bundle are named in one answer.
-A bundle without problems is written in bulk, and the touched accounts are rescored once at
-the end.
+A bundle without problems is written in bulk, and the caller's `rescore` gets the touched
+accounts once at the end (scoring/use_cases.py).
 
 Owners follow the rules of the account page, asked of the same functions: only account
 managers own accounts (`accounts.selectors.account_managers`), only a sales lead gives an
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -48,7 +48,6 @@ from relationships.models import (
     TrustSignal,
 )
 from relationships.selectors import pressures_by_account
-from scoring.services import forget_pending_rescores, scores_recompute
 
 
 @dataclass
@@ -104,10 +103,14 @@ def portfolio_import(
     dry_run: bool,
     actor: AbstractBaseUser | None = None,
     today: datetime.date | None = None,
-    workers: int | None = None,
+    rescore: Callable[[set[int]], None] | None,
 ) -> ImportReport:
     """Import the bundle `files` (file name -> bytes). A bundle with any problem imports
-    nothing and reports every problem; a dry run reports the changes and writes nothing."""
+    nothing and reports every problem; a dry run reports the changes and writes nothing.
+
+    `rescore` is called, inside the import's transaction, with the ids of the accounts whose
+    evidence changed (scoring/use_cases.py passes the recompute; this app knows no scores).
+    """
     today = today or timezone.localdate()
     bundle = read_bundle(files, today=today)
     report = ImportReport(dry_run=dry_run)
@@ -123,9 +126,8 @@ def portfolio_import(
             touched = _apply(bundle, known, report, actor)
             if dry_run:
                 raise _Rollback
-            if touched:
-                scores_recompute(account_ids=touched, as_of=today, workers=workers)
-                forget_pending_rescores(touched)
+            if touched and rescore is not None:
+                rescore(touched)
                 report.rescored_accounts = len(touched)
     except _Rollback:
         pass

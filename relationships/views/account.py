@@ -21,11 +21,10 @@ from django_htmx.http import trigger_client_event
 from accounts.access import account_for_user, accounts_visible_to, may_manage_accounts, may_write
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
-from accounts.selectors import readable_gap
 from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, ContactLeftForm
 from relationships.models import Contact
-from scoring import charts
+from scoring import charts, standings, use_cases
 from scoring.engine import Stage
 from scoring.engine.explain import risk_driver_label, rounded_parts
 from scoring.models import ScoreSnapshot, ScoringProfile
@@ -33,8 +32,6 @@ from scoring.selectors import profile_active
 
 TEMPLATE = "relationships/account_detail.html"
 EVIDENCE_CHANGED = "evidenceChanged"
-# How far back the header's trend arrow looks.
-TREND_WEEKS = 4
 
 
 class PageData:
@@ -45,11 +42,11 @@ class PageData:
 
     @cached_property
     def history(self) -> list[charts.HistoryPoint]:
-        return selectors.score_history(account=self.account, profile=self.profile)
+        return standings.score_history(account=self.account, profile=self.profile)
 
     @cached_property
     def latest(self) -> ScoreSnapshot | None:
-        return selectors.standing_latest(account=self.account, profile=self.profile)
+        return standings.standing_latest(account=self.account, profile=self.profile)
 
 
 def _header(data: PageData) -> dict[str, Any]:
@@ -66,15 +63,15 @@ def _header(data: PageData) -> dict[str, Any]:
             for (key, _, detail), points in zip(drivers, shown, strict=True)
             if points
         ]
-        if len(history) > TREND_WEEKS:
-            context["trend"] = latest.score - history[-1 - TREND_WEEKS].score
+        if len(history) > standings.TREND_WEEKS:
+            context["trend"] = latest.score - history[-1 - standings.TREND_WEEKS].score
     return context
 
 
 def _charts(data: PageData) -> dict[str, Any]:
     history = data.history
     thresholds = data.profile.params["stage_thresholds"]
-    marks = selectors.signal_marks(account=data.account)
+    marks = standings.signal_marks(account=data.account)
     return {
         "history_chart": charts.history_figure(history, marks, thresholds=thresholds),
         "curve_chart": charts.s_curve_figure(history, thresholds=thresholds),
@@ -102,7 +99,7 @@ def _why(data: PageData) -> dict[str, Any]:
     return {
         "latest": latest,
         "contributions": contributions,
-        "next_stage_gap": readable_gap(latest.next_stage_gap),
+        "next_stage_gap": standings.readable_gap(latest.next_stage_gap),
     }
 
 
@@ -116,7 +113,7 @@ def _timeline(data: PageData) -> dict[str, Any]:
 
 def _facts(data: PageData) -> dict[str, Any]:
     account = data.account
-    client = selectors.client_view(account=account, profile=data.profile)
+    client = standings.client_view(account=account, profile=data.profile)
     return {
         "pressures": list(account.pressures.all()),
         "contacts": list(account.contacts.all()),
@@ -216,7 +213,7 @@ def assessment_new(request: HttpRequest, account_id: int) -> HttpResponse:
     if request.method == "POST":
         form = AssessmentForm(request.POST)
         if form.is_valid():
-            _, change = services.assessment_record(
+            _, change = use_cases.assessment_record(
                 account=account, actor=request.user, **form.cleaned_data
             )
             if not request.htmx:
@@ -248,7 +245,7 @@ def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
     account = account_for_user(request.user, contact.account_id, write=True)
     form = ContactLeftForm(request.POST)
     if form.is_valid():
-        _, change = services.contact_left(contact=contact, actor=request.user, **form.cleaned_data)
+        _, change = use_cases.contact_left(contact=contact, actor=request.user, **form.cleaned_data)
         note = f"{contact.name} marked as gone" + (f" — {change.summary}." if change else ".")
         if not request.htmx:
             messages.success(request, note)

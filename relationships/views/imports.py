@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
 from relationships.csv_bundle.exporter import portfolio_export
 from relationships.csv_bundle.forms import BundleUploadForm
-from relationships.csv_bundle.importer import portfolio_import
+from scoring.use_cases import portfolio_import
 
 
 def _require_bundle_role(request: HttpRequest) -> None:

@@ -24,6 +24,7 @@ from relationships.forms import InteractionForm
 from relationships.models import AuditEntry, Interaction
 from relationships.services import StaleEntry, UndoUnavailable
 from relationships.views.account import EVIDENCE_CHANGED
+from scoring import use_cases
 
 TEMPLATE = "relationships/interaction_form.html"
 
@@ -89,7 +90,7 @@ def interaction_new(request: HttpRequest, account_id: int) -> HttpResponse:
         signal_types=signal_types,
     )
     if request.method == "POST" and form.is_valid():
-        _, change = services.interaction_log(
+        _, change = use_cases.interaction_log(
             account=account, actor=request.user, data=form.to_input()
         )
         return _done(request, account.pk, f"Logged — {change.summary}.")
@@ -111,7 +112,7 @@ def interaction_edit(request: HttpRequest, interaction_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            _, change = services.interaction_update(
+            _, change = use_cases.interaction_update(
                 interaction=interaction,
                 actor=request.user,
                 data=form.to_input(),
@@ -131,7 +132,7 @@ def interaction_delete(request: HttpRequest, interaction_id: int) -> HttpRespons
     interaction = _interaction_for(request, interaction_id)
     account = interaction.account
     if request.method == "POST":
-        entry, change = services.interaction_delete(interaction=interaction, actor=request.user)
+        entry, change = use_cases.interaction_delete(interaction=interaction, actor=request.user)
         minutes = int(selectors.UNDO_WINDOW.total_seconds() // 60)
         note = f"Deleted {entry.summary} — {change.summary}."
         if not request.htmx:
@@ -156,7 +157,7 @@ def interaction_undo(request: HttpRequest, entry_id: int) -> HttpResponse:
         raise Http404("No such change.") from None
     account_for_user(request.user, entry.account_id, write=True)
     try:
-        _, change = services.interaction_restore(entry=entry, actor=request.user)
+        _, change = use_cases.interaction_restore(entry=entry, actor=request.user)
     except UndoUnavailable as unavailable:
         if request.htmx:
             response = HttpResponse(

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from accounts.models import Account
 from relationships.csv_bundle import forms
 from relationships.csv_bundle.exporter import portfolio_export
-from relationships.csv_bundle.importer import portfolio_import
 from relationships.csv_bundle.reader import Problem, read_bundle
 from relationships.models import Assessment, ExternalPressure, Interaction, TrustSignal
 from scoring.models import ScoreSnapshot
+from scoring.use_cases import portfolio_import
 
 TODAY = datetime.date(2026, 11, 20)
 

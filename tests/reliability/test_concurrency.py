@@ -20,9 +20,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from relationships import services
 from relationships.models import Interaction, SignalType
 from scoring import services as scoring_services
+from scoring import use_cases
 from scoring.models import ScoreSnapshot
 from scoring.services import account_rescore, scores_recompute
 from tests.factories import AccountFactory, InteractionFactory, TrustSignalFactory
@@ -67,13 +67,13 @@ def _signed_in(user) -> Client:
 @pytest.fixture
 def slow_writes(monkeypatch):
     """Each logged meeting waits HOLD seconds between its insert and the rescore."""
-    real = services.account_rescore_now
+    real = use_cases.account_rescore_now
 
     def held(**kwargs):
         time.sleep(HOLD)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "account_rescore_now", held)
+    monkeypatch.setattr(use_cases, "account_rescore_now", held)
 
 
 def _poster(client: Client, account, notes: str, slug: str):

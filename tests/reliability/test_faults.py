@@ -31,9 +31,9 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from config.middleware import unavailable_response
-from relationships import services
 from relationships.models import AuditEntry, Interaction, SignalType, TrustSignal
 from relationships.views import interactions as views
+from scoring import use_cases
 from scoring.services import account_rescore
 from tests.factories import AccountFactory, InteractionFactory, TrustSignalFactory
 from tests.reliability.support import ON_POSTGRESQL, snapshot_rows
@@ -285,7 +285,7 @@ def test_a_database_error_in_the_middle_of_a_save_answers_try_again_and_keeps_no
         raise OperationalError("server closed the connection unexpectedly")
 
     if lost == "before the rescore":  # inside the service, after the insert
-        monkeypatch.setattr(services, "account_rescore_now", connection_lost)
+        monkeypatch.setattr(use_cases, "account_rescore_now", connection_lost)
     else:  # the view is done; the request's transaction fails to commit
         monkeypatch.setattr(connections["default"], "commit", connection_lost)
     with caplog.at_level(logging.ERROR, logger="config.middleware"):
@@ -321,7 +321,7 @@ def test_losing_the_database_in_the_middle_of_saving_a_meeting(db_link, alice, m
     # interaction, its signal and its audit entry are sent and before the account is
     # rescored; or once the view has done everything and only the request's transaction
     # is left to commit (the error then comes out of the atomic block around the view).
-    where = (services, "account_rescore_now") if lost == "before the rescore" else (views, "_done")
+    where = (use_cases, "account_rescore_now") if lost == "before the rescore" else (views, "_done")
     real = getattr(*where)
     written_before_the_cut = []
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from relationships.csv_bundle import formats
-from relationships.csv_bundle.importer import portfolio_import
+from scoring.use_cases import portfolio_import
 
 
 class Command(BaseCommand):

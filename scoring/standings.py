@@ -1,0 +1,241 @@
+"""Reads of scores about accounts, as the pages show them: an account's latest standing and
+weekly history, the stage the client perceives, the rows of the account list.
+
+Each read is a fixed number of queries, whatever the size of the portfolio or the length of an
+account's history. Callers pass accounts they got through `accounts.access`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.access import User, accounts_visible_to
+from accounts.models import Account
+from relationships.models import Assessment, Interaction, TrustSignal
+from scoring.charts import HistoryPoint, SignalMark
+from scoring.engine import Stage
+from scoring.models import ScoreSnapshot, ScoringProfile
+
+# How far back the trend arrows of the account list and the account page look.
+TREND_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An account's standing in one week under the active profile."""
+
+    score: float  # 0-100
+    stage: Stage
+    decline_risk: float  # 0-100
+    week_ending: datetime.date
+    next_stage_gap: str = ""  # in words
+    trend: float | None = None  # score change over TREND_WEEKS; None without that much history
+
+
+# What a Standing is read from, after the account id.
+STANDING_FIELDS = (
+    "account_id",
+    "week_ending",
+    "score",
+    "stage",
+    "decline_risk",
+    "next_stage_gap",
+)
+
+
+def _standing(fields: Sequence) -> Standing:
+    week, score, stage, risk, gap = fields
+    return Standing(score, Stage(stage), risk, week, readable_gap(gap))
+
+
+def standing_of(account_id: int) -> Standing | None:
+    """The account's latest standing under the active profile (one query)."""
+    row = (
+        ScoreSnapshot.objects.filter(account_id=account_id, profile__is_active=True, is_latest=True)
+        .values_list(*STANDING_FIELDS[1:])
+        .first()
+    )
+    return None if row is None else _standing(row)
+
+
+def score_history(*, account: Account, profile: ScoringProfile) -> list[HistoryPoint]:
+    """The account's weekly standing, oldest first (one query)."""
+    rows = (
+        ScoreSnapshot.objects.filter(account=account, profile=profile)
+        .order_by("week_ending")
+        .values_list("week_ending", "score", "stage", "decline_risk")
+    )
+    return [HistoryPoint(*row) for row in rows]
+
+
+def standing_latest(*, account: Account, profile: ScoringProfile) -> ScoreSnapshot | None:
+    """The account's newest weekly snapshot under `profile` (one indexed query)."""
+    return ScoreSnapshot.objects.filter(account=account, profile=profile, is_latest=True).first()
+
+
+def signal_marks(*, account: Account) -> list[SignalMark]:
+    rows = (
+        TrustSignal.objects.filter(account=account)
+        .order_by("observed_on")
+        .values_list("observed_on", "signal_type__name", "signal_type__polarity")
+    )
+    return [SignalMark(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class PerceivedStage:
+    stage: Stage
+    said_on: datetime.date
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """The latest assessment (its relevance reading), and the stage the client perceives as
+    the decline risk reads it (None: the risk reads none, so it charges no perception gap)."""
+
+    latest: Assessment | None
+    perceived: PerceivedStage | None = None
+
+
+def client_view(
+    *, account: Account, profile: ScoringProfile, today: datetime.date | None = None
+) -> ClientView:
+    """What the account's facts say of the client's view, in step with the engine
+    (scoring/engine/curve.py): the perceived stage is the one of the latest assessment that
+    gave one, an assessment without one does not clear it, and it lapses once it is
+    `perception_window_days` old (the profile's) on the day the standing is scored for:
+    today, or the day a lost account was lost. One query.
+    """
+    day = today or timezone.localdate()
+    if account.lost_on is not None and account.lost_on < day:
+        day = account.lost_on
+    said = (
+        Assessment.objects.filter(account=OuterRef("account"), assessed_on__lte=day)
+        .exclude(client_perceived_stage="")
+        .order_by("-assessed_on")
+    )
+    latest = (
+        account.assessments.order_by("-assessed_on")
+        .annotate(
+            perceived_on=Subquery(said.values("assessed_on")[:1]),
+            perceived_stage=Subquery(said.values("client_perceived_stage")[:1]),
+        )
+        .first()
+    )
+    if latest is None or latest.perceived_on is None:
+        return ClientView(latest)
+    if (day - latest.perceived_on).days >= profile.params["perception_window_days"]:
+        return ClientView(latest)
+    return ClientView(latest, PerceivedStage(Stage(latest.perceived_stage), latest.perceived_on))
+
+
+# The account list's sort keys (the `sort` query parameter) and what each orders by.
+ACCOUNT_SORTS = {
+    "name": ("name", "pk"),
+    "score": (F("score").asc(nulls_first=True), "name"),
+    "-score": (F("score").desc(nulls_last=True), "name"),
+    "risk": (F("decline_risk").asc(nulls_first=True), "name"),
+    "-risk": (F("decline_risk").desc(nulls_last=True), "name"),
+    "contact": (F("last_contact_on").asc(nulls_first=True), "name"),
+    "-contact": (F("last_contact_on").desc(nulls_last=True), "name"),
+    # Soonest (or longest overdue) next step first; accounts without a dated step last.
+    "next": (F("next_step_due").asc(nulls_last=True), "name"),
+    "-next": (F("next_step_due").desc(nulls_last=True), "name"),
+}
+
+
+def account_rows_for(
+    user: User,
+    *,
+    rhythm_window_days: int,
+    search: str = "",
+    sort: str = "name",
+    today: datetime.date | None = None,
+) -> QuerySet[Account]:
+    """The rows of the account list, searchable by name or industry and sortable.
+
+    Each row carries its latest score and decline risk (under the active profile), its last
+    contact and the number and first date of contacts in the rhythm window (the active
+    profile's `rhythm_window_days`, as the engine's silence driver measures it). Correlated
+    subqueries on indexed columns, so a page of 50 rows costs the same whatever the portfolio.
+    """
+    today = today or timezone.localdate()
+    latest = ScoreSnapshot.objects.filter(
+        account=OuterRef("pk"), is_latest=True, profile__is_active=True
+    )
+    interactions = Interaction.objects.filter(account=OuterRef("pk")).order_by()
+    window = interactions.filter(
+        occurred_on__gte=today - datetime.timedelta(days=rhythm_window_days)
+    )
+    rows = (
+        accounts_visible_to(user)
+        .select_related("owner")
+        .annotate(
+            score=Subquery(latest.values("score")[:1]),
+            decline_risk=Subquery(latest.values("decline_risk")[:1]),
+            last_contact_on=Subquery(
+                interactions.order_by("-occurred_on").values("occurred_on")[:1]
+            ),
+            recent_contacts=Subquery(
+                window.values("account").annotate(n=Count("pk")).values("n")[:1]
+            ),
+            recent_first_on=Subquery(window.order_by("occurred_on").values("occurred_on")[:1]),
+        )
+    )
+    if search.strip():
+        term = search.strip()
+        rows = rows.filter(Q(name__icontains=term) | Q(industry__icontains=term))
+    return rows.order_by(*ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["name"]))
+
+
+def standings_for(accounts: Iterable[Account]) -> dict[int, Standing]:
+    """Latest stage, gap and trend for one page of accounts (two queries, any page size)."""
+    ids = [account.pk for account in accounts]
+    latest = list(
+        ScoreSnapshot.objects.filter(account_id__in=ids, is_latest=True, profile__is_active=True)
+        .order_by()
+        .values_list(*STANDING_FIELDS)
+    )
+    earlier_weeks = {row[1] - datetime.timedelta(weeks=TREND_WEEKS) for row in latest}
+    earlier = (
+        {
+            (account_id, week): score
+            for account_id, week, score in ScoreSnapshot.objects.filter(
+                account_id__in=ids, profile__is_active=True, week_ending__in=earlier_weeks
+            )
+            .order_by()
+            .values_list("account_id", "week_ending", "score")
+        }
+        if latest
+        else {}
+    )
+    standings = {}
+    for account_id, *fields in latest:
+        standing = _standing(fields)
+        before = earlier.get(
+            (account_id, standing.week_ending - datetime.timedelta(weeks=TREND_WEEKS))
+        )
+        if before is not None:
+            standing = dataclasses.replace(standing, trend=standing.score - before)
+        standings[account_id] = standing
+    return standings
+
+
+def readable_gap(gap: str) -> str:
+    """The engine names signal types by slug; people read their words."""
+    return gap.replace("_", " ")
+
+
+def usual_rhythm_days(account: Account) -> float | None:
+    """The account's usual gap between contacts in days, from the rhythm-window annotations of
+    `account_rows_for`; None with fewer than two contacts in the window."""
+    count, first, last = account.recent_contacts, account.recent_first_on, account.last_contact_on
+    if not count or count < 2 or first is None or last is None:
+        return None
+    return max((last - first).days / (count - 1), 1.0)
