@@ -45,8 +45,10 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# The static checks CI runs besides the tests.
+# The static checks CI runs besides the tests: style, the import contracts between the apps
+# (pyproject.toml, [tool.importlinter]), Django's own checks and missing migrations.
 check: lint
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "relationships",
     "scoring",
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -15,10 +15,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
-    path("", include("accounts.urls")),
-    path("", include("relationships.urls")),
-    path("", include("scoring.urls")),
-    path("", include("scoring.tuning.urls")),
+    path("", include("pages.urls")),
     path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

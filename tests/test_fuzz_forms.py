@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from accounts import roles
 from accounts.models import Account
+from pages.views.account import PANELS
 from relationships.csv_bundle import formats
 from relationships.models import (
     EARLIEST_EVIDENCE,
@@ -46,7 +47,6 @@ from relationships.models import (
     TrustSignal,
 )
 from relationships.services import interaction_version
-from relationships.views.account import PANELS
 from scoring import services
 from scoring.engine import DEFAULTS, flatten
 from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile

@@ -31,8 +31,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from config.middleware import unavailable_response
+from pages.views import interactions as views
 from relationships.models import AuditEntry, Interaction, SignalType, TrustSignal
-from relationships.views import interactions as views
 from scoring import use_cases
 from scoring.services import account_rescore
 from tests.factories import AccountFactory, InteractionFactory, TrustSignalFactory

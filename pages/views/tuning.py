@@ -47,14 +47,14 @@ def tuning(request: HttpRequest) -> HttpResponse:
         "changes": ProfileChange.objects.select_related("profile", "actor")[:20],
         **_rollout_context(),
     }
-    return render(request, "scoring/tuning.html", context)
+    return render(request, "pages/tuning.html", context)
 
 
 @login_required
 def rollout_progress(request: HttpRequest) -> HttpResponse:
     """The latest rollout's progress; the page polls it while a rollout runs."""
     _require_scoring_admin(request)
-    response = render(request, "scoring/tuning.html#rollout-progress", _rollout_context())
+    response = render(request, "pages/tuning.html#rollout-progress", _rollout_context())
     rollout = _rollout_context()["rollout"]
     if rollout is not None and not rollout.is_open and request.htmx:
         # Finished: the versions list and history change too.
@@ -149,7 +149,7 @@ def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
         "changes": profile.changes.select_related("actor")[:20],
         **_backtest_context(profile),
     }
-    return render(request, "scoring/draft.html", context)
+    return render(request, "pages/draft.html", context)
 
 
 def _backtest_context(profile: ScoringProfile) -> dict:
@@ -241,12 +241,12 @@ def draft_preview(request: HttpRequest, version: int) -> HttpResponse:
         problems = form.problems()
         if problems:
             context["preview_errors"] = problems
-            return render(request, "scoring/draft.html#preview-body", context)
+            return render(request, "pages/draft.html#preview-body", context)
         params = form.params
     started = time.perf_counter()
     result = preview.what_if(live=live.engine_profile(), draft=Profile.from_dict(params))
     context.update(_what_if_context(result), preview_seconds=time.perf_counter() - started)
-    return render(request, "scoring/draft.html#preview-body", context)
+    return render(request, "pages/draft.html#preview-body", context)
 
 
 @login_required
@@ -260,4 +260,4 @@ def backtest(request: HttpRequest, version: int) -> HttpResponse:
         if not request.htmx:
             return redirect("profile-draft", profile.version)
     context = {"profile": profile, **_backtest_context(profile)}
-    return render(request, "scoring/draft.html#backtest", context)
+    return render(request, "pages/draft.html#backtest", context)

@@ -59,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "gaps": panels.perception_gaps(rows),
         "managers": panels.by_manager(rows, interactions_30=view.interactions_30, today=today),
     }
-    template_name = "scoring/dashboard.html"
+    template_name = "pages/dashboard.html"
     if request.htmx and not request.htmx.history_restore_request:
         template_name += "#dashboard-body"
     return render(request, template_name, context)

@@ -61,7 +61,7 @@ def _import_page(request: HttpRequest) -> HttpResponse:
             )
     else:
         form = BundleUploadForm()
-    return render(request, "relationships/import.html", {"form": form, "report": report})
+    return render(request, "pages/import.html", {"form": form, "report": report})
 
 
 @login_required

@@ -30,7 +30,7 @@ from scoring.engine.explain import risk_driver_label, rounded_parts
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
 
-TEMPLATE = "relationships/account_detail.html"
+TEMPLATE = "pages/account_detail.html"
 EVIDENCE_CHANGED = "evidenceChanged"
 
 

@@ -16,7 +16,7 @@ from relationships.forms import SignalTypeEditForm, SignalTypeForm
 from relationships.models import SignalCategory, SignalType
 from scoring.selectors import profile_active
 
-TEMPLATE = "relationships/catalog.html"
+TEMPLATE = "pages/catalog.html"
 
 
 def _require_scoring_admin(request: HttpRequest) -> None:

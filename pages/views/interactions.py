@@ -19,14 +19,14 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 
 from accounts.access import account_for_user, accounts_visible_to, may_change_entry
 from accounts.models import AccountStatus
+from pages.views.account import EVIDENCE_CHANGED
 from relationships import selectors, services
 from relationships.forms import InteractionForm
 from relationships.models import AuditEntry, Interaction
 from relationships.services import StaleEntry, UndoUnavailable
-from relationships.views.account import EVIDENCE_CHANGED
 from scoring import use_cases
 
-TEMPLATE = "relationships/interaction_form.html"
+TEMPLATE = "pages/interaction_form.html"
 
 
 def _interaction_for(request: HttpRequest, interaction_id: int) -> Interaction:

@@ -1,0 +1,53 @@
+"""Every page and fragment of the app. URL names are what templates and tests reverse."""
+
+from django.urls import path
+
+from pages.views import account, catalog, dashboard, home, imports, interactions, team, tuning
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    # One account: its page, the panels that refresh in place, and what changes it.
+    path("accounts/<int:account_id>/", account.account_detail, name="account-detail"),
+    path("accounts/<int:account_id>/facts/", account.account_facts_edit, name="account-facts"),
+    path(
+        "accounts/<int:account_id>/assessments/new/", account.assessment_new, name="assessment-new"
+    ),
+    path("accounts/<int:account_id>/contacts/new/", account.contact_new, name="contact-new"),
+    path("contacts/<int:contact_id>/left/", account.contact_left, name="contact-left"),
+    path("accounts/<int:account_id>/owner/", team.account_owner, name="account-owner"),
+    path("accounts/<int:account_id>/sharing/", team.account_sharing, name="account-sharing"),
+    path("accounts/<int:account_id>/reopen/", team.account_reopen, name="account-reopen"),
+    # Evidence: logging, editing, deleting and undoing interactions.
+    path("accounts/<int:account_id>/log/", interactions.interaction_new, name="interaction-new"),
+    path(
+        "interactions/<int:interaction_id>/edit/",
+        interactions.interaction_edit,
+        name="interaction-edit",
+    ),
+    path(
+        "interactions/<int:interaction_id>/delete/",
+        interactions.interaction_delete,
+        name="interaction-delete",
+    ),
+    path("changes/<int:entry_id>/undo/", interactions.interaction_undo, name="interaction-undo"),
+    # The portfolio: the dashboard, CSV bundles in and out.
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard-export"),
+    path("import/", imports.portfolio_import_page, name="portfolio-import"),
+    path("export/", imports.portfolio_export_download, name="portfolio-export"),
+    # Scoring admins: the signal catalog and the scoring profile.
+    path("catalog/", catalog.signal_catalog, name="signal-catalog"),
+    path("catalog/<int:signal_type_id>/edit/", catalog.signal_type_edit, name="signal-type-edit"),
+    path(
+        "catalog/<int:signal_type_id>/toggle/",
+        catalog.signal_type_toggle,
+        name="signal-type-toggle",
+    ),
+    path("tuning/", tuning.tuning, name="tuning"),
+    path("tuning/drafts/new/", tuning.draft_new, name="profile-draft-new"),
+    path("tuning/versions/<int:version>/", tuning.draft_edit, name="profile-draft"),
+    path("tuning/versions/<int:version>/preview/", tuning.draft_preview, name="profile-preview"),
+    path("tuning/versions/<int:version>/live/", tuning.profile_go_live, name="profile-go-live"),
+    path("tuning/rollout/", tuning.rollout_progress, name="rollout-progress"),
+    path("tuning/versions/<int:version>/backtest/", tuning.backtest, name="profile-backtest"),
+]
