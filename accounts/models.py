@@ -61,8 +61,8 @@ class Account(models.Model):
     partnership_potential = models.CharField(
         max_length=20, choices=PartnershipPotential, default=PartnershipPotential.UNKNOWN
     )
-    # Our side of the relationship (DOMAIN.md §3, §4): where we want it to go, and what we do
-    # next to get it there.
+    # Our side of the relationship (docs/model.md, The account record): where we want it to go, and
+    # what we do next to get it there.
     objective = models.TextField(
         blank=True,
         help_text="Where we want this relationship to be, and what it gives both sides.",

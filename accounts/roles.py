@@ -1,4 +1,5 @@
-"""The three roles of DOMAIN.md §6, held as auth groups (created by a migration)."""
+"""The three roles of docs/model.md (The account record, the portfolio and the people), held as auth
+groups (created by a migration)."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied

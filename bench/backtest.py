@@ -29,7 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 from accounts.models import Account  # noqa: E402
-from scoring import backtest_runs  # noqa: E402
+from scoring.jobs import backtest_run as backtest_runs  # noqa: E402
 from scoring.models import BacktestRun  # noqa: E402
 from scoring.selectors import profile_active  # noqa: E402
 from scoring.services import profile_create  # noqa: E402

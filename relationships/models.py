@@ -1,7 +1,7 @@
 """What happens between us and a client: interactions, and the trust signals seen in them.
 
 Position on the S-curve is earned by observable behaviour of the client, not by what we say
-about ourselves (DOMAIN.md §2), so every signal is a dated observation someone logged.
+about ourselves (docs/model.md, Position), so every signal is a dated observation someone logged.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ class StageChoice(models.TextChoices):
 
 
 class Assessment(models.Model):
-    """A dated reading of how much the client still needs us, and how it sees us (DOMAIN.md §3).
+    """A dated reading of how much the client still needs us, and how it sees us (docs/model.md, The
+    account record).
 
     Business relevance is what keeps a mature relationship from declining (essay 000); the
     stage the client perceives is gathered from the client, and its gap to the computed stage
@@ -173,7 +174,7 @@ def validate_not_in_future(value: datetime.date) -> None:
 
 
 class SignalCategory(models.TextChoices):
-    """The families of evidence the essays agree on (DOMAIN.md §2)."""
+    """The families of evidence the essays agree on (docs/model.md, Position)."""
 
     DELIVERY = "delivery", "Delivery"
     OPENNESS = "openness", "Openness"
@@ -227,10 +228,6 @@ class SignalType(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_positive(self) -> bool:
-        return self.polarity == Polarity.POSITIVE
 
 
 class InteractionKind(models.TextChoices):

@@ -427,8 +427,8 @@ def contact_add(
     return contact
 
 
-# Losing the champion or the executive sponsor raises decline risk (DOMAIN.md §5): marking
-# one as gone records the catalog's "Champion left" signal on that day, unless one was
+# Losing the champion or the executive sponsor raises decline risk (docs/model.md, Decline risk):
+# marking one as gone records the catalog's "Champion left" signal on that day, unless one was
 # already logged within this many days of it (at the meeting where the news came, say).
 SPONSOR_GONE_SIGNAL = "champion_left"
 SPONSOR_GONE_SAME_NEWS_DAYS = 14

@@ -4,10 +4,10 @@ from django.db.models.signals import post_migrate
 
 def _queue_catch_up(sender, using, **kwargs) -> None:
     """After migrating, bring quiet accounts up to this week (the worker then keeps them
-    there daily); see scoring/freshness.py."""
+    there daily); see scoring/jobs/catch_up.py."""
     if using != "default":
         return
-    from scoring.freshness import catch_up_schedule
+    from scoring.jobs.catch_up import catch_up_schedule
 
     catch_up_schedule()
 

@@ -126,10 +126,6 @@ class ScoreSnapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.account} week ending {self.week_ending}: {self.score:.0f} ({self.stage})"
 
-    @property
-    def stage_enum(self) -> Stage:
-        return Stage(self.stage)
-
 
 class ProfileChange(models.Model):
     """Who did what to which scoring profile version, and when, with a readable diff."""

@@ -1,4 +1,5 @@
-"""The portfolio dashboard for sales leads (DOMAIN.md §4), and its CSV export."""
+"""The portfolio dashboard for sales leads (docs/model.md, The account record), and its CSV
+export."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from django_htmx.http import trigger_client_event
 from accounts.forms import MAX_ID
 from accounts.roles import SCORING_ADMIN, require_role
 from relationships.models import SignalType
-from scoring import backtest_runs, preview, rollouts, services
+from scoring import preview, services
 from scoring.backtest import (
     BASELINES,
     HORIZON_WEEKS,
@@ -24,6 +24,8 @@ from scoring.backtest import (
     compared_with_live,
 )
 from scoring.engine import Profile, Stage
+from scoring.jobs import backtest_run as backtest_job
+from scoring.jobs import rollout as rollout_job
 from scoring.models import BacktestRun, ProfileChange, ProfileRollout, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.tuning.forms import ProfileForm
@@ -69,8 +71,8 @@ def profile_go_live(request: HttpRequest, version: int) -> HttpResponse:
     _require_scoring_admin(request)
     profile = get_object_or_404(ScoringProfile, version=version)
     try:
-        rollouts.profile_rollout_start(profile=profile, actor=request.user)
-    except rollouts.RolloutBusy as busy:
+        rollout_job.profile_rollout_start(profile=profile, actor=request.user)
+    except rollout_job.RolloutBusy as busy:
         messages.error(request, str(busy))
     else:
         messages.success(
@@ -256,7 +258,7 @@ def backtest(request: HttpRequest, version: int) -> HttpResponse:
     _require_scoring_admin(request)
     profile = get_object_or_404(ScoringProfile, version=version)
     if request.method == "POST":
-        backtest_runs.backtest_start(profile=profile, actor=request.user)
+        backtest_job.backtest_start(profile=profile, actor=request.user)
         if not request.htmx:
             return redirect("profile-draft", profile.version)
     context = {"profile": profile, **_backtest_context(profile)}

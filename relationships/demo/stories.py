@@ -1,6 +1,6 @@
 """Believable account histories for the demo portfolio, as plain data (no Django).
 
-Each account follows one of the stories DOMAIN.md tells: a steady climb to virtual partner, a
+Each account follows one of the stories docs/model.md tells: a steady climb to virtual partner, a
 consultant whose offering loses relevance (the carbon-paper case), a transactional vendor, a
 recovery after a delivery miss, a re-tender, a champion who leaves, a slow decline ending in a
 loss, and one anchor account carrying a large share of revenue. A story is a *level* over the
@@ -54,8 +54,8 @@ KEPT_STORIES = (
     "quiet_spell",
     "anchor",
 )
-# Accounts that are lost, each after one of the decline stories of DOMAIN.md §5 (fading
-# relevance, silence, a re-tender, repeated delivery failures, the champion leaving, a price
+# Accounts that are lost, each after one of the decline stories of docs/model.md (Decline risk)
+# (fading relevance, silence, a re-tender, repeated delivery failures, the champion leaving, a price
 # squeeze). About one account in seven is lost; they take the stories in turn.
 LOST_STORIES = (
     "lost_relevance",
@@ -80,8 +80,8 @@ STORY_WEIGHTS = {
     "quiet_spell": 5,
 }
 
-# Positive evidence unlocks as the relationship climbs (DOMAIN.md §2): the level a relationship
-# must have reached before the client plausibly shows each signal.
+# Positive evidence unlocks as the relationship climbs (docs/model.md, Position): the level a
+# relationship must have reached before the client plausibly shows each signal.
 POSITIVE_TIERS: list[tuple[float, tuple[str, ...]]] = [
     (1.0, ("delivered_as_promised", "repeat_business")),
     (1.7, ("shared_business_details", "early_notice_of_plans", "invited_to_planning")),

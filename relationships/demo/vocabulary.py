@@ -129,13 +129,15 @@ PRESSURES = [
     "Consolidation among their own customers",
     "Pressure from investors to cut costs",
 ]
-# Our side of the relationship: where we want it to go (DOMAIN.md §3), and the next step.
+# Our side of the relationship: where we want it to go (docs/model.md, The account record), and the
+# next step.
 OBJECTIVES = [
     "Be the partner they call before any decision on {industry} operations.",
     "Earn a seat in their annual planning within a year.",
     "Grow from one service line to their whole operation, with shared targets.",
 ]
-# For regular customers, who want a dependable supplier and no more (DOMAIN.md §3).
+# For regular customers, who want a dependable supplier and no more (docs/model.md, The account
+# record).
 REGULAR_OBJECTIVE = "Keep the service steady and the contact regular; no more than that is wanted."
 NEXT_STEPS = [
     "Bring the market outlook to the operations director",

@@ -1,4 +1,4 @@
-"""The default trust-signal catalog, drawn from the evidence the essays agree on (DOMAIN.md §2).
+"""The default trust-signal catalog, drawn from the evidence the essays agree on (docs/model.md, Position).
 
 Slugs are a public interface (imports and scoring profiles use them): never rename one here.
 """

@@ -1,8 +1,8 @@
 """The portfolio dashboard's numbers, computed from plain rows (no ORM, no Django).
 
 The selectors turn snapshots into `PortfolioRow`s; everything a sales lead reads on the
-dashboard (DOMAIN.md §4) is derived here, so each panel can be tested against a hand-built
-portfolio whose answers are known.
+dashboard (docs/model.md, The account record) is derived here, so each panel can be tested against a
+hand-built portfolio whose answers are known.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ PARTNERSHIP_STAGES = {Stage.CONSULTANT, Stage.VIRTUAL_PARTNER}
 # customer in five wants that depth of relationship; those are the ones to grow).
 POTENTIAL_PARTNER_VALUES = {"could_partner", "strategic"}
 REGULAR_VALUE = "regular"
-# Concentration (DOMAIN.md §3): one account carrying this share of the revenue in view, or a
-# Herfindahl index (sum of squared revenue shares, 0-10,000) this high, is flagged. 2,500 is
-# the level at which competition authorities call a market highly concentrated.
+# Concentration (docs/model.md, The account record): one account carrying this share of the revenue
+# in view, or a Herfindahl index (sum of squared revenue shares, 0-10,000) this high, is flagged.
+# 2,500 is the level at which competition authorities call a market highly concentrated.
 CONCENTRATION_SHARE_FLAG = 0.25
 CONCENTRATION_HHI_FLAG = 2500
 PANEL_LENGTH = 10
@@ -72,7 +72,7 @@ class PortfolioRow:
     stage_90: Stage | None = None
     external_id: str = ""
     owner_username: str = ""
-    next_step: str = ""  # our plan for the relationship (DOMAIN.md §4: what are we doing?)
+    next_step: str = ""  # our plan for the relationship (docs/model.md, The account record)
     next_step_due: datetime.date | None = None
     week_ending: datetime.date | None = None  # the week the standing belongs to
 

@@ -29,7 +29,7 @@ class Portfolio:
     latest_week: datetime.date | None
     interactions_30: dict[int, int]
     # Accounts in view whose standing is from before this week: the daily catch-up
-    # (scoring/freshness.py) has not reached them yet; for long, that means no worker runs.
+    # (scoring/jobs/catch_up.py) has not reached them yet; for long, that means no worker runs.
     behind: int = 0
 
 

@@ -1,5 +1,5 @@
 """Version 1 of the scoring profile: the defaults of scoring/engine/profile.py, each justified
-there against DOMAIN.md. Later versions are made by scoring admins, never by editing this one.
+there against docs/model.md. Later versions are made by scoring admins, never by editing this one.
 """
 
 from django.db import migrations

@@ -5,7 +5,7 @@ independent chances, signals can warn on their own), so the parameters that mean
 new take the new defaults, and the ones whose meaning is unchanged keep any value an admin had
 tuned. Every version's weekly snapshots were computed by the old model: they are removed, and
 the worker's catch-up, which migrating queues, recomputes each account's history under the
-active version (scoring/freshness.py). Each version's history says what changed.
+active version (scoring/jobs/catch_up.py). Each version's history says what changed.
 """
 
 from django.db import migrations

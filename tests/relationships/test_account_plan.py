@@ -1,5 +1,6 @@
-"""Our plan for a relationship (DOMAIN.md §3, §4): the objective and the next step with its due
-date, kept on the account, shown where managers and leads look, and in the portfolio export."""
+"""Our plan for a relationship (docs/model.md, The account record): the objective and the next step
+with its due date, kept on the account, shown where managers and leads look, and in the portfolio
+export."""
 
 import csv
 import datetime

@@ -1,5 +1,6 @@
 """A contact leaves the client: for the champion or the executive sponsor that is scored as a
-warning sign (DOMAIN.md §5), once, and the manager is told what it did to the standing."""
+warning sign (docs/model.md, Decline risk), once, and the manager is told what it did to the
+standing."""
 
 import datetime
 import json

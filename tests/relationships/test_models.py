@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from relationships.models import Interaction, SignalType, TrustSignal
+from relationships.models import Interaction, Polarity, SignalType, TrustSignal
 from tests.factories import ContactFactory, InteractionFactory, TrustSignalFactory
 
 
@@ -130,4 +130,4 @@ class TestSignalType:
         signal_type = SignalType.objects.create(
             slug="joint_press_release", name="Joint press release", category="inclusion", polarity=1
         )
-        assert signal_type.is_positive and signal_type.is_active
+        assert signal_type.polarity == Polarity.POSITIVE and signal_type.is_active

@@ -1,4 +1,5 @@
-"""Decline stories told from DOMAIN.md §5, independent of the demo portfolio's own generator.
+"""Decline stories told from docs/model.md (Decline risk), independent of the demo portfolio's own
+generator.
 
 The engine's warnings are checked on these: each story is drawn many times with its own
 random rhythm, depth of relationship, history length and timing, so a default that only works
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from scoring.engine import Evidence, Stage
 from tests.scoring.evidence import assessment, day, evidence, meeting, signal
 
-# What the client does at each position (DOMAIN.md §1 table), as the signals it shows.
+# What the client does at each position (the table in docs/model.md, The relationship S-curve), as
+# the signals it shows.
 SHOWN_AT: dict[Stage, tuple[str, ...]] = {
     Stage.VENDOR: ("delivered_as_promised", "repeat_business"),
     Stage.CONFIDANT: ("early_notice_of_plans", "invited_to_planning", "shared_business_details"),
@@ -139,7 +141,7 @@ def tell(name: str, stage: Stage, seed: int) -> Story:
         after = end  # nothing at all from the turn on
     elif name == "fading_relevance":
         # The client's need for the offering fades: relevance falls a step a quarter, the
-        # deeper signals stop and contact thins out (DOMAIN.md §1, the carbon-paper case).
+        # deeper signals stop and contact thins out (docs/model.md, the carbon-paper case).
         carry_on(end, pace=1.5, signals=False)
         relevance_plan = [(d, r) for d, r in relevance_plan if d < turn]
         step = max(28, lead_days // 4)

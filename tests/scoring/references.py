@@ -1,5 +1,6 @@
 """The reference relationships of docs/model.md: a steady account at each position, showing
-what the client does there (DOMAIN.md §1 table) at a plain, regular pace.
+what the client does there (the table in docs/model.md, The relationship S-curve) at a plain,
+regular pace.
 
 The default score scale and stage thresholds are derived from these (each reference sits in
 its own stage's band), so a test holds them to it.

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from scoring.backtest import Backtest, roc_auc
-from scoring.backtest_runs import backtest_reports
 from scoring.engine import DEFAULTS, Stage, WeekPoint
+from scoring.jobs.backtest_run import backtest_reports
 from scoring.models import BacktestRun
 from scoring.selectors import profile_active
 from scoring.services import profile_create
@@ -316,7 +316,7 @@ def test_backtest_scores_explains_a_wrong_version_or_date():
 
 @pytest.mark.django_db
 def test_the_demo_portfolio_meets_the_targets_under_the_default_profile():
-    """The demo tells every decline story of DOMAIN.md once or more, beside kept accounts with
+    """The demo tells every decline story of docs/model.md once or more, beside kept accounts with
     rough patches; the default profile must warn of its losses in time, seldom cry wolf, and
     rank the accounts about to be lost clearly better than both rules of thumb."""
     call_command("seed_demo", "--as-of", "2026-11-22", stdout=StringIO())
@@ -336,7 +336,7 @@ def test_a_draft_that_warns_differently_from_live_is_told_so_beside_the_verdict(
     # Everything in the high band: every loss warned of, and every kept account flagged.
     draft = profile_create(params={**DEFAULTS, "risk_bands": {"medium": 1, "high": 2}})
     run = BacktestRun.objects.create(profile=draft, baseline=profile_active())
-    from scoring.backtest_runs import backtest_execute
+    from scoring.jobs.backtest_run import backtest_execute
 
     backtest_execute(run.pk, as_of=AS_OF)
     client.force_login(sam)

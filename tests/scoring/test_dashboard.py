@@ -283,3 +283,18 @@ def test_the_map_shows_names_as_typed_not_as_markup(client, lena, book, alice):
     assert north[1] == '&lt;a href="https://evil.example/"&gt;Pay here&lt;/a&gt; &amp; Co'
     assert north[2] == "&lt;b&gt;Alice&lt;/b&gt; &lt;i&gt;Smith&lt;/i&gt;"
     assert not any("<" in text for point in points for text in point[1:] if isinstance(text, str))
+
+
+def test_the_by_manager_table_shows_a_name_as_typed_and_links_to_that_managers_accounts(
+    client, lena, book, alice
+):
+    alice.first_name, alice.last_name = "<b>Alice</b>", "& Co"
+    alice.save()
+    client.force_login(lena)
+
+    html = client.get(reverse("dashboard")).content.decode()
+
+    link = f"{reverse('dashboard')}?manager={alice.pk}"
+    assert f'<a href="{link}" hx-get="{link}"' in html
+    assert "&lt;b&gt;Alice&lt;/b&gt; &amp; Co</a></th>" in html
+    assert "<b>Alice</b>" not in html

@@ -1,4 +1,4 @@
-"""What the decline risk promises (DOMAIN.md §5), in the engine alone: no database.
+"""What the decline risk promises (docs/model.md, Decline risk), in the engine alone: no database.
 
 Decisive warnings carry the high band alone, repeated failures warn even at the top, silence
 at the top is dangerous and visible in the score, the score stays readable near the top, and
@@ -406,7 +406,7 @@ def test_each_risk_driver_is_tunable(driver, history, weight):
     assert standing(history, on=400, profile=halved).decline_risk < base.decline_risk
 
 
-# 7. The decline stories of DOMAIN.md -----------------------------------------------------
+# 7. The decline stories of docs/model.md -----------------------------------------------------
 
 DRAWINGS = 5  # of each story at each stage
 

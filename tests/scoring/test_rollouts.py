@@ -5,8 +5,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from scoring import rollouts
 from scoring.engine import DEFAULTS
+from scoring.jobs import rollout as rollouts
 from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot
 from scoring.selectors import profile_active
 from scoring.services import account_rescore, profile_create, scores_recompute

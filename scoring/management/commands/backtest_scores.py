@@ -16,7 +16,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from scoring.backtest import BASELINES, LEAD_GOAL_WEEKS
-from scoring.backtest_runs import backtest_reports
+from scoring.jobs.backtest_run import backtest_reports
 from scoring.management.options import iso_date, profile_chosen
 
 

@@ -2,6 +2,7 @@
 fading evidence and their silence show on every page without anyone logging anything."""
 
 import datetime
+import importlib
 
 import pytest
 from django.core.management.sql import emit_post_migrate_signal
@@ -10,16 +11,16 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import AccountStatus
 from scoring.engine.curve import week_ending
-from scoring.freshness import (
+from scoring.jobs.catch_up import (
     catch_up_schedule,
     next_daily_run,
     scores_catch_up,
+    scores_catch_up_run,
     stale_account_ids,
 )
 from scoring.models import ScoreSnapshot
 from scoring.selectors import profile_active
 from scoring.services import account_rescore
-from scoring.tasks import scores_catch_up_run
 from tests.conftest import work_the_queue
 from tests.factories import AccountFactory, InteractionFactory
 
@@ -131,3 +132,20 @@ def test_accounts_with_evidence_but_no_standing_are_scored_and_empty_ones_left_a
     assert _latest(lost).week_ending == week_ending(WENT_QUIET)
     assert not ScoreSnapshot.objects.filter(account=empty).exists()
     assert scores_catch_up(today=TODAY) == 0
+
+
+def test_a_catch_up_queued_before_the_jobs_moved_still_runs_after_the_upgrade():
+    from django.apps import apps
+
+    jobs_moved = importlib.import_module("scoring.migrations.0010_jobs_moved")
+    quiet = _weekly_client(until=WENT_QUIET)
+    _catch_up_tasks().delete()
+    queued = catch_up_schedule()
+    # As an older release queued it, under the module that held every task then.
+    DBTaskResult.objects.filter(pk=queued.id).update(task_path="scoring.tasks.scores_catch_up_run")
+
+    jobs_moved.forwards(apps, None)
+    work_the_queue()
+
+    assert DBTaskResult.objects.get(pk=queued.id).status == "SUCCESSFUL"
+    assert _latest(quiet).week_ending == week_ending(TODAY)

@@ -1,10 +1,10 @@
-"""Keeping every standing current while nothing is logged.
+"""The catch-up job: keeping every standing current while nothing is logged.
 
 Writes rescore the account they touch, but a quiet account is exactly the one whose standing
-must keep moving: evidence fades and silence raises decline risk (DOMAIN.md §5). Once a day
-the worker rolls each active account whose latest snapshot belongs to an earlier week into
-the current one (`scores_catch_up`), then queues itself for the next day. Migrating the
-database queues the first run, so a deployment after a quiet spell catches up at once.
+must keep moving: evidence fades and silence raises decline risk (docs/model.md, Decline risk). Once
+a day the worker rolls each active account whose latest snapshot belongs to an earlier week into the
+current one (`scores_catch_up`), then queues itself for the next day. Migrating the database queues
+the first run, so a deployment after a quiet spell catches up at once.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import Account, AccountStatus
 from relationships.models import Assessment, Interaction, TrustSignal
@@ -79,8 +80,6 @@ def catch_up_schedule(*, run_after: datetime.datetime | None = None):
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    from scoring.tasks import scores_catch_up_run
-
     if DBTaskResult._meta.db_table not in connection.introspection.table_names():
         return None  # a partial migration: the queue's table is not there yet
     waiting = DBTaskResult.objects.filter(
@@ -97,3 +96,12 @@ def next_daily_run(today: datetime.date) -> datetime.datetime:
     return timezone.make_aware(
         datetime.datetime.combine(today + datetime.timedelta(days=1), DAILY_AT)
     )
+
+
+@task()
+def scores_catch_up_run() -> None:
+    """The worker's task: roll quiet accounts into the current week, then queue tomorrow's."""
+    try:
+        scores_catch_up()
+    finally:
+        catch_up_schedule(run_after=next_daily_run(timezone.localdate()))

@@ -1,4 +1,4 @@
-"""Making a scoring profile version live without stopping anyone's work.
+"""The rollout job: making a scoring profile version live without stopping anyone's work.
 
 Applying a draft (or rolling back to an earlier version) computes that version's whole weekly
 history in the background, in chunks that each commit, so progress shows and no account stays
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import Account
 from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot, ScoringProfile
@@ -35,15 +36,9 @@ class RolloutBusy(Exception):
     """Another version is being rolled out; one at a time."""
 
 
-def rollout_open() -> ProfileRollout | None:
-    return ProfileRollout.objects.filter(is_open=True).select_related("profile").first()
-
-
 def profile_rollout_start(*, profile: ScoringProfile, actor: User | None = None) -> ProfileRollout:
     """Queue the rollout of `profile` (a draft being applied, or an earlier version coming
     back); the worker does the rest. The version is frozen from now on."""
-    from scoring.tasks import profile_rollout_run
-
     with transaction.atomic():
         profile = ScoringProfile.objects.select_for_update().get(pk=profile.pk)
         if ProfileRollout.objects.filter(is_open=True).exists():
@@ -114,3 +109,9 @@ def rollout_execute(
         raise
     rollout.refresh_from_db()
     return rollout
+
+
+@task()
+def profile_rollout_run(rollout_id: int) -> None:
+    """The worker's task: recompute a scoring profile version's history, then make it live."""
+    rollout_execute(rollout_id)

@@ -1,5 +1,5 @@
-"""Backtests from the database: every account's history scored under a version (and, for the
-tuning page, under the live one too), compared with what happened (scoring/backtest.py).
+"""The backtest job: every account's history scored under a version (and, for the tuning
+page, under the live one too), compared with what happened (scoring/backtest.py).
 
 The tuning page queues a run for the worker, which reports its progress as it goes;
 `manage.py backtest_scores` runs one in the foreground.
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import Account
 from scoring.backtest import Backtest
@@ -70,8 +71,6 @@ def backtest_reports(
 
 def backtest_start(*, profile: ScoringProfile, actor: User | None = None) -> BacktestRun:
     """Queue a backtest of `profile` against the active version."""
-    from scoring.tasks import backtest_run
-
     with transaction.atomic():
         run = BacktestRun.objects.create(
             profile=profile,
@@ -109,3 +108,9 @@ def backtest_execute(run_id: int, *, as_of: datetime.date | None = None) -> Back
         raise
     run.refresh_from_db()
     return run
+
+
+@task()
+def backtest_run(run_id: int) -> None:
+    """The worker's task: backtest a scoring profile version against the accounts lost."""
+    backtest_execute(run_id)
