@@ -50,6 +50,22 @@ def test_a_row_shows_stage_score_trend_risk_rhythm_and_gap(client, scored_accoun
     assert "Consultant needs a strategy advice requested in the last 12 months" in html
 
 
+def test_the_usual_rhythm_is_measured_over_the_profiles_window_as_the_engine_does(
+    client, alices_account
+):
+    # Contacts every 10 days a year ago, then one every 5 days lately.
+    for days in (330, 320, 310, 30, 25, 20):
+        InteractionFactory(account=alices_account, occurred_on=TODAY - datetime.timedelta(days))
+    client.force_login(alices_account.owner)
+    assert "usually every 62 days" in client.get(reverse("home")).content.decode()
+
+    profile = profile_active()
+    profile.params = {**profile.params, "rhythm_window_days": 60}
+    profile.save(update_fields=["params"])
+
+    assert "usually every 5 days" in client.get(reverse("home")).content.decode()
+
+
 def test_an_account_without_snapshots_says_so(client, alices_account):
     client.force_login(alices_account.owner)
     html = client.get(reverse("home")).content.decode()
