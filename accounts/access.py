@@ -15,7 +15,7 @@ not leak; one they read but may not change is a 403.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth import models as auth
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -23,10 +23,11 @@ from django.http import Http404
 from accounts.models import Account
 from accounts.roles import SALES_LEAD, sees_whole_portfolio, user_has_role
 
-User = AbstractBaseUser | AnonymousUser
+# Whoever asks: a signed-in user, or the anonymous one (`request.user`).
+User = auth.User | auth.AnonymousUser
 
 
-def _own_or_shared(user: AbstractBaseUser) -> Q:
+def _own_or_shared(user: auth.User) -> Q:
     shared = Account.shared_with.through.objects.filter(user_id=user.pk).values("account_id")
     return Q(owner_id=user.pk) | Q(pk__in=shared)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from accounts.roles import ACCOUNT_MANAGER
 
 
-def account_managers() -> QuerySet[AbstractBaseUser]:
+def account_managers() -> QuerySet[User]:
     """Who may own an account or have one shared with them: active account managers. The
     team form on the account page offers these, and the CSV import accepts only these."""
     return (

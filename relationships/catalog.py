@@ -10,14 +10,14 @@ history.
 from __future__ import annotations
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from relationships.models import SignalType
 
 
-def _record(actor: AbstractBaseUser, signal_type: SignalType, flag: int, message: str) -> None:
+def _record(actor: User, signal_type: SignalType, flag: int, message: str) -> None:
     LogEntry.objects.log_actions(
         user_id=actor.pk,
         queryset=[signal_type],
@@ -30,7 +30,7 @@ def _record(actor: AbstractBaseUser, signal_type: SignalType, flag: int, message
 @transaction.atomic
 def signal_type_add(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     slug: str,
     name: str,
     description: str,
@@ -48,7 +48,7 @@ def signal_type_add(
 
 @transaction.atomic
 def signal_type_update(
-    *, actor: AbstractBaseUser, signal_type: SignalType, name: str, description: str
+    *, actor: User, signal_type: SignalType, name: str, description: str
 ) -> SignalType:
     """Rename a type or change its hint; its slug stays."""
     signal_type = SignalType.objects.select_for_update().get(pk=signal_type.pk)
@@ -68,9 +68,7 @@ def signal_type_update(
 
 
 @transaction.atomic
-def signal_type_set_active(
-    *, actor: AbstractBaseUser, signal_type: SignalType, active: bool
-) -> SignalType:
+def signal_type_set_active(*, actor: User, signal_type: SignalType, active: bool) -> SignalType:
     """Retire a type (hidden from forms, kept in history and scoring) or bring it back."""
     updated = SignalType.objects.filter(pk=signal_type.pk).exclude(is_active=active)
     if updated.update(is_active=active):

@@ -9,24 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from accounts.models import Account
 from relationships.models import AuditAction, AuditEntry
 
 
-def person_name(user: AbstractBaseUser) -> str:
+def person_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def people_names(users: Iterable[AbstractBaseUser]) -> str:
+def people_names(users: Iterable[User]) -> str:
     return ", ".join(sorted(person_name(user) for user in users))
 
 
 def account_edit_entry(
     *,
     account: Account,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     summary: str,
     changes: dict[str, list[str]],
 ) -> AuditEntry:
@@ -45,9 +45,9 @@ def account_edit_entry(
 def owner_change_entry(
     *,
     account: Account,
-    previous: AbstractBaseUser,
-    owner: AbstractBaseUser,
-    actor: AbstractBaseUser | None,
+    previous: User,
+    owner: User,
+    actor: User | None,
 ) -> AuditEntry:
     """The change-history entry of an owner change (who, from, to), not yet saved: the team
     form saves one, the CSV import saves its own in bulk, and both read the same."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,9 +103,7 @@ def account_lock(account_id: int) -> None:
 
 
 @transaction.atomic
-def interaction_log(
-    *, account: Account, actor: AbstractBaseUser, data: InteractionInput
-) -> Interaction:
+def interaction_log(*, account: Account, actor: User, data: InteractionInput) -> Interaction:
     """Log an interaction with the signals observed in it."""
     account_lock(account.pk)
     interaction = Interaction(
@@ -151,7 +149,7 @@ def interaction_version(interaction: Interaction) -> str:
 def interaction_update(
     *,
     interaction: Interaction,
-    actor: AbstractBaseUser,
+    actor: User,
     data: InteractionInput,
     seen_version: str,
 ) -> Interaction:
@@ -208,7 +206,7 @@ def interaction_update(
 
 
 @transaction.atomic
-def interaction_delete(*, interaction: Interaction, actor: AbstractBaseUser) -> AuditEntry:
+def interaction_delete(*, interaction: Interaction, actor: User) -> AuditEntry:
     """Delete an interaction and its signals, keeping all of it in the audit entry for undo."""
     account = interaction.account
     account_lock(account.pk)
@@ -243,7 +241,7 @@ def interaction_delete(*, interaction: Interaction, actor: AbstractBaseUser) -> 
 
 @transaction.atomic
 def interaction_restore(
-    *, entry: AuditEntry, actor: AbstractBaseUser, now: datetime.datetime | None = None
+    *, entry: AuditEntry, actor: User, now: datetime.datetime | None = None
 ) -> Interaction:
     """Undo a deletion: the interaction comes back with its id, participants and signals."""
     account_lock(entry.account_id)
@@ -315,7 +313,7 @@ def _day(value: datetime.date | None) -> str:
 def account_facts_update(
     *,
     account: Account,
-    actor: AbstractBaseUser,
+    actor: User,
     mission: str,
     partnership_potential: str,
     pressures: Iterable[str],
@@ -370,7 +368,7 @@ def account_facts_update(
 def assessment_record(
     *,
     account: Account,
-    actor: AbstractBaseUser,
+    actor: User,
     relevance: int,
     client_perceived_stage: str,
     note: str = "",
@@ -407,7 +405,7 @@ def assessment_record(
 def contact_add(
     *,
     account: Account,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     title: str = "",
     role: str = ContactRole.USER,
@@ -434,7 +432,7 @@ SPONSOR_GONE_SIGNAL = "champion_left"
 SPONSOR_GONE_SAME_NEWS_DAYS = 14
 
 
-def _sponsor_gone(contact: Contact, actor: AbstractBaseUser) -> TrustSignal | None:
+def _sponsor_gone(contact: Contact, actor: User) -> TrustSignal | None:
     """The signal recorded for a champion or sponsor leaving, or None when none is due."""
     if not (contact.is_champion or contact.role == ContactRole.EXECUTIVE_SPONSOR):
         return None
@@ -461,7 +459,7 @@ def _sponsor_gone(contact: Contact, actor: AbstractBaseUser) -> TrustSignal | No
 
 @transaction.atomic
 def contact_left(
-    *, contact: Contact, actor: AbstractBaseUser, left_on: datetime.date
+    *, contact: Contact, actor: User, left_on: datetime.date
 ) -> tuple[Contact, TrustSignal | None]:
     """Mark a contact as gone from the client. For a champion or the executive sponsor that
     is a warning sign: the signal recorded for it is returned (None otherwise)."""

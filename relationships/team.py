@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from accounts.models import Account
@@ -13,9 +13,7 @@ from relationships.history import account_edit_entry, owner_change_entry, people
 
 
 @transaction.atomic
-def account_reassign(
-    *, account: Account, owner: AbstractBaseUser, actor: AbstractBaseUser
-) -> Account:
+def account_reassign(*, account: Account, owner: User, actor: User) -> Account:
     """Hand the account to another manager, recorded in its change history."""
     account = Account.objects.select_for_update().select_related("owner").get(pk=account.pk)
     previous = account.owner
@@ -28,9 +26,7 @@ def account_reassign(
 
 
 @transaction.atomic
-def account_share(
-    *, account: Account, managers: Iterable[AbstractBaseUser], actor: AbstractBaseUser
-) -> Account:
+def account_share(*, account: Account, managers: Iterable[User], actor: User) -> Account:
     """Set which other managers may read and log on the account."""
     account = Account.objects.select_for_update().get(pk=account.pk)
     wanted = {user.pk: user for user in managers if user.pk != account.owner_id}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from accounts.models import Account, AccountStatus
@@ -11,7 +11,7 @@ from scoring.services import account_rescore_now
 
 
 @transaction.atomic
-def account_reopen(*, account: Account, actor: AbstractBaseUser) -> Account:
+def account_reopen(*, account: Account, actor: User) -> Account:
     """Make a lost account active again (the client came back): recorded in its change history
     with when and why it had been lost, and rescored up to today, since its evidence no longer
     stops on the day it was lost. An account that is not lost is left as it is."""

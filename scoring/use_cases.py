@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -79,7 +79,7 @@ def _changed(result: tuple[Written, StandingChange | None]) -> tuple[Written, St
 
 
 def interaction_log(
-    *, account: Account, actor: AbstractBaseUser, data: services.InteractionInput
+    *, account: Account, actor: User, data: services.InteractionInput
 ) -> tuple[Interaction, StandingChange]:
     """Log an interaction with the signals observed in it, and rescore the account."""
     return _changed(
@@ -93,7 +93,7 @@ def interaction_log(
 def interaction_update(
     *,
     interaction: Interaction,
-    actor: AbstractBaseUser,
+    actor: User,
     data: services.InteractionInput,
     seen_version: str,
 ) -> tuple[Interaction, StandingChange]:
@@ -110,7 +110,7 @@ def interaction_update(
 
 
 def interaction_delete(
-    *, interaction: Interaction, actor: AbstractBaseUser
+    *, interaction: Interaction, actor: User
 ) -> tuple[AuditEntry, StandingChange]:
     """Delete an interaction (undoable for a while from its audit entry), and rescore."""
     return _changed(
@@ -122,7 +122,7 @@ def interaction_delete(
 
 
 def interaction_restore(
-    *, entry: AuditEntry, actor: AbstractBaseUser, now: datetime.datetime | None = None
+    *, entry: AuditEntry, actor: User, now: datetime.datetime | None = None
 ) -> tuple[Interaction, StandingChange]:
     """Undo a deletion (refused with UndoUnavailable when it no longer can be), and rescore."""
     return _changed(
@@ -136,7 +136,7 @@ def interaction_restore(
 def assessment_record(
     *,
     account: Account,
-    actor: AbstractBaseUser,
+    actor: User,
     relevance: int,
     client_perceived_stage: str,
     note: str = "",
@@ -159,7 +159,7 @@ def assessment_record(
 
 
 def contact_left(
-    *, contact: Contact, actor: AbstractBaseUser, left_on: datetime.date
+    *, contact: Contact, actor: User, left_on: datetime.date
 ) -> tuple[Contact, StandingChange | None]:
     """Mark a contact as gone. A champion or sponsor leaving is a warning sign recorded as a
     signal: only then is the account rescored and the change returned."""
@@ -175,7 +175,7 @@ def portfolio_import(
     *,
     files: dict[str, bytes],
     dry_run: bool,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     today: datetime.date | None = None,
     workers: int | None = None,
 ) -> importer.ImportReport:

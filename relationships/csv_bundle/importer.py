@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -101,7 +101,7 @@ def portfolio_import(
     *,
     files: dict[str, bytes],
     dry_run: bool,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     today: datetime.date | None = None,
     rescore: Callable[[set[int]], None] | None,
 ) -> ImportReport:
@@ -138,7 +138,7 @@ def portfolio_import(
 class _Known:
     """What the bundle refers to in the database; accounts and interactions locked."""
 
-    users: dict[str, AbstractBaseUser]  # active users by username
+    users: dict[str, User]  # active users by username
     managers: set[int]  # the ids of those who may own an account
     accounts: dict[str, Account]  # by external id, with their owners
     signal_types: dict[str, SignalType]  # by slug
@@ -181,9 +181,7 @@ def _known(bundle: Bundle) -> _Known:
     )
 
 
-def _reference_problems(
-    bundle: Bundle, known: _Known, actor: AbstractBaseUser | None
-) -> Iterator[Problem]:
+def _reference_problems(bundle: Bundle, known: _Known, actor: User | None) -> Iterator[Problem]:
     """Owners, accounts and signal types that do not exist, owners the pages would refuse, and
     interactions moved to another account, for every row that names them."""
     for ref in bundle.references:
@@ -220,9 +218,7 @@ def _reference_problems(
             )
 
 
-def _owner_problems(
-    ref: References, known: _Known, actor: AbstractBaseUser | None
-) -> list[Problem]:
+def _owner_problems(ref: References, known: _Known, actor: User | None) -> list[Problem]:
     """What the account page would refuse of an accounts.csv row's owner. Keeping an existing
     account's owner is no change, whoever imports it."""
     owner = known.users.get(ref.owner_username)
