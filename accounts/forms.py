@@ -50,6 +50,7 @@ class SignInForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
+        assert isinstance(username, forms.CharField)
         username.validators.append(MaxLengthValidator(username.max_length))
 
 
@@ -71,7 +72,9 @@ class OwnerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = account_managers()
+        owner = self.fields["owner"]
+        assert isinstance(owner, ManagerChoiceField)
+        owner.queryset = account_managers()
 
 
 class SharingForm(forms.Form):
@@ -86,4 +89,6 @@ class SharingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["shared_with"].queryset = account_managers()
+        shared_with = self.fields["shared_with"]
+        assert isinstance(shared_with, ManagersChoiceField)
+        shared_with.queryset = account_managers()

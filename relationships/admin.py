@@ -95,7 +95,8 @@ class InteractionAdminForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         account = cleaned.get("account")
         outsiders = [
             c

@@ -104,10 +104,12 @@ class InteractionForm(forms.ModelForm):
             )
             self.initial["participants"] = [c.pk for c in self.instance.participants.all()]
             self.initial["signals"] = [s.signal_type_id for s in self.instance.signals.all()]
-        self.fields["participants"].queryset = contacts.distinct().order_by("name")
-        self.fields["signals"].queryset = SignalType.objects.filter(
-            pk__in=[t.pk for t in signal_types]
-        )
+        participants = self.fields["participants"]
+        assert isinstance(participants, ContactChoiceField)
+        participants.queryset = contacts.distinct().order_by("name")
+        signals = self.fields["signals"]
+        assert isinstance(signals, RowsChoiceField)
+        signals.queryset = SignalType.objects.filter(pk__in=[t.pk for t in signal_types])
         self.signal_types = signal_types
 
     def signal_groups(self) -> list[SignalGroup]:
@@ -133,7 +135,8 @@ class InteractionForm(forms.ModelForm):
         return occurred_on
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("new_contact_title") and not cleaned.get("new_contact_name"):
             self.add_error("new_contact_name", "Give the new contact's name, or clear the title.")
         return cleaned
@@ -190,7 +193,8 @@ class AccountFactsForm(forms.Form):
         return due
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         step = cleaned.get("next_step")  # None when the step itself was refused
         if cleaned.get("next_step_due") and step is not None and not step.strip():
             self.add_error("next_step", "Say what the next step is, or clear its due date.")

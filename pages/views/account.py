@@ -254,7 +254,7 @@ def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
         response = trigger_client_event(response, "accountChanged")
         # A champion or sponsor gone moves the score: every panel that shows it refreshes.
         return trigger_client_event(response, EVIDENCE_CHANGED) if change else response
-    errors = "; ".join(error for errors in form.errors.values() for error in errors)
+    errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
     return _panel_or_page(
         request, account, "account-facts", {"contact_error": (contact.pk, errors)}
     )

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts import roles
 from accounts.models import Account, PartnershipPotential
@@ -67,7 +67,7 @@ class LongSelect(forms.Select):
     """A select rendered in one pass: a sales floor has hundreds of managers, and rendering
     each option through a template costs more than the rest of the dashboard."""
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         selected = "" if value is None else str(value)
         options = "".join(
@@ -101,7 +101,12 @@ class DashboardFilterForm(forms.Form):
         label="to", min_value=0, max_digits=14, decimal_places=2, required=False
     )
     period = forms.TypedChoiceField(
-        label="Movers over", choices=PERIODS, coerce=int, required=False, empty_value=30
+        label="Movers over",
+        choices=PERIODS,
+        coerce=int,
+        required=False,
+        # Django takes any value for an empty choice; its stubs allow a string or None only.
+        empty_value=30,  # type: ignore[arg-type]
     )
     trails = forms.BooleanField(label="Trails from 90 days ago", required=False)
 
@@ -113,7 +118,9 @@ class DashboardFilterForm(forms.Form):
             .order_by("first_name", "last_name", "username")
             .values_list("pk", "first_name", "last_name", "username")
         )
-        self.fields["manager"].choices = [("", "All managers")] + [
+        manager = self.fields["manager"]
+        assert isinstance(manager, forms.TypedChoiceField)
+        manager.choices = [("", "All managers")] + [
             (pk, f"{first} {last}".strip() or username) for pk, first, last, username in managers
         ]
         industries = (
@@ -122,10 +129,13 @@ class DashboardFilterForm(forms.Form):
             .values_list("industry", flat=True)
             .distinct()
         )
-        self.fields["industry"].choices = [("", "All industries")] + [(i, i) for i in industries]
+        industry = self.fields["industry"]
+        assert isinstance(industry, forms.ChoiceField)
+        industry.choices = [("", "All industries")] + [(i, i) for i in industries]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         low, high = cleaned.get("revenue_min"), cleaned.get("revenue_max")
         if low is not None and high is not None and low > high:
             self.add_error("revenue_max", "The upper bound is below the lower one.")

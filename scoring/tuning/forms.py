@@ -96,6 +96,7 @@ class ProfileForm(forms.Form):
         self.flat_active = flatten(active)
         for path in self.paths:
             value = self.flat_params.get(path)
+            field: forms.Field
             if path.startswith(_SLUG_LISTS):
                 field = forms.CharField(required=False, initial=", ".join(value or []))
             else:
@@ -121,7 +122,7 @@ class ProfileForm(forms.Form):
             group.rows.append(
                 ParameterRow(
                     bound,
-                    bound.label,
+                    str(bound.label),
                     _shown(self.flat_defaults.get(path)),
                     _shown(self.flat_active.get(path)),
                 )
@@ -131,7 +132,7 @@ class ProfileForm(forms.Form):
     def problems(self) -> list[str]:
         """Every error in the parameters, each with the label of its field, for a summary away
         from the form (the preview, which does not care which revision the page holds)."""
-        problems = list(self.non_field_errors())
+        problems = [str(error) for error in self.non_field_errors()]
         for name, errors in self.errors.items():
             if name in self.fields and name != "revision":
                 label = name.replace("__", " · ").replace("_", " ")
@@ -139,7 +140,8 @@ class ProfileForm(forms.Form):
         return problems
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if any(name != "revision" for name in self.errors):
             return cleaned
         flat: dict[str, Any] = {}
