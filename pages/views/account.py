@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -21,6 +21,7 @@ from django_htmx.http import trigger_client_event
 from accounts.access import account_for_user, accounts_visible_to, may_manage_accounts, may_write
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
+from pages.http import AuthenticatedHttpRequest
 from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, ContactLeftForm
 from relationships.models import Contact
@@ -37,7 +38,9 @@ EVIDENCE_CHANGED = "evidenceChanged"
 class PageData:
     """What several panels read, fetched at most once per request."""
 
-    def __init__(self, request: HttpRequest, account: Account, profile: ScoringProfile):
+    def __init__(
+        self, request: AuthenticatedHttpRequest, account: Account, profile: ScoringProfile
+    ):
         self.request, self.account, self.profile = request, account, profile
 
     @cached_property
@@ -140,7 +143,7 @@ PANELS: dict[str, Callable[[PageData], dict[str, Any]]] = {
 
 
 @login_required
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id)
     profile = profile_active()
     context: dict[str, Any] = {"account": account, "can_write": may_write(request.user, account)}
@@ -163,7 +166,11 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 def _panel_or_page(
-    request: HttpRequest, account: Account, panel: str, extra: dict[str, Any], status: int = 200
+    request: AuthenticatedHttpRequest,
+    account: Account,
+    panel: str,
+    extra: dict[str, Any],
+    status: int = 200,
 ) -> HttpResponse:
     """Answer an htmx request with one panel, a plain request with the whole page."""
     profile = profile_active()
@@ -179,7 +186,7 @@ def _panel_or_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_facts_edit(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_facts_edit(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Edit the account's facts (mission, external pressures, partnership potential) and our
     plan for it (objective, next step) in place."""
     account = account_for_user(request.user, account_id, write=True)
@@ -207,7 +214,7 @@ def account_facts_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assessment_new(request: HttpRequest, account_id: int) -> HttpResponse:
+def assessment_new(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Record today's reading of relevance and the client's view of the stage."""
     account = account_for_user(request.user, account_id, write=True)
     if request.method == "POST":
@@ -235,7 +242,7 @@ def assessment_new(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_left(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     """Mark a contact as gone from the client (a champion leaving is a warning sign)."""
     contact = get_object_or_404(
         Contact.objects.select_related("account"),
@@ -262,7 +269,7 @@ def contact_left(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_new(request: HttpRequest, account_id: int) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id, write=True)
     if request.method == "POST":
         form = ContactForm(request.POST)

@@ -6,11 +6,12 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.roles import SCORING_ADMIN, require_role
+from pages.http import AuthenticatedHttpRequest
 from relationships import catalog
 from relationships.forms import SignalTypeEditForm, SignalTypeForm
 from relationships.models import SignalCategory, SignalType
@@ -19,7 +20,7 @@ from scoring.selectors import profile_active
 TEMPLATE = "pages/catalog.html"
 
 
-def _require_scoring_admin(request: HttpRequest) -> None:
+def _require_scoring_admin(request: AuthenticatedHttpRequest) -> None:
     require_role(
         request.user, SCORING_ADMIN, message="The signal catalog is kept by scoring admins."
     )
@@ -32,7 +33,7 @@ def _row_context(signal_type: SignalType, **extra) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def signal_catalog(request: HttpRequest) -> HttpResponse:
+def signal_catalog(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scoring_admin(request)
     form = SignalTypeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -52,7 +53,7 @@ def signal_catalog(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def signal_type_edit(request: HttpRequest, signal_type_id: int) -> HttpResponse:
+def signal_type_edit(request: AuthenticatedHttpRequest, signal_type_id: int) -> HttpResponse:
     _require_scoring_admin(request)
     signal_type = get_object_or_404(SignalType, pk=signal_type_id)
     form = SignalTypeEditForm(
@@ -73,7 +74,7 @@ def signal_type_edit(request: HttpRequest, signal_type_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def signal_type_toggle(request: HttpRequest, signal_type_id: int) -> HttpResponse:
+def signal_type_toggle(request: AuthenticatedHttpRequest, signal_type_id: int) -> HttpResponse:
     """Retire a signal type, or bring a retired one back."""
     _require_scoring_admin(request)
     signal_type = get_object_or_404(SignalType, pk=signal_type_id)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
+from pages.http import AuthenticatedHttpRequest
 from scoring import charts
 from scoring.dashboard import panels
 from scoring.dashboard.export import EXPORT_COLUMNS, export_lines, last_contacts
@@ -19,7 +20,7 @@ from scoring.dashboard.selectors import portfolio_view
 from scoring.selectors import profile_active
 
 
-def _require_portfolio_role(request: HttpRequest) -> None:
+def _require_portfolio_role(request: AuthenticatedHttpRequest) -> None:
     require_role(
         request.user,
         SALES_LEAD,
@@ -29,7 +30,7 @@ def _require_portfolio_role(request: HttpRequest) -> None:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_portfolio_role(request)
     form = DashboardFilterForm(request.GET)
     form.is_valid()  # errors are shown by their fields; valid filters still apply
@@ -67,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard_export(request: HttpRequest) -> HttpResponse:
+def dashboard_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The accounts in the current view as CSV (the columns of `export_portfolio`)."""
     _require_portfolio_role(request)
     form = DashboardFilterForm(request.GET)

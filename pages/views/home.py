@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Account
 from accounts.roles import sees_whole_portfolio
+from pages.http import AuthenticatedHttpRequest
 from scoring.selectors import profile_active
 from scoring.standings import (
     ACCOUNT_SORTS,
@@ -60,7 +61,7 @@ SORTABLE_COLUMNS = [
 
 def _sort_headers(sort: str) -> list[dict[str, str | None]]:
     """Each sortable column's label, the sort a click asks for, and its current direction."""
-    headers = []
+    headers: list[dict[str, str | None]] = []
     for key, label, first_click in SORTABLE_COLUMNS:
         if sort.lstrip("-") == key:
             descending = sort.startswith("-")
@@ -77,7 +78,7 @@ def _sort_headers(sort: str) -> list[dict[str, str | None]]:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My accounts (a sales lead's: all accounts), searchable and sortable in place."""
     # No name holds a NUL byte, and PostgreSQL refuses one even in a search term.
     search = request.GET.get("q", "").replace("\x00", "")[:100]

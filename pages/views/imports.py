@@ -7,19 +7,20 @@ import zipfile
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
+from pages.http import AuthenticatedHttpRequest
 from relationships.csv_bundle.exporter import portfolio_export
 from relationships.csv_bundle.forms import BundleUploadForm
 from scoring.use_cases import portfolio_import
 
 
-def _require_bundle_role(request: HttpRequest) -> None:
+def _require_bundle_role(request: AuthenticatedHttpRequest) -> None:
     require_role(
         request.user,
         SALES_LEAD,
@@ -35,19 +36,20 @@ def _require_bundle_role(request: HttpRequest) -> None:
 @csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
-def portfolio_import_page(request: HttpRequest) -> HttpResponse:
+def portfolio_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         _require_bundle_role(request)
     except PermissionDenied:
         # Django's 403 page checks the CSRF token too (to offer one), which would read the
         # body it refuses; there is nothing left to protect.
-        request.csrf_processing_done = True
+        # The flag Django's CSRF middleware reads; HttpRequest does not declare it.
+        request.csrf_processing_done = True  # type: ignore[attr-defined]
         raise
     return _import_page(request)
 
 
 @csrf_protect
-def _import_page(request: HttpRequest) -> HttpResponse:
+def _import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST":
         form = BundleUploadForm(request.POST, request.FILES)
@@ -65,7 +67,7 @@ def _import_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def portfolio_export_download(request: HttpRequest) -> HttpResponse:
+def portfolio_export_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bundle as one zip file."""
     _require_bundle_role(request)
     buffer = io.BytesIO()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 
 from accounts.access import account_for_user, accounts_visible_to, may_change_entry
 from accounts.models import AccountStatus
+from pages.http import AuthenticatedHttpRequest
 from pages.views.account import EVIDENCE_CHANGED
 from relationships import selectors, services
 from relationships.forms import InteractionForm
@@ -29,7 +30,7 @@ from scoring import use_cases
 TEMPLATE = "pages/interaction_form.html"
 
 
-def _interaction_for(request: HttpRequest, interaction_id: int) -> Interaction:
+def _interaction_for(request: AuthenticatedHttpRequest, interaction_id: int) -> Interaction:
     """An interaction the user may change: on an account they may change, and logged by them
     (or by nobody, as imported history is, on their own account)."""
     try:
@@ -46,7 +47,10 @@ def _interaction_for(request: HttpRequest, interaction_id: int) -> Interaction:
 
 
 def _done(
-    request: HttpRequest, account_id: int, note: str, undo_entry: AuditEntry | None = None
+    request: AuthenticatedHttpRequest,
+    account_id: int,
+    note: str,
+    undo_entry: AuditEntry | None = None,
 ) -> HttpResponse:
     """After a successful write: the note in the log panel (htmx), or back to the page.
 
@@ -65,14 +69,14 @@ def _done(
     return trigger_client_event(response, EVIDENCE_CHANGED)
 
 
-def _form_page(request: HttpRequest, context: dict) -> HttpResponse:
+def _form_page(request: AuthenticatedHttpRequest, context: dict) -> HttpResponse:
     template = f"{TEMPLATE}#interaction-form" if request.htmx else TEMPLATE
     return render(request, template, context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interaction_new(request: HttpRequest, account_id: int) -> HttpResponse:
+def interaction_new(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id, write=True)
     if account.status == AccountStatus.LOST:
         # Its page says so and offers no form; this is a page opened before the loss was
@@ -99,7 +103,7 @@ def interaction_new(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interaction_edit(request: HttpRequest, interaction_id: int) -> HttpResponse:
+def interaction_edit(request: AuthenticatedHttpRequest, interaction_id: int) -> HttpResponse:
     interaction = _interaction_for(request, interaction_id)
     account = interaction.account
     signal_types = selectors.signal_types_for_form(keep=interaction.signals.values("signal_type"))
@@ -127,7 +131,7 @@ def interaction_edit(request: HttpRequest, interaction_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interaction_delete(request: HttpRequest, interaction_id: int) -> HttpResponse:
+def interaction_delete(request: AuthenticatedHttpRequest, interaction_id: int) -> HttpResponse:
     """GET asks first; POST deletes, with an undo for a while."""
     interaction = _interaction_for(request, interaction_id)
     account = interaction.account
@@ -148,7 +152,7 @@ def interaction_delete(request: HttpRequest, interaction_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def interaction_undo(request: HttpRequest, entry_id: int) -> HttpResponse:
+def interaction_undo(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     try:
         entry = AuditEntry.objects.select_related("account").get(
             pk=entry_id, account__in=accounts_visible_to(request.user)

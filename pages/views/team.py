@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
@@ -13,11 +13,14 @@ from django_htmx.http import trigger_client_event
 from accounts.access import account_for_user
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
+from pages.http import AuthenticatedHttpRequest
 from relationships.team import account_reassign, account_share
 from scoring import account_status
 
 
-def _team_answer(request: HttpRequest, account: Account, note: str = "", **forms) -> HttpResponse:
+def _team_answer(
+    request: AuthenticatedHttpRequest, account: Account, note: str = "", **forms
+) -> HttpResponse:
     """The team form again (htmx), or back to the account page."""
     if not request.htmx and not any(form.errors for form in forms.values()):
         if note:
@@ -36,7 +39,7 @@ def _team_answer(request: HttpRequest, account: Account, note: str = "", **forms
 
 @login_required
 @require_POST
-def account_owner(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_owner(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id, manage=True)
     form = OwnerForm(request.POST)
     if not form.is_valid():
@@ -50,7 +53,7 @@ def account_owner(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_sharing(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_sharing(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id, manage=True)
     form = SharingForm(request.POST)
     if not form.is_valid():
@@ -61,7 +64,7 @@ def account_sharing(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_reopen(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_reopen(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """A sales lead reopens a lost account whose client came back."""
     account = account_for_user(request.user, account_id, manage=True)
     if account.status != AccountStatus.LOST:

@@ -7,13 +7,14 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import MAX_ID
 from accounts.roles import SCORING_ADMIN, require_role
+from pages.http import AuthenticatedHttpRequest
 from relationships.models import SignalType
 from scoring import preview, services
 from scoring.backtest import (
@@ -31,7 +32,7 @@ from scoring.selectors import profile_active
 from scoring.tuning.forms import ProfileForm
 
 
-def _require_scoring_admin(request: HttpRequest) -> None:
+def _require_scoring_admin(request: AuthenticatedHttpRequest) -> None:
     require_role(
         request.user, SCORING_ADMIN, message="Scoring profiles are tuned by scoring admins."
     )
@@ -42,7 +43,7 @@ def _rollout_context() -> dict:
 
 
 @login_required
-def tuning(request: HttpRequest) -> HttpResponse:
+def tuning(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scoring_admin(request)
     context = {
         "versions": ScoringProfile.objects.select_related("created_by").order_by("-version"),
@@ -53,7 +54,7 @@ def tuning(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rollout_progress(request: HttpRequest) -> HttpResponse:
+def rollout_progress(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The latest rollout's progress; the page polls it while a rollout runs."""
     _require_scoring_admin(request)
     response = render(request, "pages/tuning.html#rollout-progress", _rollout_context())
@@ -66,7 +67,7 @@ def rollout_progress(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def profile_go_live(request: HttpRequest, version: int) -> HttpResponse:
+def profile_go_live(request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
     """Apply a draft, or roll back to an earlier version: both recompute in the background."""
     _require_scoring_admin(request)
     profile = get_object_or_404(ScoringProfile, version=version)
@@ -84,7 +85,7 @@ def profile_go_live(request: HttpRequest, version: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def draft_new(request: HttpRequest) -> HttpResponse:
+def draft_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a draft from any version (the active one, or an earlier one)."""
     _require_scoring_admin(request)
     source = _version_named(request.POST.get("source", ""))
@@ -120,7 +121,7 @@ def _profile_form(data, *, profile: ScoringProfile, active: ScoringProfile) -> P
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def draft_edit(request: HttpRequest, version: int) -> HttpResponse:
+def draft_edit(request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
     _require_scoring_admin(request)
     profile = get_object_or_404(ScoringProfile, version=version)
     live = profile_active()
@@ -227,7 +228,7 @@ def _what_if_context(what_if: dict) -> dict:
 @transaction.non_atomic_requests  # it only reads, and reads best outside one transaction
 @login_required
 @require_http_methods(["GET", "POST"])
-def draft_preview(request: HttpRequest, version: int) -> HttpResponse:
+def draft_preview(request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
     """The what-if preview: the whole active portfolio today under the live version and under
     this one. POST previews the draft as edited on the page, before it is saved; GET, the
     version as stored."""
@@ -253,7 +254,7 @@ def draft_preview(request: HttpRequest, version: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def backtest(request: HttpRequest, version: int) -> HttpResponse:
+def backtest(request: AuthenticatedHttpRequest, version: int) -> HttpResponse:
     """POST starts a backtest of the version in the background; GET shows the latest one."""
     _require_scoring_admin(request)
     profile = get_object_or_404(ScoringProfile, version=version)
