@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -16,19 +17,27 @@ class JsonText(str):
     """A JSON value already encoded as text: written as it is, not encoded again."""
 
 
+def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The field of one of `model`'s columns (a relation's reverse side has none)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model._meta.label}.{name} is not a column"
+    return field
+
+
 def insert_rows(
     model: type[models.Model], field_names: Sequence[str], rows: Iterable[tuple]
 ) -> None:
     """Insert `rows` (tuples in `field_names` order; JSON fields as Python objects, or as
     JsonText when the caller has encoded them already)."""
     opts = model._meta
-    fields = [opts.get_field(name) for name in field_names]
+    fields = [_column(model, name) for name in field_names]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(opts.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                row: tuple[Any, ...] | list[Any]
                 for row in rows:
                     if json_columns:
                         # COPY's text input parses JSON text into jsonb.
@@ -46,13 +55,18 @@ def insert_rows(
             for row in rows
         )
         placeholders = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
+            # Any iterable of rows will do (Django allows for an iterator); the stubs ask for a
+            # sequence, which would hold every prepared row in memory at once.
+            prepared,  # type: ignore[arg-type]
+        )
 
 
 def copy_text(model: type[models.Model], field_names: Sequence[str], chunks: Iterable[str]) -> None:
     """PostgreSQL only: stream rows already formatted as COPY text lines into `model`'s table."""
     opts = model._meta
-    columns = ", ".join(connection.ops.quote_name(opts.get_field(f).column) for f in field_names)
+    columns = ", ".join(connection.ops.quote_name(_column(model, f).column) for f in field_names)
     table = connection.ops.quote_name(opts.db_table)
     with (
         connection.cursor() as cursor,

@@ -35,7 +35,9 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
     """Django's wrapped errors, and the drivers' own (raised where Django does not wrap)."""
     errors: list[type[BaseException]] = [OperationalError, InterfaceError]
     for connection in connections.all(initialized_only=True):
-        errors += [connection.Database.OperationalError, connection.Database.InterfaceError]
+        # Each backend's wrapper holds its driver module; the base class's stub does not say so.
+        driver = connection.Database  # type: ignore[attr-defined]
+        errors += [driver.OperationalError, driver.InterfaceError]
     return tuple(errors)
 
 
@@ -54,6 +56,7 @@ def _drop_broken_connections() -> None:
 def unavailable_response() -> HttpResponse:
     # Rendered without the request, so no context processor runs: the user, the session and
     # the messages all live in the database that is gone.
+    body: str
     try:
         body = render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
         content_type = "text/html; charset=utf-8"
@@ -91,7 +94,8 @@ class DatabaseUnavailableMiddleware:
         # would claim what did not happen. Without the request's message storage, the
         # messages middleware leaves the stored ones as they were before the request.
         with contextlib.suppress(AttributeError):
-            del request._messages
+            # Set by the messages middleware; HttpRequest does not declare it.
+            del request._messages  # type: ignore[attr-defined]
         return unavailable_response()
 
 

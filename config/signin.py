@@ -21,8 +21,16 @@ from django.db.models import Sum
 from django.http import HttpRequest
 
 
+class AxesHttpRequest(HttpRequest):
+    """A sign-in request as django-axes leaves it, with the reason for a pause that the lockout
+    page reads."""
+
+    axes_ip_address: str
+    sign_in_paused_for_address: bool
+
+
 class SignInThrottle(AxesDatabaseHandler):
-    def address_failures(self, request: HttpRequest) -> int:
+    def address_failures(self, request: AxesHttpRequest) -> int:
         """Failed sign-ins from the request's address within the cool-off, any username."""
         attempts = AccessAttempt.objects.filter(
             ip_address=request.axes_ip_address,
@@ -30,13 +38,13 @@ class SignInThrottle(AxesDatabaseHandler):
         )
         return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
-    def _address_paused(self, request: HttpRequest) -> bool:
+    def _address_paused(self, request: AxesHttpRequest) -> bool:
         paused = self.address_failures(request) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
         # The lockout page says why: this address, not this username.
         request.sign_in_paused_for_address = paused
         return paused
 
-    def is_locked(self, request: HttpRequest, credentials: dict | None = None) -> bool:
+    def is_locked(self, request: AxesHttpRequest, credentials: dict | None = None) -> bool:
         return super().is_locked(request, credentials) or self._address_paused(request)
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs) -> None:
