@@ -342,6 +342,7 @@ class TrustSignal(models.Model):
         if (
             self.interaction_id is not None
             and self.account_id is not None
+            and self.interaction is not None  # as its id is set; says so to the type checker
             and self.interaction.account_id != self.account_id
         ):
             raise ValidationError(

@@ -432,8 +432,9 @@ SPONSOR_GONE_SIGNAL = "champion_left"
 SPONSOR_GONE_SAME_NEWS_DAYS = 14
 
 
-def _sponsor_gone(contact: Contact, actor: User) -> TrustSignal | None:
-    """The signal recorded for a champion or sponsor leaving, or None when none is due."""
+def _sponsor_gone(contact: Contact, actor: User, left_on: datetime.date) -> TrustSignal | None:
+    """The signal recorded for a champion or sponsor leaving on `left_on`, or None when none
+    is due."""
     if not (contact.is_champion or contact.role == ContactRole.EXECUTIVE_SPONSOR):
         return None
     signal_type = SignalType.objects.filter(slug=SPONSOR_GONE_SIGNAL, is_active=True).first()
@@ -443,7 +444,7 @@ def _sponsor_gone(contact: Contact, actor: User) -> TrustSignal | None:
     if TrustSignal.objects.filter(
         account_id=contact.account_id,
         signal_type=signal_type,
-        observed_on__range=(contact.left_on - window, contact.left_on + window),
+        observed_on__range=(left_on - window, left_on + window),
     ).exists():
         return None
     who = "champion" if contact.is_champion else "executive sponsor"
@@ -451,7 +452,7 @@ def _sponsor_gone(contact: Contact, actor: User) -> TrustSignal | None:
     return TrustSignal.objects.create(
         account_id=contact.account_id,
         signal_type=signal_type,
-        observed_on=contact.left_on,
+        observed_on=left_on,
         note=f"{contact.name}{title}, our {who}, left the client.",
         logged_by=actor,
     )
@@ -468,7 +469,7 @@ def contact_left(
     contact.left_on = left_on
     contact.full_clean()
     contact.save(update_fields=["left_on"])
-    signal = _sponsor_gone(contact, actor)
+    signal = _sponsor_gone(contact, actor, left_on)
     summary = f"{contact.name} left the client on {left_on:%d %b %Y}"
     if signal is not None:
         summary += f" ({signal.signal_type.name} recorded)"

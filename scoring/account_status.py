@@ -18,7 +18,9 @@ def account_reopen(*, account: Account, actor: User) -> Account:
     account = Account.objects.select_for_update().get(pk=account.pk)
     if account.status != AccountStatus.LOST:
         return account
-    was = f"lost on {account.lost_on.day} {account.lost_on:%b %Y}"
+    lost_on = account.lost_on
+    assert lost_on is not None  # a lost account has its date (the model's check constraint)
+    was = f"lost on {lost_on.day} {lost_on:%b %Y}"
     if account.lost_reason:
         was += f": {account.lost_reason}"
     account.status = AccountStatus.ACTIVE

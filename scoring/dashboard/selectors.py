@@ -147,8 +147,10 @@ def portfolio_view(
     standings = portfolio_standings(profile=profile, filters=filters)
     rows = {row.account_id: row for row in standings}
     this_week = week_ending(today)
-    latest_week = max((row.week_ending for row in standings), default=None)
-    behind = sum(row.week_ending < this_week for row in standings)
+    # Every standing carries its week; the row type leaves it optional for other callers.
+    weeks = [row.week_ending for row in standings if row.week_ending is not None]
+    latest_week = max(weeks, default=None)
+    behind = sum(week < this_week for week in weeks)
     stages = {stage.value: stage for stage in Stage}
 
     if latest_week is not None:
