@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from django.db import connection, connections
-from django.db.models import Count, Func, IntegerField, Max
+from django.db.models import Count, Func, IntegerField, Max, Model
 from django.utils import timezone
 
 from accounts.models import Account
@@ -110,8 +110,8 @@ def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch
             )
         )
     )
-    s_account, s_day, s_type = signals
-    s_type = np.array(s_type, dtype=np.int64)
+    s_account, s_day, s_type_ids = signals
+    s_type = np.array(s_type_ids, dtype=np.int64)
     i_account, i_day, i_kind, i_client = interactions
     kinds = tuple(sorted(set(i_kind)))
     kind_number = {kind: index for index, kind in enumerate(kinds)}
@@ -153,7 +153,7 @@ def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch
 def evidence_fingerprint() -> tuple:
     """Changes whenever the evidence does: every write bumps a count, a latest id or an
     `updated_at` (edits in place save the interaction or the account)."""
-    latest = {
+    latest: dict[type[Model], str] = {
         Account: "updated_at",
         Interaction: "updated_at",
         TrustSignal: "pk",
@@ -165,7 +165,7 @@ def evidence_fingerprint() -> tuple:
         tuple(result.values())
         for result in _at_once(
             *(
-                partial(model.objects.order_by().aggregate, n=Count("pk"), at=Max(field))
+                partial(model._default_manager.order_by().aggregate, n=Count("pk"), at=Max(field))
                 for model, field in latest.items()
             )
         )

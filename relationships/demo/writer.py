@@ -310,7 +310,7 @@ def _ensure_users(manager_count: int) -> list:
     return [user for user in users if role_of[user.username] == roles.ACCOUNT_MANAGER]
 
 
-ACCOUNT_TABLES = [
+ACCOUNT_TABLES: list[type[models.Model]] = [
     Account,
     ExternalPressure,
     Contact,
@@ -337,9 +337,8 @@ def _delete_demo_portfolio() -> None:
     interaction_ids = Interaction.objects.filter(account__in=account_ids).values("id")
     # Rows other apps keep per account (score snapshots, ...) go first.
     derived = [
-        relation.related_model._default_manager.filter(
-            **{f"{relation.field.name}__in": account_ids}
-        )
+        # The model holding the foreign key to Account (the relation's `related_model`).
+        relation.field.model._default_manager.filter(**{f"{relation.field.name}__in": account_ids})
         for relation in Account._meta.related_objects
         if relation.related_model not in ACCOUNT_TABLES and not relation.many_to_many
     ]
@@ -402,7 +401,7 @@ def _bulk_load_mode(model_list: list[type[models.Model]]) -> Iterator[None]:
 
 
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+    return (model._default_manager.aggregate(top=models.Max("pk"))["top"] or 0) + 1
 
 
 def _reset_sequences(model_list: list[type[models.Model]]) -> None:
