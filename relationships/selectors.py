@@ -63,7 +63,7 @@ def timeline_page(*, account: Account, page: int = 1) -> TimelinePage:
     page = max(page, 1)
     if page > MAX_TIMELINE_PAGE:
         return TimelinePage()  # far past any account's history (and any database's offset)
-    kind = CharField()
+    kind: CharField[str, str] = CharField()
     interactions = (
         Interaction.objects.filter(account=account)
         .order_by()
@@ -161,10 +161,10 @@ def signal_types_for_form(*, keep: QuerySet | None = None) -> list[SignalType]:
     """Active signal types (and the retired ones an entry already carries: `keep`, a query of
     signal type ids), grouped by category, the most used category first and, within it, the
     most used type first (`signal_type_usage`), so the log form opens on what is logged most."""
-    types = SignalType.objects.filter(is_active=True)
+    offered = SignalType.objects.filter(is_active=True)
     if keep is not None:
-        types = types | SignalType.objects.filter(pk__in=keep)
-    types = list(types.order_by("category", "-polarity", "name"))
+        offered = offered | SignalType.objects.filter(pk__in=keep)
+    types = list(offered.order_by("category", "-polarity", "name"))
     usage = signal_type_usage()
     by_category: Counter[str] = Counter()
     for signal_type in types:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import CharField, Value
@@ -30,7 +30,7 @@ def _give_external_ids() -> None:
         )
 
 
-def _csv(rows: Iterator[list[str]], columns: tuple[str, ...]) -> str:
+def _csv(rows: Iterable[Sequence[object]], columns: tuple[str, ...]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)

@@ -51,7 +51,7 @@ POTENTIAL_FROM_FILE = {
     "could_become_partner": PartnershipPotential.COULD_PARTNER,
     "strategic_target": PartnershipPotential.STRATEGIC,
 }
-POTENTIAL_TO_FILE = {stored: word for word, stored in POTENTIAL_FROM_FILE.items()}
+POTENTIAL_TO_FILE: dict[str, str] = {stored: word for word, stored in POTENTIAL_FROM_FILE.items()}
 STATUSES = ("active", "lost")
 KINDS = tuple(InteractionKind.values)
 STAGES = tuple(StageChoice.values)

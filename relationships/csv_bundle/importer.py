@@ -332,15 +332,15 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
     # Interactions and their signals ---------------------------------------------------------
     signal_types, existing = known.signal_types, known.interactions
     # A type may be observed twice in one interaction, so signals are kept per type in lists.
-    signals_of: defaultdict[int, defaultdict[str, list[TrustSignal]]] = defaultdict(
+    signals_of: defaultdict[int | None, defaultdict[str, list[TrustSignal]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for signal in (
+    for stored in (
         TrustSignal.objects.filter(interaction__in=existing.values())
         .select_related("signal_type")
         .order_by("pk")
     ):
-        signals_of[signal.interaction_id][signal.signal_type.slug].append(signal)
+        signals_of[stored.interaction_id][stored.signal_type.slug].append(stored)
 
     new_interactions, changed_interactions, wanted_signals = [], [], []
     interaction_fields = ["account", "occurred_on", "kind", "initiated_by_client", "notes"]
@@ -377,7 +377,9 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
         Interaction.objects.bulk_update(changed_interactions, [*interaction_fields, "updated_at"])
     touched |= {interaction.account_id for interaction in new_interactions}
 
-    create_signals, moved_signals, removed_signals = [], [], []
+    create_signals: list[TrustSignal] = []
+    moved_signals: list[TrustSignal] = []
+    removed_signals: list[TrustSignal] = []
     for interaction, slugs_wanted in wanted_signals:
         have = {slug: list(signals) for slug, signals in signals_of[interaction.pk].items()}
         for slug in slugs_wanted:
