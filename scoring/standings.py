@@ -11,8 +11,9 @@ import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.access import User, accounts_visible_to
@@ -21,6 +22,9 @@ from relationships.models import Assessment, Interaction, TrustSignal
 from scoring.charts import HistoryPoint, SignalMark
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # How far back the trend arrows of the account list and the account page look.
 TREND_WEEKS = 4
@@ -136,7 +140,7 @@ def client_view(
 
 
 # The account list's sort keys (the `sort` query parameter) and what each orders by.
-ACCOUNT_SORTS = {
+ACCOUNT_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "name": ("name", "pk"),
     "score": (F("score").asc(nulls_first=True), "name"),
     "-score": (F("score").desc(nulls_last=True), "name"),
@@ -150,6 +154,16 @@ ACCOUNT_SORTS = {
 }
 
 
+class AccountRowAnnotations(TypedDict):
+    """What `account_rows_for` adds to each account."""
+
+    score: float | None
+    decline_risk: float | None
+    last_contact_on: datetime.date | None
+    recent_contacts: int | None
+    recent_first_on: datetime.date | None
+
+
 def account_rows_for(
     user: User,
     *,
@@ -157,7 +171,7 @@ def account_rows_for(
     search: str = "",
     sort: str = "name",
     today: datetime.date | None = None,
-) -> QuerySet[Account]:
+) -> QuerySet[WithAnnotations[Account, AccountRowAnnotations]]:
     """The rows of the account list, searchable by name or industry and sortable.
 
     Each row carries its latest score and decline risk (under the active profile), its last
@@ -232,7 +246,7 @@ def readable_gap(gap: str) -> str:
     return gap.replace("_", " ")
 
 
-def usual_rhythm_days(account: Account) -> float | None:
+def usual_rhythm_days(account: WithAnnotations[Account, AccountRowAnnotations]) -> float | None:
     """The account's usual gap between contacts in days, from the rhythm-window annotations of
     `account_rows_for`; None with fewer than two contacts in the window."""
     count, first, last = account.recent_contacts, account.recent_first_on, account.last_contact_on
