@@ -87,7 +87,7 @@ def migrated_rows(db) -> None:
 
 
 def _user_with_role(username: str, role: str):
-    user = UserFactory(username=username)
+    user = UserFactory.create(username=username)
     user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from accounts.models import Account
 from relationships.models import (
@@ -16,7 +17,7 @@ from relationships.models import (
 )
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
@@ -27,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+class AccountFactory(factory.django.DjangoModelFactory[Account]):
     class Meta:
         model = Account
 
@@ -37,7 +38,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     annual_revenue = Decimal("250000")
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -46,7 +47,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     role = ContactRole.DECISION_MAKER
 
 
-class AssessmentFactory(factory.django.DjangoModelFactory):
+class AssessmentFactory(factory.django.DjangoModelFactory[Assessment]):
     class Meta:
         model = Assessment
 
@@ -55,7 +56,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     relevance = 4
 
 
-class InteractionFactory(factory.django.DjangoModelFactory):
+class InteractionFactory(factory.django.DjangoModelFactory[Interaction]):
     class Meta:
         model = Interaction
 
@@ -65,7 +66,7 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     logged_by = factory.SelfAttribute("account.owner")
 
 
-class TrustSignalFactory(factory.django.DjangoModelFactory):
+class TrustSignalFactory(factory.django.DjangoModelFactory[TrustSignal]):
     class Meta:
         model = TrustSignal
 

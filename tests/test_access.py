@@ -311,7 +311,7 @@ def _everything_stored() -> list:
     stored = []
     for label in ("accounts", "relationships", "scoring", "django_tasks_database"):
         for model in apps.get_app_config(label).get_models():
-            stored.append((model._meta.label, list(model.objects.order_by("pk").values())))
+            stored.append((model._meta.label, list(model._default_manager.order_by("pk").values())))
     return stored
 
 

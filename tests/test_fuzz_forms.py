@@ -18,7 +18,7 @@ import datetime
 import io
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -60,7 +60,8 @@ PASSWORD = "correct horse battery staple"
 # What hostile input looks like ----------------------------------------------------------------
 
 # Surrogates cannot be encoded into a request at all, so they are left out.
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=SURROGATES), max_size=40)
 NASTY = st.sampled_from(
     [
         "",

@@ -25,6 +25,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,7 +34,7 @@ from django.core.servers.basehttp import WSGIServer
 from django.test import override_settings
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from accounts import roles
@@ -145,7 +146,15 @@ def browser() -> Iterator[Browser]:
             playwright.stop()
 
 
-def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[Page]:
+class WatchedPage(Page):
+    """A page as `_page` makes it: one that also collects its console errors and the requests
+    it has in flight (the type checker's view; the object is Playwright's own Page)."""
+
+    console_errors: list[str]
+    in_flight: set[Request]
+
+
+def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[WatchedPage]:
     """A page in a fresh context (no cookies) whose addresses are relative to the live server.
 
     `page.console_errors` collects console errors and uncaught exceptions as they happen,
@@ -155,7 +164,8 @@ def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[Pa
         viewport={"width": width, "height": height}, base_url=live_server.url
     )
     context.set_default_timeout(10_000)
-    page = context.new_page()
+    # Playwright's Page, given the two attributes of a WatchedPage just below.
+    page = cast(WatchedPage, context.new_page())
     page.console_errors = []
     page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
@@ -170,7 +180,7 @@ def _page(browser: Browser, live_server, width: int, height: int) -> Iterator[Pa
     context.close()
 
 
-def settle(page: Page, *, quiet_ms: int = 300, limit_s: float = 10) -> None:
+def settle(page: WatchedPage, *, quiet_ms: int = 300, limit_s: float = 10) -> None:
     """Wait until the page has had no request in flight for `quiet_ms` (panels that refresh
     themselves after an event have then done so)."""
     deadline = time.monotonic() + limit_s
@@ -274,7 +284,7 @@ def axe_problems(page: Page, where: str) -> list[str]:
 
 def _manager(username: str, first_name: str, last_name: str):
     ensure_migrated_rows()
-    user = UserFactory(username=username, first_name=first_name, last_name=last_name)
+    user = UserFactory.create(username=username, first_name=first_name, last_name=last_name)
     user.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
     return user
 

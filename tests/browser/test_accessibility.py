@@ -18,18 +18,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Count
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from accounts import roles
 from accounts.models import Account
 from relationships.models import SignalType
 from scoring.selectors import profile_active
-from tests.browser.conftest import axe_problems, login, screenshot, settle
+from tests.browser.conftest import WatchedPage, axe_problems, login, screenshot, settle
 from tests.conftest import ensure_migrated_rows, work_the_queue
 from tests.factories import UserFactory
 
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # A revenue in the billions, so that the widest figures (thousands separators and all) must fit
 # the tiles and tables.
 LARGE_REVENUE = Decimal("4850000000")
@@ -114,7 +114,7 @@ def _page_scrolls_sideways(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
-def _sweep(page: Page, who: str, visits: list[Visit]) -> list[str]:
+def _sweep(page: WatchedPage, who: str, visits: list[Visit]) -> list[str]:
     problems = []
     for visit in visits:
         page.set_viewport_size(DESKTOP)
@@ -166,12 +166,14 @@ def demo(transactional_db):
 
 def _alices_busiest_account() -> Account:
     """Alice's active account with the most contacts (the log form's longest)."""
-    return (
+    account = (
         Account.objects.filter(owner__username="alice", status="active")
         .annotate(people=Count("contacts"))
         .order_by("-people", "pk")
         .first()
     )
+    assert account is not None, "the demo gives Alice active accounts"
+    return account
 
 
 def test_sign_in_page(page, demo):

@@ -26,7 +26,9 @@ def _history(account, *, weeks: int, signals_every: int = 4):
     planning = SignalType.objects.get(slug="invited_to_planning")
     for week in range(weeks):
         day = AS_OF - datetime.timedelta(weeks=weeks - week)
-        interaction = InteractionFactory(account=account, occurred_on=day, notes=f"week {week}")
+        interaction = InteractionFactory.create(
+            account=account, occurred_on=day, notes=f"week {week}"
+        )
         if week % signals_every == 0:
             TrustSignal.objects.create(
                 account=account, signal_type=planning, observed_on=day, interaction=interaction

@@ -24,21 +24,24 @@ def _seed(*args: str) -> str:
 
 def _fingerprint() -> list[tuple]:
     """The portfolio's content, independent of database ids."""
-    return sorted(
-        (
-            s.account.external_id,
-            s.account.name,
-            s.account.owner.username,
-            str(s.account.annual_revenue),
-            s.observed_on,
-            s.signal_type.slug,
-            s.interaction.kind,
-            tuple(sorted(c.name for c in s.interaction.participants.all())),
+    rows = []
+    for s in TrustSignal.objects.select_related(
+        "account__owner", "signal_type", "interaction"
+    ).prefetch_related("interaction__participants"):
+        assert s.interaction is not None  # every demo signal is observed in an interaction
+        rows.append(
+            (
+                s.account.external_id,
+                s.account.name,
+                s.account.owner.username,
+                str(s.account.annual_revenue),
+                s.observed_on,
+                s.signal_type.slug,
+                s.interaction.kind,
+                tuple(sorted(c.name for c in s.interaction.participants.all())),
+            )
         )
-        for s in TrustSignal.objects.select_related(
-            "account__owner", "signal_type", "interaction"
-        ).prefetch_related("interaction__participants")
-    )
+    return sorted(rows)
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ WENT_QUIET = TODAY - datetime.timedelta(days=70)
 
 def _weekly_client(*, until: datetime.date, **fields):
     """An account met every week for half a year up to `until`, scored as of that day."""
-    account = AccountFactory(**fields)
+    account = AccountFactory.create(**fields)
     for week in range(26):
         InteractionFactory(account=account, occurred_on=until - datetime.timedelta(weeks=week))
     account_rescore(account_id=account.pk, as_of=until)

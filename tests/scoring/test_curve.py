@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.engine import DEFAULTS, Profile, Stage, score_timeline, week_ending
+from scoring.engine import (
+    DEFAULTS,
+    InteractionEvent,
+    Profile,
+    SignalEvent,
+    Stage,
+    score_timeline,
+    week_ending,
+)
 from tests.scoring.evidence import (
     NEGATIVE,
     POSITIVE,
@@ -285,6 +293,7 @@ def test_each_reference_relationship_sits_inside_its_own_stage(stage):
 def _wobbling(threshold_offset: float) -> list:
     """A confidant account whose score wobbles a little above and below the threshold."""
     rnd = random.Random(4)
+    events: list[SignalEvent | InteractionEvent]
     events = [signal("invited_to_planning", n) for n in range(0, 700, 60)]
     events += [meeting(n, 1 + n % 3) for n in range(0, 700, 9)]
     events += [signal("delivered_as_promised", n) for n in range(0, 700, 7) if rnd.random() < 0.2]

@@ -7,7 +7,7 @@ ENGINE = Path(__file__).resolve().parents[2] / "scoring" / "engine"
 
 
 def _imported_modules(path: Path) -> set[str]:
-    modules = set()
+    modules: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)
