@@ -46,6 +46,7 @@ import urllib.parse
 from collections import defaultdict
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -95,6 +96,17 @@ class Failure(Exception):
     """A response the simulated user cannot go on from (already counted as an error)."""
 
 
+class UserState(TypedDict):
+    """What one simulated user has done so far, counted by its thread."""
+
+    user: int
+    sent: int
+    logged: list[str]
+    signals: int
+    loops: int
+    failed_loops: int
+
+
 class Browser(Client):
     """One user's connection with its own cookies (session, csrftoken), timing each request
     and recording it, or an error, under its page name."""
@@ -139,7 +151,10 @@ class Browser(Client):
         self.times[page].append(elapsed)
         return response.status, content, response
 
-    def get(self, page: str, path: str, htmx: bool = False, current: str | None = None):
+    # Unlike Client.get, it names the page it times (Client.get(browser, ...) stays untimed).
+    def get(  # type: ignore[override]
+        self, page: str, path: str, htmx: bool = False, current: str | None = None
+    ):
         headers = {}
         if htmx:
             headers = {"HX-Request": "true", "HX-Current-URL": self.url(current or path)}
@@ -156,11 +171,11 @@ def manager_loop(browser: Browser, rng: random.Random, accounts: list[int], tag:
     browser.get("account", page)
     log = f"/accounts/{account_id}/log/"
     _, form, _ = browser.get("log_form", log, htmx=True, current=page)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form)
-    if token is None:
+    found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    if found is None:
         browser.errors["log_form"].append(f"GET {log}: no csrfmiddlewaretoken in the form")
         raise Failure
-    token = token.group(1).decode()
+    token = found.group(1).decode()
     contacts = re.findall(rb'name="participants" value="(\d+)"', form)
     chips = re.findall(rb'name="signals" value="(\d+)"', form)
     state["sent"] += 1
@@ -341,6 +356,7 @@ def main() -> None:
     )
     managers = rng.sample(managers, options.managers)
     lead = get_user_model().objects.filter(groups__name=roles.SALES_LEAD, is_active=True).first()
+    assert lead is not None, "the portfolio has no active sales lead to sign in as"
     active = list(
         Account.objects.filter(status=AccountStatus.ACTIVE)
         .order_by("pk")
@@ -414,7 +430,7 @@ def main() -> None:
             started = time.monotonic()
             deadline = started + options.duration
             think = (options.think_min, options.think_max)
-            states = [
+            states: list[UserState] = [
                 {"user": n, "sent": 0, "logged": [], "signals": 0, "loops": 0, "failed_loops": 0}
                 for n in range(len(users))
             ]

@@ -90,7 +90,7 @@ def main() -> None:
     active = profile_active()
     draft = services.profile_draft(source=active, note="benchmark")
     admin, cookie = admin_session()
-    form = {"revision": draft.revision}
+    form: dict[str, object] = {"revision": draft.revision}
     for path, value in flatten(draft.params).items():
         form[field_name(path)] = ", ".join(value) if isinstance(value, list) else value
     weight = field_name("signal_weights.invited_to_planning")
@@ -108,9 +108,9 @@ def main() -> None:
             client = Client(server.port, cookie)
             status, page, _, _ = client.get(f"/tuning/versions/{draft.version}/")
             assert status == 200, status
-            token = (
-                re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
-            )
+            found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert found is not None, "no CSRF token on the draft's page"
+            token = found.group(1).decode()
             path = f"/tuning/versions/{draft.version}/preview/"
 
             ceiling = statistics.median(
