@@ -46,9 +46,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # The static checks CI runs besides the tests: style, the import contracts between the apps
-# (pyproject.toml, [tool.importlinter]), Django's own checks and missing migrations.
+# (pyproject.toml, [tool.importlinter]), types (mypy with django-stubs, [tool.mypy]), Django's
+# own checks and missing migrations.
 check: lint
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
