@@ -252,98 +252,194 @@ def _owner_problems(ref: References, known: _Known, actor: User | None) -> list[
     return problems
 
 
-def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[int]:
-    """Write the bundle's rows, every reference of which is known; return the ids of accounts
-    whose evidence changed."""
-    touched: set[int] = set()
-    users, accounts = known.users, known.accounts
+def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor: User | None) -> set[int]:
+    """Write the bundle's rows, every reference of which is known, one file (and kind of row)
+    after the other; return the ids of accounts whose evidence changed."""
+    now = timezone.now()  # `updated_at` of every edited row (bulk_update does not apply auto_now)
+    accounts = _apply_accounts(bundle, known, report, actor, now)
+    # Read before the interactions are written: the signals they have in the database now.
+    signals_of = _signals_of(known.interactions)
+    wanted_signals, touched = _apply_interactions(bundle, known, report, now)
+    touched |= accounts.touched
+    touched |= _apply_signals(wanted_signals, signals_of, known.signal_types, report)
+    touched |= _apply_assessments(bundle, known.accounts, report)
+    _write_history(accounts.owner_changes, touched | accounts.edited, report, actor)
+    return touched
 
-    # Accounts --------------------------------------------------------------------------
-    new_accounts, changed_accounts = [], []
-    # Accounts whose own fields changed (an owner change alone is recorded as one, below).
-    edited_accounts: set[int] = set()
-    owner_changes = []
+
+def _count(report: ImportReport, kind: str, *, created: int, updated: int, rows: int) -> None:
+    """Record what became of `rows` rows of one kind: the rest of them were unchanged."""
+    report.counts[(kind, "created")] = created
+    report.counts[(kind, "updated")] = updated
+    report.counts[(kind, "unchanged")] = rows - created - updated
+
+
+# Accounts ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _AccountsApplied:
+    """What writing accounts.csv leaves for the steps after it."""
+
+    touched: set[int]  # new accounts, and accounts whose loss date changed: to rescore
+    edited: set[int]  # accounts whose own fields or pressures changed (an owner alone: not)
+    owner_changes: list[AuditEntry]  # unsaved; written with the rest of the history, last
+
+
+def _apply_accounts(
+    bundle: Bundle,
+    known: _Known,
+    report: ImportReport,
+    actor: User | None,
+    now: datetime.datetime,
+) -> _AccountsApplied:
+    """Create, edit and reassign the accounts of accounts.csv; `known.accounts` then holds the
+    new ones too, for the files that refer to them."""
+    fields = _account_fields(bundle)
+    pressures = _pressures_to_replace(bundle, known.accounts)
+    owner_changes = _owner_changes(bundle, known, actor)
+    reassigned = {entry.account_id for entry in owner_changes}
+    edits = _edit_accounts(bundle, known.accounts, fields, pressures, reassigned)
+    new_accounts = _new_accounts(bundle, known, fields)
+    _count(
+        report,
+        "accounts",
+        created=len(new_accounts),
+        updated=len(edits.changed),
+        rows=len(bundle.accounts),
+    )
+    Account.objects.bulk_create(new_accounts)
+    for account in edits.changed:
+        account.updated_at = now
+    if edits.changed:
+        Account.objects.bulk_update(edits.changed, [*fields, "owner", "lost_reason", "updated_at"])
+    _replace_pressures(
+        [(known.accounts[external_id], texts) for external_id, texts in pressures.items()]
+    )
+    return _AccountsApplied(
+        touched=edits.lost_on_changed | {account.pk for account in new_accounts},
+        edited=edits.edited,
+        owner_changes=owner_changes,
+    )
+
+
+def _account_fields(bundle: Bundle) -> list[str]:
+    """The account fields accounts.csv sets: the required columns, and the optional ones the
+    file has (the rest stay as they are). Pressures are rows of their own, not a field."""
     fields = ["name", "industry", "annual_revenue", "partnership_potential", "status", "lost_on"]
-    # The optional columns the file has; the rest stay as they are. Pressures are rows of
-    # their own, replaced per account when the file's list differs.
-    fields += [column for column in bundle.account_extras if column != "pressures"]
-    with_pressures = "pressures" in bundle.account_extras
-    pressures_now = pressures_by_account(accounts.values()) if with_pressures else {}
-    new_pressures: list[tuple[Account, list[str]]] = []
+    return fields + [column for column in bundle.account_extras if column != "pressures"]
+
+
+def _pressures_to_replace(bundle: Bundle, accounts: dict[str, Account]) -> dict[str, list[str]]:
+    """The pressures of each account whose list in the file differs from the database's (a new
+    account's, when it has any), by external id in the file's order; without a pressures
+    column, none (and no query)."""
+    if "pressures" not in bundle.account_extras:
+        return {}
+    held = pressures_by_account(accounts.values())
+    held_by_id = {
+        external_id: held.get(account.pk, []) for external_id, account in accounts.items()
+    }
+    return {
+        row["external_id"]: row["pressures"]
+        for row in bundle.accounts
+        if row["pressures"] != held_by_id.get(row["external_id"], [])
+    }
+
+
+def _owner_changes(bundle: Bundle, known: _Known, actor: User | None) -> list[AuditEntry]:
+    """Give existing accounts the owner their row names; an owner change reads as one in the
+    account's history (`owner_change_entry`), as when the team form makes it."""
+    entries = []
     for row in bundle.accounts:
-        owner = users[row["owner_username"]]
+        account = known.accounts.get(row["external_id"])
+        owner = known.users[row["owner_username"]]
+        if account is not None and account.owner_id != owner.pk:
+            entries.append(
+                owner_change_entry(
+                    account=account, previous=account.owner, owner=owner, actor=actor
+                )
+            )
+            account.owner = owner
+    return entries
+
+
+@dataclass
+class _AccountEdits:
+    changed: list[Account]  # to save: edited, reassigned, or both
+    edited: set[int]  # own fields or pressures changed
+    lost_on_changed: set[int]
+
+
+def _edit_accounts(
+    bundle: Bundle,
+    accounts: dict[str, Account],
+    fields: list[str],
+    pressures: dict[str, list[str]],
+    reassigned: set[int],
+) -> _AccountEdits:
+    """Set the fields of the existing accounts from their rows (an active account has no loss
+    reason), and tell which of them changed."""
+    edits = _AccountEdits(changed=[], edited=set(), lost_on_changed=set())
+    lost_on = fields.index("lost_on")
+    for row in bundle.accounts:
         account = accounts.get(row["external_id"])
         if account is None:
-            account = Account(external_id=row["external_id"], owner=owner)
-            for name in fields:
-                setattr(account, name, row[name])
-            new_accounts.append(account)
-            accounts[account.external_id] = account
-            if with_pressures and row["pressures"]:
-                new_pressures.append((account, row["pressures"]))
             continue
         before = [getattr(account, name) for name in fields]
         for name in fields:
             setattr(account, name, row[name])
         if account.status == AccountStatus.ACTIVE:
             account.lost_reason = ""
-        owner_changed = account.owner_id != owner.pk
-        if owner_changed:
-            owner_changes.append(
-                owner_change_entry(
-                    account=account, previous=account.owner, owner=owner, actor=actor
-                )
-            )
-            account.owner = owner
-        pressures_differ = with_pressures and row["pressures"] != pressures_now.get(account.pk, [])
-        if pressures_differ:
-            new_pressures.append((account, row["pressures"]))
-        edited = pressures_differ or before != [getattr(account, name) for name in fields]
+        edited = row["external_id"] in pressures or before != [
+            getattr(account, name) for name in fields
+        ]
         if edited:
-            edited_accounts.add(account.pk)
-        if edited or owner_changed:
-            changed_accounts.append(account)
-            if before[fields.index("lost_on")] != account.lost_on:
-                touched.add(account.pk)
-    report.counts[("accounts", "created")] = len(new_accounts)
-    report.counts[("accounts", "updated")] = len(changed_accounts)
-    report.counts[("accounts", "unchanged")] = (
-        len(bundle.accounts) - len(new_accounts) - len(changed_accounts)
-    )
-    Account.objects.bulk_create(new_accounts)
-    now = timezone.now()
-    for account in changed_accounts:
-        account.updated_at = now  # bulk_update does not apply auto_now
-    if changed_accounts:
-        Account.objects.bulk_update(
-            changed_accounts, [*fields, "owner", "lost_reason", "updated_at"]
-        )
-    touched |= {account.pk for account in new_accounts}
-    if new_pressures:
-        ExternalPressure.objects.filter(
-            account__in=[account for account, _ in new_pressures]
-        ).delete()
-        ExternalPressure.objects.bulk_create(
-            ExternalPressure(account=account, description=text)
-            for account, texts in new_pressures
-            for text in texts
-        )
+            edits.edited.add(account.pk)
+        if edited or account.pk in reassigned:
+            edits.changed.append(account)
+            if before[lost_on] != account.lost_on:
+                edits.lost_on_changed.add(account.pk)
+    return edits
 
-    # Interactions and their signals ---------------------------------------------------------
-    signal_types, existing = known.signal_types, known.interactions
-    # A type may be observed twice in one interaction, so signals are kept per type in lists.
-    signals_of: defaultdict[int | None, defaultdict[str, list[TrustSignal]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for stored in (
-        TrustSignal.objects.filter(interaction__in=existing.values())
-        .select_related("signal_type")
-        .order_by("pk")
-    ):
-        signals_of[stored.interaction_id][stored.signal_type.slug].append(stored)
 
+def _new_accounts(bundle: Bundle, known: _Known, fields: list[str]) -> list[Account]:
+    """The accounts of rows the database does not have, unsaved, added to `known.accounts`."""
+    new_accounts = []
+    for row in bundle.accounts:
+        if row["external_id"] in known.accounts:
+            continue
+        account = Account(external_id=row["external_id"], owner=known.users[row["owner_username"]])
+        for name in fields:
+            setattr(account, name, row[name])
+        new_accounts.append(account)
+    known.accounts.update((account.external_id, account) for account in new_accounts)
+    return new_accounts
+
+
+def _replace_pressures(pressures: list[tuple[Account, list[str]]]) -> None:
+    """Each account's pressures replaced by its new list, in two statements for them all."""
+    if not pressures:
+        return
+    ExternalPressure.objects.filter(account__in=[account for account, _ in pressures]).delete()
+    ExternalPressure.objects.bulk_create(
+        ExternalPressure(account=account, description=text)
+        for account, texts in pressures
+        for text in texts
+    )
+
+
+# Interactions and their signals ----------------------------------------------------------
+
+
+def _apply_interactions(
+    bundle: Bundle, known: _Known, report: ImportReport, now: datetime.datetime
+) -> tuple[list[tuple[Interaction, list[str]]], set[int]]:
+    """Create and edit the interactions of interactions.csv; return each with the signal type
+    slugs its row lists, and the ids of accounts whose interactions changed."""
+    accounts, existing = known.accounts, known.interactions
     new_interactions, changed_interactions, wanted_signals = [], [], []
-    interaction_fields = ["account", "occurred_on", "kind", "initiated_by_client", "notes"]
+    touched: set[int] = set()
     for row in bundle.interactions:
         account = accounts[row["account_external_id"]]
         interaction = existing.get(row["external_id"])
@@ -358,25 +454,57 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
             interaction = Interaction(external_id=row["external_id"], **values)
             new_interactions.append(interaction)
         else:
-            before = [getattr(interaction, name) for name in interaction_fields]
+            before = [getattr(interaction, name) for name in _INTERACTION_FIELDS]
             for name, value in values.items():
                 setattr(interaction, name, value)
-            if before != [getattr(interaction, name) for name in interaction_fields]:
+            if before != [getattr(interaction, name) for name in _INTERACTION_FIELDS]:
                 changed_interactions.append(interaction)
                 touched.add(account.pk)
         wanted_signals.append((interaction, row["signals"]))
-    report.counts[("interactions", "created")] = len(new_interactions)
-    report.counts[("interactions", "updated")] = len(changed_interactions)
-    report.counts[("interactions", "unchanged")] = (
-        len(wanted_signals) - len(new_interactions) - len(changed_interactions)
+    _count(
+        report,
+        "interactions",
+        created=len(new_interactions),
+        updated=len(changed_interactions),
+        rows=len(wanted_signals),
     )
     Interaction.objects.bulk_create(new_interactions)
     for interaction in changed_interactions:
         interaction.updated_at = now
     if changed_interactions:
-        Interaction.objects.bulk_update(changed_interactions, [*interaction_fields, "updated_at"])
+        Interaction.objects.bulk_update(changed_interactions, [*_INTERACTION_FIELDS, "updated_at"])
     touched |= {interaction.account_id for interaction in new_interactions}
+    return wanted_signals, touched
 
+
+_INTERACTION_FIELDS = ["account", "occurred_on", "kind", "initiated_by_client", "notes"]
+
+
+def _signals_of(
+    interactions: dict[str, Interaction],
+) -> defaultdict[int | None, defaultdict[str, list[TrustSignal]]]:
+    """The signals of these interactions, by interaction id and signal type slug. A type may
+    be observed twice in one interaction, so signals are kept per type in lists (oldest first)."""
+    signals_of: defaultdict[int | None, defaultdict[str, list[TrustSignal]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for stored in (
+        TrustSignal.objects.filter(interaction__in=interactions.values())
+        .select_related("signal_type")
+        .order_by("pk")
+    ):
+        signals_of[stored.interaction_id][stored.signal_type.slug].append(stored)
+    return signals_of
+
+
+def _apply_signals(
+    wanted_signals: list[tuple[Interaction, list[str]]],
+    signals_of: defaultdict[int | None, defaultdict[str, list[TrustSignal]]],
+    signal_types: dict[str, SignalType],
+    report: ImportReport,
+) -> set[int]:
+    """Give each interaction the signals its row lists: the ones it has are kept (moved to its
+    date), missing ones created, others removed; return the ids of accounts they changed."""
     create_signals: list[TrustSignal] = []
     moved_signals: list[TrustSignal] = []
     removed_signals: list[TrustSignal] = []
@@ -402,26 +530,26 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
         TrustSignal.objects.bulk_update(moved_signals, ["observed_on"])
     if removed_signals:
         TrustSignal.objects.filter(pk__in=[s.pk for s in removed_signals]).delete()
-    touched |= {s.account_id for s in create_signals + moved_signals + removed_signals}
-    report.counts[("signals", "created")] = len(create_signals)
-    report.counts[("signals", "updated")] = len(moved_signals)
-    report.counts[("signals", "removed")] = len(removed_signals)
-    report.counts[("signals", "unchanged")] = (
-        sum(len(s) for _, s in wanted_signals) - len(create_signals) - len(moved_signals)
+    _count(
+        report,
+        "signals",
+        created=len(create_signals),
+        updated=len(moved_signals),
+        rows=sum(len(s) for _, s in wanted_signals),
     )
+    report.counts[("signals", "removed")] = len(removed_signals)
+    return {s.account_id for s in create_signals + moved_signals + removed_signals}
 
-    # Assessments ------------------------------------------------------------------------
-    assessed = {
-        (a.account_id, a.assessed_on): a
-        for a in Assessment.objects.filter(
-            account__in=[
-                accounts[row["account_external_id"]]
-                for row in bundle.assessments
-                if row["account_external_id"] in accounts
-            ],
-            assessed_on__in={row["assessed_on"] for row in bundle.assessments},
-        )
-    }
+
+# Assessments -------------------------------------------------------------------------------
+
+
+def _apply_assessments(
+    bundle: Bundle, accounts: dict[str, Account], report: ImportReport
+) -> set[int]:
+    """Record the assessments of assessments.csv, one per account and day (a second import of
+    the same day updates it); return the ids of accounts whose assessments changed."""
+    assessed = _assessments_held(bundle, accounts)
     new_assessments, changed_assessments = [], []
     for row in bundle.assessments:
         account = accounts[row["account_external_id"]]
@@ -445,15 +573,43 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
     Assessment.objects.bulk_create(new_assessments)
     if changed_assessments:
         Assessment.objects.bulk_update(changed_assessments, ["relevance", "client_perceived_stage"])
-    touched |= {a.account_id for a in new_assessments + changed_assessments}
-    report.counts[("assessments", "created")] = len(new_assessments)
-    report.counts[("assessments", "updated")] = len(changed_assessments)
-    report.counts[("assessments", "unchanged")] = (
-        len(bundle.assessments) - len(new_assessments) - len(changed_assessments)
+    _count(
+        report,
+        "assessments",
+        created=len(new_assessments),
+        updated=len(changed_assessments),
+        rows=len(bundle.assessments),
     )
+    return {a.account_id for a in new_assessments + changed_assessments}
 
-    # An owner change reads as one in the account's history, as when the team form makes it,
-    # with or without a user (the command line has none).
+
+def _assessments_held(
+    bundle: Bundle, accounts: dict[str, Account]
+) -> dict[tuple[int, datetime.date], Assessment]:
+    """The assessments the database has of the file's accounts on the file's days, by
+    (account id, day): one query."""
+    return {
+        (a.account_id, a.assessed_on): a
+        for a in Assessment.objects.filter(
+            account__in=[
+                accounts[row["account_external_id"]]
+                for row in bundle.assessments
+                if row["account_external_id"] in accounts
+            ],
+            assessed_on__in={row["assessed_on"] for row in bundle.assessments},
+        )
+    }
+
+
+def _write_history(
+    owner_changes: list[AuditEntry],
+    account_ids: set[int],
+    report: ImportReport,
+    actor: User | None,
+) -> None:
+    """The accounts' change history: each owner change as one, with or without a user (the
+    command line has none), and, for a user's import that changed anything, one entry on
+    every account it touched."""
     AuditEntry.objects.bulk_create(owner_changes)
     if actor is not None and report.changes:
         AuditEntry.objects.bulk_create(
@@ -464,6 +620,5 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor) -> set[in
                 subject="import",
                 summary="Imported from a CSV bundle",
             )
-            for account_id in sorted(touched | edited_accounts)
+            for account_id in sorted(account_ids)
         )
-    return touched
