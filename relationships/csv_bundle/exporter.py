@@ -45,11 +45,29 @@ def _date(value) -> str:
 
 @transaction.atomic
 def portfolio_export() -> dict[str, str]:
-    """The three files of the bundle, by file name, as text."""
+    """The three files of the bundle, by file name, as text. Each file's records are read as
+    it is written; what they are joined with (pressures, signal types, accounts' external ids)
+    is read first, in one query each."""
     _give_external_ids()
-    accounts = Account.objects.select_related("owner").order_by("external_id")
+    account_rows = _account_rows()
+    external_of = dict(Account.objects.values_list("pk", "external_id"))
+    interaction_rows = _interaction_rows(external_of)
+    return {
+        formats.ACCOUNTS: _csv(
+            account_rows,
+            (*formats.COLUMNS[formats.ACCOUNTS], *formats.OPTIONAL_COLUMNS[formats.ACCOUNTS]),
+        ),
+        formats.INTERACTIONS: _csv(interaction_rows, formats.COLUMNS[formats.INTERACTIONS]),
+        formats.ASSESSMENTS: _csv(
+            _assessment_rows(external_of), formats.COLUMNS[formats.ASSESSMENTS]
+        ),
+    }
+
+
+def _account_rows() -> Iterable[Sequence[object]]:
+    """accounts.csv's rows, by external id, with the optional columns."""
     pressures_of = pressures_by_account()
-    account_rows = (
+    return (
         [
             account.external_id,
             account.name,
@@ -65,15 +83,19 @@ def portfolio_export() -> dict[str, str]:
             account.next_step,
             _date(account.next_step_due),
         ]
-        for account in accounts
+        for account in Account.objects.select_related("owner").order_by("external_id")
     )
-    external_of = dict(Account.objects.values_list("pk", "external_id"))
+
+
+def _interaction_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
+    """interactions.csv's rows, by external id, each with its account's external id and its
+    signal types."""
     slugs_of: defaultdict[int, list[str]] = defaultdict(list)
     for interaction_id, slug in TrustSignal.objects.filter(interaction__isnull=False).values_list(
         "interaction_id", "signal_type__slug"
     ):
         slugs_of[interaction_id].append(slug)
-    interaction_rows = (
+    return (
         [
             external_id,
             external_of[account_id],
@@ -95,17 +117,13 @@ def portfolio_export() -> dict[str, str]:
             )
         )
     )
-    assessment_rows = (
+
+
+def _assessment_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
+    """assessments.csv's rows, by account and day."""
+    return (
         [external_of[account_id], _date(assessed_on), relevance, stage]
         for account_id, assessed_on, relevance, stage in Assessment.objects.order_by(
             "account_id", "assessed_on"
         ).values_list("account_id", "assessed_on", "relevance", "client_perceived_stage")
     )
-    return {
-        formats.ACCOUNTS: _csv(
-            account_rows,
-            (*formats.COLUMNS[formats.ACCOUNTS], *formats.OPTIONAL_COLUMNS[formats.ACCOUNTS]),
-        ),
-        formats.INTERACTIONS: _csv(interaction_rows, formats.COLUMNS[formats.INTERACTIONS]),
-        formats.ASSESSMENTS: _csv(assessment_rows, formats.COLUMNS[formats.ASSESSMENTS]),
-    }

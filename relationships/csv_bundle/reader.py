@@ -261,7 +261,21 @@ def _choice(file: _File, number: int, column: str, value: str, allowed, *, defau
     return value
 
 
+def _amount(file: _File, number: int, column: str, value: str) -> Decimal:
+    """An amount of money: 0 or more, below a trillion, to the cent (0 when it is not one)."""
+    try:
+        amount = Decimal(value)
+        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+            raise InvalidOperation
+        return amount.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        file.add(number, column, f"“{value}” is not an amount of 0 or more")
+        return Decimal(0)
+
+
 def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
+    """Check accounts.csv row by row; the good rows go to `bundle.accounts`, and every owner
+    and id any row names to `bundle.references` and `bundle.account_ids`."""
     bundle.account_extras = file.extras
     seen: dict[str, int] = {}
     for number, row in file.rows():
@@ -273,17 +287,7 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
             file.add(number, "industry", "longer than 100 characters")
         revenue = Decimal(0)
         if row["annual_revenue"]:
-            try:
-                revenue = Decimal(row["annual_revenue"])
-                if not revenue.is_finite() or revenue < 0 or revenue >= Decimal("1e12"):
-                    raise InvalidOperation
-                revenue = revenue.quantize(Decimal("0.01"))
-            except InvalidOperation:
-                file.add(
-                    number,
-                    "annual_revenue",
-                    f"“{row['annual_revenue']}” is not an amount of 0 or more",
-                )
+            revenue = _amount(file, number, "annual_revenue", row["annual_revenue"])
         potential = _choice(
             file,
             number,
