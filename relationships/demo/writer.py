@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -107,25 +107,119 @@ def _constraints_checked_immediately() -> Iterator[None]:
 
 
 def _replace_portfolio(portfolio: DemoPortfolio) -> None:
+    """Delete the earlier demo portfolio, then write this one's rows in bulk."""
     _delete_demo_portfolio()
     managers = _ensure_users(portfolio.manager_count)
     signal_types = dict(SignalType.objects.values_list("slug", "id"))
-    now = timezone.now()
+    rows = _portfolio_rows(portfolio, [manager.pk for manager in managers], signal_types)
+    with _bulk_load_mode([Interaction, Interaction.participants.through, TrustSignal]):
+        _write_rows(rows)
+    _reset_sequences([Account, Contact, Interaction])
 
-    account_id = _next_id(Account)
-    contact_id = _next_id(Contact)
-    interaction_id = _next_id(Interaction)
-    accounts, pressures, contacts, assessments = [], [], [], []
-    interactions, participants, signals = [], [], []
-    for demo in portfolio.accounts:
-        owner = managers[demo.owner_index]
+
+@dataclass
+class _Rows:
+    """Every row of the portfolio, table by table, as tuples in the order of the table's
+    columns below (ids assigned here: rows refer to each other before any is written)."""
+
+    accounts: list[tuple] = field(default_factory=list)
+    pressures: list[tuple] = field(default_factory=list)
+    contacts: list[tuple] = field(default_factory=list)
+    assessments: list[tuple] = field(default_factory=list)
+    interactions: list[tuple] = field(default_factory=list)
+    participants: list[tuple] = field(default_factory=list)
+    signals: list[tuple] = field(default_factory=list)
+
+
+_ACCOUNT_COLUMNS = [
+    "id",
+    "name",
+    "industry",
+    "owner",
+    "annual_revenue",
+    "mission",
+    "partnership_potential",
+    "status",
+    "lost_on",
+    "lost_reason",
+    "external_id",
+    "objective",
+    "next_step",
+    "next_step_due",
+    "created_at",
+    "updated_at",
+]
+_PRESSURE_COLUMNS = ["account", "description"]
+_CONTACT_COLUMNS = ["id", "account", "name", "title", "role", "is_champion", "left_on"]
+_ASSESSMENT_COLUMNS = [
+    "account",
+    "assessed_on",
+    "relevance",
+    "client_perceived_stage",
+    "note",
+    "assessed_by",
+    "created_at",
+]
+_INTERACTION_COLUMNS = [
+    "id",
+    "account",
+    "occurred_on",
+    "kind",
+    "logged_by",
+    "initiated_by_client",
+    "notes",
+    "sentiment",
+    "external_id",
+    "created_at",
+    "updated_at",
+]
+_PARTICIPANT_COLUMNS = ["interaction", "contact"]
+_SIGNAL_COLUMNS = [
+    "account",
+    "signal_type",
+    "observed_on",
+    "interaction",
+    "note",
+    "logged_by",
+    "created_at",
+]
+
+
+def _portfolio_rows(
+    portfolio: DemoPortfolio, owner_ids: list[int], signal_types: dict[str, int]
+) -> _Rows:
+    """The rows of every table, in three passes over the accounts (the accounts and what hangs
+    on them alone, their contacts, their interactions), ids following each table's highest."""
+    rows = _Rows()
+    first_account_id = _next_id(Account)
+    _add_account_rows(rows, portfolio, owner_ids, first_account_id)
+    contact_ids = _add_contact_rows(rows, portfolio, first_account_id, _next_id(Contact))
+    _add_interaction_rows(
+        rows,
+        portfolio,
+        owner_ids,
+        contact_ids,
+        signal_types,
+        first_account_id=first_account_id,
+        first_id=_next_id(Interaction),
+    )
+    return rows
+
+
+def _add_account_rows(
+    rows: _Rows, portfolio: DemoPortfolio, owner_ids: list[int], first_id: int
+) -> None:
+    """Each account's row, its pressures and its assessments (by its owner)."""
+    now = timezone.now()
+    for account_id, demo in enumerate(portfolio.accounts, start=first_id):
+        owner_id = owner_ids[demo.owner_index]
         lost = demo.lost_on is not None
-        accounts.append(
+        rows.accounts.append(
             (
                 account_id,
                 demo.name,
                 demo.industry,
-                owner.pk,
+                owner_id,
                 demo.annual_revenue,
                 demo.mission,
                 demo.partnership_potential,
@@ -140,11 +234,33 @@ def _replace_portfolio(portfolio: DemoPortfolio) -> None:
                 now,
             )
         )
-        pressures += [(account_id, text) for text in demo.pressures]
-        contact_ids = {}
+        rows.pressures += [(account_id, text) for text in demo.pressures]
+        rows.assessments += [
+            (
+                account_id,
+                a.assessed_on,
+                a.relevance,
+                a.client_perceived_stage,
+                "",
+                owner_id,
+                _logged_at(a.assessed_on),
+            )
+            for a in demo.assessments
+        ]
+
+
+def _add_contact_rows(
+    rows: _Rows, portfolio: DemoPortfolio, first_account_id: int, first_id: int
+) -> list[dict[int, int]]:
+    """Each account's contacts; returns, account by account, the id given to each contact's
+    key (the interactions name their participants by key)."""
+    contact_ids: list[dict[int, int]] = []
+    contact_id = first_id
+    for account_id, demo in enumerate(portfolio.accounts, start=first_account_id):
+        ids = {}
         for contact in demo.contacts:
-            contact_ids[contact.key] = contact_id
-            contacts.append(
+            ids[contact.key] = contact_id
+            rows.contacts.append(
                 (
                     contact_id,
                     account_id,
@@ -156,27 +272,35 @@ def _replace_portfolio(portfolio: DemoPortfolio) -> None:
                 )
             )
             contact_id += 1
-        assessments += [
-            (
-                account_id,
-                a.assessed_on,
-                a.relevance,
-                a.client_perceived_stage,
-                "",
-                owner.pk,
-                _logged_at(a.assessed_on),
-            )
-            for a in demo.assessments
-        ]
+        contact_ids.append(ids)
+    return contact_ids
+
+
+def _add_interaction_rows(
+    rows: _Rows,
+    portfolio: DemoPortfolio,
+    owner_ids: list[int],
+    contact_ids: list[dict[int, int]],
+    signal_types: dict[str, int],
+    *,
+    first_account_id: int,
+    first_id: int,
+) -> None:
+    """Each account's interactions, logged by its owner right after they happened, with their
+    participants and the trust signals observed in them."""
+    interaction_id = first_id
+    accounts = enumerate(portfolio.accounts, start=first_account_id)
+    for (account_id, demo), contact_id_of in zip(accounts, contact_ids, strict=True):
+        owner_id = owner_ids[demo.owner_index]
         for event in demo.interactions:
             logged_at = _logged_at(event.occurred_on)
-            interactions.append(
+            rows.interactions.append(
                 (
                     interaction_id,
                     account_id,
                     event.occurred_on,
                     event.kind,
-                    owner.pk,
+                    owner_id,
                     event.initiated_by_client,
                     event.notes,
                     event.sentiment,
@@ -185,90 +309,33 @@ def _replace_portfolio(portfolio: DemoPortfolio) -> None:
                     logged_at,
                 )
             )
-            participants += [(interaction_id, contact_ids[key]) for key in event.participant_keys]
-            signals += [
+            rows.participants += [
+                (interaction_id, contact_id_of[key]) for key in event.participant_keys
+            ]
+            rows.signals += [
                 (
                     account_id,
                     signal_types[slug],
                     event.occurred_on,
                     interaction_id,
                     "",
-                    owner.pk,
+                    owner_id,
                     logged_at,
                 )
                 for slug in event.signal_slugs
             ]
             interaction_id += 1
-        account_id += 1
-
-    with _bulk_load_mode([Interaction, Interaction.participants.through, TrustSignal]):
-        _write_rows(accounts, pressures, contacts, assessments, interactions, participants, signals)
-    _reset_sequences([Account, Contact, Interaction])
 
 
-def _write_rows(accounts, pressures, contacts, assessments, interactions, participants, signals):
-    insert_rows(
-        Account,
-        [
-            "id",
-            "name",
-            "industry",
-            "owner",
-            "annual_revenue",
-            "mission",
-            "partnership_potential",
-            "status",
-            "lost_on",
-            "lost_reason",
-            "external_id",
-            "objective",
-            "next_step",
-            "next_step_due",
-            "created_at",
-            "updated_at",
-        ],
-        accounts,
-    )
-    insert_rows(ExternalPressure, ["account", "description"], pressures)
-    insert_rows(
-        Contact, ["id", "account", "name", "title", "role", "is_champion", "left_on"], contacts
-    )
-    insert_rows(
-        Assessment,
-        [
-            "account",
-            "assessed_on",
-            "relevance",
-            "client_perceived_stage",
-            "note",
-            "assessed_by",
-            "created_at",
-        ],
-        assessments,
-    )
-    insert_rows(
-        Interaction,
-        [
-            "id",
-            "account",
-            "occurred_on",
-            "kind",
-            "logged_by",
-            "initiated_by_client",
-            "notes",
-            "sentiment",
-            "external_id",
-            "created_at",
-            "updated_at",
-        ],
-        interactions,
-    )
-    insert_rows(Interaction.participants.through, ["interaction", "contact"], participants)
-    insert_rows(
-        TrustSignal,
-        ["account", "signal_type", "observed_on", "interaction", "note", "logged_by", "created_at"],
-        signals,
-    )
+def _write_rows(rows: _Rows) -> None:
+    """Insert every table's rows, each table after those it refers to."""
+    insert_rows(Account, _ACCOUNT_COLUMNS, rows.accounts)
+    insert_rows(ExternalPressure, _PRESSURE_COLUMNS, rows.pressures)
+    insert_rows(Contact, _CONTACT_COLUMNS, rows.contacts)
+    insert_rows(Assessment, _ASSESSMENT_COLUMNS, rows.assessments)
+    insert_rows(Interaction, _INTERACTION_COLUMNS, rows.interactions)
+    insert_rows(Interaction.participants.through, _PARTICIPANT_COLUMNS, rows.participants)
+    insert_rows(TrustSignal, _SIGNAL_COLUMNS, rows.signals)
 
 
 def _logged_at(day: datetime.date) -> datetime.datetime:
