@@ -88,8 +88,32 @@ def history_figure(
 ) -> dict[str, Any]:
     """Weekly score with the stage bands shaded, decline risk as a second line, and a marker
     wherever signals were logged (hover names them)."""
+    traces = _score_and_risk_traces(points)
+    if points and marks:
+        traces += _signal_traces(points, marks)
+    shapes, annotations = _stage_band_shapes(thresholds)
+    return {
+        "data": traces,
+        "layout": {
+            "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+            "height": 320,
+            "yaxis": {"range": [0, 100], "fixedrange": True, "title": {"text": "0-100"}},
+            "xaxis": {"type": "date"},
+            "legend": {"orientation": "h", "y": -0.18},
+            "hovermode": "closest",
+            "shapes": shapes,
+            "annotations": annotations,
+            "paper_bgcolor": "#fff",
+            "plot_bgcolor": "#fff",
+        },
+    }
+
+
+def _score_and_risk_traces(points: Sequence[HistoryPoint]) -> list[dict[str, Any]]:
+    """The history's two lines: the weekly score (hover names the stage) and, dotted, the
+    decline risk."""
     weeks = [point.week_ending.isoformat() for point in points]
-    traces: list[dict[str, Any]] = [
+    return [
         {
             "type": "scatter",
             "mode": "lines",
@@ -110,8 +134,13 @@ def history_figure(
             "line": {"color": RISK_COLOUR, "width": 1.5, "dash": "dot"},
         },
     ]
-    if points and marks:
-        traces += _signal_traces(points, marks)
+
+
+def _stage_band_shapes(
+    thresholds: Mapping[str, float],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The history's background: one shaded band per stage across the whole width, and the
+    stage's name at the top left of its band."""
     shapes, annotations = [], []
     for stage, low, high in _stage_bands(thresholds):
         shapes.append(
@@ -141,21 +170,7 @@ def history_figure(
                 "font": {"size": 11, "color": "#5f6b7a"},
             }
         )
-    return {
-        "data": traces,
-        "layout": {
-            "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
-            "height": 320,
-            "yaxis": {"range": [0, 100], "fixedrange": True, "title": {"text": "0-100"}},
-            "xaxis": {"type": "date"},
-            "legend": {"orientation": "h", "y": -0.18},
-            "hovermode": "closest",
-            "shapes": shapes,
-            "annotations": annotations,
-            "paper_bgcolor": "#fff",
-            "plot_bgcolor": "#fff",
-        },
-    }
+    return shapes, annotations
 
 
 def _signal_traces(
@@ -208,63 +223,9 @@ def s_curve_figure(
 ) -> dict[str, Any]:
     """The S-curve itself, one segment per stage, with the account's weekly path along it
     (faint to strong as time goes on) and where it stands now."""
-    traces: list[dict[str, Any]] = []
-    for stage, low, high in _stage_bands(thresholds):
-        start, end = s_curve_maturity(max(low, 0.5)), s_curve_maturity(min(high, 99.5))
-        steps = 24
-        xs = [start + (end - start) * i / steps for i in range(steps + 1)]
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": stage.label,
-                "x": [round(x, 2) for x in xs],
-                "y": [round(_s_curve_score(x), 2) for x in xs],
-                "hoverinfo": "skip",
-                "line": {"width": 8, "color": STAGE_LINE_COLOURS[stage]},
-                "showlegend": False,
-            }
-        )
+    traces = _curve_segments(thresholds)
     if points:
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": "Path",
-                "x": [round(s_curve_maturity(point.score), 2) for point in points],
-                "y": [round(point.score, 1) for point in points],
-                "text": [point.week_ending.isoformat() for point in points],
-                "hovertemplate": "Week ending %{text}<br>Score %{y:.0f}<extra></extra>",
-                "marker": {
-                    "size": 5,
-                    "color": list(range(len(points))),
-                    "colorscale": [[0, "#c7d2fe"], [1, SCORE_COLOUR]],
-                },
-                "line": {"color": "rgba(36, 87, 197, 0.25)", "width": 1},
-                "showlegend": False,
-            }
-        )
-        now = points[-1]
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers+text",
-                "name": "Now",
-                "x": [round(s_curve_maturity(now.score), 2)],
-                "y": [round(now.score, 1)],
-                # The stage the account holds, gates and hysteresis included, not the band
-                # its score alone would put it in.
-                "text": [f"now: {Stage(now.stage).label}"],
-                "textposition": "middle right",
-                "hovertemplate": "Now: score %{y:.0f}<extra></extra>",
-                "marker": {
-                    "size": 14,
-                    "color": SCORE_COLOUR,
-                    "line": {"color": "#fff", "width": 2},
-                },
-                "showlegend": False,
-            }
-        )
+        traces += _path_traces(points)
     return {
         "data": traces,
         "layout": {
@@ -282,6 +243,70 @@ def s_curve_figure(
             "plot_bgcolor": "#fff",
         },
     }
+
+
+def _curve_segments(thresholds: Mapping[str, float]) -> list[dict[str, Any]]:
+    """The S-curve drawn as one thick segment per stage, in the stage's colour."""
+    traces: list[dict[str, Any]] = []
+    for stage, low, high in _stage_bands(thresholds):
+        start, end = s_curve_maturity(max(low, 0.5)), s_curve_maturity(min(high, 99.5))
+        steps = 24
+        xs = [start + (end - start) * i / steps for i in range(steps + 1)]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": stage.label,
+                "x": [round(x, 2) for x in xs],
+                "y": [round(_s_curve_score(x), 2) for x in xs],
+                "hoverinfo": "skip",
+                "line": {"width": 8, "color": STAGE_LINE_COLOURS[stage]},
+                "showlegend": False,
+            }
+        )
+    return traces
+
+
+def _path_traces(points: Sequence[HistoryPoint]) -> list[dict[str, Any]]:
+    """The account's weekly path along the curve (older weeks fainter), and a large marker
+    where it stands now, named by the stage it holds."""
+    now = points[-1]
+    return [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Path",
+            "x": [round(s_curve_maturity(point.score), 2) for point in points],
+            "y": [round(point.score, 1) for point in points],
+            "text": [point.week_ending.isoformat() for point in points],
+            "hovertemplate": "Week ending %{text}<br>Score %{y:.0f}<extra></extra>",
+            "marker": {
+                "size": 5,
+                "color": list(range(len(points))),
+                "colorscale": [[0, "#c7d2fe"], [1, SCORE_COLOUR]],
+            },
+            "line": {"color": "rgba(36, 87, 197, 0.25)", "width": 1},
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "name": "Now",
+            "x": [round(s_curve_maturity(now.score), 2)],
+            "y": [round(now.score, 1)],
+            # The stage the account holds, gates and hysteresis included, not the band
+            # its score alone would put it in.
+            "text": [f"now: {Stage(now.stage).label}"],
+            "textposition": "middle right",
+            "hovertemplate": "Now: score %{y:.0f}<extra></extra>",
+            "marker": {
+                "size": 14,
+                "color": SCORE_COLOUR,
+                "line": {"color": "#fff", "width": 2},
+            },
+            "showlegend": False,
+        },
+    ]
 
 
 # Decline risk 0-100 as a colour: calm green, amber, red.
@@ -306,7 +331,31 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
     Built in one pass: the map holds every account of the portfolio.
     """
     figure = s_curve_figure([], thresholds=thresholds)
-    traces = figure["data"]
+    points = _map_points(rows, trails=trails)
+    if trails:
+        figure["data"].append(_trails_trace(points))
+    figure["data"].append(_accounts_trace(points))
+    figure["layout"]["height"] = 420
+    figure["layout"]["meta"] = {"clickable": "/accounts/{id}/"}
+    return figure
+
+
+class _MapPoints(NamedTuple):
+    """The map's accounts as Plotly's columns (one entry per account), and their trails as
+    line segments separated by None."""
+
+    xs: list[float]
+    ys: list[float]
+    sizes: list[float]
+    colours: list[int]
+    symbols: list[str]
+    custom: list[list[Any]]
+    trail_x: list[float | None]
+    trail_y: list[float | None]
+
+
+def _map_points(rows, *, trails: bool) -> _MapPoints:
+    """Every row's point, in one pass over the portfolio."""
     largest = max((float(row.revenue) for row in rows), default=0.0) or 1.0
     xs, ys, sizes, colours, symbols, custom = [], [], [], [], [], []
     trail_x: list[float | None] = []
@@ -334,49 +383,50 @@ def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool)
         if trails and row.score_90 is not None and abs(row.score - row.score_90) >= 1:
             trail_x += [_maturity_at(round(row.score_90 * 10)), xs[-1], None]
             trail_y += [round(row.score_90, 1), ys[-1], None]
-    if trails:
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": "90 days ago → now",
-                "x": trail_x,
-                "y": trail_y,
-                "hoverinfo": "skip",
-                "line": {"color": "rgba(95, 107, 122, 0.35)", "width": 1},
-                "showlegend": False,
-            }
-        )
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "name": "Accounts",
-            "x": xs,
-            "y": ys,
-            "customdata": custom,
-            "hovertemplate": (
-                "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}, "
-                "score %{y:.0f}<br>decline risk %{customdata[4]}, %{customdata[6]} "
-                "(%{customdata[5]})<extra></extra>"
-            ),
-            "marker": {
-                "size": sizes,
-                "color": colours,
-                "symbol": symbols,
-                "cmin": 0,
-                "cmax": 100,
-                "colorscale": RISK_COLOURSCALE,
-                "colorbar": {"title": {"text": "risk"}, "thickness": 10},
-                "line": {"color": "#fff", "width": 0.5},
-                "opacity": 0.85,
-            },
-            "showlegend": False,
-        }
-    )
-    figure["layout"]["height"] = 420
-    figure["layout"]["meta"] = {"clickable": "/accounts/{id}/"}
-    return figure
+    return _MapPoints(xs, ys, sizes, colours, symbols, custom, trail_x, trail_y)
+
+
+def _trails_trace(points: _MapPoints) -> dict[str, Any]:
+    """Faint lines from where each account stood 90 days ago to where it stands now."""
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": "90 days ago → now",
+        "x": points.trail_x,
+        "y": points.trail_y,
+        "hoverinfo": "skip",
+        "line": {"color": "rgba(95, 107, 122, 0.35)", "width": 1},
+        "showlegend": False,
+    }
+
+
+def _accounts_trace(points: _MapPoints) -> dict[str, Any]:
+    """The accounts as markers: size by revenue, colour (and shape) by decline risk."""
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "Accounts",
+        "x": points.xs,
+        "y": points.ys,
+        "customdata": points.custom,
+        "hovertemplate": (
+            "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}, "
+            "score %{y:.0f}<br>decline risk %{customdata[4]}, %{customdata[6]} "
+            "(%{customdata[5]})<extra></extra>"
+        ),
+        "marker": {
+            "size": points.sizes,
+            "color": points.colours,
+            "symbol": points.symbols,
+            "cmin": 0,
+            "cmax": 100,
+            "colorscale": RISK_COLOURSCALE,
+            "colorbar": {"title": {"text": "risk"}, "thickness": 10},
+            "line": {"color": "#fff", "width": 0.5},
+            "opacity": 0.85,
+        },
+        "showlegend": False,
+    }
 
 
 # The charts in words: each chart's caption, for whoever does not see the chart (WCAG 1.1.1).
