@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from django.db import connection, connections
@@ -79,6 +79,29 @@ def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch
     """
     accounts = Account.objects.filter(lost_on__isnull=True).order_by()
     account_ids = list(accounts.values_list("pk", flat=True))
+    types = _signal_types()
+    since = as_of - datetime.timedelta(days=contact_window_days)
+    signals, interactions, participants, assessments = _evidence_columns(since)
+    return build(
+        _batch_columns(account_ids, types, signals, interactions, participants, assessments),
+        as_of=as_of,
+    )
+
+
+class _SignalTypes(NamedTuple):
+    """The signal types as the batch engine numbers them: slugs and categories in sorted
+    tuples, and arrays indexed by a type's id giving its slug's and its category's place in
+    them and whether it builds trust (one array lookup turns a column of type ids into each)."""
+
+    slugs: tuple[str, ...]
+    categories: tuple[str, ...]
+    slug_of: np.ndarray
+    category_of: np.ndarray
+    positive_of: np.ndarray
+
+
+def _signal_types() -> _SignalTypes:
+    """Every signal type, numbered for the batch engine (one query; a catalog is small)."""
     types = list(SignalType.objects.values_list("pk", "slug", "category", "polarity"))
     slugs = tuple(sorted({slug for _, slug, _, _ in types}))
     categories = tuple(sorted({category for _, _, category, _ in types}))
@@ -89,9 +112,13 @@ def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch
         slug_of[pk] = slugs.index(slug)
         category_of[pk] = categories.index(category)
         positive_of[pk] = polarity > 0
+    return _SignalTypes(slugs, categories, slug_of, category_of, positive_of)
 
-    since = as_of - datetime.timedelta(days=contact_window_days)
-    signals, interactions, participants, assessments = _at_once(
+
+def _evidence_columns(since: datetime.date) -> list[list[list]]:
+    """The columns of every signal, interaction and assessment (days as numbers), and of the
+    participants of interactions after `since`: four reads, at once where they can be."""
+    return _at_once(
         *(
             partial(_columns, queryset)
             for queryset in (
@@ -110,43 +137,52 @@ def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch
             )
         )
     )
+
+
+def _ints(values: list) -> np.ndarray:
+    return np.array(values, dtype=np.int64)
+
+
+def _batch_columns(
+    account_ids: list[int],
+    types: _SignalTypes,
+    signals: list[list],
+    interactions: list[list],
+    participants: list[list],
+    assessments: list[list],
+) -> Columns:
+    """The batch engine's arrays from the columns read (`_evidence_columns`), with kinds,
+    slugs, categories and perceived stages as numbers."""
     s_account, s_day, s_type_ids = signals
-    s_type = np.array(s_type_ids, dtype=np.int64)
+    s_type = _ints(s_type_ids)
     i_account, i_day, i_kind, i_client = interactions
     kinds = tuple(sorted(set(i_kind)))
     kind_number = {kind: index for index, kind in enumerate(kinds)}
     c_account, c_day, c_id = participants
     a_account, a_day, a_relevance, a_perceived = assessments
     rank = {stage.value: stage.rank for stage in Stage}
-
-    def ints(values) -> np.ndarray:
-        return np.array(values, dtype=np.int64)
-
-    return build(
-        Columns(
-            account_ids=ints(account_ids),
-            lost_on=np.zeros(len(account_ids), np.int64),
-            slugs=slugs,
-            categories=categories,
-            kinds=kinds,
-            signal_account=ints(s_account),
-            signal_day=ints(s_day),
-            signal_slug=slug_of[s_type],
-            signal_category=category_of[s_type],
-            signal_positive=positive_of[s_type],
-            interaction_account=ints(i_account),
-            interaction_day=ints(i_day),
-            interaction_kind=ints([kind_number[kind] for kind in i_kind]),
-            interaction_by_client=np.array(i_client, dtype=bool),
-            contact_account=ints(c_account),
-            contact_day=ints(c_day),
-            contact_id=ints(c_id),
-            assessment_account=ints(a_account),
-            assessment_day=ints(a_day),
-            assessment_relevance=ints(a_relevance),
-            assessment_perceived=ints([rank.get(value or "", 0) for value in a_perceived]),
-        ),
-        as_of=as_of,
+    return Columns(
+        account_ids=_ints(account_ids),
+        lost_on=np.zeros(len(account_ids), np.int64),
+        slugs=types.slugs,
+        categories=types.categories,
+        kinds=kinds,
+        signal_account=_ints(s_account),
+        signal_day=_ints(s_day),
+        signal_slug=types.slug_of[s_type],
+        signal_category=types.category_of[s_type],
+        signal_positive=types.positive_of[s_type],
+        interaction_account=_ints(i_account),
+        interaction_day=_ints(i_day),
+        interaction_kind=_ints([kind_number[kind] for kind in i_kind]),
+        interaction_by_client=np.array(i_client, dtype=bool),
+        contact_account=_ints(c_account),
+        contact_day=_ints(c_day),
+        contact_id=_ints(c_id),
+        assessment_account=_ints(a_account),
+        assessment_day=_ints(a_day),
+        assessment_relevance=_ints(a_relevance),
+        assessment_perceived=_ints([rank.get(value or "", 0) for value in a_perceived]),
     )
 
 

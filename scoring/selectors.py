@@ -7,7 +7,9 @@ five queries for one account or for the whole portfolio.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+
+from django.db.models import QuerySet
 
 from accounts.models import Account
 from relationships.models import Assessment, Interaction, TrustSignal
@@ -28,62 +30,12 @@ def evidence_for_accounts(*, account_ids: Collection[int] | None = None) -> dict
     Accounts without any evidence are included with an empty Evidence, so callers can clear
     their snapshots too.
     """
-    accounts = Account.objects.order_by()
-    signals = TrustSignal.objects.order_by()
-    interactions = Interaction.objects.order_by()
-    participants = Interaction.participants.through.objects.order_by()
-    assessments = Assessment.objects.order_by()
-    if account_ids is not None:
-        ids = list(account_ids)
-        accounts = accounts.filter(pk__in=ids)
-        signals = signals.filter(account_id__in=ids)
-        interactions = interactions.filter(account_id__in=ids)
-        participants = participants.filter(interaction__account_id__in=ids)
-        assessments = assessments.filter(account_id__in=ids)
-
-    def rows(queryset, *fields):
-        # The whole portfolio streams through a server-side cursor to bound memory; a few
-        # accounts fit in one plain fetch, which also gets PostgreSQL's best plan.
-        rows = queryset.values_list(*fields)
-        return rows.iterator(_CHUNK) if account_ids is None else rows
-
-    lost_on = dict(rows(accounts, "pk", "lost_on"))
-
-    contacts_of: defaultdict[int, list[int]] = defaultdict(list)
-    for interaction_id, contact_id in rows(participants, "interaction_id", "contact_id"):
-        contacts_of[interaction_id].append(contact_id)
-
-    signals_of: defaultdict[int, list[SignalEvent]] = defaultdict(list)
-    for account_id, observed_on, slug, category, polarity in rows(
-        signals,
-        "account_id",
-        "observed_on",
-        "signal_type__slug",
-        "signal_type__category",
-        "signal_type__polarity",
-    ):
-        signals_of[account_id].append(SignalEvent(observed_on, slug, category, polarity))
-
-    interactions_of: defaultdict[int, list[InteractionEvent]] = defaultdict(list)
-    no_contacts: tuple[int, ...] = ()
-    for pk, account_id, occurred_on, kind, by_client in rows(
-        interactions, "pk", "account_id", "occurred_on", "kind", "initiated_by_client"
-    ):
-        contacts = contacts_of.get(pk)
-        interactions_of[account_id].append(
-            InteractionEvent(
-                occurred_on, kind, by_client, tuple(sorted(contacts)) if contacts else no_contacts
-            )
-        )
-
-    assessments_of: defaultdict[int, list[AssessmentEvent]] = defaultdict(list)
-    for account_id, assessed_on, relevance, perceived in rows(
-        assessments, "account_id", "assessed_on", "relevance", "client_perceived_stage"
-    ):
-        assessments_of[account_id].append(
-            AssessmentEvent(assessed_on, relevance, Stage(perceived) if perceived else None)
-        )
-
+    read = _EvidenceRead(account_ids)
+    lost_on = dict(read.rows(read.accounts, "pk", "lost_on"))
+    contacts_of = _contacts_of(read)
+    signals_of = _signals_of(read)
+    interactions_of = _interactions_of(read, contacts_of)
+    assessments_of = _assessments_of(read)
     return {
         account_id: Evidence(
             signals=tuple(signals_of.get(account_id, ())),
@@ -93,3 +45,82 @@ def evidence_for_accounts(*, account_ids: Collection[int] | None = None) -> dict
         )
         for account_id, lost in lost_on.items()
     }
+
+
+class _EvidenceRead:
+    """The five tables evidence comes from, narrowed to the given accounts (None: all)."""
+
+    def __init__(self, account_ids: Collection[int] | None) -> None:
+        self.whole_portfolio = account_ids is None
+        self.accounts = Account.objects.order_by()
+        self.signals = TrustSignal.objects.order_by()
+        self.interactions = Interaction.objects.order_by()
+        self.participants = Interaction.participants.through.objects.order_by()
+        self.assessments = Assessment.objects.order_by()
+        if account_ids is not None:
+            ids = list(account_ids)
+            self.accounts = self.accounts.filter(pk__in=ids)
+            self.signals = self.signals.filter(account_id__in=ids)
+            self.interactions = self.interactions.filter(account_id__in=ids)
+            self.participants = self.participants.filter(interaction__account_id__in=ids)
+            self.assessments = self.assessments.filter(account_id__in=ids)
+
+    def rows(self, queryset: QuerySet, *fields: str) -> Iterable[tuple]:
+        """`fields` of each row. The whole portfolio streams through a server-side cursor to
+        bound memory; a few accounts fit in one plain fetch, which also gets PostgreSQL's best
+        plan."""
+        rows = queryset.values_list(*fields)
+        return rows.iterator(_CHUNK) if self.whole_portfolio else rows
+
+
+def _contacts_of(read: _EvidenceRead) -> defaultdict[int, list[int]]:
+    """The contacts who took part in each interaction, by interaction id."""
+    contacts_of: defaultdict[int, list[int]] = defaultdict(list)
+    for interaction_id, contact_id in read.rows(read.participants, "interaction_id", "contact_id"):
+        contacts_of[interaction_id].append(contact_id)
+    return contacts_of
+
+
+def _signals_of(read: _EvidenceRead) -> defaultdict[int, list[SignalEvent]]:
+    """Each account's trust signals, with their type's slug, category and polarity."""
+    signals_of: defaultdict[int, list[SignalEvent]] = defaultdict(list)
+    for account_id, observed_on, slug, category, polarity in read.rows(
+        read.signals,
+        "account_id",
+        "observed_on",
+        "signal_type__slug",
+        "signal_type__category",
+        "signal_type__polarity",
+    ):
+        signals_of[account_id].append(SignalEvent(observed_on, slug, category, polarity))
+    return signals_of
+
+
+def _interactions_of(
+    read: _EvidenceRead, contacts_of: defaultdict[int, list[int]]
+) -> defaultdict[int, list[InteractionEvent]]:
+    """Each account's interactions, each with its participants' ids in order."""
+    interactions_of: defaultdict[int, list[InteractionEvent]] = defaultdict(list)
+    no_contacts: tuple[int, ...] = ()
+    for pk, account_id, occurred_on, kind, by_client in read.rows(
+        read.interactions, "pk", "account_id", "occurred_on", "kind", "initiated_by_client"
+    ):
+        contacts = contacts_of.get(pk)
+        interactions_of[account_id].append(
+            InteractionEvent(
+                occurred_on, kind, by_client, tuple(sorted(contacts)) if contacts else no_contacts
+            )
+        )
+    return interactions_of
+
+
+def _assessments_of(read: _EvidenceRead) -> defaultdict[int, list[AssessmentEvent]]:
+    """Each account's assessments, the stage the client sees itself at as a Stage (or None)."""
+    assessments_of: defaultdict[int, list[AssessmentEvent]] = defaultdict(list)
+    for account_id, assessed_on, relevance, perceived in read.rows(
+        read.assessments, "account_id", "assessed_on", "relevance", "client_perceived_stage"
+    ):
+        assessments_of[account_id].append(
+            AssessmentEvent(assessed_on, relevance, Stage(perceived) if perceived else None)
+        )
+    return assessments_of

@@ -8,9 +8,10 @@ the last 30 days per account.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Subquery, TextField
+from django.db.models import Count, OuterRef, QuerySet, Subquery, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -18,7 +19,7 @@ from accounts.models import Account
 from relationships.models import Interaction
 from scoring.dashboard.filters import DashboardFilters
 from scoring.dashboard.panels import PortfolioRow, reference_weeks
-from scoring.engine import Stage
+from scoring.engine import Profile, Stage
 from scoring.engine.curve import week_ending
 from scoring.models import ScoreSnapshot, ScoringProfile
 
@@ -51,25 +52,38 @@ def portfolio_standings(
     account with a standing, lost ones with their last.
     """
     engine_profile = profile.engine_profile()
-    if closed_by is None:
-        snapshots = ScoreSnapshot.objects.filter(profile=profile, is_latest=True)
-    else:
-        last_closed = (
-            ScoreSnapshot.objects.filter(
-                profile=profile, account=OuterRef("pk"), week_ending__lte=closed_by
-            )
-            .order_by("-week_ending")
-            .values("pk")[:1]
-        )
-        chosen = Account.objects.annotate(snapshot=Subquery(last_closed)).filter(
-            snapshot__isnull=False
-        )
-        snapshots = ScoreSnapshot.objects.filter(pk__in=chosen.values("snapshot"))
+    snapshots = _standing_snapshots(profile, closed_by)
     if filters is not None:
         snapshots = snapshots.filter(
             filters.account_q("account__"), filters.snapshot_q(engine_profile["risk_bands"])
         )
-    columns = snapshots.order_by().values_list(
+    rows = _portfolio_rows(_standing_columns(snapshots), engine_profile)
+    return sorted(rows, key=lambda row: (row.name, row.account_id))
+
+
+def _standing_snapshots(
+    profile: ScoringProfile, closed_by: datetime.date | None
+) -> QuerySet[ScoreSnapshot]:
+    """The snapshot that holds each account's standing: its latest (None), or the last of a
+    week closed by `closed_by`."""
+    if closed_by is None:
+        return ScoreSnapshot.objects.filter(profile=profile, is_latest=True)
+    last_closed = (
+        ScoreSnapshot.objects.filter(
+            profile=profile, account=OuterRef("pk"), week_ending__lte=closed_by
+        )
+        .order_by("-week_ending")
+        .values("pk")[:1]
+    )
+    chosen = Account.objects.annotate(snapshot=Subquery(last_closed)).filter(snapshot__isnull=False)
+    return ScoreSnapshot.objects.filter(pk__in=chosen.values("snapshot"))
+
+
+def _standing_columns(snapshots: QuerySet[ScoreSnapshot]) -> QuerySet[ScoreSnapshot, tuple]:
+    """The snapshots' standing with their account's facts, as plain tuples (one query, no
+    model instances: the portfolio may hold thousands of accounts). The top risk driver's key
+    is read on its own, so that a row needs no JSON decoded to name it."""
+    return snapshots.order_by().values_list(
         "account_id",
         "account__name",
         "account__owner_id",
@@ -91,8 +105,12 @@ def portfolio_standings(
         "account__next_step",
         "account__next_step_due",
     )
+
+
+def _portfolio_rows(columns: Iterable[tuple], engine_profile: Profile) -> list[PortfolioRow]:
+    """The dashboard's rows, one per tuple of `_standing_columns`."""
     stages = {stage.value: stage for stage in Stage}
-    rows = [
+    return [
         PortfolioRow(
             account_id=account_id,
             name=name,
@@ -138,7 +156,6 @@ def portfolio_standings(
             next_step_due,
         ) in columns
     ]
-    return sorted(rows, key=lambda row: (row.name, row.account_id))
 
 
 def portfolio_view(
