@@ -18,6 +18,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,30 +56,51 @@ def main() -> None:
     # Production settings serve hashed static names from the manifest collectstatic writes.
     call_command("collectstatic", "--noinput", verbosity=0)
 
+    accounts = longest_histories(options.accounts)
+    clients = owners_signed_in(accounts)
+    rng = random.Random(7)
+    # Warm up: connections, template loading, the first plotly JSON encodings.
+    for account in accounts:
+        clients[account.owner_id].get(reverse("account-detail", args=[account.pk]))
+    time_pages(accounts, clients, rng, options.requests)
+    time_chart_refreshes(accounts, clients, rng, options.requests)
+    time_logging(accounts, clients, rng, options.logs)
+
+
+def longest_histories(count: int) -> Sequence[Account]:
+    """The `count` accounts with the most weekly snapshots, with their owners."""
     accounts = list(
         Account.objects.annotate(weeks=Count("snapshots"))
         .select_related("owner")
-        .order_by("-weeks")[: options.accounts]
+        .order_by("-weeks")[:count]
     )
     print(
         f"{connection.vendor}; {Account.objects.count()} accounts; the {len(accounts)} "
         f"measured hold {min(a.weeks for a in accounts)}-{max(a.weeks for a in accounts)} "
         "weeks of history"
     )
+    return accounts
+
+
+def owners_signed_in(accounts: Sequence[Account]) -> dict[int, Client]:
+    """A client signed in as each account's owner, by owner id: pages are seen as the
+    account's own manager sees them."""
     clients = {}
     for account in accounts:
         if account.owner_id not in clients:
             client = Client()
             client.force_login(account.owner)
             clients[account.owner_id] = client
+    return clients
 
-    rng = random.Random(7)
-    # Warm up: connections, template loading, the first plotly JSON encodings.
-    for account in accounts:
-        clients[account.owner_id].get(reverse("account-detail", args=[account.pk]))
 
+def time_pages(
+    accounts: Sequence[Account], clients: dict[int, Client], rng: random.Random, requests: int
+) -> None:
+    """The full account page, `requests` times on accounts drawn at random, and the number
+    of queries each took."""
     page_times, query_counts = [], set()
-    for _ in range(options.requests):
+    for _ in range(requests):
         account = rng.choice(accounts)
         url = reverse("account-detail", args=[account.pk])
         with CaptureQueriesContext(connection) as queries:
@@ -90,8 +112,13 @@ def main() -> None:
     report("account page (full)", page_times)
     print(f"queries per page: {sorted(query_counts)}")
 
+
+def time_chart_refreshes(
+    accounts: Sequence[Account], clients: dict[int, Client], rng: random.Random, requests: int
+) -> None:
+    """The charts panel as htmx refreshes it after a change, `requests` times."""
     fragment_times = []
-    for _ in range(options.requests):
+    for _ in range(requests):
         account = rng.choice(accounts)
         url = reverse("account-detail", args=[account.pk])
         started = time.perf_counter()
@@ -102,9 +129,14 @@ def main() -> None:
         assert response.status_code == 200
     report("charts panel (htmx refresh)", fragment_times)
 
+
+def time_logging(
+    accounts: Sequence[Account], clients: dict[int, Client], rng: random.Random, logs: int
+) -> None:
+    """Logging a meeting with two signals, `logs` times, each in a transaction rolled back."""
     signals = list(SignalType.objects.filter(is_active=True).values_list("pk", flat=True))
     log_times = []
-    for _ in range(options.logs):
+    for _ in range(logs):
         account = rng.choice(accounts)
         data = {
             "occurred_on": timezone.localdate().isoformat(),

@@ -44,9 +44,11 @@ import threading
 import time
 import urllib.parse
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -64,6 +66,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import (  # noqa: E402
     get_user_model,
 )
+from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
@@ -333,6 +336,44 @@ def load_line(label: str) -> str:
 
 
 def main() -> None:
+    options = parse_options()
+    print(load_line("at start"), flush=True)
+    cast = cast_for(options)
+    tag = f"load {time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+
+    sessions: list[str] = []
+    try:
+        with gunicorn(workers=options.workers) as server:
+            users = sign_in(server.port, options, cast, sessions)
+            connection.close()  # the users' threads do not touch the database
+            idle = warm_up(server.port, options, sessions, cast.mine[cast.managers[0].pk][0])
+            before = db_counts(tag)
+            connection.close()
+            print(
+                f"gunicorn, {options.workers} sync workers x 1 thread, loopback; "
+                f"{options.managers} managers + {options.leads} leads "
+                f"for {options.duration:.0f} s; "
+                f"think {options.think_min}-{options.think_max} s; "
+                f"{len(cast.every_account)} active accounts; leads signed in as "
+                f"{cast.lead.username} ({options.leads} sessions); run tag [{tag}]",
+                flush=True,
+            )
+            run = run_users(server, users, options, tag)
+    finally:
+        Session.objects.filter(session_key__in=sessions).delete()
+
+    times, errors = merged(users)
+    print_cpu(run)
+    print_pages(times, errors, run, idle)
+    lost = not database_adds_up(before, tag, run.states)
+    error_count = sum(len(messages) for messages in errors.values()) + len(run.probe_errors)
+    print_errors(errors, run.probe_errors)
+    print(f"{error_count} errors")
+    if error_count or lost:
+        sys.exit(1)
+
+
+def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60.0, help="seconds")
     parser.add_argument("--managers", type=int, default=14)
@@ -342,9 +383,21 @@ def main() -> None:
     parser.add_argument("--think-max", type=float, default=2.0, help="seconds")
     parser.add_argument("--probe-interval", type=float, default=0.1, help="seconds")
     parser.add_argument("--seed", type=int, default=1)
-    options = parser.parse_args()
-    print(load_line("at start"), flush=True)
+    return parser.parse_args()
 
+
+class Cast(NamedTuple):
+    """Who the simulated users are, and the accounts they open."""
+
+    managers: Sequence[User]  # each with at least three active accounts
+    lead: User  # the sales lead every lead session signs in as
+    mine: dict[int, list[int]]  # active account ids by owner id
+    every_account: list[int]  # every active account's id
+
+
+def cast_for(options: argparse.Namespace) -> Cast:
+    """`options.managers` real managers drawn with the run's seed, a sales lead, and the
+    active accounts."""
     rng = random.Random(options.seed)
     owned = Q(owned_accounts__status=AccountStatus.ACTIVE)
     managers = list(
@@ -365,108 +418,122 @@ def main() -> None:
     mine = defaultdict(list)
     for pk, owner in active:
         mine[owner].append(pk)
-    every_account = [pk for pk, _ in active]
-    tag = f"load {time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    return Cast(managers, lead, mine, [pk for pk, _ in active])
 
-    sessions: list[str] = []
-    try:
-        with gunicorn(workers=options.workers) as server:
-            port = server.port
-            users = []  # (loop, browser, rng, accounts)
-            for n, manager in enumerate(managers):
-                sessions.append(session_for(manager))
-                browser = Browser(port, sessions[-1])
-                users.append(
-                    (
-                        manager_loop,
-                        browser,
-                        random.Random(options.seed * 1000 + n),
-                        mine[manager.pk],
-                    )
-                )
-            for n in range(options.leads):
-                sessions.append(session_for(lead))
-                browser = Browser(port, sessions[-1])
-                users.append(
-                    (
-                        lead_loop,
-                        browser,
-                        random.Random(options.seed * 1000 + 500 + n),
-                        every_account,
-                    )
-                )
-            connection.close()  # the users' threads do not touch the database
 
-            # Warm every worker (connections, templates, the first queries); not counted.
-            warm = Browser(port, sessions[0])
-            warm_lead = Browser(port, sessions[-1]) if options.leads else None
-            for _ in range(2 * options.workers):
-                warm.get("list", "/")
-                warm.get("account", f"/accounts/{mine[managers[0].pk][0]}/")
-                warm.get("log_form", f"/accounts/{mine[managers[0].pk][0]}/log/", htmx=True)
-                for panel in REFRESHED_PANELS:
-                    warm.get(
-                        "panel", f"/accounts/{mine[managers[0].pk][0]}/?panel={panel}", htmx=True
-                    )
-                if warm_lead:
-                    warm_lead.get("dashboard", "/dashboard/")
-                    warm_lead.get("fragment", f"/dashboard/?{FILTERS[0]}", htmx=True)
-            idle = [Client.get(warm, "/healthz")[3] * 1000 for _ in range(200)]
-
-            before = db_counts(tag)
-            connection.close()
-            print(
-                f"gunicorn, {options.workers} sync workers x 1 thread, loopback; "
-                f"{options.managers} managers + {options.leads} leads "
-                f"for {options.duration:.0f} s; "
-                f"think {options.think_min}-{options.think_max} s; {len(every_account)} active "
-                f"accounts; leads signed in as {lead.username} ({options.leads} sessions); "
-                f"run tag [{tag}]",
-                flush=True,
+def sign_in(port: int, options: argparse.Namespace, cast: Cast, sessions: list[str]) -> list[tuple]:
+    """Each simulated user as (loop, browser, rng, accounts), signed in with a session of its
+    own (added to `sessions`, for the caller to delete): the managers, then the leads."""
+    users = []
+    for n, manager in enumerate(cast.managers):
+        sessions.append(session_for(manager))
+        browser = Browser(port, sessions[-1])
+        users.append(
+            (manager_loop, browser, random.Random(options.seed * 1000 + n), cast.mine[manager.pk])
+        )
+    for n in range(options.leads):
+        sessions.append(session_for(cast.lead))
+        browser = Browser(port, sessions[-1])
+        users.append(
+            (
+                lead_loop,
+                browser,
+                random.Random(options.seed * 1000 + 500 + n),
+                cast.every_account,
             )
-            workers, backends = gunicorn_workers(server.pid), BackendCpu()
-            connection.close()
-            cpu_before = cpu_busy(), process_cpu(workers), time.process_time()
-            started = time.monotonic()
-            deadline = started + options.duration
-            think = (options.think_min, options.think_max)
-            states: list[UserState] = [
-                {"user": n, "sent": 0, "logged": [], "signals": 0, "loops": 0, "failed_loops": 0}
-                for n in range(len(users))
-            ]
-            threads = []
-            for (loop, browser, user_rng, accounts), state in zip(users, states, strict=True):
-                threads.append(
-                    threading.Thread(
-                        target=simulate,
-                        args=(loop, browser, user_rng, accounts, tag, deadline, think, state),
-                    )
-                )
-            probe_times: list[float] = []
-            probe_errors: list[str] = []
-            threads.append(
-                threading.Thread(
-                    target=probe,
-                    args=(port, deadline, options.probe_interval, probe_times, probe_errors),
-                )
-            )
-            stop = threading.Event()
-            follower = threading.Thread(target=backends.follow, args=(stop,))
-            follower.start()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            stop.set()
-            follower.join()
-            elapsed = time.monotonic() - started
-            (busy, total), served, generated = cpu_busy(), process_cpu(workers), time.process_time()
-            busy, total = busy - cpu_before[0][0], total - cpu_before[0][1]
-            served, generated = served - cpu_before[1], generated - cpu_before[2]
-            queried = backends.used()
-    finally:
-        Session.objects.filter(session_key__in=sessions).delete()
+        )
+    return users
 
+
+def warm_up(
+    port: int, options: argparse.Namespace, sessions: list[str], account_id: int
+) -> list[float]:
+    """Warm every worker (connections, templates, the first queries), not counted; then time
+    /healthz alone: the ceiling of the idle server, in milliseconds."""
+    warm = Browser(port, sessions[0])
+    warm_lead = Browser(port, sessions[-1]) if options.leads else None
+    for _ in range(2 * options.workers):
+        warm.get("list", "/")
+        warm.get("account", f"/accounts/{account_id}/")
+        warm.get("log_form", f"/accounts/{account_id}/log/", htmx=True)
+        for panel in REFRESHED_PANELS:
+            warm.get("panel", f"/accounts/{account_id}/?panel={panel}", htmx=True)
+        if warm_lead:
+            warm_lead.get("dashboard", "/dashboard/")
+            warm_lead.get("fragment", f"/dashboard/?{FILTERS[0]}", htmx=True)
+    return [Client.get(warm, "/healthz")[3] * 1000 for _ in range(200)]
+
+
+@dataclass
+class Run:
+    """What the users and the probe did, and where the machine's CPU went meanwhile."""
+
+    states: list[UserState]
+    probe_times: list[float]
+    probe_errors: list[str]
+    elapsed: float  # seconds
+    busy: float  # CPU seconds: the machine busy, of `total`
+    total: float
+    served: float  # by the gunicorn workers
+    generated: float  # by this process
+    queried: float  # by the PostgreSQL backends
+    backends: int  # how many backends were seen
+
+
+def run_users(server, users: list[tuple], options: argparse.Namespace, tag: str) -> Run:
+    """Every user in a thread of its own, and the probe, until the run's time is up."""
+    workers, backends = gunicorn_workers(server.pid), BackendCpu()
+    connection.close()
+    cpu_before = cpu_busy(), process_cpu(workers), time.process_time()
+    started = time.monotonic()
+    deadline = started + options.duration
+    states: list[UserState] = [
+        {"user": n, "sent": 0, "logged": [], "signals": 0, "loops": 0, "failed_loops": 0}
+        for n in range(len(users))
+    ]
+    think = (options.think_min, options.think_max)
+    threads = [
+        threading.Thread(
+            target=simulate,
+            args=(loop, browser, user_rng, accounts, tag, deadline, think, state),
+        )
+        for (loop, browser, user_rng, accounts), state in zip(users, states, strict=True)
+    ]
+    probe_times: list[float] = []
+    probe_errors: list[str] = []
+    threads.append(
+        threading.Thread(
+            target=probe,
+            args=(server.port, deadline, options.probe_interval, probe_times, probe_errors),
+        )
+    )
+    stop = threading.Event()
+    follower = threading.Thread(target=backends.follow, args=(stop,))
+    follower.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    follower.join()
+    elapsed = time.monotonic() - started
+    (busy, total), served, generated = cpu_busy(), process_cpu(workers), time.process_time()
+    return Run(
+        states,
+        probe_times,
+        probe_errors,
+        elapsed,
+        busy=busy - cpu_before[0][0],
+        total=total - cpu_before[0][1],
+        served=served - cpu_before[1],
+        generated=generated - cpu_before[2],
+        queried=backends.used(),
+        backends=len(backends.seen),
+    )
+
+
+def merged(users: list[tuple]) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
+    """Every user's request times and errors, by page."""
     times: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
     for _, browser, _, _ in users:
@@ -474,27 +541,37 @@ def main() -> None:
             times[page].extend(values)
         for page, messages in browser.errors.items():
             errors[page].extend(messages)
-    ceiling = statistics.median(probe_times) if probe_times else float("nan")
-    idle_ceiling = statistics.median(idle)
-    requests = sum(len(values) for values in times.values())
-    error_count = sum(len(messages) for messages in errors.values()) + len(probe_errors)
+    return times, errors
 
-    print(f"ran {elapsed:.1f} s; " + load_line("at end"))
+
+def print_cpu(run: Run) -> None:
+    print(f"ran {run.elapsed:.1f} s; " + load_line("at end"))
+    busy, total, served, queried = run.busy, run.total, run.served, run.queried
     print(
         f"CPU during the run: machine {busy / total:.0%} busy ({busy:.1f} of {total:.1f} core-s): "
         f"gunicorn workers {served:.1f} s, their PostgreSQL backends {queried:.1f} s "
-        f"({len(backends.seen)} on this database), this load generator {generated:.1f} s, "
-        f"everything else (other work on the machine) {busy - served - queried - generated:.1f} s"
+        f"({run.backends} on this database), this load generator {run.generated:.1f} s, "
+        f"everything else (other work on the machine) "
+        f"{busy - served - queried - run.generated:.1f} s"
     )
+
+
+def print_pages(
+    times: dict[str, list[float]], errors: dict[str, list[str]], run: Run, idle: list[float]
+) -> None:
+    """Per page: count, p50, p95, max and errors, and the p50 against the ceilings (under
+    load, and idle); then the run's throughput."""
+    ceiling = statistics.median(run.probe_times) if run.probe_times else float("nan")
+    idle_ceiling = statistics.median(idle)
     print(
         f"{'page':42} {'n':>6} {'p50':>8} {'p95':>8} {'max':>8} {'errors':>6} "
         f"{'p50/ceiling':>11} {'p50/idle':>9}"
     )
-    rows = [("healthz", "/healthz, trivial view (ceiling, under load)", probe_times)]
+    rows = [("healthz", "/healthz, trivial view (ceiling, under load)", run.probe_times)]
     rows += [(page, label, times[page]) for page, label in PAGES.items()]
     for page, label, values in rows:
         count = len(values)
-        failed = len(probe_errors if page == "healthz" else errors[page])
+        failed = len(run.probe_errors if page == "healthz" else errors[page])
         if not count:
             print(f"{label:42} {0:>6} {'':>8} {'':>8} {'':>8} {failed:>6}")
             continue
@@ -507,16 +584,23 @@ def main() -> None:
         f"/healthz alone before the users started (idle ceiling): p50={idle_ceiling:.2f} ms "
         f"p95={percentile(idle, 0.95):.2f} ms (200 requests)"
     )
+    requests = sum(len(values) for values in times.values())
+    states, elapsed = run.states, run.elapsed
     meetings = sum(len(state["logged"]) for state in states)
-    signals = sum(state["signals"] for state in states)
-    loops = sum(state["loops"] for state in states)
     print(
         f"{requests} requests in {elapsed:.1f} s: {requests / elapsed:.1f} requests/s "
-        f"(plus {len(probe_times)} probes); {loops} loops completed "
-        f"({sum(state['failed_loops'] for state in states)} broken off); "
-        f"{meetings} meetings logged ({meetings / elapsed * 60:.0f}/min) with {signals} signals"
+        f"(plus {len(run.probe_times)} probes); {sum(state['loops'] for state in states)} "
+        f"loops completed ({sum(state['failed_loops'] for state in states)} broken off); "
+        f"{meetings} meetings logged ({meetings / elapsed * 60:.0f}/min) with "
+        f"{sum(state['signals'] for state in states)} signals"
     )
 
+
+def database_adds_up(before: dict[str, int], tag: str, states: list[UserState]) -> bool:
+    """Whether the database holds every meeting the server accepted, once, with its signals
+    (each check printed)."""
+    meetings = sum(len(state["logged"]) for state in states)
+    signals = sum(state["signals"] for state in states)
     after = db_counts(tag)
     checks = {
         "interactions in the database": (after["interactions"] - before["interactions"], meetings),
@@ -530,15 +614,16 @@ def main() -> None:
         ok = found == expected
         lost |= not ok
         print(f"check: {name}: +{found}, expected +{expected}: {'ok' if ok else 'MISMATCH'}")
+    return not lost
 
+
+def print_errors(errors: dict[str, list[str]], probe_errors: list[str]) -> None:
+    """The first ten errors of each page, and how many more there were."""
     for page, messages in [*errors.items(), ("healthz", probe_errors)]:
         for message in messages[:10]:
             print(f"ERROR {PAGES.get(page, page)}: {message}")
         if len(messages) > 10:
             print(f"ERROR {PAGES.get(page, page)}: ... and {len(messages) - 10} more")
-    print(f"{error_count} errors")
-    if error_count or lost:
-        sys.exit(1)
 
 
 if __name__ == "__main__":
