@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from scoring.engine import Evidence, Stage
 from tests.scoring.evidence import assessment, day, evidence, meeting, signal
@@ -70,117 +71,218 @@ class Story:
 def tell(name: str, stage: Stage, seed: int) -> Story:
     """One drawing of story `name` for an account that had reached `stage`."""
     rng = random.Random(f"{name}-{stage.value}-{seed}")
-    rhythm = rng.uniform(7, 24) if stage >= Stage.CONFIDANT else rng.uniform(10, 35)
-    richness = rng.uniform(0.6, 1.4)  # how much of what a stage shows this client shows
-    climb_days = rng.randint(200, 500)
-    history_days = climb_days + rng.randint(250, 700)
-    turn = history_days
     lost = name in LOSSES
-    lead_days = rng.randint(14, 36) * 7 if lost else 0
-    end = turn + (lead_days if lost else rng.randint(20, 40) * 7)
-    contacts = list(range(1, rng.randint(3, 6) + 1))
-    champion = contacts[0]
+    telling = _Telling.drawn(rng, stage, lost=lost)
+    telling.climb()
+    if name not in _TURNS:
+        raise ValueError(f"unknown story {name}")
+    _TURNS[name](telling)
+    events = telling.events + [
+        assessment(offset, relevance) for offset, relevance in telling.relevance_plan
+    ]
+    lost_on = day(telling.end) if lost else None
+    return Story(
+        name,
+        stage,
+        evidence(*events, lost_on=lost_on),
+        day(telling.turn),
+        lost_on,
+        day(telling.end),
+    )
 
-    events: list = []
-    relevance_plan: list[tuple[int, int]] = []  # (day, relevance)
 
-    def reached(offset: int) -> Stage:
-        rank = 1 + (stage.rank - 1) * min(1.0, offset / climb_days)
+@dataclass
+class _Telling:
+    """A story as it is told: the account's rhythm, depth and people, and its evidence so far.
+
+    Every draw comes from `rng`, in the order the story is told, so one seed tells one story
+    (and the stories stay what the engine's warnings were tuned on).
+    """
+
+    rng: random.Random
+    stage: Stage  # the stage the account was built up to
+    rhythm: float  # days between contacts, on average
+    richness: float  # how much of what a stage shows this client shows
+    climb_days: int
+    turn: int  # the day the story's trouble begins
+    end: int  # the day the account is lost, or the story ends
+    lead_days: int  # a loss: how long before it the trouble began
+    contacts: list[int]
+    champion: int
+    events: list = field(default_factory=list)
+    relevance_plan: list[tuple[int, int]] = field(default_factory=list)  # (day, relevance)
+    after: int = 0  # contact has been told up to this day
+
+    @classmethod
+    def drawn(cls, rng: random.Random, stage: Stage, *, lost: bool) -> _Telling:
+        """The account's rhythm, depth, history, timing and people, drawn."""
+        rhythm = rng.uniform(7, 24) if stage >= Stage.CONFIDANT else rng.uniform(10, 35)
+        richness = rng.uniform(0.6, 1.4)
+        climb_days = rng.randint(200, 500)
+        turn = climb_days + rng.randint(250, 700)
+        lead_days = rng.randint(14, 36) * 7 if lost else 0
+        end = turn + (lead_days if lost else rng.randint(20, 40) * 7)
+        contacts = list(range(1, rng.randint(3, 6) + 1))
+        return cls(
+            rng, stage, rhythm, richness, climb_days, turn, end, lead_days, contacts, contacts[0]
+        )
+
+    def reached(self, offset: int) -> Stage:
+        """The stage the climb has reached `offset` days in."""
+        rank = 1 + (self.stage.rank - 1) * min(1.0, offset / self.climb_days)
         return sorted(Stage)[int(rank + 1e-9) - 1]
 
-    def contact_on(offset: int, at: Stage, with_signals: bool = True, who=None) -> None:
-        people = who or rng.sample(contacts, min(len(contacts), rng.choice((1, 2, 2, 3))))
-        events.append(meeting(offset, *people, kind=rng.choice(KINDS_AT[at])))
+    def contact_on(self, offset: int, at: Stage, with_signals: bool = True, who=None) -> None:
+        """A meeting with some of the contacts (or `who`), and the signals of stages up to
+        `at` that the client shows in it, by chance."""
+        rng = self.rng
+        people = who or rng.sample(self.contacts, min(len(self.contacts), rng.choice((1, 2, 2, 3))))
+        self.events.append(meeting(offset, *people, kind=rng.choice(KINDS_AT[at])))
         if with_signals:
             for level in sorted(Stage):
                 if level > at:
                     break
                 chance = 0.35 if level is at else 0.15
-                if rng.random() < chance * richness:
-                    events.append(signal(rng.choice(SHOWN_AT[level]), offset))
+                if rng.random() < chance * self.richness:
+                    self.events.append(signal(rng.choice(SHOWN_AT[level]), offset))
 
-    # The climb and the years at the stage it reached.
-    offset = rng.randint(0, 10)
-    while offset < turn:
-        contact_on(offset, reached(offset))
-        offset += max(1, round(rng.gauss(rhythm, rhythm / 4)))
-    for quarter in range(0, end + 1, rng.randint(80, 100)):
-        relevance_plan.append((quarter, 4 if quarter < climb_days / 2 else rng.choice((4, 5))))
+    def climb(self) -> None:
+        """The climb and the years at the stage it reached, up to the turn, and the
+        relevance of every quarter up to the end."""
+        rng = self.rng
+        offset = rng.randint(0, 10)
+        while offset < self.turn:
+            self.contact_on(offset, self.reached(offset))
+            offset += max(1, round(rng.gauss(self.rhythm, self.rhythm / 4)))
+        for quarter in range(0, self.end + 1, rng.randint(80, 100)):
+            relevance = 4 if quarter < self.climb_days / 2 else rng.choice((4, 5))
+            self.relevance_plan.append((quarter, relevance))
+        self.after = self.turn
 
-    after = turn
-    story_rng = rng
-
-    def carry_on(until: int, *, pace: float = 1.0, signals: bool = True, who=None) -> None:
+    def carry_on(self, until: int, *, pace: float = 1.0, signals: bool = True, who=None) -> None:
         """Contact keeps its rhythm (times `pace`) from the turn up to `until`."""
-        nonlocal after
-        offset = after
+        offset = self.after
         while offset < until:
-            offset += max(1, round(story_rng.gauss(rhythm * pace, rhythm * pace / 4)))
+            offset += max(1, round(self.rng.gauss(self.rhythm * pace, self.rhythm * pace / 4)))
             if offset < until:
-                contact_on(offset, stage, signals, who)
-        after = until
+                self.contact_on(offset, self.stage, signals, who)
+        self.after = until
 
-    if name == "retender":
-        carry_on(end, signals=False)
-        events += [signal("retender_or_competitive_bid", turn)]
-        if rng.random() < 0.5:
-            events.append(signal("competitor_invited", turn + rng.randint(20, 60)))
-    elif name == "competitor_invited":
-        carry_on(end, signals=False)
-        events.append(signal("competitor_invited", turn))
-    elif name == "excluded_from_planning":
-        carry_on(end, pace=1.3, signals=False)
-        events.append(signal("excluded_from_planning", turn))
-    elif name == "delivery_failures":
-        carry_on(end, signals=False)
-        failures = ["delivery_miss"] * rng.randint(3, 4) + ["escalation"] * rng.randint(1, 2)
-        span = min(182, lead_days - 56)
-        for slug in failures:
-            events.append(signal(slug, turn + rng.randint(0, max(1, span))))
-    elif name == "silence":
-        after = end  # nothing at all from the turn on
-    elif name == "fading_relevance":
-        # The client's need for the offering fades: relevance falls a step a quarter, the
-        # deeper signals stop and contact thins out (docs/model.md, the carbon-paper case).
-        carry_on(end, pace=1.5, signals=False)
-        relevance_plan = [(d, r) for d, r in relevance_plan if d < turn]
-        step = max(28, lead_days // 4)
-        for index, offset in enumerate(range(turn, end, step)):
-            relevance_plan.append((offset, max(1, 4 - index)))
-    elif name == "champion_leaves":
-        events.append(signal("champion_left", turn))
-        contacts.remove(champion)
-        carry_on(end, pace=1.6, signals=False, who=[contacts[0]])
-    elif name == "price_squeeze":
-        carry_on(end, signals=False)
-        for offset in range(turn, end - 28, rng.randint(21, 35)):
-            events.append(signal("price_pressure", offset))
-    # Retained accounts: a rough patch, then business as usual.
-    elif name == "steady":
-        carry_on(end)
-    elif name == "one_miss_resolved":
-        events.append(signal("delivery_miss", turn))
-        events.append(signal("issue_resolved_jointly", turn + rng.randint(14, 35)))
-        carry_on(end)
-    elif name == "holiday_gap":
-        after = turn + round(rhythm * rng.uniform(0, 0.5))  # one to two and a half usual gaps
-        carry_on(end)
-    elif name == "price_talk":
-        events.append(signal("price_pressure", turn))
-        carry_on(end)
-    elif name == "relevance_dip":
-        relevance_plan = [(d, r) for d, r in relevance_plan if not turn <= d < turn + 120]
-        relevance_plan.append((turn, 3))
-        relevance_plan.append((turn + 120, 4))
-        carry_on(end)
-    elif name == "champion_replaced":
-        events.append(signal("champion_left", turn))
-        contacts.remove(champion)
-        contacts.append(max(contacts) + 1)
-        carry_on(end)
-    else:
-        raise ValueError(f"unknown story {name}")
 
-    events += [assessment(offset, relevance) for offset, relevance in relevance_plan]
-    lost_on = day(end) if lost else None
-    return Story(name, stage, evidence(*events, lost_on=lost_on), day(turn), lost_on, day(end))
+# How each story turns, from the turn on: the losses ------------------------------------------
+
+
+def _retender(telling: _Telling) -> None:
+    telling.carry_on(telling.end, signals=False)
+    telling.events += [signal("retender_or_competitive_bid", telling.turn)]
+    if telling.rng.random() < 0.5:
+        telling.events.append(
+            signal("competitor_invited", telling.turn + telling.rng.randint(20, 60))
+        )
+
+
+def _competitor_invited(telling: _Telling) -> None:
+    telling.carry_on(telling.end, signals=False)
+    telling.events.append(signal("competitor_invited", telling.turn))
+
+
+def _excluded_from_planning(telling: _Telling) -> None:
+    telling.carry_on(telling.end, pace=1.3, signals=False)
+    telling.events.append(signal("excluded_from_planning", telling.turn))
+
+
+def _delivery_failures(telling: _Telling) -> None:
+    rng = telling.rng
+    telling.carry_on(telling.end, signals=False)
+    failures = ["delivery_miss"] * rng.randint(3, 4) + ["escalation"] * rng.randint(1, 2)
+    span = min(182, telling.lead_days - 56)
+    for slug in failures:
+        telling.events.append(signal(slug, telling.turn + rng.randint(0, max(1, span))))
+
+
+def _silence(telling: _Telling) -> None:
+    telling.after = telling.end  # nothing at all from the turn on
+
+
+def _fading_relevance(telling: _Telling) -> None:
+    # The client's need for the offering fades: relevance falls a step a quarter, the
+    # deeper signals stop and contact thins out (docs/model.md, the carbon-paper case).
+    turn, end = telling.turn, telling.end
+    telling.carry_on(end, pace=1.5, signals=False)
+    telling.relevance_plan = [(d, r) for d, r in telling.relevance_plan if d < turn]
+    step = max(28, telling.lead_days // 4)
+    for index, offset in enumerate(range(turn, end, step)):
+        telling.relevance_plan.append((offset, max(1, 4 - index)))
+
+
+def _champion_leaves(telling: _Telling) -> None:
+    telling.events.append(signal("champion_left", telling.turn))
+    telling.contacts.remove(telling.champion)
+    telling.carry_on(telling.end, pace=1.6, signals=False, who=[telling.contacts[0]])
+
+
+def _price_squeeze(telling: _Telling) -> None:
+    telling.carry_on(telling.end, signals=False)
+    for offset in range(telling.turn, telling.end - 28, telling.rng.randint(21, 35)):
+        telling.events.append(signal("price_pressure", offset))
+
+
+# Retained accounts: a rough patch, then business as usual --------------------------------
+
+
+def _steady(telling: _Telling) -> None:
+    telling.carry_on(telling.end)
+
+
+def _one_miss_resolved(telling: _Telling) -> None:
+    telling.events.append(signal("delivery_miss", telling.turn))
+    telling.events.append(
+        signal("issue_resolved_jointly", telling.turn + telling.rng.randint(14, 35))
+    )
+    telling.carry_on(telling.end)
+
+
+def _holiday_gap(telling: _Telling) -> None:
+    # One to two and a half usual gaps.
+    telling.after = telling.turn + round(telling.rhythm * telling.rng.uniform(0, 0.5))
+    telling.carry_on(telling.end)
+
+
+def _price_talk(telling: _Telling) -> None:
+    telling.events.append(signal("price_pressure", telling.turn))
+    telling.carry_on(telling.end)
+
+
+def _relevance_dip(telling: _Telling) -> None:
+    turn = telling.turn
+    telling.relevance_plan = [
+        (d, r) for d, r in telling.relevance_plan if not turn <= d < turn + 120
+    ]
+    telling.relevance_plan.append((turn, 3))
+    telling.relevance_plan.append((turn + 120, 4))
+    telling.carry_on(telling.end)
+
+
+def _champion_replaced(telling: _Telling) -> None:
+    telling.events.append(signal("champion_left", telling.turn))
+    telling.contacts.remove(telling.champion)
+    telling.contacts.append(max(telling.contacts) + 1)
+    telling.carry_on(telling.end)
+
+
+_TURNS: dict[str, Callable[[_Telling], None]] = {
+    "retender": _retender,
+    "competitor_invited": _competitor_invited,
+    "excluded_from_planning": _excluded_from_planning,
+    "delivery_failures": _delivery_failures,
+    "silence": _silence,
+    "fading_relevance": _fading_relevance,
+    "champion_leaves": _champion_leaves,
+    "price_squeeze": _price_squeeze,
+    "steady": _steady,
+    "one_miss_resolved": _one_miss_resolved,
+    "holiday_gap": _holiday_gap,
+    "price_talk": _price_talk,
+    "relevance_dip": _relevance_dip,
+    "champion_replaced": _champion_replaced,
+}
