@@ -13,6 +13,7 @@ import datetime
 import re
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from django.core.management import call_command
@@ -150,49 +151,14 @@ def test_a_full_recompute_and_live_logging_together_lose_nothing(
         _history(account)
     scores_recompute()
 
-    # The recompute pauses while it holds the portfolio, once it has read the evidence and
-    # cleared the old snapshots, before writing the new ones: the window where a meeting
-    # logged meanwhile would be overwritten by scores computed without it.
-    real_write = scoring_services.snapshots_write
-    window: list[float] = []
-
-    def slow_write(**kwargs):
-        window.append(time.monotonic())
-        time.sleep(0.5)
-        rows = real_write(**kwargs)
-        window.append(time.monotonic())
-        return rows
-
-    monkeypatch.setattr(scoring_services, "snapshots_write", slow_write)
+    window = _recompute_held_before_writing(monkeypatch)
     spans: list[tuple[float, float]] = []
     spans_lock = threading.Lock()
 
-    def manager(user, owned, who):
-        client = _signed_in(user)
-
-        def log_meetings():
-            responses = []
-            for n in range(4):
-                account = owned[n % 2]
-                start = time.monotonic()
-                responses.append(
-                    _poster(client, account, f"{who}: meeting {n}", "delivered_as_promised")()
-                )
-                with spans_lock:
-                    spans.append((start, time.monotonic()))
-                time.sleep(0.05)
-            return responses
-
-        return log_meetings
-
-    def recompute():
-        time.sleep(0.05)  # let the first meetings take their accounts' locks first
-        call_command("recompute_scores", verbosity=0)
-
     alices, bobs, _ = run_together(
-        manager(alice, accounts["alice"], "alice"),
-        manager(bob, accounts["bob"], "bob"),
-        recompute,
+        _meetings_logged(alice, accounts["alice"], "alice", spans, spans_lock),
+        _meetings_logged(bob, accounts["bob"], "bob", spans, spans_lock),
+        _recompute_soon,
     )
     monkeypatch.undo()  # the clean recompute below runs unpatched
 
@@ -214,6 +180,58 @@ def test_a_full_recompute_and_live_logging_together_lose_nothing(
     stored = snapshot_rows([account.pk for account in everyone])
     scores_recompute()
     assert snapshot_rows([account.pk for account in everyone]) == stored
+
+
+def _recompute_held_before_writing(monkeypatch) -> list[float]:
+    """Make the recompute pause while it holds the portfolio, once it has read the evidence
+    and cleared the old snapshots, before writing the new ones: the window where a meeting
+    logged meanwhile would be overwritten by scores computed without it. Returns the window,
+    (start, end) in monotonic seconds once the recompute has written."""
+    real_write = scoring_services.snapshots_write
+    window: list[float] = []
+
+    def slow_write(**kwargs):
+        window.append(time.monotonic())
+        time.sleep(0.5)
+        rows = real_write(**kwargs)
+        window.append(time.monotonic())
+        return rows
+
+    monkeypatch.setattr(scoring_services, "snapshots_write", slow_write)
+    return window
+
+
+def _meetings_logged(
+    user,
+    owned: list,
+    who: str,
+    spans: list[tuple[float, float]],
+    spans_lock: threading.Lock,
+) -> Callable[[], list]:
+    """A job for a thread: `user` logs four meetings, in turn on their two accounts, one
+    after the other, adding when each request ran to `spans`; returns the responses."""
+    client = _signed_in(user)
+
+    def log_meetings():
+        responses = []
+        for n in range(4):
+            account = owned[n % 2]
+            start = time.monotonic()
+            responses.append(
+                _poster(client, account, f"{who}: meeting {n}", "delivered_as_promised")()
+            )
+            with spans_lock:
+                spans.append((start, time.monotonic()))
+            time.sleep(0.05)
+        return responses
+
+    return log_meetings
+
+
+def _recompute_soon() -> None:
+    """The operators' full recompute, a moment after the meetings start."""
+    time.sleep(0.05)  # let the first meetings take their accounts' locks first
+    call_command("recompute_scores", verbosity=0)
 
 
 class Checkpoints:
