@@ -1,4 +1,5 @@
-"""The weekly timeline of one account on the S-curve (DOMAIN.md §1, §2, §5).
+"""The weekly timeline of one account on the S-curve (docs/model.md, Position: the score and
+the stage; Decline risk).
 
 Evidence accumulates in one bucket per kind (each signal category, positive and negative, and
 contact itself). Every bucket fades with its own half-life, so with nothing new the score drifts

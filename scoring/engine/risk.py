@@ -1,4 +1,4 @@
-"""Decline risk: named drivers that combine into a 0-100 risk (DOMAIN.md §5).
+"""Decline risk: named drivers that combine into a 0-100 risk (docs/model.md, Decline risk).
 
 The curve does not flatten at the top: risk comes from silence and fading relevance as much as
 from bad events. Each driver is measured on its own scale and reaches at most its weight in
@@ -153,7 +153,8 @@ def decline_risk(
                 )
             )
 
-    # A mature account whose relevance fades, with nothing new lifting it (DOMAIN.md §1).
+    # A mature account whose relevance fades, with nothing new lifting it (docs/model.md, Decline
+    # risk).
     top = inputs.peak_stage or inputs.stage
     if top >= Stage.CONSULTANT and inputs.relevance_fall > 0:
         found.append(

@@ -1,4 +1,5 @@
-"""The four positions on the relationship S-curve (DOMAIN.md §1).
+"""The four positions on the relationship S-curve (docs/model.md, Position: the score and
+the stage).
 
 A relationship climbs from vendor to virtual partner through delivered performance. Essay 004
 describes the same climb on a coarser ladder (supplier, supplier of choice, partner); each
