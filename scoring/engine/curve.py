@@ -63,28 +63,26 @@ def score_timeline(
     standing is always current. Evidence dated after `as_of` is ignored; a lost account's
     timeline ends on the day it was lost. Returns [] when there is no evidence up to then.
     """
+    p = profile.params
     if evidence.lost_on is not None and evidence.lost_on < as_of:
         as_of = evidence.lost_on
-    arrivals = _Arrivals.of(evidence, profile.params, as_of)
+    arrivals = _Arrivals.of(evidence, p, as_of)
     origin = arrivals.first_day
     if origin is None:
         return []
     rules = _StageRules.of(profile)
     walk = _Walk(arrivals, profile, rules, origin=origin)
-    p = profile.params
     scale = p["score_scale"]
-    tolerance = {stage: p["tolerance"][stage.value] for stage in Stage}
-
     timeline: list[WeekPoint] = []
     stage = Stage.VENDOR
     today = as_of.toordinal()
-    week_end = week_ending(datetime.date.fromordinal(origin)).toordinal()
-    while True:
+    first_sunday = week_ending(datetime.date.fromordinal(origin)).toordinal()
+    for week_end in range(first_sunday, week_ending(as_of).toordinal() + 1, 7):
         day = week_end if week_end < today else today
         # Evidence fades, and the week's new evidence arrives already faded for its days before
         # `day`; negative evidence costs the tolerance of the stage held when the week began.
         walk.fade_to(day)
-        walk.take_in(day, tolerance[stage])
+        walk.take_in(day, rules.tolerance[stage])
         # The score: all evidence points together, bent by the curve.
         evidence_points, positive_points = walk.evidence_points()
         score = score_from_evidence(evidence_points, scale)
@@ -97,9 +95,8 @@ def score_timeline(
             hysteresis=rules.hysteresis,
             gate_open=gate_open,
         )
-        # The risk drivers read their windows, closed on `day`. What the positive evidence
-        # alone would score: its fall is the slide of a relationship left alone (the momentum
-        # driver); bad news has drivers of its own.
+        # The risk drivers read their windows, closed on `day`; momentum reads the score of the
+        # positive evidence alone (bad news has drivers of its own).
         trust_built = score_from_evidence(positive_points, scale)
         risk_inputs = walk.windows.close(day, stage=stage, trust_built=trust_built)
         # The drivers combine into the decline risk.
@@ -117,9 +114,7 @@ def score_timeline(
                 evidence_points,
             )
         )
-        if day >= today:
-            return timeline
-        week_end += 7
+    return timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +170,8 @@ class _Arrivals:
 
 @dataclass(frozen=True, slots=True)
 class _StageRules:
-    """How one profile turns a score into a stage: thresholds, hysteresis and gates."""
+    """How one profile turns a score into a stage (thresholds, hysteresis and gates), and
+    what a stage makes a mistake cost."""
 
     thresholds: dict[Stage, float]
     hysteresis: float
@@ -184,6 +180,7 @@ class _StageRules:
     # The gated stages each defining signal opens; only positive signals open a gate.
     stages_opened_by: dict[str, list[Stage]]
     gap_words: StageGaps  # what the account lacks for the next stage, in words
+    tolerance: dict[Stage, float]  # what a negative signal costs the score at each stage
 
     @classmethod
     def of(cls, profile: Profile) -> _StageRules:
@@ -203,6 +200,7 @@ class _StageRules:
             gate_windows=gate_windows,
             stages_opened_by=stages_opened_by,
             gap_words=StageGaps(thresholds=thresholds, gates=gates, gate_window_days=gate_windows),
+            tolerance={stage: p["tolerance"][stage.value] for stage in Stage},
         )
 
 
