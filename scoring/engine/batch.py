@@ -132,94 +132,194 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
     ids = ids[order]
     last_day = np.where(c.lost_on[order] > 0, c.lost_on[order], as_of.toordinal())
     last_day = np.minimum(last_day, as_of.toordinal())
+    s_pos, s_keep = _kept(ids, last_day, c.signal_account, c.signal_day)
+    i_pos, i_keep = _kept(ids, last_day, c.interaction_account, c.interaction_day)
+    k_pos, k_keep = _kept(ids, last_day, c.contact_account, c.contact_day)
+    a_pos, a_keep = _kept(ids, last_day, c.assessment_account, c.assessment_day)
+    dated = ((s_pos, s_keep, c.signal_day), (i_pos, i_keep, c.interaction_day))
+    calendar = _Calendar.of(last_day, (*dated, (a_pos, a_keep, c.assessment_day)), as_of)
 
-    def kept(accounts: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each row's account position, and which rows count (known account, not too late)."""
-        position = np.minimum(np.searchsorted(ids, accounts), max(len(ids) - 1, 0))
-        known = (ids[position] == accounts) if len(ids) else np.zeros(len(accounts), bool)
-        return position, known & (days <= last_day[position] if len(ids) else known)
-
-    s_pos, s_keep = kept(c.signal_account, c.signal_day)
-    i_pos, i_keep = kept(c.interaction_account, c.interaction_day)
-    k_pos, k_keep = kept(c.contact_account, c.contact_day)
-    a_pos, a_keep = kept(c.assessment_account, c.assessment_day)
-    first_day = np.full(len(ids), np.iinfo(np.int64).max)
-    for position, keep, days in (
-        (s_pos, s_keep, c.signal_day),
-        (i_pos, i_keep, c.interaction_day),
-        (a_pos, a_keep, c.assessment_day),
-    ):
-        np.minimum.at(first_day, position[keep], days[keep])
-    has_evidence = first_day < np.iinfo(np.int64).max
-    # Renumber the accounts with evidence 0..N-1.
-    number = np.cumsum(has_evidence) - 1
-    today = last_day[has_evidence]
-    first = first_day[has_evidence]
-    start = first + (6 - (first - 1) % 7)  # the Sunday closing the first day's week
-    end = today + (6 - (today - 1) % 7)  # ordinal 1 (1 Jan of year 1) was a Monday
-    base = int(start.min()) if len(start) else as_of.toordinal()
-    last_week = (end - base) // 7
-    weeks = int(last_week.max()) + 1 if len(last_week) else 0
-
-    def placed(positions: np.ndarray, days: np.ndarray):
-        """Account numbers, week numbers and ages (days to the week's step end)."""
-        accounts = number[positions]
-        week = (days - base + 6) // 7
-        return accounts, week, np.minimum(base + 7 * week, today[accounts]) - days
-
-    s_account, s_week, s_age = placed(s_pos[s_keep], c.signal_day[s_keep])
-    s_day = c.signal_day[s_keep]
-    s_slug, s_category = c.signal_slug[s_keep], c.signal_category[s_keep]
-    s_positive = c.signal_positive[s_keep]
     # score_timeline takes one account's signals sorted by (day, slug, category, polarity);
     # slug numbers must sort as the slugs do.
     slug_rank = np.argsort(np.argsort(np.array(c.slugs or [""], dtype=object)))
-    s_order = np.lexsort((s_positive, s_category, slug_rank[s_slug], s_day, s_account, s_week))
-    i_account, i_week, i_age = placed(i_pos[i_keep], c.interaction_day[i_keep])
-    i_day = c.interaction_day[i_keep]
-    i_order = np.lexsort((i_day, i_account, i_week))
-    a_account = number[a_pos[a_keep]]
-    a_day = c.assessment_day[a_keep]
-    # Stable: readings of one day keep their order, as score_timeline's sort keeps it.
-    a_order = np.lexsort((a_day, a_account))
-    week_numbers = np.arange(weeks + 1)
-    seen = s_positive
-    touch = _distinct(
-        np.concatenate((i_account * _DAYS + i_day, s_account[seen] * _DAYS + s_day[seen]))
-    )
+    signal_ties = (c.signal_positive, c.signal_category, slug_rank[c.signal_slug])
+    signals = _WeekRows.of(calendar, s_pos, s_keep, c.signal_day, ties=signal_ties)
+    interactions = _WeekRows.of(calendar, i_pos, i_keep, c.interaction_day, ties=())
+    assessments = _Assessments.of(c, calendar.number[a_pos[a_keep]], a_keep)
+    touch_account, touch_day = _touches(signals, signals.pick(c.signal_positive), interactions)
     return Batch(
         as_of=as_of,
-        account_ids=ids[has_evidence],
-        today=today,
-        first_week=(start - base) // 7,
-        last_week=last_week,
-        base=base,
+        account_ids=ids[calendar.has_evidence],
+        today=calendar.today,
+        first_week=calendar.first_week,
+        last_week=calendar.last_week,
+        base=calendar.base,
         slugs=c.slugs,
         categories=c.categories,
         kinds=c.kinds,
-        signal_account=s_account[s_order],
-        signal_day=s_day[s_order],
-        signal_age=s_age[s_order],
-        signal_slug=s_slug[s_order],
-        signal_category=s_category[s_order],
-        signal_positive=s_positive[s_order],
-        signal_bounds=np.searchsorted(s_week[s_order], week_numbers),
-        interaction_account=i_account[i_order],
-        interaction_day=i_day[i_order],
-        interaction_age=i_age[i_order],
-        interaction_kind=c.interaction_kind[i_keep][i_order],
-        interaction_by_client=c.interaction_by_client[i_keep][i_order],
-        interaction_bounds=np.searchsorted(i_week[i_order], week_numbers),
-        contact_account=number[k_pos[k_keep]],
+        signal_account=signals.account,
+        signal_day=signals.day,
+        signal_age=signals.age,
+        signal_slug=signals.pick(c.signal_slug),
+        signal_category=signals.pick(c.signal_category),
+        signal_positive=signals.pick(c.signal_positive),
+        signal_bounds=signals.bounds,
+        interaction_account=interactions.account,
+        interaction_day=interactions.day,
+        interaction_age=interactions.age,
+        interaction_kind=interactions.pick(c.interaction_kind),
+        interaction_by_client=interactions.pick(c.interaction_by_client),
+        interaction_bounds=interactions.bounds,
+        contact_account=calendar.number[k_pos[k_keep]],
         contact_day=c.contact_day[k_keep],
         contact_id=c.contact_id[k_keep],
-        assessment_account=a_account[a_order],
-        assessment_day=a_day[a_order],
-        assessment_relevance=c.assessment_relevance[a_keep][a_order],
-        assessment_perceived=c.assessment_perceived[a_keep][a_order],
-        touch_account=touch // _DAYS,
-        touch_day=touch % _DAYS,
+        assessment_account=assessments.account,
+        assessment_day=assessments.day,
+        assessment_relevance=assessments.relevance,
+        assessment_perceived=assessments.perceived,
+        touch_account=touch_account,
+        touch_day=touch_day,
     )
+
+
+def _kept(
+    ids: np.ndarray, last_day: np.ndarray, accounts: np.ndarray, days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's account position in `ids` (sorted), and which rows count: those of a known
+    account dated up to its `last_day`."""
+    position = np.minimum(np.searchsorted(ids, accounts), max(len(ids) - 1, 0))
+    known = (ids[position] == accounts) if len(ids) else np.zeros(len(accounts), bool)
+    return position, known & (days <= last_day[position] if len(ids) else known)
+
+
+@dataclass(frozen=True, eq=False)
+class _Calendar:
+    """The accounts with evidence, numbered 0..N-1, and the weeks each walks, numbered from
+    `base`, the first Sunday any account has."""
+
+    has_evidence: np.ndarray  # by account position: whether it has evidence up to its last day
+    number: np.ndarray  # each account position's number (meaningful where it has evidence)
+    today: np.ndarray  # each numbered account's last day
+    first_week: np.ndarray
+    last_week: np.ndarray
+    base: int
+    weeks: int  # how many weeks the walk takes
+
+    @classmethod
+    def of(
+        cls,
+        last_day: np.ndarray,
+        rows: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        as_of: datetime.date,
+    ) -> _Calendar:
+        """The calendar of accounts whose last days are `last_day` (by position), given the
+        evidence `rows` as (account positions, which rows are kept, days)."""
+        first_day = np.full(len(last_day), np.iinfo(np.int64).max)
+        for position, keep, days in rows:
+            np.minimum.at(first_day, position[keep], days[keep])
+        has_evidence = first_day < np.iinfo(np.int64).max
+        first_day, today = first_day[has_evidence], last_day[has_evidence]
+        start = first_day + (6 - (first_day - 1) % 7)  # the Sunday closing the first day's week
+        end = today + (6 - (today - 1) % 7)  # ordinal 1 (1 Jan of year 1) was a Monday
+        base = int(start.min()) if len(start) else as_of.toordinal()
+        last_week = (end - base) // 7
+        return cls(
+            has_evidence=has_evidence,
+            number=np.cumsum(has_evidence) - 1,
+            today=today,
+            first_week=(start - base) // 7,
+            last_week=last_week,
+            base=base,
+            weeks=int(last_week.max()) + 1 if len(last_week) else 0,
+        )
+
+    def placed(
+        self, positions: np.ndarray, days: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Account numbers, week numbers and ages (days to the week's step end) of rows."""
+        accounts = self.number[positions]
+        week = (days - self.base + 6) // 7
+        return accounts, week, np.minimum(self.base + 7 * week, self.today[accounts]) - days
+
+
+@dataclass(frozen=True, eq=False)
+class _WeekRows:
+    """One kind of evidence kept for the walk, sorted by week, account, day and then its ties,
+    so that each week's rows are one slice, `bounds[w]:bounds[w + 1]`."""
+
+    kept: np.ndarray  # which input rows are kept
+    order: np.ndarray  # the kept rows' walking order
+    account: np.ndarray  # account numbers, in walking order
+    day: np.ndarray
+    age: np.ndarray  # days between the row and the end of its week's step
+    bounds: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        calendar: _Calendar,
+        positions: np.ndarray,
+        kept: np.ndarray,
+        days: np.ndarray,
+        *,
+        ties: tuple[np.ndarray, ...],
+    ) -> _WeekRows:
+        """The `kept` rows, at account `positions` on `days`; `ties` are input columns that
+        order the rows of one account and day, the last one first."""
+        account, week, age = calendar.placed(positions[kept], days[kept])
+        day = days[kept]
+        order = np.lexsort((*(column[kept] for column in ties), day, account, week))
+        return cls(
+            kept=kept,
+            order=order,
+            account=account[order],
+            day=day[order],
+            age=age[order],
+            bounds=np.searchsorted(week[order], np.arange(calendar.weeks + 1)),
+        )
+
+    def pick(self, column: np.ndarray) -> np.ndarray:
+        """An input column of the kept rows, in walking order."""
+        return column[self.kept][self.order]
+
+
+@dataclass(frozen=True, eq=False)
+class _Assessments:
+    """The assessments kept, sorted by account number, then day."""
+
+    account: np.ndarray
+    day: np.ndarray
+    relevance: np.ndarray
+    perceived: np.ndarray
+
+    @classmethod
+    def of(cls, columns: Columns, accounts: np.ndarray, kept: np.ndarray) -> _Assessments:
+        """The `kept` rows of `columns`' assessments, whose account numbers are `accounts`."""
+        day = columns.assessment_day[kept]
+        # Stable: readings of one day keep their order, as score_timeline's sort keeps it.
+        order = np.lexsort((day, accounts))
+        return cls(
+            account=accounts[order],
+            day=day[order],
+            relevance=columns.assessment_relevance[kept][order],
+            perceived=columns.assessment_perceived[kept][order],
+        )
+
+
+def _touches(
+    signals: _WeekRows, positive: np.ndarray, interactions: _WeekRows
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct days in touch with each account (an interaction, or a positive signal
+    seen), sorted by account, then day: the accounts and the days."""
+    touch = _distinct(
+        np.concatenate(
+            (
+                interactions.account * _DAYS + interactions.day,
+                signals.account[positive] * _DAYS + signals.day[positive],
+            )
+        )
+    )
+    return touch // _DAYS, touch % _DAYS
 
 
 def columns_from_evidence(evidence: Mapping[int, Evidence]) -> Columns:
