@@ -320,8 +320,11 @@ class Profile:
         return "medium" if risk >= bands["medium"] else "low"
 
 
-def _number(errors: dict[str, str], params: Mapping[str, Any], path: str, lo: float, hi: float):
-    """Check one number at `path` (dotted) lies in [lo, hi]; record a message if not."""
+def _number(
+    errors: dict[str, str], params: Mapping[str, Any], path: str, lo: float, hi: float
+) -> float | None:
+    """Check one number at `path` (dotted) lies in [lo, hi]; record a message if not. The
+    number when it does, else None."""
     value: Any = params
     for part in path.split("."):
         if not isinstance(value, Mapping) or part not in value:
@@ -334,7 +337,17 @@ def _number(errors: dict[str, str], params: Mapping[str, Any], path: str, lo: fl
     if not lo <= value <= hi:
         errors[path] = f"Must be between {lo:g} and {hi:g}; {value:g} is out of range."
         return None
-    return value
+    number: float = value  # an int stays an int, as the profile gave it
+    return number
+
+
+def _numbers(
+    errors: dict[str, str], params: Mapping[str, Any], paths: list[str], lo: float, hi: float
+) -> list[float] | None:
+    """`_number` for each of `paths`; the numbers when all of them are good, else None."""
+    values = [_number(errors, params, path, lo, hi) for path in paths]
+    good = [value for value in values if value is not None]
+    return good if len(good) == len(values) else None
 
 
 def _by_stage(
@@ -350,8 +363,8 @@ def _by_stage(
     """Check a number per stage in [lo, hi] that never rises (`falling`) or never falls as
     the stage rises; `reason` starts the message for the stage that breaks the order."""
     stages = sorted(Stage)
-    values = [_number(errors, params, f"{key}.{stage.value}", lo, hi) for stage in stages]
-    if None in values:
+    values = _numbers(errors, params, [f"{key}.{stage.value}" for stage in stages], lo, hi)
+    if values is None:
         return
     for index in range(1, len(stages)):
         now, before = values[index], values[index - 1]
@@ -368,7 +381,15 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
     unknown = sorted(set(params) - set(DEFAULTS))
     if unknown:
         errors["profile"] = f"Unknown parameters: {', '.join(unknown)}."
+    _validate_evidence(errors, params)
+    _validate_stages(errors, params)
+    _validate_warnings(errors, params)
+    _validate_drivers(errors, params)
+    return errors
 
+
+def _validate_evidence(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """What evidence weighs, how fast it fades, and the scale of the score."""
     for slug in params.get("signal_weights", {}) or {}:
         _number(errors, params, f"signal_weights.{slug}", 0, 50)
     if not isinstance(params.get("signal_weights"), Mapping):
@@ -383,8 +404,13 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
     _number(errors, params, "interaction_half_life_days", 7, 3650)
     _number(errors, params, "score_scale", 1, 1000)
 
-    thresholds = [_number(errors, params, f"stage_thresholds.{s}", 1, 99) for s in GATED_STAGES]
-    if None not in thresholds:
+
+def _validate_stages(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """Thresholds rising with the stage, the hysteresis below the first, the gates, and the
+    tolerance for mistakes falling as trust grows."""
+    paths = [f"stage_thresholds.{stage}" for stage in GATED_STAGES]
+    thresholds = _numbers(errors, params, paths, 1, 99)
+    if thresholds is not None:
         for index in range(1, len(GATED_STAGES)):
             lower, upper = GATED_STAGES[index - 1], GATED_STAGES[index]
             if thresholds[index] <= thresholds[index - 1]:
@@ -393,9 +419,8 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
                     f"must be above {lower} ({thresholds[index - 1]:g})."
                 )
     hysteresis = _number(errors, params, "hysteresis", 0, 20)
-    if hysteresis is not None and None not in thresholds and hysteresis >= thresholds[0]:
+    if hysteresis is not None and thresholds is not None and hysteresis >= thresholds[0]:
         errors["hysteresis"] = "Must be smaller than the confidant threshold."
-
     gates = params.get("gates")
     if not isinstance(gates, Mapping):
         errors["gates"] = "Must name the defining signals of each stage."
@@ -406,7 +431,6 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
                 errors[f"gates.{stage}"] = "Must be a list of signal slugs (may be empty)."
     for stage in GATED_STAGES:
         _number(errors, params, f"gate_window_days.{stage}", 7, 3650)
-
     _by_stage(
         errors,
         params,
@@ -415,6 +439,11 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
         falling=True,
         reason="Tolerance grows with trust, so a mistake may not cost more",
     )
+
+
+def _validate_warnings(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """The drivers' weights, and the signals that warn on their own: their risk, how long
+    they warn, and what answers them."""
     for driver in WEIGHTED_DRIVERS:
         _number(errors, params, f"risk_weights.{driver}", 0, 100)
     if isinstance(params.get("warning_signals"), Mapping):
@@ -434,6 +463,10 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
                 errors[f"warning_resolved_by.{slug}"] = (
                     "Must be a list of signal slugs (may be empty)."
                 )
+
+
+def _validate_drivers(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """The scales and windows of the other drivers, and the risk bands."""
     _number(errors, params, "negatives_half_points", 1, 500)
     _by_stage(
         errors,
@@ -459,4 +492,3 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
         errors["risk_bands.high"] = (
             f"The high band ({high:g}) must start above medium ({medium:g})."
         )
-    return errors
