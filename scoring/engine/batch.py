@@ -282,7 +282,8 @@ class _WeekRows:
 
     def pick(self, column: np.ndarray) -> np.ndarray:
         """An input column of the kept rows, in walking order."""
-        return column[self.kept][self.order]
+        picked: np.ndarray = column[self.kept][self.order]  # numpy types fancy indexing as Any
+        return picked
 
 
 @dataclass(frozen=True, eq=False)
@@ -608,7 +609,7 @@ def _best_of(weekly: np.ndarray, first: np.ndarray, last: np.ndarray, length: in
     """Each account's largest value of `weekly` over its last `length` weeks up to `last`
     (never before its `first`), as windows._RunningMax keeps it."""
     columns = np.arange(weekly.shape[1])
-    best = weekly[last, columns].copy()
+    best: np.ndarray = weekly[last, columns].copy()  # numpy types fancy indexing as Any
     for back in range(1, length):
         week = last - back
         inside = week >= first

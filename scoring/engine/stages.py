@@ -151,7 +151,7 @@ class StageGaps:
         self.thresholds = thresholds
         self.gates = gates
         self.gate_window_days = gate_window_days
-        self._words: dict[tuple, str] = {}
+        self._words: dict[tuple[object, ...], str] = {}  # (stage, score, *gates open)
 
     def __call__(self, stage: Stage, score: float, gate_open: dict[Stage, bool]) -> str:
         """What the account lacks for the next stage, at `score` rounded as shown."""
