@@ -110,7 +110,7 @@ def decline_risk(
         relevance = _relevance(inputs.relevance, inputs.relevance_fall, weights["relevance"])
         if relevance is not None:
             found.append(relevance)
-    if top >= Stage.CONSULTANT and inputs.relevance_fall > 0:
+    if inputs.relevance_fall > 0 and top >= Stage.CONSULTANT:  # the cheaper test first
         found.append(_plateau(top, inputs.relevance, inputs.relevance_fall, weights["plateau"]))
     if inputs.perceived_stage is not None and inputs.perceived_stage != inputs.stage:
         found.append(
