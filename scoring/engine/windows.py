@@ -1,9 +1,10 @@
 """What the decline-risk drivers read, kept up to date as the weekly walk moves on.
 
-`score_timeline` feeds each week's evidence in (`contact`, `engaged`, `negative`, `warning`,
-`positive`, `assessment`) and closes the week with `close`, which slides every window to end on
-that day and returns the drivers' inputs. Days are date ordinals. scoring/engine/batch.py reads
-the same quantities for a whole portfolio at once, and a test holds the two to each other.
+`score_timeline` feeds each week's evidence in (`contact`, `engaged_contacts`, `negative`, which
+also takes the signals that warn, `positive` and `assessment`) and closes the week with `close`,
+which slides every window to end on that day and returns the drivers' inputs. Days are date
+ordinals. scoring/engine/batch.py reads the same quantities for a whole portfolio at once, and a
+test holds the two to each other.
 """
 
 from __future__ import annotations
