@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,8 @@ from scoring.engine.windows import PEAK_STAGE_WEEKS, latest_warnings, usual_gap
 
 _EPSILON = 1e-6  # as in curve.py: evidence points below this are gone
 _GATED = (Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
-_STAGES = (None, Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
+_RANKED = (Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
+_STAGE_OF_RANK = {stage.rank: stage for stage in _RANKED}  # ranks: 1 vendor .. 4 virtual partner
 _NEVER = -(10**9)  # "no such day yet", as gate_seen starts in curve.py
 _DAYS = 10**8  # account number * _DAYS + day ordinal packs an (account, day) pair in one int
 
@@ -132,94 +134,195 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
     ids = ids[order]
     last_day = np.where(c.lost_on[order] > 0, c.lost_on[order], as_of.toordinal())
     last_day = np.minimum(last_day, as_of.toordinal())
+    s_pos, s_keep = _kept(ids, last_day, c.signal_account, c.signal_day)
+    i_pos, i_keep = _kept(ids, last_day, c.interaction_account, c.interaction_day)
+    k_pos, k_keep = _kept(ids, last_day, c.contact_account, c.contact_day)
+    a_pos, a_keep = _kept(ids, last_day, c.assessment_account, c.assessment_day)
+    dated = ((s_pos, s_keep, c.signal_day), (i_pos, i_keep, c.interaction_day))
+    calendar = _Calendar.of(last_day, (*dated, (a_pos, a_keep, c.assessment_day)), as_of)
 
-    def kept(accounts: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each row's account position, and which rows count (known account, not too late)."""
-        position = np.minimum(np.searchsorted(ids, accounts), max(len(ids) - 1, 0))
-        known = (ids[position] == accounts) if len(ids) else np.zeros(len(accounts), bool)
-        return position, known & (days <= last_day[position] if len(ids) else known)
-
-    s_pos, s_keep = kept(c.signal_account, c.signal_day)
-    i_pos, i_keep = kept(c.interaction_account, c.interaction_day)
-    k_pos, k_keep = kept(c.contact_account, c.contact_day)
-    a_pos, a_keep = kept(c.assessment_account, c.assessment_day)
-    first_day = np.full(len(ids), np.iinfo(np.int64).max)
-    for position, keep, days in (
-        (s_pos, s_keep, c.signal_day),
-        (i_pos, i_keep, c.interaction_day),
-        (a_pos, a_keep, c.assessment_day),
-    ):
-        np.minimum.at(first_day, position[keep], days[keep])
-    has_evidence = first_day < np.iinfo(np.int64).max
-    # Renumber the accounts with evidence 0..N-1.
-    number = np.cumsum(has_evidence) - 1
-    today = last_day[has_evidence]
-    first = first_day[has_evidence]
-    start = first + (6 - (first - 1) % 7)  # the Sunday closing the first day's week
-    end = today + (6 - (today - 1) % 7)  # ordinal 1 (1 Jan of year 1) was a Monday
-    base = int(start.min()) if len(start) else as_of.toordinal()
-    last_week = (end - base) // 7
-    weeks = int(last_week.max()) + 1 if len(last_week) else 0
-
-    def placed(positions: np.ndarray, days: np.ndarray):
-        """Account numbers, week numbers and ages (days to the week's step end)."""
-        accounts = number[positions]
-        week = (days - base + 6) // 7
-        return accounts, week, np.minimum(base + 7 * week, today[accounts]) - days
-
-    s_account, s_week, s_age = placed(s_pos[s_keep], c.signal_day[s_keep])
-    s_day = c.signal_day[s_keep]
-    s_slug, s_category = c.signal_slug[s_keep], c.signal_category[s_keep]
-    s_positive = c.signal_positive[s_keep]
     # score_timeline takes one account's signals sorted by (day, slug, category, polarity);
     # slug numbers must sort as the slugs do.
     slug_rank = np.argsort(np.argsort(np.array(c.slugs or [""], dtype=object)))
-    s_order = np.lexsort((s_positive, s_category, slug_rank[s_slug], s_day, s_account, s_week))
-    i_account, i_week, i_age = placed(i_pos[i_keep], c.interaction_day[i_keep])
-    i_day = c.interaction_day[i_keep]
-    i_order = np.lexsort((i_day, i_account, i_week))
-    a_account = number[a_pos[a_keep]]
-    a_day = c.assessment_day[a_keep]
-    # Stable: readings of one day keep their order, as score_timeline's sort keeps it.
-    a_order = np.lexsort((a_day, a_account))
-    week_numbers = np.arange(weeks + 1)
-    seen = s_positive
-    touch = _distinct(
-        np.concatenate((i_account * _DAYS + i_day, s_account[seen] * _DAYS + s_day[seen]))
-    )
+    signal_ties = (c.signal_positive, c.signal_category, slug_rank[c.signal_slug])
+    signals = _WeekRows.of(calendar, s_pos, s_keep, c.signal_day, ties=signal_ties)
+    interactions = _WeekRows.of(calendar, i_pos, i_keep, c.interaction_day, ties=())
+    assessments = _Assessments.of(c, calendar.number[a_pos[a_keep]], a_keep)
+    touch_account, touch_day = _touches(signals, signals.pick(c.signal_positive), interactions)
     return Batch(
         as_of=as_of,
-        account_ids=ids[has_evidence],
-        today=today,
-        first_week=(start - base) // 7,
-        last_week=last_week,
-        base=base,
+        account_ids=ids[calendar.has_evidence],
+        today=calendar.today,
+        first_week=calendar.first_week,
+        last_week=calendar.last_week,
+        base=calendar.base,
         slugs=c.slugs,
         categories=c.categories,
         kinds=c.kinds,
-        signal_account=s_account[s_order],
-        signal_day=s_day[s_order],
-        signal_age=s_age[s_order],
-        signal_slug=s_slug[s_order],
-        signal_category=s_category[s_order],
-        signal_positive=s_positive[s_order],
-        signal_bounds=np.searchsorted(s_week[s_order], week_numbers),
-        interaction_account=i_account[i_order],
-        interaction_day=i_day[i_order],
-        interaction_age=i_age[i_order],
-        interaction_kind=c.interaction_kind[i_keep][i_order],
-        interaction_by_client=c.interaction_by_client[i_keep][i_order],
-        interaction_bounds=np.searchsorted(i_week[i_order], week_numbers),
-        contact_account=number[k_pos[k_keep]],
+        signal_account=signals.account,
+        signal_day=signals.day,
+        signal_age=signals.age,
+        signal_slug=signals.pick(c.signal_slug),
+        signal_category=signals.pick(c.signal_category),
+        signal_positive=signals.pick(c.signal_positive),
+        signal_bounds=signals.bounds,
+        interaction_account=interactions.account,
+        interaction_day=interactions.day,
+        interaction_age=interactions.age,
+        interaction_kind=interactions.pick(c.interaction_kind),
+        interaction_by_client=interactions.pick(c.interaction_by_client),
+        interaction_bounds=interactions.bounds,
+        contact_account=calendar.number[k_pos[k_keep]],
         contact_day=c.contact_day[k_keep],
         contact_id=c.contact_id[k_keep],
-        assessment_account=a_account[a_order],
-        assessment_day=a_day[a_order],
-        assessment_relevance=c.assessment_relevance[a_keep][a_order],
-        assessment_perceived=c.assessment_perceived[a_keep][a_order],
-        touch_account=touch // _DAYS,
-        touch_day=touch % _DAYS,
+        assessment_account=assessments.account,
+        assessment_day=assessments.day,
+        assessment_relevance=assessments.relevance,
+        assessment_perceived=assessments.perceived,
+        touch_account=touch_account,
+        touch_day=touch_day,
     )
+
+
+def _kept(
+    ids: np.ndarray, last_day: np.ndarray, accounts: np.ndarray, days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's account position in `ids` (sorted), and which rows count: those of a known
+    account dated up to its `last_day`."""
+    position = np.minimum(np.searchsorted(ids, accounts), max(len(ids) - 1, 0))
+    known = (ids[position] == accounts) if len(ids) else np.zeros(len(accounts), bool)
+    return position, known & (days <= last_day[position] if len(ids) else known)
+
+
+@dataclass(frozen=True, eq=False)
+class _Calendar:
+    """The accounts with evidence, numbered 0..N-1, and the weeks each walks, numbered from
+    `base`, the first Sunday any account has."""
+
+    has_evidence: np.ndarray  # by account position: whether it has evidence up to its last day
+    number: np.ndarray  # each account position's number (meaningful where it has evidence)
+    today: np.ndarray  # each numbered account's last day
+    first_week: np.ndarray
+    last_week: np.ndarray
+    base: int
+    weeks: int  # how many weeks the walk takes
+
+    @classmethod
+    def of(
+        cls,
+        last_day: np.ndarray,
+        rows: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]],
+        as_of: datetime.date,
+    ) -> _Calendar:
+        """The calendar of accounts whose last days are `last_day` (by position), given the
+        evidence `rows` as (account positions, which rows are kept, days)."""
+        first_day = np.full(len(last_day), np.iinfo(np.int64).max)
+        for position, keep, days in rows:
+            np.minimum.at(first_day, position[keep], days[keep])
+        has_evidence = first_day < np.iinfo(np.int64).max
+        first_day, today = first_day[has_evidence], last_day[has_evidence]
+        start = first_day + (6 - (first_day - 1) % 7)  # the Sunday closing the first day's week
+        end = today + (6 - (today - 1) % 7)  # ordinal 1 (1 Jan of year 1) was a Monday
+        base = int(start.min()) if len(start) else as_of.toordinal()
+        last_week = (end - base) // 7
+        return cls(
+            has_evidence=has_evidence,
+            number=np.cumsum(has_evidence) - 1,
+            today=today,
+            first_week=(start - base) // 7,
+            last_week=last_week,
+            base=base,
+            weeks=int(last_week.max()) + 1 if len(last_week) else 0,
+        )
+
+    def placed(
+        self, positions: np.ndarray, days: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Account numbers, week numbers and ages (days to the week's step end) of rows."""
+        accounts = self.number[positions]
+        week = (days - self.base + 6) // 7
+        return accounts, week, np.minimum(self.base + 7 * week, self.today[accounts]) - days
+
+
+@dataclass(frozen=True, eq=False)
+class _WeekRows:
+    """One kind of evidence kept for the walk, sorted by week, account, day and then its ties,
+    so that each week's rows are one slice, `bounds[w]:bounds[w + 1]`."""
+
+    kept: np.ndarray  # which input rows are kept
+    order: np.ndarray  # the kept rows' walking order
+    account: np.ndarray  # account numbers, in walking order
+    day: np.ndarray
+    age: np.ndarray  # days between the row and the end of its week's step
+    bounds: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        calendar: _Calendar,
+        positions: np.ndarray,
+        kept: np.ndarray,
+        days: np.ndarray,
+        *,
+        ties: tuple[np.ndarray, ...],
+    ) -> _WeekRows:
+        """The `kept` rows, at account `positions` on `days`; `ties` are input columns that
+        order the rows of one account and day, the last one first."""
+        account, week, age = calendar.placed(positions[kept], days[kept])
+        day = days[kept]
+        order = np.lexsort((*(column[kept] for column in ties), day, account, week))
+        return cls(
+            kept=kept,
+            order=order,
+            account=account[order],
+            day=day[order],
+            age=age[order],
+            bounds=np.searchsorted(week[order], np.arange(calendar.weeks + 1)),
+        )
+
+    def pick(self, column: np.ndarray) -> np.ndarray:
+        """An input column of the kept rows, in walking order."""
+        picked: np.ndarray = column[self.kept][self.order]  # numpy types fancy indexing as Any
+        return picked
+
+
+@dataclass(frozen=True, eq=False)
+class _Assessments:
+    """The assessments kept, sorted by account number, then day."""
+
+    account: np.ndarray
+    day: np.ndarray
+    relevance: np.ndarray
+    perceived: np.ndarray
+
+    @classmethod
+    def of(cls, columns: Columns, accounts: np.ndarray, kept: np.ndarray) -> _Assessments:
+        """The `kept` rows of `columns`' assessments, whose account numbers are `accounts`."""
+        day = columns.assessment_day[kept]
+        # Stable: readings of one day keep their order, as score_timeline's sort keeps it.
+        order = np.lexsort((day, accounts))
+        return cls(
+            account=accounts[order],
+            day=day[order],
+            relevance=columns.assessment_relevance[kept][order],
+            perceived=columns.assessment_perceived[kept][order],
+        )
+
+
+def _touches(
+    signals: _WeekRows, positive: np.ndarray, interactions: _WeekRows
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct days in touch with each account (an interaction, or a positive signal
+    seen), sorted by account, then day: the accounts and the days."""
+    touch = _distinct(
+        np.concatenate(
+            (
+                interactions.account * _DAYS + interactions.day,
+                signals.account[positive] * _DAYS + signals.day[positive],
+            )
+        )
+    )
+    return touch // _DAYS, touch % _DAYS
 
 
 def columns_from_evidence(evidence: Mapping[int, Evidence]) -> Columns:
@@ -273,53 +376,94 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
     The point carries the score, stage, decline risk with its drivers, and what the next stage
     needs; the score's contributions are left out (a preview does not show them).
     """
-    p = profile.params
-    n = len(batch.account_ids)
-    if not n:
+    if not len(batch.account_ids):
         return {}
+    rules = _Rules.of(batch, profile)
+    walked = _walk(batch, rules)
+    return _final_weeks(batch, profile, rules, walked)
 
-    # Buckets: 0 is contact itself, then each category's positive and negative evidence.
-    categories = batch.categories
-    half_lives = [p["interaction_half_life_days"]]
-    for category in categories:
-        half_lives += [p["half_life_days"].get(category, 180), p["negative_half_life_days"]]
-    signs = [1] + [1, -1] * len(categories)
-    # The factor evidence fades by over 0-7 days, worked out as curve.py works it out.
-    fade = np.array([[0.5 ** (days / half_life) for half_life in half_lives] for days in range(8)])
 
-    signal_weight = np.array([profile.signal_weight(slug) for slug in batch.slugs] or [0.0])
-    weights_by_kind = p["interaction_weights"]
-    kind_weight = np.array([weights_by_kind.get(kind, 0.0) for kind in batch.kinds] or [0.0])
-    multiplier = p["client_initiated_multiplier"]
-    s_weight = signal_weight[batch.signal_slug]
-    s_bucket = 1 + 2 * batch.signal_category + (~batch.signal_positive)
-    i_weight = kind_weight[batch.interaction_kind] * np.where(
-        batch.interaction_by_client, multiplier, 1.0
-    )
+@dataclass(frozen=True, eq=False)
+class _Rules:
+    """One profile's parameters as the walk applies them, worked out once for the batch.
 
-    # Only positive signals with a weight open a stage's gate.
-    gate_rows = []
-    for target in _GATED:
-        slugs = set(p["gates"][target.value])
-        defining = np.array([slug in slugs for slug in batch.slugs] or [False])
-        gate_rows.append(defining[batch.signal_slug] & batch.signal_positive & (s_weight > 0))
-    gate_windows = [p["gate_window_days"][target.value] for target in _GATED]
-    ungated = [not p["gates"][target.value] for target in _GATED]
-    thresholds = [profile.threshold(target) for target in _GATED]
-    hysteresis = p["hysteresis"]
-    lowered = [threshold - hysteresis for threshold in thresholds]
-    tolerance = np.array([0.0] + [p["tolerance"][stage.value] for stage in _STAGES[1:]])
-    scale = p["score_scale"]
+    Buckets: 0 is contact itself, then each category's positive and negative evidence.
+    """
 
-    points = np.zeros((n, len(half_lives)))
+    signs: list[int]  # by bucket: +1 builds trust, -1 erodes it
+    # [days 0-7, bucket]: the factor evidence fades by, worked out as curve.py works it out.
+    fade: np.ndarray
+    signal_weight: np.ndarray  # by signal row: its weight in the profile, before tolerance
+    signal_bucket: np.ndarray  # by signal row
+    interaction_weight: np.ndarray  # by interaction row: its kind's, times the client's multiplier
+    # By gated stage: which signal rows open its gate (positive signals with a weight).
+    gate_rows: list[np.ndarray]
+    gate_windows: list[int]  # by gated stage, days
+    ungated: list[bool]  # by gated stage: the profile names no defining signal, so no gate
+    thresholds: list[float]  # by gated stage
+    lowered: list[float]  # by gated stage: its threshold less the hysteresis, to keep it
+    tolerance: np.ndarray  # by stage rank (1 vendor .. 4 virtual partner)
+    scale: float
+
+    @classmethod
+    def of(cls, batch: Batch, profile: Profile) -> _Rules:
+        """The rules of `profile` over the rows of `batch`."""
+        p = profile.params
+        half_lives = [p["interaction_half_life_days"]]
+        for category in batch.categories:
+            half_lives += [p["half_life_days"].get(category, 180), p["negative_half_life_days"]]
+        fade = np.array([[0.5 ** (days / life) for life in half_lives] for days in range(8)])
+        signal_weight = np.array([profile.signal_weight(slug) for slug in batch.slugs] or [0.0])
+        kind_weight = np.array(
+            [p["interaction_weights"].get(kind, 0.0) for kind in batch.kinds] or [0.0]
+        )
+        s_weight = signal_weight[batch.signal_slug]
+        gate_rows = []
+        for target in _GATED:
+            slugs = set(p["gates"][target.value])
+            defining = np.array([slug in slugs for slug in batch.slugs] or [False])
+            gate_rows.append(defining[batch.signal_slug] & batch.signal_positive & (s_weight > 0))
+        thresholds = [profile.threshold(target) for target in _GATED]
+        return cls(
+            signs=[1] + [1, -1] * len(batch.categories),
+            fade=fade,
+            signal_weight=s_weight,
+            signal_bucket=1 + 2 * batch.signal_category + (~batch.signal_positive),
+            interaction_weight=kind_weight[batch.interaction_kind]
+            * np.where(batch.interaction_by_client, p["client_initiated_multiplier"], 1.0),
+            gate_rows=gate_rows,
+            gate_windows=[p["gate_window_days"][target.value] for target in _GATED],
+            ungated=[not p["gates"][target.value] for target in _GATED],
+            thresholds=thresholds,
+            lowered=[threshold - p["hysteresis"] for threshold in thresholds],
+            tolerance=np.array([0.0] + [p["tolerance"][stage.value] for stage in _RANKED]),
+            scale=p["score_scale"],
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _Walked:
+    """Where the weekly walk leaves every account, and what it keeps of each week."""
+
+    stage: np.ndarray  # each account's stage rank at the end of its last week
+    evidence_points: np.ndarray  # E at the end of the last week
+    gate_seen: np.ndarray  # [account, gated stage]: the day of the latest defining signal
+    # [week, account]: the score of the positive evidence alone, for momentum, and the stage,
+    # for the peak stage (as scoring/engine/windows.py remembers them).
+    trust_built: np.ndarray
+    stages: np.ndarray
+
+
+def _walk(batch: Batch, rules: _Rules) -> _Walked:
+    """Walk every account's weeks at once, one array operation across the portfolio per step,
+    in curve.score_timeline's order: evidence fades and arrives, the score, the stage."""
+    n = len(batch.account_ids)
+    points = np.zeros((n, len(rules.signs)))
     gate_seen = np.full((n, len(_GATED)), _NEVER, dtype=np.int64)
     stage = np.ones(n, dtype=np.int64)  # ranks: 1 vendor .. 4 virtual partner
-    # Each week's score of the positive evidence alone, for momentum, and each week's stage,
-    # for the peak stage (as scoring/engine/windows.py remembers them).
-    history = np.zeros((batch.weeks, n))
+    trust_built = np.zeros((batch.weeks, n))
     stages = np.zeros((batch.weeks, n), dtype=np.int64)
     evidence_points = np.zeros(n)
-    rows = np.arange(n)
     for week in range(batch.weeks):
         sunday = batch.base + 7 * week
         day = np.minimum(sunday, batch.today)
@@ -327,59 +471,97 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
         # A week's step is 7 days, the last one up to the account's last day; no evidence has
         # arrived before an account's first step, and ended accounts stand still.
         step = np.where(walking & (batch.first_week < week), day - (sunday - 7), 0)
-        points *= fade[step]
-
-        lo, hi = batch.signal_bounds[week], batch.signal_bounds[week + 1]
-        if hi > lo:
-            account = batch.signal_account[lo:hi]
-            bucket = s_bucket[lo:hi]
-            weight = s_weight[lo:hi]
-            # Negative evidence costs the tolerance of the stage held when the week began.
-            charged = np.where(
-                batch.signal_positive[lo:hi], weight, weight * tolerance[stage][account]
-            )
-            np.add.at(points, (account, bucket), charged * fade[batch.signal_age[lo:hi], bucket])
-            for index, defining in enumerate(gate_rows):
-                opens = defining[lo:hi]
-                if opens.any():
-                    np.maximum.at(
-                        gate_seen[:, index], account[opens], batch.signal_day[lo:hi][opens]
-                    )
-        lo, hi = batch.interaction_bounds[week], batch.interaction_bounds[week + 1]
-        if hi > lo:
-            np.add.at(
-                points[:, 0],
-                batch.interaction_account[lo:hi],
-                i_weight[lo:hi] * fade[batch.interaction_age[lo:hi], 0],
-            )
-
+        points *= rules.fade[step]
+        _take_signals(batch, rules, week, points, gate_seen, stage)
+        _take_interactions(batch, rules, week, points)
         points[points <= _EPSILON] = 0.0
-        evidence_points = np.zeros(n)
-        positive_points = np.zeros(n)
-        for bucket, sign in enumerate(signs):
-            if sign > 0:
-                evidence_points += points[:, bucket]
-                positive_points += points[:, bucket]
-            else:
-                evidence_points -= points[:, bucket]
-        score = _score(evidence_points, scale)
-        decided = np.ones(n, dtype=np.int64)
-        for index, target in enumerate(_GATED):
-            needed = np.where(stage >= target.rank, lowered[index], thresholds[index])
-            gate_open = ungated[index] or (day - gate_seen[:, index] < gate_windows[index])
-            decided[gate_open & (score >= needed)] = target.rank
+        evidence_points, positive_points = _evidence_points(points, rules.signs)
+        decided = _decide_stages(rules, _score(evidence_points, rules.scale), stage, day, gate_seen)
         stage = np.where(walking, decided, stage)
-        history[week] = _score(positive_points, scale)
+        trust_built[week] = _score(positive_points, rules.scale)
         stages[week] = stage
+    return _Walked(stage, evidence_points, gate_seen, trust_built, stages)
 
+
+def _take_signals(
+    batch: Batch,
+    rules: _Rules,
+    week: int,
+    points: np.ndarray,
+    gate_seen: np.ndarray,
+    stage: np.ndarray,
+) -> None:
+    """Add the week's signals to `points` [account, bucket], each faded for its age, and note
+    the day of each defining signal in `gate_seen` [account, gated stage]. Negative evidence
+    costs the tolerance of the `stage` held when the week began."""
+    lo, hi = batch.signal_bounds[week], batch.signal_bounds[week + 1]
+    if hi <= lo:
+        return
+    account = batch.signal_account[lo:hi]
+    bucket = rules.signal_bucket[lo:hi]
+    weight = rules.signal_weight[lo:hi]
+    charged = np.where(
+        batch.signal_positive[lo:hi], weight, weight * rules.tolerance[stage][account]
+    )
+    np.add.at(points, (account, bucket), charged * rules.fade[batch.signal_age[lo:hi], bucket])
+    for index, defining in enumerate(rules.gate_rows):
+        opens = defining[lo:hi]
+        if opens.any():
+            np.maximum.at(gate_seen[:, index], account[opens], batch.signal_day[lo:hi][opens])
+
+
+def _take_interactions(batch: Batch, rules: _Rules, week: int, points: np.ndarray) -> None:
+    """Add the week's contacts to the engagement bucket of `points`, each faded for its age."""
+    lo, hi = batch.interaction_bounds[week], batch.interaction_bounds[week + 1]
+    if hi > lo:
+        np.add.at(
+            points[:, 0],
+            batch.interaction_account[lo:hi],
+            rules.interaction_weight[lo:hi] * rules.fade[batch.interaction_age[lo:hi], 0],
+        )
+
+
+def _evidence_points(points: np.ndarray, signs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each account's E, summed bucket by bucket in a fixed order, and the points of its
+    positive evidence alone."""
+    evidence_points = np.zeros(len(points))
+    positive_points = np.zeros(len(points))
+    for bucket, sign in enumerate(signs):
+        if sign > 0:
+            evidence_points += points[:, bucket]
+            positive_points += points[:, bucket]
+        else:
+            evidence_points -= points[:, bucket]
+    return evidence_points, positive_points
+
+
+def _decide_stages(
+    rules: _Rules, score: np.ndarray, stage: np.ndarray, day: np.ndarray, gate_seen: np.ndarray
+) -> np.ndarray:
+    """stages.decide_stage for every account at once: the ranks of the highest stage whose
+    threshold (lowered by the hysteresis when held) the score meets and whose gate is open."""
+    decided = np.ones(len(score), dtype=np.int64)
+    for index, target in enumerate(_GATED):
+        needed = np.where(stage >= target.rank, rules.lowered[index], rules.thresholds[index])
+        gate_open = rules.ungated[index] or (day - gate_seen[:, index] < rules.gate_windows[index])
+        decided[gate_open & (score >= needed)] = target.rank
+    return decided
+
+
+def _final_weeks(
+    batch: Batch, profile: Profile, rules: _Rules, walked: _Walked
+) -> dict[int, WeekPoint]:
+    """Each account's last week by account id, with its decline risk and next-stage gap."""
+    p = profile.params
     last = batch.last_week
-    final = _score(evidence_points, scale)
-    built = history[last, rows]
-    best = _best_of(history, batch.first_week, last, p["momentum_weeks"])
-    peak = _best_of(stages, batch.first_week, last, PEAK_STAGE_WEEKS)
-    inputs = _risk_inputs(batch, profile, s_weight)
+    final = _score(walked.evidence_points, rules.scale)
+    built = walked.trust_built[last, np.arange(len(last))]
+    best = _best_of(walked.trust_built, batch.first_week, last, p["momentum_weeks"])
+    peak = _best_of(walked.stages, batch.first_week, last, PEAK_STAGE_WEEKS)
+    readings = _RiskReadings.of(batch, p, rules.signal_weight)
     gate_open_now = [
-        ungated[index] | (batch.today - gate_seen[:, index] < gate_windows[index])
+        rules.ungated[index]
+        | (batch.today - walked.gate_seen[:, index] < rules.gate_windows[index])
         for index in range(len(_GATED))
     ]
     gap_words = StageGaps(
@@ -389,14 +571,14 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
     )
     result = {}
     for index, pk in enumerate(batch.account_ids.tolist()):
-        held = _STAGES[stage[index]]
+        held = _STAGE_OF_RANK[walked.stage[index]]
         score = float(final[index])
         risk, drivers = decline_risk(
-            RiskInputs(
+            readings.risk_inputs(
+                index,
                 score_drop=float(best[index] - built[index]),
                 stage=held,
-                peak_stage=_STAGES[peak[index]],
-                **{name: values[index] for name, values in inputs.items()},
+                peak_stage=_STAGE_OF_RANK[peak[index]],
             ),
             p,
         )
@@ -409,7 +591,7 @@ def standings(batch: Batch, profile: Profile) -> dict[int, WeekPoint]:
             (),
             drivers,
             gap_words(held, score, gate_open),
-            float(evidence_points[index]),
+            float(walked.evidence_points[index]),
         )
     return result
 
@@ -427,7 +609,7 @@ def _best_of(weekly: np.ndarray, first: np.ndarray, last: np.ndarray, length: in
     """Each account's largest value of `weekly` over its last `length` weeks up to `last`
     (never before its `first`), as windows._RunningMax keeps it."""
     columns = np.arange(weekly.shape[1])
-    best = weekly[last, columns].copy()
+    best: np.ndarray = weekly[last, columns].copy()  # numpy types fancy indexing as Any
     for back in range(1, length):
         week = last - back
         inside = week >= first
@@ -443,52 +625,145 @@ def _score(evidence_points: np.ndarray, scale: float) -> np.ndarray:
     return np.where(evidence_points > 0, 100.0 * positive / (positive + scale), 0.0)
 
 
-def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[str, list]:
-    """What the risk drivers read on each account's last day, as curve.py's windows hold it:
-    {RiskInputs field: one value per account}."""
-    p = profile.params
-    n = len(batch.account_ids)
-    today = batch.today
+@dataclass(frozen=True, eq=False)
+class _RiskReadings:
+    """What the risk drivers read on each account's last day, as curve.py's windows hold it,
+    by account number."""
 
-    # Contact (interactions, and the days positive signals were seen): the last day of it, and
-    # the usual length of a silence between the distinct contact days in the window.
+    today: np.ndarray
+    last_contact: np.ndarray  # _NEVER when there never was contact
+    # The gaps between the distinct contact days within the rhythm window: how many, their
+    # sum and their sum of squares (what windows.usual_gap reads).
+    gaps: np.ndarray
+    sum_gaps: np.ndarray
+    sum_squares: np.ndarray
+    engaged: np.ndarray  # distinct contacts met within the contact window
+    negative_points: np.ndarray  # the other negative signals within their window, full weight
+    negatives_named: dict[int, list[str]]  # their slugs, by account (none: left out)
+    warned: dict[int, list[tuple[int, str]]]  # unanswered warnings as (day, slug), by account
+    # The latest reading of relevance, where it is within the relevance window (`current`).
+    relevance: np.ndarray
+    relevance_current: np.ndarray
+    relevance_peak: np.ndarray  # since the reading in force when the window opened
+    perceived_rank: np.ndarray  # the client's view of the stage while current, 0 when none
+
+    @classmethod
+    def of(cls, batch: Batch, params: Mapping[str, Any], s_weight: np.ndarray) -> _RiskReadings:
+        """The readings of every account of `batch`; `s_weight` is each signal row's weight."""
+        last_contact, gaps, sum_gaps, sum_squares = _rhythm(batch, params)
+        negative_points, negatives_named = _recent_negatives(batch, params, s_weight)
+        relevance, current, relevance_peak, perceived_rank = _relevance_and_view(batch, params)
+        return cls(
+            today=batch.today,
+            last_contact=last_contact,
+            gaps=gaps,
+            sum_gaps=sum_gaps,
+            sum_squares=sum_squares,
+            engaged=_engaged_contacts(batch, params),
+            negative_points=negative_points,
+            negatives_named=negatives_named,
+            warned=_unanswered_warnings(batch, params),
+            relevance=relevance,
+            relevance_current=current,
+            relevance_peak=relevance_peak,
+            perceived_rank=perceived_rank,
+        )
+
+    def risk_inputs(
+        self, index: int, *, score_drop: float, stage: Stage, peak_stage: Stage
+    ) -> RiskInputs:
+        """The drivers' inputs for account number `index`, with what the walk says of it."""
+        today, last_contact = int(self.today[index]), int(self.last_contact[index])
+        relevance = int(self.relevance[index]) if self.relevance_current[index] else None
+        warned, named = self.warned.get(index), self.negatives_named.get(index)
+        return RiskInputs(
+            days_since_contact=today - last_contact if last_contact != _NEVER else None,
+            usual_gap_days=usual_gap(
+                float(self.sum_gaps[index]), float(self.sum_squares[index]), int(self.gaps[index])
+            ),
+            score_drop=score_drop,
+            relevance=relevance,
+            relevance_fall=int(self.relevance_peak[index]) - relevance if relevance else 0,
+            recent_negative_points=float(self.negative_points[index]),
+            stage=stage,
+            perceived_stage=_STAGE_OF_RANK.get(int(self.perceived_rank[index])),
+            recent_contacts=int(self.engaged[index]) or None,
+            warnings=latest_warnings(warned, today) if warned else (),
+            negatives_named=signals_in_words(named) if named else "",
+            peak_stage=peak_stage,
+        )
+
+
+def _rhythm(
+    batch: Batch, params: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Contact (interactions, and the days positive signals were seen): each account's last
+    day of it, and the count, sum and sum of squares of the gaps between its distinct contact
+    days within the rhythm window."""
+    n = len(batch.account_ids)
     touch_account, touch_day = batch.touch_account, batch.touch_day
     last_contact = np.full(n, _NEVER)
     np.maximum.at(last_contact, touch_account, touch_day)
-    recent = today[touch_account] - touch_day < p["rhythm_window_days"]
+    recent = batch.today[touch_account] - touch_day < params["rhythm_window_days"]
     pair_account, pair_day = touch_account[recent], touch_day[recent]
     same = pair_account[1:] == pair_account[:-1]
     gap = (pair_day[1:] - pair_day[:-1])[same].astype(float)
     gap_account = pair_account[1:][same]
-    gaps = np.bincount(gap_account, minlength=n)
-    sum_gaps = np.bincount(gap_account, weights=gap, minlength=n)
-    sum_squares = np.bincount(gap_account, weights=gap * gap, minlength=n)
-
-    # Contacts engaged within the window (None when no interaction there named a contact).
-    engaged = today[batch.contact_account] - batch.contact_day < p["contact_window_days"]
-    people = _distinct(batch.contact_account[engaged] * (10**9) + batch.contact_id[engaged])
-    engaged_count = np.bincount(people // (10**9), minlength=n)
-
-    # Signals that warn on their own within their window, unless a resolving positive signal
-    # came after them; the other negative signals within theirs, at their weight before
-    # tolerance.
-    warning_risk = p["warning_signals"]
-    warns = np.array([warning_risk.get(slug, 0) > 0 for slug in batch.slugs] or [False])
-    age = today[batch.signal_account] - batch.signal_day
-    bad = ~batch.signal_positive
-    warning = bad & warns[batch.signal_slug] & (age < p["warning_window_days"])
-    negative = bad & ~warns[batch.signal_slug] & (s_weight > 0)
-    negative &= age < p["negatives_window_days"]
-    negative_points = np.bincount(
-        batch.signal_account[negative], weights=s_weight[negative], minlength=n
+    return (
+        last_contact,
+        np.bincount(gap_account, minlength=n),
+        np.bincount(gap_account, weights=gap, minlength=n),
+        np.bincount(gap_account, weights=gap * gap, minlength=n),
     )
-    resolvers = p["warning_resolved_by"]
+
+
+def _engaged_contacts(batch: Batch, params: Mapping[str, Any]) -> np.ndarray:
+    """Each account's distinct contacts met within the contact window (0 when no interaction
+    there named a contact)."""
+    engaged = batch.today[batch.contact_account] - batch.contact_day < params["contact_window_days"]
+    people = _distinct(batch.contact_account[engaged] * (10**9) + batch.contact_id[engaged])
+    return np.bincount(people // (10**9), minlength=len(batch.account_ids))
+
+
+def _warns(batch: Batch, params: Mapping[str, Any]) -> np.ndarray:
+    """By slug number: whether the signal warns on its own."""
+    warning_risk = params["warning_signals"]
+    return np.array([warning_risk.get(slug, 0) > 0 for slug in batch.slugs] or [False])
+
+
+def _recent_negatives(
+    batch: Batch, params: Mapping[str, Any], s_weight: np.ndarray
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """The negative signals that do not warn on their own, within their window: each
+    account's points at full weight (before tolerance), and their slugs."""
+    age = batch.today[batch.signal_account] - batch.signal_day
+    negative = ~batch.signal_positive & ~_warns(batch, params)[batch.signal_slug] & (s_weight > 0)
+    negative &= age < params["negatives_window_days"]
+    negative_points = np.bincount(
+        batch.signal_account[negative], weights=s_weight[negative], minlength=len(batch.today)
+    )
+    named: dict[int, list[str]] = {}
+    for account, slug in zip(
+        batch.signal_account[negative].tolist(), batch.signal_slug[negative].tolist(), strict=True
+    ):
+        named.setdefault(account, []).append(batch.slugs[slug])
+    return negative_points, named
+
+
+def _unanswered_warnings(
+    batch: Batch, params: Mapping[str, Any]
+) -> dict[int, list[tuple[int, str]]]:
+    """Signals that warn on their own within their window, as (day, slug) by account, unless
+    a resolving positive signal came after them."""
+    age = batch.today[batch.signal_account] - batch.signal_day
+    warning = ~batch.signal_positive & _warns(batch, params)[batch.signal_slug]
+    warning &= age < params["warning_window_days"]
+    resolvers = params["warning_resolved_by"]
     resolving = {slug for slugs in resolvers.values() for slug in slugs}
     is_resolving = np.array([slug in resolving for slug in batch.slugs] or [False])
     answers: dict[tuple[int, str], list[int]] = {}  # (account, resolving slug): days
-    warned_accounts = _distinct(batch.signal_account[warning])
     shown = batch.signal_positive & is_resolving[batch.signal_slug]
-    shown &= np.isin(batch.signal_account, warned_accounts)
+    shown &= np.isin(batch.signal_account, _distinct(batch.signal_account[warning]))
     for account, day, slug in zip(
         batch.signal_account[shown].tolist(),
         batch.signal_day[shown].tolist(),
@@ -511,70 +786,39 @@ def _risk_inputs(batch: Batch, profile: Profile, s_weight: np.ndarray) -> dict[s
         )
         if not answered:
             warned.setdefault(account, []).append((day, name))
-    named: dict[int, list[str]] = {}
-    for account, slug in zip(
-        batch.signal_account[negative].tolist(), batch.signal_slug[negative].tolist(), strict=True
-    ):
-        named.setdefault(account, []).append(batch.slugs[slug])
+    return warned
 
-    # Relevance: the latest reading, and the peak since the reading in force when the window
-    # opened; the client's view of the stage while it is current.
+
+def _relevance_and_view(
+    batch: Batch, params: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Relevance: each account's latest reading, whether it is current (one older than the
+    window says nothing about relevance now), and the peak since the reading in force when the
+    window opened; and the rank of the client's view of the stage while it is current (0 if
+    none)."""
+    n, today = len(batch.account_ids), batch.today
     a_account, a_day = batch.assessment_account, batch.assessment_day
     a_relevance, a_perceived = batch.assessment_relevance, batch.assessment_perceived
     count = np.bincount(a_account, minlength=n)
     first = np.concatenate(([0], np.cumsum(count)[:-1]))
     latest = first + count - 1
-    expired = np.bincount(
-        a_account, weights=today[a_account] - a_day >= p["relevance_window_days"], minlength=n
-    ).astype(np.int64)
+    window = params["relevance_window_days"]
+    expired = np.bincount(a_account, weights=today[a_account] - a_day >= window, minlength=n)
     position = np.arange(len(a_account)) - first[a_account]
-    kept = position >= np.maximum(expired - 1, 0)[a_account]
+    kept = position >= np.maximum(expired.astype(np.int64) - 1, 0)[a_account]
     peak = np.zeros(n, dtype=np.int64)
     np.maximum.at(peak, a_account[kept], a_relevance[kept])
+    assessed = count > 0
+    current = np.zeros(n, dtype=bool)
+    current[assessed] = today[assessed] - a_day[latest[assessed]] < window
+    relevance = np.zeros(n, dtype=np.int64)
+    relevance[assessed] = a_relevance[latest[assessed]]
+
     perceived_day = np.full(n, _NEVER)
     perceived_rank = np.zeros(n, dtype=np.int64)
     given = a_perceived > 0
     np.maximum.at(perceived_day, a_account[given], a_day[given])
     is_latest_view = given & (a_day == perceived_day[a_account])
     perceived_rank[a_account[is_latest_view]] = a_perceived[is_latest_view]
-    perceived_rank[today - perceived_day >= p["perception_window_days"]] = 0
-    # A reading older than the window is no longer known: it says nothing about relevance now.
-    assessed = count > 0
-    current = np.zeros(n, dtype=bool)
-    current[assessed] = today[assessed] - a_day[latest[assessed]] < p["relevance_window_days"]
-
-    inputs: dict[str, list] = {name: [] for name in _RISK_FIELDS}
-    for index in range(n):
-        contacted = last_contact[index] != _NEVER
-        relevance = int(a_relevance[latest[index]]) if current[index] else None
-        inputs["days_since_contact"].append(
-            int(today[index] - last_contact[index]) if contacted else None
-        )
-        inputs["usual_gap_days"].append(
-            usual_gap(float(sum_gaps[index]), float(sum_squares[index]), int(gaps[index]))
-        )
-        inputs["relevance"].append(relevance)
-        inputs["relevance_fall"].append(int(peak[index]) - relevance if relevance else 0)
-        inputs["recent_negative_points"].append(float(negative_points[index]))
-        inputs["negatives_named"].append(signals_in_words(named[index]) if index in named else "")
-        inputs["warnings"].append(
-            latest_warnings(warned[index], int(today[index])) if index in warned else ()
-        )
-        inputs["perceived_stage"].append(
-            _STAGES[perceived_rank[index]] if perceived_rank[index] else None
-        )
-        inputs["recent_contacts"].append(int(engaged_count[index]) or None)
-    return inputs
-
-
-_RISK_FIELDS = (
-    "days_since_contact",
-    "usual_gap_days",
-    "relevance",
-    "relevance_fall",
-    "recent_negative_points",
-    "perceived_stage",
-    "recent_contacts",
-    "negatives_named",
-    "warnings",
-)
+    perceived_rank[today - perceived_day >= params["perception_window_days"]] = 0
+    return relevance, current, peak, perceived_rank

@@ -1,4 +1,5 @@
-"""The weekly timeline of one account on the S-curve (DOMAIN.md §1, §2, §5).
+"""The weekly timeline of one account on the S-curve (docs/model.md, Position: the score and
+the stage; Decline risk).
 
 Evidence accumulates in one bucket per kind (each signal category, positive and negative, and
 contact itself). Every bucket fades with its own half-life, so with nothing new the score drifts
@@ -16,6 +17,9 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from scoring.engine.profile import Profile
 from scoring.engine.risk import decline_risk
@@ -28,6 +32,13 @@ FLOOR = "floor"  # what keeps the score at 0 when negative evidence outweighs th
 TOP_SIGNALS = 3  # signals named per contribution
 _EPSILON = 1e-6  # evidence points below this are gone
 _GATED = (Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER)
+_NEVER = -(10**9)  # the day a gate no defining signal has opened last saw one
+
+# The evidence as the weekly walk reads it. Days are date ordinals (plain ints) from here on:
+# the walk runs for every week of every account, and date arithmetic would dominate it.
+_Signal = tuple[int, str, str, int]  # (day, slug, category, polarity)
+_Interaction = tuple[int, float, tuple[int, ...]]  # (day, weight, contact ids)
+_Assessment = tuple[int, int, Stage | None]  # (day, relevance 1-5, client-perceived stage)
 
 
 def week_ending(day: datetime.date) -> datetime.date:
@@ -43,12 +54,162 @@ def score_from_evidence(evidence_points: float, scale: float) -> float:
     return 100.0 * evidence_points / (evidence_points + scale)
 
 
+def score_timeline(
+    evidence: Evidence, profile: Profile, *, as_of: datetime.date
+) -> list[WeekPoint]:
+    """One point per week from the week of the first evidence up to `as_of`.
+
+    Each point closes on a Sunday; the last one is evaluated on `as_of` itself, so today's
+    standing is always current. Evidence dated after `as_of` is ignored; a lost account's
+    timeline ends on the day it was lost. Returns [] when there is no evidence up to then.
+    """
+    p = profile.params
+    if evidence.lost_on is not None and evidence.lost_on < as_of:
+        as_of = evidence.lost_on
+    arrivals = _Arrivals.of(evidence, p, as_of)
+    origin = arrivals.first_day
+    if origin is None:
+        return []
+    rules = _StageRules.of(profile)
+    walk = _Walk(arrivals, profile, rules, origin=origin)
+    scale = p["score_scale"]
+    timeline: list[WeekPoint] = []
+    stage = Stage.VENDOR
+    today = as_of.toordinal()
+    first_sunday = week_ending(datetime.date.fromordinal(origin)).toordinal()
+    for week_end in range(first_sunday, week_ending(as_of).toordinal() + 1, 7):
+        day = week_end if week_end < today else today
+        # Evidence fades, and the week's new evidence arrives already faded for its days before
+        # `day`; negative evidence costs the tolerance of the stage held when the week began.
+        walk.fade_to(day)
+        walk.take_in(day, rules.tolerance[stage])
+        # The score: all evidence points together, bent by the curve.
+        evidence_points, positive_points = walk.evidence_points()
+        score = score_from_evidence(evidence_points, scale)
+        # The stage: the highest whose threshold the score meets and whose gate is open.
+        gate_open = walk.gates_open_on(day)
+        stage = decide_stage(
+            previous=stage,
+            score=score,
+            thresholds=rules.thresholds,
+            hysteresis=rules.hysteresis,
+            gate_open=gate_open,
+        )
+        # The risk drivers read their windows, closed on `day`; momentum reads the score of the
+        # positive evidence alone (bad news has drivers of its own).
+        trust_built = score_from_evidence(positive_points, scale)
+        risk_inputs = walk.windows.close(day, stage=stage, trust_built=trust_built)
+        # The drivers combine into the decline risk.
+        risk, drivers = decline_risk(risk_inputs, p)
+        # The explanation: what makes up the score, and what the next stage needs.
+        timeline.append(
+            WeekPoint(
+                datetime.date.fromordinal(week_end),
+                score,
+                stage,
+                risk,
+                _contributions(walk.active, score, evidence_points, scale),
+                drivers,
+                rules.gap_words(stage, score, gate_open),
+                evidence_points,
+            )
+        )
+    return timeline
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrivals:
+    """One account's evidence up to its last day, each kind sorted by day."""
+
+    signals: list[_Signal]
+    # Each contact's weight is its kind's, times the client's multiplier when it asked for it.
+    interactions: list[_Interaction]
+    assessments: list[_Assessment]  # readings of one day keep the order they were given in
+
+    @classmethod
+    def of(
+        cls, evidence: Evidence, params: Mapping[str, Any], last_day: datetime.date
+    ) -> _Arrivals:
+        """The evidence dated up to `last_day`, sorted (ties too, so any order gives the same
+        timeline), under the interaction weights of `params`."""
+        interaction_weights = params["interaction_weights"]
+        client_multiplier = params["client_initiated_multiplier"]
+        signals = sorted(
+            (s.observed_on.toordinal(), s.slug, s.category, s.polarity)
+            for s in evidence.signals
+            if s.observed_on <= last_day
+        )
+        interactions = sorted(
+            (
+                i.occurred_on.toordinal(),
+                interaction_weights.get(i.kind, 0.0)
+                * (client_multiplier if i.initiated_by_client else 1.0),
+                i.contact_ids,
+            )
+            for i in evidence.interactions
+            if i.occurred_on <= last_day
+        )
+        assessments = sorted(
+            (
+                (a.assessed_on.toordinal(), a.relevance, a.client_perceived_stage)
+                for a in evidence.assessments
+                if a.assessed_on <= last_day
+            ),
+            key=lambda a: a[0],
+        )
+        return cls(signals, interactions, assessments)
+
+    @property
+    def first_day(self) -> int | None:
+        """The day of the earliest evidence, or None when there is none."""
+        firsts = [
+            events[0][0] for events in (self.signals, self.interactions, self.assessments) if events
+        ]
+        return min(firsts) if firsts else None
+
+
+@dataclass(frozen=True, slots=True)
+class _StageRules:
+    """How one profile turns a score into a stage (thresholds, hysteresis and gates), and
+    what a stage makes a mistake cost."""
+
+    thresholds: dict[Stage, float]
+    hysteresis: float
+    gates: dict[Stage, list[str]]  # each gated stage's defining signals (none: no gate)
+    gate_windows: dict[Stage, int]  # days a defining signal keeps its stage's gate open
+    # The gated stages each defining signal opens; only positive signals open a gate.
+    stages_opened_by: dict[str, list[Stage]]
+    gap_words: StageGaps  # what the account lacks for the next stage, in words
+    tolerance: dict[Stage, float]  # what a negative signal costs the score at each stage
+
+    @classmethod
+    def of(cls, profile: Profile) -> _StageRules:
+        """The rules of `profile`, worked out once per timeline rather than once a week."""
+        p = profile.params
+        thresholds = {stage: profile.threshold(stage) for stage in Stage}
+        gates = {stage: list(p["gates"][stage.value]) for stage in _GATED}
+        gate_windows = {stage: p["gate_window_days"][stage.value] for stage in _GATED}
+        stages_opened_by: dict[str, list[Stage]] = {}
+        for target in _GATED:
+            for slug in gates[target]:
+                stages_opened_by.setdefault(slug, []).append(target)
+        return cls(
+            thresholds=thresholds,
+            hysteresis=p["hysteresis"],
+            gates=gates,
+            gate_windows=gate_windows,
+            stages_opened_by=stages_opened_by,
+            gap_words=StageGaps(thresholds=thresholds, gates=gates, gate_window_days=gate_windows),
+            tolerance={stage: p["tolerance"][stage.value] for stage in Stage},
+        )
+
+
 class _Bucket:
     """Decayed evidence of one kind, and which signals weigh most in it."""
 
     __slots__ = ("key", "sign", "half_life", "weekly_decay", "points", "weights", "top")
 
-    def __init__(self, key: str, sign: int, half_life: float):
+    def __init__(self, key: str, sign: int, half_life: float) -> None:
         self.key = key
         self.sign = sign
         self.half_life = half_life
@@ -60,6 +221,8 @@ class _Bucket:
         self.top: tuple[str, ...] = ()
 
     def add(self, slug: str | None, weight: float, age_days: int, day_number: int) -> None:
+        """Add `weight` points faded for `age_days`; `slug` (if any) was seen `day_number` days
+        after the account's first evidence."""
         self.points += weight * 0.5 ** (age_days / self.half_life)
         if slug is None:
             return
@@ -73,139 +236,155 @@ class _Bucket:
         self.top = tuple(slug for slug, _ in ranked[:TOP_SIGNALS])
 
 
-def score_timeline(
-    evidence: Evidence, profile: Profile, *, as_of: datetime.date
-) -> list[WeekPoint]:
-    """One point per week from the week of the first evidence up to `as_of`.
+class _Walk:
+    """What one account's evidence amounts to as the weekly walk takes it in: the buckets of
+    decayed evidence, when each gated stage last saw a defining signal, and the windows the
+    risk drivers read. Days are date ordinals."""
 
-    Each point closes on a Sunday; the last one is evaluated on `as_of` itself, so today's
-    standing is always current. Evidence dated after `as_of` is ignored; a lost account's
-    timeline ends on the day it was lost. Returns [] when there is no evidence up to then.
-    """
-    p = profile.params
-    if evidence.lost_on is not None and evidence.lost_on < as_of:
-        as_of = evidence.lost_on
-    # Days are counted as ordinals (plain ints) from here on: this loop runs for every week of
-    # every account, and date arithmetic would dominate it.
-    today = as_of.toordinal()
-    signals = sorted(
-        (s.observed_on.toordinal(), s.slug, s.category, s.polarity)
-        for s in evidence.signals
-        if s.observed_on <= as_of
+    __slots__ = (
+        "arrivals",
+        "profile",
+        "rules",
+        "origin",
+        "faded_to",
+        "next_signal",
+        "next_interaction",
+        "next_assessment",
+        "half_lives",
+        "negative_half_life",
+        "engagement",
+        "buckets",
+        "active",
+        "gate_seen",
+        "windows",
     )
-    interaction_weights = p["interaction_weights"]
-    client_multiplier = p["client_initiated_multiplier"]
-    interactions = sorted(
-        (
-            i.occurred_on.toordinal(),
-            interaction_weights.get(i.kind, 0.0)
-            * (client_multiplier if i.initiated_by_client else 1.0),
-            i.contact_ids,
-        )
-        for i in evidence.interactions
-        if i.occurred_on <= as_of
-    )
-    assessments = sorted(
-        (
-            (a.assessed_on.toordinal(), a.relevance, a.client_perceived_stage)
-            for a in evidence.assessments
-            if a.assessed_on <= as_of
-        ),
-        key=lambda a: a[0],
-    )
-    firsts = [events[0][0] for events in (signals, interactions, assessments) if events]
-    if not firsts:
-        return []
-    origin = min(firsts)
 
-    # Buckets: contact itself, then each category's positive and negative evidence. Only
-    # buckets holding evidence are visited each week.
-    half_lives = p["half_life_days"]
-    engagement = _Bucket(ENGAGEMENT, 1, p["interaction_half_life_days"])
-    buckets: dict[tuple[str, int], _Bucket] = {}
-    active: list[_Bucket] = []
+    def __init__(
+        self, arrivals: _Arrivals, profile: Profile, rules: _StageRules, *, origin: int
+    ) -> None:
+        p = profile.params
+        self.arrivals = arrivals
+        self.profile = profile
+        self.rules = rules
+        self.origin = origin  # the day of the first evidence
+        self.faded_to = origin  # the day every bucket's points are faded to
+        self.next_signal = self.next_interaction = self.next_assessment = 0  # not taken in yet
+        # Buckets: contact itself, then each category's positive and negative evidence, made
+        # as evidence of each kind arrives. Only buckets holding evidence are visited each week.
+        self.half_lives: dict[str, float] = p["half_life_days"]
+        self.negative_half_life: float = p["negative_half_life_days"]
+        self.engagement = _Bucket(ENGAGEMENT, 1, p["interaction_half_life_days"])
+        self.buckets: dict[tuple[str, int], _Bucket] = {}
+        self.active: list[_Bucket] = []
+        self.gate_seen: dict[Stage, int] = dict.fromkeys(_GATED, _NEVER)
+        self.windows = RiskWindows(p)
 
-    thresholds = {stage: profile.threshold(stage) for stage in Stage}
-    hysteresis = p["hysteresis"]
-    gates = {stage: list(p["gates"][stage.value]) for stage in _GATED}
-    gate_windows = {stage: p["gate_window_days"][stage.value] for stage in _GATED}
-    tolerance = {stage: p["tolerance"][stage.value] for stage in Stage}
-    scale = p["score_scale"]
-    # The latest defining signal of each gated stage; only positive signals open a gate, and
-    # a stage with no defining signals in the profile has no gate.
-    gate_of_slug: dict[str, list[Stage]] = {}
-    for target in _GATED:
-        for slug in gates[target]:
-            gate_of_slug.setdefault(slug, []).append(target)
-    gate_seen: dict[Stage, int] = dict.fromkeys(_GATED, -(10**9))
-    gap_words = StageGaps(thresholds=thresholds, gates=gates, gate_window_days=gate_windows)
-
-    windows = RiskWindows(p)
-
-    timeline: list[WeekPoint] = []
-    stage = Stage.VENDOR
-    next_signal = next_interaction = next_assessment = 0
-    week_end = week_ending(datetime.date.fromordinal(origin)).toordinal()
-    previous_day = origin
-    while True:
-        day = week_end if week_end < today else today
-        step = day - previous_day
+    def fade_to(self, day: int) -> None:
+        """Fade every bucket holding evidence to `day` (a week's step is 7 days, the last one
+        may be shorter)."""
+        step = day - self.faded_to
         if step == 7:
-            for bucket in active:
+            for bucket in self.active:
                 bucket.points *= bucket.weekly_decay
         elif step:
-            for bucket in active:
+            for bucket in self.active:
                 bucket.points *= 0.5 ** (step / bucket.half_life)
+        self.faded_to = day
 
-        # The week's new evidence, each piece already faded for its days before `day`.
-        charge = tolerance[stage]  # the stage held when the week began
-        while next_signal < len(signals) and signals[next_signal][0] <= day:
-            on, slug, category, polarity = signals[next_signal]
-            next_signal += 1
-            sign = 1 if polarity > 0 else -1
-            weight = profile.signal_weight(slug)
-            # What the client did counts for the risk whatever its weight in the score: a
-            # positive signal is a day we were in touch, a negative one may warn.
-            if sign > 0:
+    def take_in(self, day: int, charge: float) -> None:
+        """Take in the evidence dated up to `day` not taken in yet, each piece faded for its days
+        before `day`; negative evidence costs the score its weight times `charge`.
+
+        Most weeks bring little or nothing new, so each kind is looked at here first."""
+        arrivals = self.arrivals
+        signals, interactions, assessments = (
+            arrivals.signals,
+            arrivals.interactions,
+            arrivals.assessments,
+        )
+        if self.next_signal < len(signals) and signals[self.next_signal][0] <= day:
+            self._take_signals(day, charge)
+        if (
+            self.next_interaction < len(interactions)
+            and interactions[self.next_interaction][0] <= day
+        ):
+            self._take_interactions(day)
+        if self.next_assessment < len(assessments) and assessments[self.next_assessment][0] <= day:
+            self._take_assessments(day)
+
+    def _take_signals(self, day: int, charge: float) -> None:
+        """Take in the trust signals observed up to `day`, each faded for its days before it.
+
+        A negative signal costs the score its weight times `charge`, the tolerance of the stage
+        held when the week began. What the client did counts for the risk whatever its weight
+        in the score: a positive signal is a day we were in touch, a negative one may warn.
+        """
+        signals = self.arrivals.signals
+        windows = self.windows
+        index = self.next_signal
+        while index < len(signals) and signals[index][0] <= day:
+            on, slug, category, polarity = signals[index]
+            index += 1
+            weight = self.profile.signal_weight(slug)
+            if polarity > 0:
                 windows.contact(on)
                 windows.positive(on, slug)
+                if weight > 0:
+                    self._add(category, 1, slug, weight, day, on)
+                    for target in self.rules.stages_opened_by.get(slug, ()):
+                        self.gate_seen[target] = on
             else:
                 windows.negative(on, slug, weight)
-            if weight <= 0:
-                continue
-            bucket = buckets.get((category, sign))
-            if bucket is None:
-                half_life = (
-                    half_lives.get(category, 180) if sign > 0 else p["negative_half_life_days"]
-                )
-                bucket = buckets[category, sign] = _Bucket(category, sign, half_life)
-            if sign > 0:
-                bucket.add(slug, weight, day - on, on - origin)
-                for target in gate_of_slug.get(slug, ()):
-                    gate_seen[target] = on
-            elif charge > 0:
-                bucket.add(slug, weight * charge, day - on, on - origin)
-            if bucket.points > _EPSILON and bucket not in active:
-                active.append(bucket)
-        while next_interaction < len(interactions) and interactions[next_interaction][0] <= day:
-            on, weight, contact_ids = interactions[next_interaction]
-            next_interaction += 1
-            if weight > 0:
-                engagement.add(None, weight, day - on, 0)
-                if engagement not in active:
-                    active.append(engagement)
-            windows.contact(on)
-            if contact_ids:
-                windows.engaged_contacts(on, contact_ids)
-        while next_assessment < len(assessments) and assessments[next_assessment][0] <= day:
-            on, relevance, perceived_stage = assessments[next_assessment]
-            next_assessment += 1
-            windows.assessment(on, relevance, perceived_stage)
+                if weight > 0 and charge > 0:
+                    self._add(category, -1, slug, weight * charge, day, on)
+        self.next_signal = index
 
-        # Position.
+    def _add(self, category: str, sign: int, slug: str, weight: float, day: int, on: int) -> None:
+        """Add a signal's `weight` seen `on` a day, faded to `day`, to the bucket of its category
+        and sign, which is visited from then on."""
+        bucket = self.buckets.get((category, sign))
+        if bucket is None:
+            half_life = self.half_lives.get(category, 180) if sign > 0 else self.negative_half_life
+            bucket = self.buckets[category, sign] = _Bucket(category, sign, half_life)
+        bucket.add(slug, weight, day - on, on - self.origin)
+        if bucket.points > _EPSILON and bucket not in self.active:
+            self.active.append(bucket)
+
+    def _take_interactions(self, day: int) -> None:
+        """Take in the contacts up to `day`: each adds its weight to the engagement bucket, and
+        is a day in touch (with the contacts it names) for the risk windows."""
+        interactions = self.arrivals.interactions
+        index = self.next_interaction
+        while index < len(interactions) and interactions[index][0] <= day:
+            on, weight, contact_ids = interactions[index]
+            index += 1
+            if weight > 0:
+                self.engagement.add(None, weight, day - on, 0)
+                if self.engagement not in self.active:
+                    self.active.append(self.engagement)
+            self.windows.contact(on)
+            if contact_ids:
+                self.windows.engaged_contacts(on, contact_ids)
+        self.next_interaction = index
+
+    def _take_assessments(self, day: int) -> None:
+        """Take in the readings of relevance (and the client's view) up to `day`: they move
+        only the risk, never the score."""
+        assessments = self.arrivals.assessments
+        index = self.next_assessment
+        while index < len(assessments) and assessments[index][0] <= day:
+            on, relevance, perceived_stage = assessments[index]
+            index += 1
+            self.windows.assessment(on, relevance, perceived_stage)
+        self.next_assessment = index
+
+    def evidence_points(self) -> tuple[float, float]:
+        """E, the evidence points of all buckets together (negative evidence counts against),
+        and the points of the positive evidence alone. Buckets faded to nothing are emptied
+        and no longer visited."""
         evidence_points = positive_points = 0.0
         faded = False
-        for bucket in active:
+        for bucket in self.active:
             if bucket.points > _EPSILON:
                 evidence_points += bucket.sign * bucket.points
                 if bucket.sign > 0:
@@ -213,44 +392,19 @@ def score_timeline(
             else:
                 faded = True
         if faded:
-            for bucket in [b for b in active if b.points <= _EPSILON]:
+            for bucket in [b for b in self.active if b.points <= _EPSILON]:
                 bucket.points = 0.0
-                active.remove(bucket)
-        score = score_from_evidence(evidence_points, scale)
-        gate_open = {
-            target: not gates[target] or day - seen < gate_windows[target]
-            for target, seen in gate_seen.items()
-        }
-        stage = decide_stage(
-            previous=stage,
-            score=score,
-            thresholds=thresholds,
-            hysteresis=hysteresis,
-            gate_open=gate_open,
-        )
+                self.active.remove(bucket)
+        return evidence_points, positive_points
 
-        # Decline risk. What the positive evidence alone would score: its fall is the slide of
-        # a relationship left alone (the momentum driver); bad news has drivers of its own.
-        trust_built = score_from_evidence(positive_points, scale)
-        risk, drivers = decline_risk(windows.close(day, stage=stage, trust_built=trust_built), p)
-
-        gap = gap_words(stage, score, gate_open)
-        timeline.append(
-            WeekPoint(
-                datetime.date.fromordinal(week_end),
-                score,
-                stage,
-                risk,
-                _contributions(active, score, evidence_points, scale),
-                drivers,
-                gap,
-                evidence_points,
-            )
-        )
-        if day >= today:
-            return timeline
-        previous_day = day
-        week_end += 7
+    def gates_open_on(self, day: int) -> dict[Stage, bool]:
+        """Which gated stages the account may hold on `day`: those with a defining signal
+        within their window, and those the profile gives no defining signal."""
+        gates, windows = self.rules.gates, self.rules.gate_windows
+        gate_open = {}  # a loop, not a comprehension: this runs every week of every account
+        for target, seen in self.gate_seen.items():
+            gate_open[target] = not gates[target] or day - seen < windows[target]
+        return gate_open
 
 
 def _contributions(

@@ -1,7 +1,7 @@
 """The tunable parameters of the engine, their defaults and their validation.
 
 A profile is plain data (JSON-friendly) so that it can be stored, versioned, diffed and edited.
-Every default below says which part of DOMAIN.md it comes from.
+Every default below says which section of docs/model.md gives its reason.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ GATED_STAGES = ("confidant", "consultant", "virtual_partner")
 
 DEFAULTS: dict[str, Any] = {
     # Evidence points per signal (magnitudes; the catalog's polarity gives the sign). The
-    # deeper the trust a behaviour shows, the more it weighs (DOMAIN.md §1-2): delivering as
-    # promised is the entry ticket, being consulted on a major decision is the top of the curve.
+    # deeper the trust a behaviour shows, the more it weighs (docs/model.md, Position: the
+    # score and the stage): delivering as promised is the entry ticket, being consulted on a
+    # major decision is the top of the curve.
     "signal_weights": {
         "delivered_as_promised": 3,
         "repeat_business": 4,
@@ -66,11 +67,11 @@ DEFAULTS: dict[str, Any] = {
         "brought_external_insight": 6,
         "solved_underlying_problem": 7,
         "issue_resolved_jointly": 6,
-        # Negative evidence (§5). What the client does to us weighs as much as the deepest
-        # trust it once showed: a re-tender undoes a consulted decision. A delivery miss and
-        # losing the person who argued our case cost about as much as an invitation to
-        # planning earned; an escalation a little less; price talk least, because haggling
-        # happens at every stage (§2, commercial climate).
+        # Negative evidence (docs/model.md, Position: the score and the stage). What the client does
+        # to us weighs as much as the deepest trust it once showed: a re-tender undoes a consulted
+        # decision. A delivery miss and losing the person who argued our case cost about as much as
+        # an invitation to planning earned; an escalation a little less; price talk least, because
+        # haggling happens at every stage (docs/model.md, Decline risk: price talk).
         "delivery_miss": 10,
         "price_pressure": 6,
         "retender_or_competitive_bid": 12,
@@ -81,7 +82,8 @@ DEFAULTS: dict[str, Any] = {
     },
     # For signal types an admin adds to the catalog before giving them a weight.
     "default_signal_weight": 4,
-    # Contact itself builds the relationship a little; richer formats more (§2, inclusion).
+    # Contact itself builds the relationship a little; richer formats more (docs/model.md, Position:
+    # the score and the stage).
     "interaction_weights": {
         "meeting": 1.0,
         "call": 0.5,
@@ -92,11 +94,13 @@ DEFAULTS: dict[str, Any] = {
         "social": 1.5,
         "other": 0.3,
     },
-    # The client reaching out is stronger evidence than us reaching out (§2, openness).
+    # The client reaching out is stronger evidence than us reaching out (docs/model.md, Position:
+    # the score and the stage).
     "client_initiated_multiplier": 1.5,
-    # Days for evidence to lose half its weight. Position is not kept for free (§5): routine
-    # delivery and contact are last quarter's news, the deep trust of inclusion, advice and
-    # reliance lasts about half a year. Nine months with nothing new leave a top account with
+    # Days for evidence to lose half its weight. Position is not kept for free (docs/model.md,
+    # What the model believes): routine delivery and contact are last quarter's news, the deep
+    # trust of inclusion, advice and reliance lasts about half a year (docs/model.md, Position:
+    # the score and the stage). Nine months with nothing new leave a top account with
     # about a third of its evidence, so a relationship left alone visibly slips.
     "half_life_days": {
         "delivery": 90,
@@ -110,21 +114,23 @@ DEFAULTS: dict[str, Any] = {
         "people": 120,
     },
     # Bad news fades as fast as routine delivery, once dealt with: a recovery is possible
-    # within a few quarters (§2, delivery).
+    # within a few quarters (docs/model.md, Position: the score and the stage).
     "negative_half_life_days": 90,
     "interaction_half_life_days": 45,
     # The score is 100 * E / (E + scale): `scale` evidence points make 50, and the score
     # approaches 100 without reaching it, so top accounts stay apart and a fall shows at any
-    # height (§1: the curve does not flatten at the top). Scale and thresholds come from the
-    # reference relationships of docs/model.md, a steady account showing what each position
-    # shows (§1 table): the scale is the reference confidant's evidence, so it sits at the
+    # height (docs/model.md, What the model believes: the curve does not flatten at the top).
+    # Scale and thresholds come from the reference relationships, a steady account showing what
+    # each position shows (docs/model.md, Where the scale and thresholds come from: reference
+    # relationships): the scale is the reference confidant's evidence, so it sits at the
     # middle of the scale, and each threshold lies at the geometric mean of the evidence of
     # the two references it separates (they score 13, 50, 66 and 79).
     "score_scale": 70,
     # Score needed for each stage; demotion only below the threshold minus the hysteresis.
     "stage_thresholds": {"confidant": 28, "consultant": 58, "virtual_partner": 73},
     "hysteresis": 4,
-    # A stage needs its defining behaviour within a window, whatever the score (§1 table).
+    # A stage needs its defining behaviour within a window, whatever the score (docs/model.md,
+    # Position: the score and the stage).
     "gates": {
         "confidant": ["invited_to_planning", "early_notice_of_plans"],
         "consultant": ["strategy_advice_requested"],
@@ -132,36 +138,38 @@ DEFAULTS: dict[str, Any] = {
     },
     "gate_window_days": {"confidant": 365, "consultant": 365, "virtual_partner": 365},
     # How much a negative signal costs the *score* at each stage: tolerance for mistakes grows
-    # with trust (§1 table: very low at vendor, high at virtual partner). Must not rise with
-    # the stage. It never softens the warning: the risk drivers read negative signals at
-    # their full weight (§5).
+    # with trust, from very low at vendor to high at virtual partner (docs/model.md, Position:
+    # the score and the stage). Must not rise with the stage. It never softens the warning: the
+    # risk drivers read negative signals at their full weight (docs/model.md, Decline risk).
     "tolerance": {"vendor": 1.5, "confidant": 1.0, "consultant": 0.6, "virtual_partner": 0.5},
-    # Decline risk: each driver alone reaches at most its weight (0-100), and drivers combine
-    # like independent chances of losing the account, 100 * (1 - (1 - a)(1 - b)...), so one
-    # strong driver carries the band by itself and several weak ones add up (§5).
+    # Decline risk: each driver alone reaches at most its weight (0-100), and drivers combine like
+    # independent chances of losing the account, 100 * (1 - (1 - a)(1 - b)...), so one strong driver
+    # carries the band by itself and several weak ones add up (docs/model.md, Decline risk).
     "risk_weights": {
         # Failures and bad news: reached only in the limit; see negatives_half_points.
         "negatives": 95,
         # Silence at its full ratio of usual silences: the high band.
         "silence": 70,
         # A slide of momentum_full_drop points: a relationship left alone for months, even
-        # with nothing bad logged, is high risk (§5, position is not kept for free).
+        # with nothing bad logged, is high risk (docs/model.md, Decline risk: evidence fading).
         "momentum": 65,
-        # Relevance at 1 of 5, or down two steps within the window: the client no longer needs
-        # what we offer, and trust does not save that (§1, the carbon-paper case).
+        # Relevance at 1 of 5, or down two steps within the window: the client no longer needs what
+        # we offer, and trust does not save that (docs/model.md, Decline risk: the carbon-paper
+        # case).
         "relevance": 65,
-        # A mature account with fading relevance and no next offering is the classic case to
-        # flag (§1): relevance down two steps at consultant or above is high by itself.
+        # A mature account with fading relevance and no next offering is the classic case to flag
+        # (docs/model.md, Decline risk): relevance down two steps at consultant or above is high by
+        # itself.
         "plateau": 60,
         "perception_gap": 30,
         "single_threaded": 20,
     },
-    # Signals that warn on their own (§5), each with the decline risk (0-100) it carries
-    # alone while its window lasts. The client sending our work out to tender, inviting a
-    # competitor in or leaving us out of planning it used to share is telling us where it
-    # stands, however long the history: the high band at any stage. Losing the person who
-    # argued our case is a medium risk, but one that lasts until the window closes, unlike a
-    # mistake that the next delivery answers. Several of them combine like the drivers.
+    # Signals that warn on their own (docs/model.md, Decline risk), each with the decline risk
+    # (0-100) it carries alone while its window lasts. The client sending our work out to tender,
+    # inviting a competitor in or leaving us out of planning it used to share is telling us where it
+    # stands, however long the history: the high band at any stage. Losing the person who argued our
+    # case is a medium risk, but one that lasts until the window closes, unlike a mistake that the
+    # next delivery answers. Several of them combine like the drivers.
     "warning_signals": {
         "retender_or_competitive_bid": 65,
         "competitor_invited": 65,
@@ -177,20 +185,19 @@ DEFAULTS: dict[str, Any] = {
         "competitor_invited": ["repeat_business"],
         "excluded_from_planning": ["invited_to_planning"],
     },
-    # Other negative signals: their points within the window (at full weight, before
-    # tolerance) make the negatives driver reach half its weight at this many points; it
-    # rises slowly below that and quickly above. One delivery miss is a medium risk; two
-    # misses, or a miss and an escalation, in a quarter are high (§5, repeated delivery
-    # failures in a short time).
+    # Other negative signals: their points within the window (at full weight, before tolerance) make
+    # the negatives driver reach half its weight at this many points; it rises slowly below that and
+    # quickly above. One delivery miss is a medium risk; two misses, or a miss and an escalation, in
+    # a quarter are high (docs/model.md, Decline risk: repeated delivery failures in a short time).
     "negatives_half_points": 12,
     "negatives_window_days": 90,
-    # Silence is measured against the account's own rhythm of contact (§5), its usual silence
-    # (scoring/engine/windows.py): it reaches the silence weight at this many usual silences,
-    # and each further one adds as much again of the risk that is left. The closer the
-    # relationship, the sooner a silence says something: three at consultant and virtual
-    # partner (§5, a top account falling silent for several of its cycles); a vendor's client
-    # may simply have had nothing to order. The stage is the highest held in the last year.
-    # Must not rise with the stage.
+    # Silence is measured against the account's own rhythm of contact (docs/model.md, Decline risk),
+    # its usual silence (scoring/engine/windows.py): it reaches the silence weight at this many
+    # usual silences, and each further one adds as much again of the risk that is left. The closer
+    # the relationship, the sooner a silence says something: three at consultant and virtual partner
+    # (docs/model.md, Decline risk: a top account falling silent for several of its cycles); a
+    # vendor's client may simply have had nothing to order. The stage is the highest held in the
+    # last year. Must not rise with the stage.
     "silence_full_ratio": {
         "vendor": 5.0,
         "confidant": 4.0,
@@ -203,9 +210,10 @@ DEFAULTS: dict[str, Any] = {
     # by). Half a year with nothing new costs a consultant about this much.
     "momentum_weeks": 52,
     "momentum_full_drop": 25,
-    # Single-threaded: only one contact engaged within this window (§5).
+    # Single-threaded: only one contact engaged within this window (docs/model.md, Decline risk).
     "contact_window_days": 120,
-    # Relevance falling from its peak within this window is "fading relevance" (§1).
+    # Relevance falling from its peak within this window is "fading relevance" (docs/model.md,
+    # Decline risk).
     "relevance_window_days": 365,
     # How long a client-perceived stage stays current.
     "perception_window_days": 365,
@@ -312,8 +320,11 @@ class Profile:
         return "medium" if risk >= bands["medium"] else "low"
 
 
-def _number(errors: dict[str, str], params: Mapping[str, Any], path: str, lo: float, hi: float):
-    """Check one number at `path` (dotted) lies in [lo, hi]; record a message if not."""
+def _number(
+    errors: dict[str, str], params: Mapping[str, Any], path: str, lo: float, hi: float
+) -> float | None:
+    """Check one number at `path` (dotted) lies in [lo, hi]; record a message if not. The
+    number when it does, else None."""
     value: Any = params
     for part in path.split("."):
         if not isinstance(value, Mapping) or part not in value:
@@ -326,7 +337,17 @@ def _number(errors: dict[str, str], params: Mapping[str, Any], path: str, lo: fl
     if not lo <= value <= hi:
         errors[path] = f"Must be between {lo:g} and {hi:g}; {value:g} is out of range."
         return None
-    return value
+    number: float = value  # an int stays an int, as the profile gave it
+    return number
+
+
+def _numbers(
+    errors: dict[str, str], params: Mapping[str, Any], paths: list[str], lo: float, hi: float
+) -> list[float] | None:
+    """`_number` for each of `paths`; the numbers when all of them are good, else None."""
+    values = [_number(errors, params, path, lo, hi) for path in paths]
+    good = [value for value in values if value is not None]
+    return good if len(good) == len(values) else None
 
 
 def _by_stage(
@@ -342,8 +363,8 @@ def _by_stage(
     """Check a number per stage in [lo, hi] that never rises (`falling`) or never falls as
     the stage rises; `reason` starts the message for the stage that breaks the order."""
     stages = sorted(Stage)
-    values = [_number(errors, params, f"{key}.{stage.value}", lo, hi) for stage in stages]
-    if None in values:
+    values = _numbers(errors, params, [f"{key}.{stage.value}" for stage in stages], lo, hi)
+    if values is None:
         return
     for index in range(1, len(stages)):
         now, before = values[index], values[index - 1]
@@ -360,7 +381,15 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
     unknown = sorted(set(params) - set(DEFAULTS))
     if unknown:
         errors["profile"] = f"Unknown parameters: {', '.join(unknown)}."
+    _validate_evidence(errors, params)
+    _validate_stages(errors, params)
+    _validate_warnings(errors, params)
+    _validate_drivers(errors, params)
+    return errors
 
+
+def _validate_evidence(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """What evidence weighs, how fast it fades, and the scale of the score."""
     for slug in params.get("signal_weights", {}) or {}:
         _number(errors, params, f"signal_weights.{slug}", 0, 50)
     if not isinstance(params.get("signal_weights"), Mapping):
@@ -375,8 +404,13 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
     _number(errors, params, "interaction_half_life_days", 7, 3650)
     _number(errors, params, "score_scale", 1, 1000)
 
-    thresholds = [_number(errors, params, f"stage_thresholds.{s}", 1, 99) for s in GATED_STAGES]
-    if None not in thresholds:
+
+def _validate_stages(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """Thresholds rising with the stage, the hysteresis below the first, the gates, and the
+    tolerance for mistakes falling as trust grows."""
+    paths = [f"stage_thresholds.{stage}" for stage in GATED_STAGES]
+    thresholds = _numbers(errors, params, paths, 1, 99)
+    if thresholds is not None:
         for index in range(1, len(GATED_STAGES)):
             lower, upper = GATED_STAGES[index - 1], GATED_STAGES[index]
             if thresholds[index] <= thresholds[index - 1]:
@@ -385,9 +419,8 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
                     f"must be above {lower} ({thresholds[index - 1]:g})."
                 )
     hysteresis = _number(errors, params, "hysteresis", 0, 20)
-    if hysteresis is not None and None not in thresholds and hysteresis >= thresholds[0]:
+    if hysteresis is not None and thresholds is not None and hysteresis >= thresholds[0]:
         errors["hysteresis"] = "Must be smaller than the confidant threshold."
-
     gates = params.get("gates")
     if not isinstance(gates, Mapping):
         errors["gates"] = "Must name the defining signals of each stage."
@@ -398,7 +431,6 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
                 errors[f"gates.{stage}"] = "Must be a list of signal slugs (may be empty)."
     for stage in GATED_STAGES:
         _number(errors, params, f"gate_window_days.{stage}", 7, 3650)
-
     _by_stage(
         errors,
         params,
@@ -407,6 +439,11 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
         falling=True,
         reason="Tolerance grows with trust, so a mistake may not cost more",
     )
+
+
+def _validate_warnings(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """The drivers' weights, and the signals that warn on their own: their risk, how long
+    they warn, and what answers them."""
     for driver in WEIGHTED_DRIVERS:
         _number(errors, params, f"risk_weights.{driver}", 0, 100)
     if isinstance(params.get("warning_signals"), Mapping):
@@ -426,6 +463,10 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
                 errors[f"warning_resolved_by.{slug}"] = (
                     "Must be a list of signal slugs (may be empty)."
                 )
+
+
+def _validate_drivers(errors: dict[str, str], params: Mapping[str, Any]) -> None:
+    """The scales and windows of the other drivers, and the risk bands."""
     _number(errors, params, "negatives_half_points", 1, 500)
     _by_stage(
         errors,
@@ -451,4 +492,3 @@ def validate(params: Mapping[str, Any]) -> dict[str, str]:
         errors["risk_bands.high"] = (
             f"The high band ({high:g}) must start above medium ({medium:g})."
         )
-    return errors

@@ -1,4 +1,4 @@
-"""Decline risk: named drivers that combine into a 0-100 risk (DOMAIN.md §5).
+"""Decline risk: named drivers that combine into a 0-100 risk (docs/model.md, Decline risk).
 
 The curve does not flatten at the top: risk comes from silence and fading relevance as much as
 from bad events. Each driver is measured on its own scale and reaches at most its weight in
@@ -80,119 +80,150 @@ def signals_in_words(slugs: Iterable[str]) -> str:
     )
 
 
+# A driver's part before the drivers combine: (key, risk 0-100 alone, detail in words).
+_Found = tuple[str, float, str]
+
+
 def decline_risk(
     inputs: RiskInputs, params: Mapping[str, Any]
 ) -> tuple[float, tuple[RiskDriver, ...]]:
-    """Risk 0-100 and its drivers, largest first; the drivers' points add up to the risk."""
+    """Risk 0-100 and its drivers, largest first; the drivers' points add up to the risk.
+
+    Each driver is measured only when what it reads is there (a warning, a contact, a reading
+    of relevance...): this runs every week of every account, and most drivers are quiet.
+    """
     weights = params["risk_weights"]
-    found: list[tuple[str, float, str]] = []
-
-    if inputs.warnings:
-        # Each signal that warns on its own is an independent chance of losing the account.
-        carried = params["warning_signals"]
-        safe = math.prod(1 - carried.get(slug, 0) / 100 for slug, _ in inputs.warnings)
-        found.append(
-            (
-                "warnings",
-                100 * (1 - safe),
-                "; ".join(f"{slug.replace('_', ' ')} {_ago(ago)}" for slug, ago in inputs.warnings),
-            )
-        )
-
-    if inputs.recent_negative_points > 0:
-        # A single mistake is a moderate risk; the second within the window makes a pattern:
-        # the driver rises slowly below its half points and quickly above them.
-        ratio = (inputs.recent_negative_points / params["negatives_half_points"]) ** 2
-        found.append(
-            (
-                "negatives",
-                weights["negatives"] * ratio / (1 + ratio),
-                f"{inputs.negatives_named or 'negative signals'} in the last "
-                f"{params['negatives_window_days']} days",
-            )
-        )
-
-    if inputs.days_since_contact is not None:
-        usual = max(MIN_RHYTHM_DAYS, inputs.usual_gap_days or DEFAULT_RHYTHM_DAYS)
-        missed = inputs.days_since_contact / usual - 1  # usual silences beyond the first
-        if missed > 0:
-            top = inputs.peak_stage or inputs.stage
-            full_ratio = params["silence_full_ratio"][top.value]
-            cycles = missed / (full_ratio - 1)
-            found.append(
-                (
-                    "silence",
-                    100 * (1 - (1 - weights["silence"] / 100) ** cycles),
-                    f"no contact for {inputs.days_since_contact} days; usually every {usual:.0f}",
-                )
-            )
-
-    if inputs.score_drop > MOMENTUM_NOISE:
-        full = params["momentum_full_drop"]
-        intensity = _clip((inputs.score_drop - MOMENTUM_NOISE) / (full - MOMENTUM_NOISE))
-        found.append(
-            (
-                "momentum",
-                weights["momentum"] * intensity,
-                f"{inputs.score_drop:.0f} points below its best of the last "
-                f"{params['momentum_weeks']} weeks",
-            )
-        )
-
-    if inputs.relevance is not None:
-        # Relevance 3 of 5 is no risk by itself, 1 is the whole weight; every step it fell
-        # within the window adds a quarter (a dip from 5 to 4 is ordinary noise).
-        weakness = _clip((3 - inputs.relevance) / 2 + inputs.relevance_fall / 4)
-        if weakness:
-            fell = f", down {inputs.relevance_fall}" if inputs.relevance_fall else ""
-            found.append(
-                (
-                    "relevance",
-                    weights["relevance"] * weakness,
-                    f"business relevance {inputs.relevance} of 5{fell}",
-                )
-            )
-
-    # A mature account whose relevance fades, with nothing new lifting it (DOMAIN.md §1).
+    # The highest stage held in the last year: a top account slipping a stage is still one.
     top = inputs.peak_stage or inputs.stage
-    if top >= Stage.CONSULTANT and inputs.relevance_fall > 0:
-        found.append(
-            (
-                "plateau",
-                # As for relevance, a first step down from 5 is ordinary; 3 after a fall, or
-                # two steps down, is the whole weight.
-                weights["plateau"]
-                * _clip((4 - (inputs.relevance or 4)) / 2 + inputs.relevance_fall / 4),
-                f"{top.label.lower()} this year, relevance fading: time for the next offering",
-            )
-        )
-
+    found: list[_Found] = []
+    if inputs.warnings:
+        found.append(_warnings(inputs.warnings, params["warning_signals"]))
+    if inputs.recent_negative_points > 0:
+        found.append(_negatives(inputs.recent_negative_points, inputs.negatives_named, params))
+    if inputs.days_since_contact is not None:
+        silence = _silence(inputs.days_since_contact, inputs.usual_gap_days, top, params)
+        if silence is not None:
+            found.append(silence)
+    if inputs.score_drop > MOMENTUM_NOISE:
+        found.append(_momentum(inputs.score_drop, params))
+    if inputs.relevance is not None:
+        relevance = _relevance(inputs.relevance, inputs.relevance_fall, weights["relevance"])
+        if relevance is not None:
+            found.append(relevance)
+    if inputs.relevance_fall > 0 and top >= Stage.CONSULTANT:  # the cheaper test first
+        found.append(_plateau(top, inputs.relevance, inputs.relevance_fall, weights["plateau"]))
     if inputs.perceived_stage is not None and inputs.perceived_stage != inputs.stage:
-        gap = abs(inputs.perceived_stage.rank - inputs.stage.rank)
         found.append(
-            (
-                "perception_gap",
-                weights["perception_gap"] * _clip(gap / 2),
-                f"client sees {inputs.perceived_stage.label.lower()}, evidence says "
-                f"{inputs.stage.label.lower()}",
-            )
+            _perception_gap(inputs.perceived_stage, inputs.stage, weights["perception_gap"])
         )
-
     if inputs.recent_contacts is not None and 0 < inputs.recent_contacts <= 2:
-        intensity = 1.0 if inputs.recent_contacts == 1 else 0.3
-        found.append(
-            (
-                "single_threaded",
-                weights["single_threaded"] * intensity,
-                f"only {inputs.recent_contacts} contact{'s' if inputs.recent_contacts > 1 else ''}"
-                f" engaged in {params['contact_window_days']} days",
-            )
-        )
-
+        found.append(_single_threaded(inputs.recent_contacts, params))
     return combine(found)
 
 
-def combine(found: list[tuple[str, float, str]]) -> tuple[float, tuple[RiskDriver, ...]]:
+def _warnings(warnings: tuple[tuple[str, int], ...], carried: Mapping[str, float]) -> _Found:
+    """Signals that warn on their own, as (slug, days ago): each is an independent chance of
+    losing the account, at the risk the profile gives it."""
+    safe = math.prod(1 - carried.get(slug, 0) / 100 for slug, _ in warnings)
+    return (
+        "warnings",
+        100 * (1 - safe),
+        "; ".join(f"{slug.replace('_', ' ')} {_ago(ago)}" for slug, ago in warnings),
+    )
+
+
+def _negatives(points: float, named: str, params: Mapping[str, Any]) -> _Found:
+    """The other negative signals of the window, `points` at full weight (> 0).
+
+    A single mistake is a moderate risk; the second within the window makes a pattern: the
+    driver rises slowly below its half points and quickly above them."""
+    ratio = (points / params["negatives_half_points"]) ** 2
+    return (
+        "negatives",
+        params["risk_weights"]["negatives"] * ratio / (1 + ratio),
+        f"{named or 'negative signals'} in the last {params['negatives_window_days']} days",
+    )
+
+
+def _silence(
+    days: int, usual_gap: float | None, top: Stage, params: Mapping[str, Any]
+) -> _Found | None:
+    """`days` since the last contact against the usual silence (days, or None while unknown);
+    None while the silence is no longer than usual. It reaches its weight at the full ratio of
+    usual silences of the `top` stage, and each further one adds as much again of the risk
+    that is left."""
+    usual = max(MIN_RHYTHM_DAYS, usual_gap or DEFAULT_RHYTHM_DAYS)
+    missed = days / usual - 1  # usual silences beyond the first
+    if missed <= 0:
+        return None
+    cycles = missed / (params["silence_full_ratio"][top.value] - 1)
+    return (
+        "silence",
+        100 * (1 - (1 - params["risk_weights"]["silence"] / 100) ** cycles),
+        f"no contact for {days} days; usually every {usual:.0f}",
+    )
+
+
+def _momentum(score_drop: float, params: Mapping[str, Any]) -> _Found:
+    """Points the positive evidence alone scores below its best of the window (more than
+    MOMENTUM_NOISE): the slide of a relationship left alone."""
+    full = params["momentum_full_drop"]
+    intensity = _clip((score_drop - MOMENTUM_NOISE) / (full - MOMENTUM_NOISE))
+    return (
+        "momentum",
+        params["risk_weights"]["momentum"] * intensity,
+        f"{score_drop:.0f} points below its best of the last {params['momentum_weeks']} weeks",
+    )
+
+
+def _relevance(relevance: int, fall: int, weight: float) -> _Found | None:
+    """The latest reading of relevance (1-5) and how far it fell from its recent peak; None
+    when that is no risk.
+
+    Relevance 3 of 5 is no risk by itself, 1 is the whole weight; every step it fell within
+    the window adds a quarter (a dip from 5 to 4 is ordinary noise)."""
+    weakness = _clip((3 - relevance) / 2 + fall / 4)
+    if not weakness:
+        return None
+    fell = f", down {fall}" if fall else ""
+    return ("relevance", weight * weakness, f"business relevance {relevance} of 5{fell}")
+
+
+def _plateau(top: Stage, relevance: int | None, fall: int, weight: float) -> _Found:
+    """A mature account (consultant or above in the last year) whose relevance fades, with
+    nothing new lifting it (docs/model.md, Decline risk).
+
+    As for relevance, a first step down from 5 is ordinary; 3 after a fall, or two steps down,
+    is the whole weight."""
+    return (
+        "plateau",
+        weight * _clip((4 - (relevance or 4)) / 2 + fall / 4),
+        f"{top.label.lower()} this year, relevance fading: time for the next offering",
+    )
+
+
+def _perception_gap(perceived: Stage, stage: Stage, weight: float) -> _Found:
+    """The client sees another stage than the evidence gives: the whole weight two apart."""
+    gap = abs(perceived.rank - stage.rank)
+    return (
+        "perception_gap",
+        weight * _clip(gap / 2),
+        f"client sees {perceived.label.lower()}, evidence says {stage.label.lower()}",
+    )
+
+
+def _single_threaded(contacts: int, params: Mapping[str, Any]) -> _Found:
+    """Only one or two `contacts` engaged in the window: if they leave, we are out."""
+    intensity = 1.0 if contacts == 1 else 0.3
+    return (
+        "single_threaded",
+        params["risk_weights"]["single_threaded"] * intensity,
+        f"only {contacts} contact{'s' if contacts > 1 else ''}"
+        f" engaged in {params['contact_window_days']} days",
+    )
+
+
+def combine(found: list[_Found]) -> tuple[float, tuple[RiskDriver, ...]]:
     """Drivers (key, risk 0-100 alone, detail) combined as independent chances; each driver's
     part of the total is its share of -log(1 - risk/100). Largest first, zeros left out."""
     logs = [

@@ -1,4 +1,5 @@
-"""The four positions on the relationship S-curve (DOMAIN.md §1).
+"""The four positions on the relationship S-curve (docs/model.md, Position: the score and
+the stage).
 
 A relationship climbs from vendor to virtual partner through delivered performance. Essay 004
 describes the same climb on a coarser ladder (supplier, supplier of choice, partner); each
@@ -64,6 +65,8 @@ _ORDER = [Stage.VENDOR, Stage.CONFIDANT, Stage.CONSULTANT, Stage.VIRTUAL_PARTNER
 for _rank, _stage in enumerate(_ORDER, start=1):
     _stage.rank = _rank
 
+_GATED_DOWN = (Stage.VIRTUAL_PARTNER, Stage.CONSULTANT, Stage.CONFIDANT)  # highest first
+
 _LABELS = {
     Stage.VENDOR: "Vendor",
     Stage.CONFIDANT: "Confidant",
@@ -99,10 +102,12 @@ def decide_stage(
     The decision is monotone: a higher score, an open gate or a higher previous stage never
     gives a lower stage.
     """
-    for stage in (Stage.VIRTUAL_PARTNER, Stage.CONSULTANT, Stage.CONFIDANT):
+    # This runs every week of every account: the stages are looked up once, in _GATED_DOWN,
+    # and compared by rank rather than through Stage.__ge__.
+    for stage in _GATED_DOWN:
         if not gate_open[stage]:
             continue
-        needed = thresholds[stage] - (hysteresis if previous >= stage else 0)
+        needed = thresholds[stage] - (hysteresis if previous.rank >= stage.rank else 0)
         if score >= needed:
             return stage
     return Stage.VENDOR
@@ -150,7 +155,7 @@ class StageGaps:
         self.thresholds = thresholds
         self.gates = gates
         self.gate_window_days = gate_window_days
-        self._words: dict[tuple, str] = {}
+        self._words: dict[tuple[object, ...], str] = {}  # (stage, score, *gates open)
 
     def __call__(self, stage: Stage, score: float, gate_open: dict[Stage, bool]) -> str:
         """What the account lacks for the next stage, at `score` rounded as shown."""

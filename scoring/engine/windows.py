@@ -1,9 +1,10 @@
 """What the decline-risk drivers read, kept up to date as the weekly walk moves on.
 
-`score_timeline` feeds each week's evidence in (`contact`, `engaged`, `negative`, `warning`,
-`positive`, `assessment`) and closes the week with `close`, which slides every window to end on
-that day and returns the drivers' inputs. Days are date ordinals. scoring/engine/batch.py reads
-the same quantities for a whole portfolio at once, and a test holds the two to each other.
+`score_timeline` feeds each week's evidence in (`contact`, `engaged_contacts`, `negative`, which
+also takes the signals that warn, `positive` and `assessment`) and closes the week with `close`,
+which slides every window to end on that day and returns the drivers' inputs. Days are date
+ordinals. scoring/engine/batch.py reads the same quantities for a whole portfolio at once, and a
+test holds the two to each other.
 """
 
 from __future__ import annotations
@@ -133,8 +134,10 @@ class RiskWindows:
 
     # Closing the week --------------------------------------------------------------------
 
-    def close(self, day: int, *, stage: Stage, trust_built: float) -> RiskInputs:
-        """Slide every window to end on `day` and read what the drivers need."""
+    def _slide_rhythm(self, day: int) -> None:
+        """Add the week's contact days to the rhythm of contact, in order, and drop the days
+        that have left its window on `day`, keeping the count, sum and sum of squares of the
+        gaps between the days kept (what `usual_gap` reads)."""
         for contact_day in sorted(self.new_contact_days):
             if self.contact_days:
                 gap = contact_day - self.contact_days[-1]
@@ -152,6 +155,10 @@ class RiskWindows:
                 self.gaps -= 1
                 self.sum_gaps -= gap
                 self.sum_squares -= gap * gap
+
+    def close(self, day: int, *, stage: Stage, trust_built: float) -> RiskInputs:
+        """Slide every window to end on `day` and read what the drivers need."""
+        self._slide_rhythm(day)
         while self.engaged and day - self.engaged[0][0] >= self.contact_window:
             for contact in self.engaged.popleft()[1]:
                 self.engaged_count[contact] -= 1
