@@ -19,11 +19,7 @@ MAX_LINES = 60
 # second test below says which), and this set with the last.
 EXEMPT: set[str] = {
     "scoring/engine/batch.py::build",
-    "scoring/engine/batch.py::standings",
-    "scoring/engine/batch.py::_risk_inputs",
     "scoring/engine/curve.py::score_timeline",
-    "scoring/engine/profile.py::validate",
-    "scoring/engine/risk.py::decline_risk",
 }
 
 
