@@ -184,6 +184,15 @@ def _panel_or_page(
     return render(request, TEMPLATE, context, status=status)
 
 
+def _facts_saved(request: AuthenticatedHttpRequest, account: Account) -> HttpResponse:
+    """After a change to the account's facts: the page again without htmx, otherwise the facts
+    panel, and `accountChanged` so the header and history refresh."""
+    if not request.htmx:
+        return redirect("account-detail", account.pk)
+    response = _panel_or_page(request, account, "account-facts", {})
+    return trigger_client_event(response, "accountChanged")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_facts_edit(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
@@ -194,10 +203,7 @@ def account_facts_edit(request: AuthenticatedHttpRequest, account_id: int) -> Ht
         form = AccountFactsForm(request.POST)
         if form.is_valid():
             services.account_facts_update(account=account, actor=request.user, **form.cleaned_data)
-            if not request.htmx:
-                return redirect("account-detail", account.pk)
-            response = _panel_or_page(request, account, "account-facts", {})
-            return trigger_client_event(response, "accountChanged")
+            return _facts_saved(request, account)
     else:
         form = AccountFactsForm(
             initial={
@@ -275,10 +281,7 @@ def contact_new(request: AuthenticatedHttpRequest, account_id: int) -> HttpRespo
         form = ContactForm(request.POST)
         if form.is_valid():
             services.contact_add(account=account, actor=request.user, **form.cleaned_data)
-            if not request.htmx:
-                return redirect("account-detail", account.pk)
-            response = _panel_or_page(request, account, "account-facts", {})
-            return trigger_client_event(response, "accountChanged")
+            return _facts_saved(request, account)
     else:
         form = ContactForm()
     return _panel_or_page(request, account, "account-facts", {"contact_form": form})

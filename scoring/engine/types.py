@@ -17,7 +17,6 @@ class SignalEvent:
     slug: str
     category: str
     polarity: int  # +1 builds trust, -1 erodes it
-    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +46,6 @@ class Evidence:
     interactions: tuple[InteractionEvent, ...] = ()
     assessments: tuple[AssessmentEvent, ...] = ()
     lost_on: datetime.date | None = None  # a lost account's timeline ends the day it was lost
-
-    @property
-    def first_date(self) -> datetime.date | None:
-        dates = [s.observed_on for s in self.signals]
-        dates += [i.occurred_on for i in self.interactions]
-        dates += [a.assessed_on for a in self.assessments]
-        return min(dates) if dates else None
 
 
 # Weekly results are made for every week of every account (millions in a full recompute):

@@ -87,6 +87,16 @@ def assert_answered(response, *also: int) -> None:
     assert response.status_code in (200, 302, 303, *also), response.status_code
 
 
+def submitted(client, user, url: str, data: dict[str, Any], *, htmx: bool):
+    """`data` posted to `url` by `user` (through htmx or as a plain form), answered without an
+    error; with the evidence's row counts from before it was sent."""
+    client.force_login(user)
+    before = rows(*EVIDENCE)
+    response = client.post(url, data, **(HTMX if htmx else {}))
+    assert_answered(response)
+    return response, before
+
+
 def assert_explained(response, form) -> None:
     """A refused form is back on the page with every one of its errors shown."""
     assert response.status_code == 200

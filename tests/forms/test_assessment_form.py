@@ -10,13 +10,12 @@ from relationships.models import Assessment
 from tests.forms.strategies import FUZZ, classic_cases, fuzz
 from tests.forms.support import (
     EVIDENCE,
-    HTMX,
     accepted,
-    assert_answered,
     assert_explained,
     payload,
     rolled_back,
     rows,
+    submitted,
 )
 
 
@@ -30,14 +29,9 @@ def test_an_assessment_with_any_input_is_recorded_or_explained_and_not_written(
     valid = {"relevance": "4", "client_perceived_stage": "confidant", "note": "Said so at lunch"}
     data = payload(valid, changes)
     with rolled_back():
-        client.force_login(alice)
-        before = rows(*EVIDENCE)
-
-        response = client.post(
-            reverse("assessment-new", args=[alices_account.pk]), data, **(HTMX if htmx else {})
+        response, before = submitted(
+            client, alice, reverse("assessment-new", args=[alices_account.pk]), data, htmx=htmx
         )
-
-        assert_answered(response)
         after = rows(*EVIDENCE)
         if accepted(response):
             assessment = Assessment.objects.get(account=alices_account)

@@ -10,13 +10,12 @@ from relationships.models import Contact
 from tests.forms.strategies import FUZZ, classic_cases, fuzz
 from tests.forms.support import (
     EVIDENCE,
-    HTMX,
     accepted,
-    assert_answered,
     assert_explained,
     payload,
     rolled_back,
     rows,
+    submitted,
 )
 
 
@@ -30,14 +29,9 @@ def test_adding_a_contact_with_any_input_adds_one_or_explains_and_adds_none(
     valid = {"name": "Dana Reyes", "title": "COO", "role": "decision_maker", "is_champion": "on"}
     data = payload(valid, changes)
     with rolled_back():
-        client.force_login(alice)
-        before = rows(*EVIDENCE)
-
-        response = client.post(
-            reverse("contact-new", args=[alices_account.pk]), data, **(HTMX if htmx else {})
+        response, before = submitted(
+            client, alice, reverse("contact-new", args=[alices_account.pk]), data, htmx=htmx
         )
-
-        assert_answered(response)
         after = rows(*EVIDENCE)
         if accepted(response):
             assert after["Contact"] == before["Contact"] + 1

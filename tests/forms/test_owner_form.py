@@ -9,13 +9,12 @@ from hypothesis import strategies as st
 from tests.forms.strategies import FUZZ, classic_cases, fuzz, with_refs
 from tests.forms.support import (
     EVIDENCE,
-    HTMX,
     accepted,
-    assert_answered,
     assert_explained,
     payload,
     rolled_back,
     rows,
+    submitted,
 )
 
 
@@ -29,14 +28,9 @@ def test_reassigning_to_any_value_hands_the_account_to_a_manager_or_explains(
     owner stays."""
     data = payload({"owner": bob.pk}, changes, {"bob": bob.pk, "lena": lena.pk, "alice": alice.pk})
     with rolled_back():
-        client.force_login(lena)
-        before = rows(*EVIDENCE)
-
-        response = client.post(
-            reverse("account-owner", args=[alices_account.pk]), data, **(HTMX if htmx else {})
+        response, before = submitted(
+            client, lena, reverse("account-owner", args=[alices_account.pk]), data, htmx=htmx
         )
-
-        assert_answered(response)
         alices_account.refresh_from_db()
         if accepted(response):
             assert alices_account.owner in (alice, bob)

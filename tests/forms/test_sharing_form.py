@@ -9,13 +9,12 @@ from hypothesis import strategies as st
 from tests.forms.strategies import FUZZ, classic_cases, fuzz, with_refs
 from tests.forms.support import (
     EVIDENCE,
-    HTMX,
     accepted,
-    assert_answered,
     assert_explained,
     payload,
     rolled_back,
     rows,
+    submitted,
 )
 
 
@@ -31,14 +30,9 @@ def test_sharing_with_any_value_shares_with_managers_or_explains(
         {"shared_with": [bob.pk]}, changes, {"bob": bob.pk, "lena": lena.pk, "alice": alice.pk}
     )
     with rolled_back():
-        client.force_login(lena)
-        before = rows(*EVIDENCE)
-
-        response = client.post(
-            reverse("account-sharing", args=[alices_account.pk]), data, **(HTMX if htmx else {})
+        response, before = submitted(
+            client, lena, reverse("account-sharing", args=[alices_account.pk]), data, htmx=htmx
         )
-
-        assert_answered(response)
         shared = set(alices_account.shared_with.all())
         if accepted(response):
             assert shared <= {bob}
