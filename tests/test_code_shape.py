@@ -14,14 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("accounts", "relationships", "scoring", "pages", "config", "tests", "bench")
 MAX_LINES = 60
 
-# TEMPORARY, until the engine's split lands: the engine's functions that are longer than
-# MAX_LINES today, being split on their own branch. Remove each one as it is split (the
-# second test below says which), and this set with the last.
-EXEMPT: set[str] = {
-    "scoring/engine/batch.py::build",
-    "scoring/engine/curve.py::score_timeline",
-}
-
 
 def _python_files() -> Iterator[Path]:
     for package in PACKAGES:
@@ -62,18 +54,7 @@ def test_every_package_is_read():
 
 
 def test_no_function_is_longer_than_a_screen():
-    too_long = [
-        f"{name} ({lines} lines)"
-        for name, lines in sorted(_long_functions().items())
-        if name not in EXEMPT
-    ]
+    too_long = [f"{name} ({lines} lines)" for name, lines in sorted(_long_functions().items())]
     assert not too_long, (
         f"longer than {MAX_LINES} lines; split into named steps:\n  " + "\n  ".join(too_long)
-    )
-
-
-def test_every_exemption_is_still_needed():
-    split = sorted(EXEMPT - _long_functions().keys())
-    assert not split, (
-        f"no longer over {MAX_LINES} lines (or gone); remove from EXEMPT:\n  " + "\n  ".join(split)
     )

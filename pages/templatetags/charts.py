@@ -55,10 +55,15 @@ def manager_rows(lines: Iterable[Any]) -> SafeString:
             {
                 "link": f"{url}?manager={int(line.owner_id)}",
                 "name": line.owner_name,
-                "cells": format_html_join(
-                    "", '<td class="num">{}</td>', ((cell,) for cell in line.cells())
-                ),
+                "cells": _cells(line.cells()),
             }
             for line in lines
         ),
     )
+
+
+def _cells(numbers: list[str]) -> SafeString:
+    """A row's number cells. The values are numbers that `ManagerLine.cells` formatted (digits,
+    separators, a sign), nothing a person typed, so they need no escaping; `format_html` per
+    cell cost a third of the dashboard's time with a few hundred managers."""
+    return mark_safe("".join(f'<td class="num">{number}</td>' for number in numbers))

@@ -129,9 +129,8 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
     Accounts without evidence up to their last day are left out.
     """
     c = columns
-    ids = np.asarray(c.account_ids, dtype=np.int64)
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
+    order = np.argsort(np.asarray(c.account_ids, dtype=np.int64), kind="stable")
+    ids = np.asarray(c.account_ids, dtype=np.int64)[order]
     last_day = np.where(c.lost_on[order] > 0, c.lost_on[order], as_of.toordinal())
     last_day = np.minimum(last_day, as_of.toordinal())
     s_pos, s_keep = _kept(ids, last_day, c.signal_account, c.signal_day)

@@ -64,8 +64,7 @@ def score_timeline(
     timeline ends on the day it was lost. Returns [] when there is no evidence up to then.
     """
     p = profile.params
-    if evidence.lost_on is not None and evidence.lost_on < as_of:
-        as_of = evidence.lost_on
+    as_of = min(as_of, evidence.lost_on or as_of)
     arrivals = _Arrivals.of(evidence, p, as_of)
     origin = arrivals.first_day
     if origin is None:
