@@ -142,6 +142,7 @@ _ACCOUNT_COLUMNS = [
     "status",
     "lost_on",
     "lost_reason",
+    "lost_note",
     "external_id",
     "objective",
     "next_step",
@@ -150,7 +151,17 @@ _ACCOUNT_COLUMNS = [
     "updated_at",
 ]
 _PRESSURE_COLUMNS = ["account", "description"]
-_CONTACT_COLUMNS = ["id", "account", "name", "title", "role", "is_champion", "left_on"]
+_CONTACT_COLUMNS = [
+    "id",
+    "account",
+    "name",
+    "title",
+    "email",
+    "phone",
+    "role",
+    "is_champion",
+    "left_on",
+]
 _ASSESSMENT_COLUMNS = [
     "account",
     "assessed_on",
@@ -226,6 +237,7 @@ def _add_account_rows(
                 AccountStatus.LOST if lost else AccountStatus.ACTIVE,
                 demo.lost_on,
                 demo.lost_reason,
+                demo.lost_note,
                 demo.external_id,
                 demo.objective,
                 demo.next_step,
@@ -266,6 +278,8 @@ def _add_contact_rows(
                     account_id,
                     contact.name,
                     contact.title,
+                    "",
+                    "",
                     contact.role,
                     contact.is_champion,
                     contact.left_on,

@@ -90,7 +90,7 @@ def test_another_seed_loads_another_portfolio():
 def test_the_portfolio_contains_each_story():
     _seed()
     lost = Account.objects.filter(status=AccountStatus.LOST)
-    assert lost.exists() and all(a.lost_on and a.lost_reason for a in lost)
+    assert lost.exists() and all(a.lost_on and a.lost_note for a in lost)
     assert Contact.objects.filter(is_champion=True, left_on__isnull=False).exists()
     assert TrustSignal.objects.filter(signal_type__slug="champion_left").exists()
     assert TrustSignal.objects.filter(signal_type__slug="retender_or_competitive_bid").exists()
