@@ -70,7 +70,7 @@ def _state(account: Account) -> dict[str, Any]:
         "name": account.name,
         "industry": account.industry,
         "owner_id": account.owner_id,
-        "annual_revenue": str(account.annual_revenue),
+        "annual_revenue": f"{Decimal(account.annual_revenue):.2f}",
         "partnership_potential": account.partnership_potential,
         "external_id": account.external_id,
         "domains": sorted(account.domains.values_list("domain", flat=True)),
