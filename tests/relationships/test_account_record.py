@@ -340,6 +340,18 @@ def test_reports_to_offers_only_people_of_the_same_account(
     assert not Contact.objects.filter(name="Ola").exists()
 
 
+def test_the_database_keeps_a_manager_within_the_client(alices_account, bobs_account):
+    dana = ContactFactory(account=alices_account, name="Dana Reyes")
+    omar = ContactFactory(account=bobs_account, name="Omar Haddad")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(account=alices_account, name="Ola", reports_to=omar)
+    ola = Contact.objects.create(account=alices_account, name="Ola", reports_to=dana)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.filter(pk=ola.pk).update(reports_to=omar)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.filter(pk=dana.pk).update(account=bobs_account)
+
+
 def test_a_contact_is_edited_and_the_edit_undone(client, alice, alices_account):
     dana = ContactFactory(account=alices_account, name="Dana Reyes", title="COO")
     client.force_login(alice)
