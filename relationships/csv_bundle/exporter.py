@@ -89,6 +89,8 @@ def _account_rows() -> Iterable[Sequence[object]]:
             account.next_step,
             _date(account.next_step_due),
             formats.DOMAIN_SEPARATOR.join(domains_of.get(account.pk, [])),
+            account.lost_reason,
+            account.lost_note,
         ]
         for account in Account.objects.select_related("owner").order_by("external_id")
     )

@@ -6,7 +6,7 @@ same files twice changes nothing.
 
 from __future__ import annotations
 
-from accounts.models import PartnershipPotential
+from accounts.models import LostReason, PartnershipPotential
 from relationships.models import ContactRole, InteractionKind, StageChoice
 
 ACCOUNTS = "accounts.csv"
@@ -62,6 +62,8 @@ OPTIONAL_COLUMNS = {
         "next_step",
         "next_step_due",
         "email_domains",
+        "lost_reason",
+        "lost_note",
     ),
 }
 
@@ -75,6 +77,7 @@ POTENTIAL_FROM_FILE = {
 POTENTIAL_TO_FILE: dict[str, str] = {stored: word for word, stored in POTENTIAL_FROM_FILE.items()}
 STATUSES = ("active", "lost", "archived")
 ROLES = tuple(ContactRole.values)
+LOST_REASONS = tuple(LostReason.values)
 # Email domains in one cell: separated by this (or by line breaks).
 DOMAIN_SEPARATOR = ";"
 KINDS = tuple(InteractionKind.values)

@@ -319,6 +319,7 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
         extras = _account_extras(file, number, row, today=today)
         if "email_domains" in row:
             extras["email_domains"] = _domains(file, number, row["email_domains"])
+        extras |= _loss(file, number, row, lost=lost_on is not None)
         if len(file.problems) == before:
             bundle.accounts.append(
                 {
@@ -374,6 +375,25 @@ def _account_extras(
                     )
         extras["next_step_due"] = due
     return extras
+
+
+def _loss(file: _File, number: int, row: dict[str, str], *, lost: bool) -> dict[str, str]:
+    """Why the account was lost and the note about it, if the file has those columns; only a
+    lost (or archived lost) account has them."""
+    loss = {column: row[column].strip() for column in ("lost_reason", "lost_note") if column in row}
+    reason = loss.get("lost_reason", "")
+    if reason and reason not in formats.LOST_REASONS:
+        file.add(
+            number,
+            "lost_reason",
+            f"“{reason[:60]}” is not empty or one of: {', '.join(formats.LOST_REASONS)}",
+        )
+    if len(loss.get("lost_note", "")) > 2000:
+        file.add(number, "lost_note", "longer than 2000 characters")
+    for column, value in loss.items():
+        if value and not lost:
+            file.add(number, column, "only a lost account has a loss reason or note")
+    return loss
 
 
 def _domains(file: _File, number: int, cell: str) -> list[str]:

@@ -173,3 +173,24 @@ def test_a_dry_run_of_contacts_writes_nothing(alice):
     report = _import(dry_run=True)
     assert report.ok and report.count("contacts", "created") == 3
     assert Contact.objects.count() == 0 and AccountDomain.objects.count() == 0
+
+
+def test_why_an_account_was_lost_travels_with_it(alice):
+    accounts = (
+        HEADER.replace("email_domains", "email_domains,lost_reason,lost_note")
+        + "A1,Northwind Freight,,alice,1,regular,active,,,,\n"
+        + "A2,Bluepeak Foods,,alice,1,regular,lost,2026-06-30,,competitor,Cheaper bid.\n"
+    )
+    assert _import(accounts=accounts, contacts=None).ok
+    bluepeak = Account.objects.get(external_id="A2")
+    assert (bluepeak.lost_reason, bluepeak.lost_note) == ("competitor", "Cheaper bid.")
+    assert ",competitor,Cheaper bid." in portfolio_export()["accounts.csv"]
+
+    refused = _import(
+        accounts=accounts.replace(",,,,\n", ",,,price,\n").replace("competitor", "whim"),
+        contacts=None,
+    )
+    assert {(p.row, p.column) for p in refused.problems} == {
+        (2, "lost_reason"),
+        (3, "lost_reason"),
+    }
