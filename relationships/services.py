@@ -486,6 +486,8 @@ def contact_add(*, account: Account, actor: User, details: ContactDetails) -> Co
         subject_id=contact.pk,
         summary=f"Contact added: {contact.name}" + (f", {contact.title}" if contact.title else ""),
         changes={key: ["", value] for key, value in words.items() if value and value != "no"},
+        # Undo takes the person out again while nothing refers to them.
+        restorable={"added": contact.pk},
     )
     return contact
 
@@ -514,6 +516,31 @@ def contact_update(*, contact: Contact, actor: User, details: ContactDetails) ->
     return contact
 
 
+def _contact_add_undo(entry: AuditEntry, contact: Contact | None, actor: User) -> Contact:
+    """Take out a person added by mistake, while no interaction names them and nobody reports
+    to them."""
+    if contact is None:
+        raise UndoUnavailable("This contact is gone already.")
+    if contact.interactions.exists() or contact.reports.exists() or contact.left_on:
+        raise UndoUnavailable(
+            f"{contact.name} is in the account's history now (a meeting, a report, a departure); "
+            "edit them instead."
+        )
+    entry.restorable = None
+    entry.save(update_fields=["restorable"])
+    AuditEntry.objects.create(
+        account_id=entry.account_id,
+        actor=actor,
+        action=AuditAction.RESTORED,
+        subject="contact",
+        subject_id=contact.pk,
+        summary=f"Undone: {entry.summary}",
+        changes={key: [value, ""] for key, (_, value) in entry.changes.items()},
+    )
+    contact.delete()
+    return contact
+
+
 @transaction.atomic
 def contact_change_undo(
     *, entry: AuditEntry, actor: User, now: datetime.datetime | None = None
@@ -526,13 +553,15 @@ def contact_change_undo(
     saved = entry.restorable or {}
     if not (
         entry.subject == "contact"
-        and entry.action == AuditAction.EDITED
-        and "before" in saved
+        and entry.action in (AuditAction.EDITED, AuditAction.CREATED)
+        and ("before" in saved or "added" in saved)
         and entry.actor_id == actor.pk
         and now - entry.at <= UNDO_WINDOW
     ):
         raise UndoUnavailable("Only the person who made a change can undo it, for a while, once.")
     contact = Contact.objects.filter(pk=entry.subject_id or 0, account_id=entry.account_id).first()
+    if "added" in saved:
+        return _contact_add_undo(entry, contact, actor)
     if contact is None or _contact_state(contact) != saved["after"]:
         raise UndoUnavailable("The contact changed since; undo the later change first.")
     before = saved["before"]

@@ -183,7 +183,7 @@ def interaction_undo(request: AuthenticatedHttpRequest, entry_id: int) -> HttpRe
         )
     except AuditEntry.DoesNotExist:
         raise Http404("No such change.") from None
-    if entry.subject in ("account", "contact") and entry.action == AuditAction.EDITED:
+    if entry.subject in ("account", "contact") and entry.action != AuditAction.DELETED:
         return _change_undo(request, entry)
     account_for_user(request.user, entry.account_id, write=True)
     try:

@@ -418,3 +418,25 @@ def test_the_account_record_pages_cost_a_fixed_number_of_queries(
         response = client.get(reverse(url, args=args))
     assert response.status_code == 200
     assert len(captured) == queries, [q["sql"] for q in captured]
+
+
+def test_a_contact_added_by_mistake_is_taken_out_again_until_they_are_in_the_history(
+    client, alice, alices_account
+):
+    client.force_login(alice)
+    for name in ("Dana Reyes", "Ola Berg"):
+        client.post(
+            reverse("contact-new", args=[alices_account.pk]), {"name": name, "role": "user"}
+        )
+    dana_added, ola_added = AuditEntry.objects.filter(subject="contact").order_by("pk")
+    InteractionFactory(account=alices_account).participants.add(
+        Contact.objects.get(name="Ola Berg")
+    )
+
+    client.post(reverse("interaction-undo", args=[dana_added.pk]))
+    response = client.post(reverse("interaction-undo", args=[ola_added.pk]), follow=True)
+
+    assert list(Contact.objects.values_list("name", flat=True)) == ["Ola Berg"]
+    assert "Ola Berg is in the account&#x27;s history now" in response.content.decode()
+    undone = AuditEntry.objects.filter(action=AuditAction.RESTORED).get()
+    assert undone.summary == "Undone: Contact added: Dana Reyes"
