@@ -81,10 +81,11 @@ def interaction_new(request: AuthenticatedHttpRequest, account_id: int) -> HttpR
     if account.status != AccountStatus.ACTIVE:
         # Its page says so and offers no form; this is a page opened before the loss was
         # recorded, or an old link.
+        back = "reopens" if account.status == AccountStatus.LOST else "unarchives"
         messages.error(
             request,
             f"{account.name} is {account.get_status_display().lower()}: "
-            "a sales lead brings it back first.",
+            f"a sales lead {back} it first.",
         )
         if request.htmx:
             return HttpResponseClientRedirect(reverse("account-detail", args=[account.pk]))
