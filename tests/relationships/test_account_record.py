@@ -395,6 +395,7 @@ def test_a_person_is_found_by_name_or_email_from_the_account_list(
         # release around each request (ATOMIC_REQUESTS) count too.
         ("lena", "account-new", 6),
         ("alice", "account-details", 7),
+        ("lena", "account-details", 8),  # with the owner's list
         ("lena", "account-lost", 6),
         ("alice", "contact-edit", 8),
     ],
