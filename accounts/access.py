@@ -7,7 +7,10 @@ none filters by owner or checks a role about an account on its own. Three levels
   the accounts they own and the ones shared with them.
 - **write** (log evidence, edit the facts): the account's owner and the managers it is shared
   with. Sales leads read everything but write only where they manage the account themselves.
-- **manage** (hand the account to another manager, share it, reopen it): sales leads.
+- **details** (the account's name, industry, revenue, partnership potential, external id and
+  email domains): its writers and sales leads. Only a sales lead changes the owner.
+- **manage** (open an account, hand it to another manager, share it, mark it lost, win it
+  back, archive it): sales leads.
 
 Superusers pass every check. An account the user may not read is a 404, so its existence does
 not leak; one they read but may not change is a 403.
@@ -51,8 +54,9 @@ def accounts_editable_by(user: User) -> QuerySet[Account]:
 
 
 def may_manage_accounts(user: User) -> bool:
-    """Whether the user hands accounts to another manager, shares and reopens them: sales
-    leads (and superusers) only. The team form and the CSV import both ask this."""
+    """Whether the user opens accounts, hands them to another manager, shares, closes and
+    reopens them: sales leads (and superusers) only. The team form, the account forms and the
+    CSV import ask this."""
     if user.is_authenticated and user.is_superuser:
         return True
     return user_has_role(user, SALES_LEAD)
@@ -65,17 +69,31 @@ def may_write(user: User, account: Account) -> bool:
     return account.owner_id == user.pk or accounts_editable_by(user).filter(pk=account.pk).exists()
 
 
+def may_edit_details(user: User, account: Account) -> bool:
+    """Whether the user may edit the account's details (not its owner): its managers and
+    sales leads."""
+    return may_manage_accounts(user) or may_write(user, account)
+
+
 def account_for_user(
-    user: User, account_id: int, *, write: bool = False, manage: bool = False
+    user: User,
+    account_id: int,
+    *,
+    write: bool = False,
+    details: bool = False,
+    manage: bool = False,
 ) -> Account:
-    """The account, if the user may read it (and write to it with `write`, manage it with
-    `manage`); otherwise 404 (not readable) or 403 (readable, not theirs to change)."""
+    """The account, if the user may read it (and write to it with `write`, edit its details
+    with `details`, manage it with `manage`); otherwise 404 (not readable) or 403 (readable,
+    not theirs to change)."""
     try:
         account = accounts_visible_to(user).select_related("owner").get(pk=account_id)
     except Account.DoesNotExist:
         raise Http404("No such account.") from None
     if write and not may_write(user, account):
         raise PermissionDenied("Only the account's manager can change it.")
+    if details and not may_edit_details(user, account):
+        raise PermissionDenied("Only the account's manager or a sales lead can edit it.")
     if manage and not may_manage_accounts(user):
         raise PermissionDenied("Only a sales lead can reassign, share or reopen accounts.")
     return account

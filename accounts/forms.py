@@ -1,13 +1,29 @@
-"""Forms a sales lead uses on an account: who owns it, and who else works on it."""
+"""Forms of the account record: its details and email domains, closing it as lost, who owns
+it, and who else works on it."""
 
 from __future__ import annotations
+
+import datetime
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 
+from accounts.models import (
+    Account,
+    LostReason,
+    PartnershipPotential,
+    normalise_domain,
+    validate_domain,
+)
 from accounts.selectors import account_managers
+
+# A client with more email domains than this is a data-entry slip (a pasted address book).
+MAX_DOMAINS = 20
+# Losses dated before this are a mistyped year; the scoring timeline starts no earlier.
+EARLIEST_LOSS = datetime.date(1970, 1, 1)
 
 # Ids are 64-bit integers in every database the app runs on. A larger number is no row's id,
 # and SQLite cannot even take it as a query parameter, so it is refused before any query.
@@ -92,3 +108,109 @@ class SharingForm(forms.Form):
         shared_with = self.fields["shared_with"]
         assert isinstance(shared_with, ManagersChoiceField)
         shared_with.queryset = account_managers()
+
+
+class AccountDetailsForm(forms.Form):
+    """Who the client is. A sales lead also picks the owner; a manager's form has no owner
+    field (`with_owner=False`)."""
+
+    name = forms.CharField(max_length=200)
+    industry = forms.CharField(max_length=100, required=False)
+    owner = ManagerChoiceField(
+        queryset=None, label="Account manager", help_text="Who looks after the relationship."
+    )
+    annual_revenue = forms.DecimalField(
+        label="Annual revenue",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        initial=0,
+        help_text="What the account brings in a year, in the site's currency.",
+    )
+    partnership_potential = forms.ChoiceField(
+        label="Partnership potential",
+        choices=PartnershipPotential.choices,
+        initial=PartnershipPotential.UNKNOWN,
+    )
+    external_id = forms.CharField(
+        label="External id",
+        max_length=100,
+        required=False,
+        help_text="Its id in another system (CRM, ERP), if any; no two accounts share one.",
+    )
+    domains = forms.CharField(
+        label="Email domains",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The client's email domains, one per line or separated by commas (example.com).",
+    )
+
+    def __init__(self, *args, with_owner: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_owner:
+            owner = self.fields["owner"]
+            assert isinstance(owner, ManagerChoiceField)
+            owner.queryset = account_managers()
+        else:
+            del self.fields["owner"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the account a name.")
+        return name
+
+    def clean_domains(self) -> list[str]:
+        raw = self.cleaned_data["domains"].replace(",", "\n").replace(";", "\n").split()
+        domains = sorted({normalise_domain(item) for item in raw if normalise_domain(item)})
+        if len(domains) > MAX_DOMAINS:
+            raise ValidationError(f"Give at most {MAX_DOMAINS} domains.")
+        errors = []
+        for domain in domains:
+            try:
+                validate_domain(domain)
+            except ValidationError as invalid:
+                errors.extend(invalid.messages)
+        if errors:
+            raise ValidationError(errors)
+        return domains
+
+    @staticmethod
+    def initial_for(account: Account) -> dict:
+        return {
+            "name": account.name,
+            "industry": account.industry,
+            "owner": account.owner_id,
+            "annual_revenue": account.annual_revenue,
+            "partnership_potential": account.partnership_potential,
+            "external_id": account.external_id,
+            "domains": "\n".join(account.domains.values_list("domain", flat=True)),
+        }
+
+
+class LostForm(forms.Form):
+    """Closing an account as lost: when, why (from a short list), and a note."""
+
+    lost_on = forms.DateField(
+        label="Lost on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.ChoiceField(
+        label="Why it was lost", choices=[("", "Choose a reason"), *LostReason.choices]
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What happened, in a sentence or two, for whoever reads the history.",
+    )
+
+    def clean_lost_on(self) -> datetime.date:
+        lost_on = self.cleaned_data["lost_on"]
+        if lost_on > timezone.localdate():
+            raise ValidationError("That date is in the future.")
+        if lost_on < EARLIEST_LOSS:
+            raise ValidationError(
+                f"That is before {EARLIEST_LOSS.year}: check the year.", code="too_old"
+            )
+        return lost_on

@@ -7,6 +7,7 @@ evidence, and lives in the relationships app.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,8 +32,25 @@ class PartnershipPotential(models.TextChoices):
 
 
 class AccountStatus(models.TextChoices):
+    """Only active accounts are in the day's work (the account list, the dashboard, the daily
+    rescore): every query that filters on ACTIVE leaves lost and archived ones out. An
+    archived account keeps its loss, if it had one, so unarchiving it restores what it was."""
+
     ACTIVE = "active", "Active"
     LOST = "lost", "Lost"
+    ARCHIVED = "archived", "Archived"
+
+
+class LostReason(models.TextChoices):
+    """Why a client left, in the few words a sales floor uses; the note says the rest."""
+
+    PRICE = "price", "Price"
+    COMPETITOR = "competitor", "Went to a competitor"
+    NO_LONGER_NEEDED = "no_longer_needed", "No longer needs what we offer"
+    DELIVERY = "delivery", "Our delivery or service"
+    RELATIONSHIP = "relationship", "The relationship faded (our contact left, silence)"
+    CLIENT_CHANGED = "client_changed", "The client changed (merger, budget cut, closure)"
+    OTHER = "other", "Other"
 
 
 # How far ahead a next step may be due (the account form and the CSV import both refuse later).
@@ -75,7 +93,14 @@ class Account(models.Model):
     )
     status = models.CharField(max_length=10, choices=AccountStatus, default=AccountStatus.ACTIVE)
     lost_on = models.DateField(null=True, blank=True)
-    lost_reason = models.TextField(blank=True)
+    lost_reason = models.CharField(
+        "why it was lost",
+        max_length=20,
+        choices=LostReason,
+        blank=True,
+        help_text="Empty for losses recorded before reasons were asked for.",
+    )
+    lost_note = models.TextField("about the loss", blank=True)
     external_id = models.CharField(
         max_length=100, blank=True, help_text="The account's id in the system it was imported from."
     )
@@ -101,13 +126,28 @@ class Account(models.Model):
                 condition=Q(partnership_potential__in=PartnershipPotential.values),
                 name="account_partnership_potential_valid",
             ),
-            # An active account has no loss recorded; a lost one always says when.
+            # An active account has no loss recorded; a lost one always says when; an archived
+            # one keeps its loss if it had one, and has no reason or note without a date.
             models.CheckConstraint(
                 condition=(
-                    Q(status=AccountStatus.ACTIVE, lost_on__isnull=True, lost_reason="")
+                    Q(
+                        status=AccountStatus.ACTIVE,
+                        lost_on__isnull=True,
+                        lost_reason="",
+                        lost_note="",
+                    )
                     | Q(status=AccountStatus.LOST, lost_on__isnull=False)
+                    | Q(status=AccountStatus.ARCHIVED, lost_on__isnull=False)
+                    | Q(status=AccountStatus.ARCHIVED, lost_reason="", lost_note="")
                 ),
                 name="account_status_matches_loss",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AccountStatus.values), name="account_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(lost_reason__in=["", *LostReason.values]),
+                name="account_lost_reason_valid",
             ),
             models.UniqueConstraint(
                 fields=["external_id"],
@@ -125,6 +165,10 @@ class Account(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_active(self) -> bool:
+        return self.status == AccountStatus.ACTIVE
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.status == AccountStatus.LOST and self.lost_on is None:
@@ -132,9 +176,59 @@ class Account(models.Model):
         if self.status == AccountStatus.ACTIVE:
             if self.lost_on is not None:
                 errors["lost_on"] = "An active account has no loss date; mark it lost first."
-            if self.lost_reason:
+            if self.lost_reason or self.lost_note:
                 errors["lost_reason"] = "An active account has no loss reason; mark it lost first."
         if self.next_step_due is not None and not self.next_step.strip():
             errors["next_step"] = "Say what the next step is, or clear its due date."
         if errors:
             raise ValidationError(errors)
+
+
+# A host name as the client's email addresses end: labels of letters, digits and hyphens
+# joined by dots, with a top-level label of letters (RFC 1035, lower-cased).
+DOMAIN_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
+
+def normalise_domain(value: str) -> str:
+    """ "@Example.COM " and "example.com." both mean example.com."""
+    return value.strip().lstrip("@").rstrip(".").lower()
+
+
+def validate_domain(value: str) -> None:
+    if not re.fullmatch(DOMAIN_PATTERN, value) or len(value) > 253:
+        raise ValidationError(
+            "%(domain)s is not an email domain; write it as example.com.",
+            code="invalid_domain",
+            params={"domain": value[:60]},
+        )
+
+
+class AccountDomain(models.Model):
+    """An email domain of the client (example.com): mail from it is the client writing.
+
+    A domain belongs to one active account at a time: `claimed` follows the account's status
+    (services keep it in step), and a partial unique index holds it in the database.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, validators=[validate_domain])
+    claimed = models.BooleanField(
+        default=True, help_text="Whether the account is active, so the domain is taken."
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=Q(claimed=True), name="accountdomain_claimed_once"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "domain"], name="accountdomain_once_per_account"
+            ),
+            models.CheckConstraint(
+                condition=Q(domain__regex=DOMAIN_PATTERN), name="accountdomain_domain_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

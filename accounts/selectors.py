@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
+from accounts.models import AccountDomain
 from accounts.roles import ACCOUNT_MANAGER
 
 
@@ -17,3 +20,16 @@ def account_managers() -> QuerySet[User]:
         .objects.filter(is_active=True, groups__name=ACCOUNT_MANAGER)
         .order_by("first_name", "last_name", "username")
     )
+
+
+def domains_claimed_elsewhere(
+    domains: Collection[str], *, account_id: int | None = None
+) -> list[tuple[str, str]]:
+    """Which of `domains` an active account other than `account_id` holds: (domain, the
+    account's name) pairs, one query."""
+    if not domains:
+        return []
+    claimed = AccountDomain.objects.filter(domain__in=domains, claimed=True)
+    if account_id is not None:
+        claimed = claimed.exclude(account_id=account_id)
+    return list(claimed.order_by("domain").values_list("domain", "account__name"))

@@ -2,12 +2,35 @@
 
 from django.urls import path
 
-from pages.views import account, catalog, dashboard, home, imports, interactions, team, tuning
+from pages.views import (
+    account,
+    account_record,
+    catalog,
+    dashboard,
+    home,
+    imports,
+    interactions,
+    team,
+    tuning,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
     # One account: its page, the panels that refresh in place, and what changes it.
+    path("accounts/new/", account_record.account_new, name="account-new"),
     path("accounts/<int:account_id>/", account.account_detail, name="account-detail"),
+    path(
+        "accounts/<int:account_id>/details/",
+        account_record.account_details_edit,
+        name="account-details",
+    ),
+    path("accounts/<int:account_id>/lost/", account_record.account_lost, name="account-lost"),
+    path(
+        "accounts/<int:account_id>/archive/",
+        account_record.account_archive,
+        name="account-archive",
+    ),
+    path("contacts/<int:contact_id>/edit/", account_record.contact_edit, name="contact-edit"),
     path("accounts/<int:account_id>/facts/", account.account_facts_edit, name="account-facts"),
     path(
         "accounts/<int:account_id>/assessments/new/", account.assessment_new, name="assessment-new"

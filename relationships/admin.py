@@ -23,7 +23,7 @@ class ExternalPressureInline(admin.TabularInline):
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
-    fields = ["name", "title", "role", "is_champion", "left_on"]
+    fields = ["name", "title", "email", "phone", "role", "is_champion", "left_on"]
 
 
 class AssessmentInline(admin.TabularInline):
@@ -46,11 +46,11 @@ class AccountWithEvidenceAdmin(AccountAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "title", "role", "is_champion", "account", "left_on"]
+    list_display = ["name", "title", "email", "role", "is_champion", "account", "left_on"]
     list_filter = ["role", "is_champion"]
-    search_fields = ["name", "title", "account__name"]
+    search_fields = ["name", "title", "email", "account__name"]
     list_select_related = ["account"]
-    autocomplete_fields = ["account"]
+    autocomplete_fields = ["account", "reports_to"]
 
 
 @admin.register(Assessment)

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from accounts.forms import RowsChoiceField
+from accounts.forms import RowsChoiceField, beyond_any_id
 from accounts.models import NEXT_STEP_HORIZON, Account, PartnershipPotential
 from relationships.models import (
     SENTIMENT_WORDS,
+    Contact,
     ContactRole,
     Interaction,
     SignalCategory,
@@ -21,7 +23,7 @@ from relationships.models import (
     StageChoice,
     validate_not_too_old,
 )
-from relationships.services import InteractionInput, NewContact
+from relationships.services import ContactDetails, InteractionInput, NewContact
 
 SENTIMENT_CHOICES = [("", "Not noted")] + [
     (str(value), Interaction(sentiment=value).sentiment_display)
@@ -47,6 +49,21 @@ class SignalGroup:
 class ContactChoiceField(RowsChoiceField):
     def label_from_instance(self, obj) -> str:
         # Two people may share a name at one client; the title tells them apart.
+        return f"{obj.name} ({obj.title})" if obj.title else obj.name
+
+
+class ContactPickField(forms.ModelChoiceField):
+    """One contact picked by id; a number beyond any id is an invalid choice, like any other
+    id that is not on offer (the database is never asked)."""
+
+    def to_python(self, value):
+        if beyond_any_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+    def label_from_instance(self, obj) -> str:
         return f"{obj.name} ({obj.title})" if obj.title else obj.name
 
 
@@ -231,10 +248,78 @@ class AssessmentForm(forms.Form):
 
 
 class ContactForm(forms.Form):
+    """A person at the client. `reports_to` offers the other people of the same account."""
+
     name = forms.CharField(max_length=200)
     title = forms.CharField(max_length=200, required=False)
+    email = forms.EmailField(max_length=254, required=False)
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        validators=[
+            RegexValidator(
+                r"^[0-9+()./ -]*$",
+                "Write a phone number with digits, spaces and + ( ) - . / only.",
+            )
+        ],
+    )
     role = forms.ChoiceField(choices=ContactRole.choices, initial=ContactRole.USER)
-    is_champion = forms.BooleanField(label="Champion", required=False)
+    is_champion = forms.BooleanField(
+        label="Champion", required=False, help_text="Argues our case inside the client."
+    )
+    reports_to = ContactPickField(
+        queryset=Contact.objects.none(),
+        required=False,
+        label="Reports to",
+        empty_label="Nobody we know",
+    )
+
+    def __init__(self, *args, account: Account, contact: Contact | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = Contact.objects.filter(account=account).order_by("name")
+        if contact is not None:
+            others = others.exclude(pk=contact.pk)
+        reports_to = self.fields["reports_to"]
+        assert isinstance(reports_to, ContactPickField)
+        reports_to.queryset = others
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the person's name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if cleaned.get("role") == ContactRole.BLOCKER and cleaned.get("is_champion"):
+            self.add_error(
+                "is_champion", "A blocker works against us; they cannot be our champion."
+            )
+        return cleaned
+
+    def details(self) -> ContactDetails:
+        data = self.cleaned_data
+        return ContactDetails(
+            name=data["name"],
+            title=data["title"],
+            email=data["email"],
+            phone=data["phone"],
+            role=data["role"],
+            is_champion=data["is_champion"],
+            reports_to=data["reports_to"],
+        )
+
+    @staticmethod
+    def initial_for(contact: Contact) -> dict:
+        return {
+            "name": contact.name,
+            "title": contact.title,
+            "email": contact.email,
+            "phone": contact.phone,
+            "role": contact.role,
+            "is_champion": contact.is_champion,
+            "reports_to": contact.reports_to_id,
+        }
 
 
 class ContactLeftForm(forms.Form):

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Length, Trim
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -41,19 +41,35 @@ class ExternalPressure(models.Model):
 
 
 class ContactRole(models.TextChoices):
+    """The part a person plays in the client's decisions about us. Whether they argue our case
+    (the champion) is asked on its own: a decision maker or the sponsor can be the champion too,
+    and contacts recorded before the role list grew keep both answers."""
+
+    ECONOMIC_BUYER = "economic_buyer", "Economic buyer"
     EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
     DECISION_MAKER = "decision_maker", "Decision maker"
     INFLUENCER = "influencer", "Influencer"
     USER = "user", "User"
+    BLOCKER = "blocker", "Blocker"
 
 
 class Contact(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200)
     title = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
     role = models.CharField(max_length=20, choices=ContactRole, default=ContactRole.USER)
     is_champion = models.BooleanField(
         "champion", default=False, help_text="Argues our case inside the client."
+    )
+    reports_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text="Their manager at the client, if we know them.",
     )
     left_on = models.DateField(
         null=True, blank=True, help_text="When the contact left the client; empty while active."
@@ -69,6 +85,21 @@ class Contact(models.Model):
             models.CheckConstraint(
                 condition=Q(role__in=ContactRole.values), name="contact_role_valid"
             ),
+            # One person per address at a client, however the address is capitalised.
+            models.UniqueConstraint(
+                "account",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="contact_email_once_per_account",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reports_to=F("id")), name="contact_not_own_manager"
+            ),
+            # A blocker works against us; our champion argues for us. Not both.
+            models.CheckConstraint(
+                condition=~Q(role=ContactRole.BLOCKER, is_champion=True),
+                name="contact_blocker_not_champion",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -77,6 +108,18 @@ class Contact(models.Model):
     @property
     def is_active(self) -> bool:
         return self.left_on is None
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.reports_to_id is not None:
+            if self.pk is not None and self.reports_to_id == self.pk:
+                errors["reports_to"] = "A contact cannot report to themselves."
+            elif self.reports_to is not None and self.reports_to.account_id != self.account_id:
+                errors["reports_to"] = "Pick someone at the same client."
+        if self.role == ContactRole.BLOCKER and self.is_champion:
+            errors["is_champion"] = "A blocker works against us; they cannot be our champion."
+        if errors:
+            raise ValidationError(errors)
 
 
 class StageChoice(models.TextChoices):

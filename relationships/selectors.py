@@ -121,10 +121,15 @@ def audit_trail(*, account: Account, limit: int = 10) -> list[AuditEntry]:
 
 
 def undoable(entry: AuditEntry, *, user, now: datetime.datetime | None = None) -> bool:
-    """Whether `user` can still bring back what `entry` deleted."""
+    """Whether `user` can still bring back what `entry` deleted, or undo the edit of the
+    account record, or the addition or edit of a contact, it records."""
     now = now or timezone.now()
     return (
-        entry.action == AuditAction.DELETED
+        (
+            entry.action == AuditAction.DELETED
+            or (entry.action == AuditAction.EDITED and entry.subject in ("account", "contact"))
+            or (entry.action == AuditAction.CREATED and entry.subject == "contact")
+        )
         and entry.restorable is not None
         and entry.actor_id == user.pk
         and now - entry.at <= UNDO_WINDOW

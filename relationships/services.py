@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account
@@ -401,19 +402,82 @@ def assessment_record(
     return assessment
 
 
+@dataclass(frozen=True)
+class ContactDetails:
+    """What the user enters for a contact."""
+
+    name: str
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    role: str = ContactRole.USER
+    is_champion: bool = False
+    reports_to: Contact | None = None
+
+
+def _contact_state(contact: Contact) -> dict[str, Any]:
+    return {
+        "name": contact.name,
+        "title": contact.title,
+        "email": contact.email,
+        "phone": contact.phone,
+        "role": contact.role,
+        "is_champion": contact.is_champion,
+        "reports_to_id": contact.reports_to_id,
+    }
+
+
+def _contact_words(state: dict[str, Any]) -> dict[str, str]:
+    """A contact as the change history shows it."""
+    manager = (
+        Contact.objects.filter(pk=state["reports_to_id"]).values_list("name", flat=True).first()
+        if state["reports_to_id"]
+        else None
+    )
+    return {
+        "name": state["name"],
+        "title": state["title"],
+        "email": state["email"],
+        "phone": state["phone"],
+        "role": ContactRole(state["role"]).label,
+        "champion": "yes" if state["is_champion"] else "no",
+        "reports to": manager or "",
+    }
+
+
+def _contact_saved(contact: Contact, details: ContactDetails) -> Contact:
+    """Set, check and save the contact; a duplicate email at the client is refused by field."""
+    contact.name, contact.title = details.name.strip(), details.title.strip()
+    contact.email, contact.phone = details.email.strip(), details.phone.strip()
+    contact.role, contact.is_champion = details.role, details.is_champion
+    contact.reports_to = details.reports_to
+    if (
+        contact.email
+        and Contact.objects.filter(account_id=contact.account_id, email__iexact=contact.email)
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"email": "Someone at this client already has this email address."},
+            code="duplicate_email",
+        )
+    contact.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as clash:
+        raise ValidationError(
+            {"email": "Someone at this client was saved with this email address just now."}
+        ) from clash
+    return contact
+
+
 @transaction.atomic
-def contact_add(
-    *,
-    account: Account,
-    actor: User,
-    name: str,
-    title: str = "",
-    role: str = ContactRole.USER,
-    is_champion: bool = False,
-) -> Contact:
-    contact = Contact(account=account, name=name, title=title, role=role, is_champion=is_champion)
-    contact.full_clean()
-    contact.save()
+def contact_add(*, account: Account, actor: User, details: ContactDetails) -> Contact:
+    """Add a person at the client, recorded in the account's history."""
+    account_lock(account.pk)
+    contact = _contact_saved(Contact(account=account), details)
+    words = _contact_words(_contact_state(contact))
     AuditEntry.objects.create(
         account=account,
         actor=actor,
@@ -421,6 +485,109 @@ def contact_add(
         subject="contact",
         subject_id=contact.pk,
         summary=f"Contact added: {contact.name}" + (f", {contact.title}" if contact.title else ""),
+        changes={key: ["", value] for key, value in words.items() if value and value != "no"},
+        # Undo takes the person out again while nothing refers to them.
+        restorable={"added": contact.pk},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: User, details: ContactDetails) -> Contact:
+    """Change what we know of a person at the client; undoable by whoever did it."""
+    account_lock(contact.account_id)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    before = _contact_state(contact)
+    _contact_saved(contact, details)
+    after = _contact_state(contact)
+    old, new = _contact_words(before), _contact_words(after)
+    changes = {key: [old[key], new[key]] for key in new if old[key] != new[key]}
+    if changes:
+        AuditEntry.objects.create(
+            account_id=contact.account_id,
+            actor=actor,
+            action=AuditAction.EDITED,
+            subject="contact",
+            subject_id=contact.pk,
+            summary=f"Contact {contact.name}: {', '.join(changes)} changed",
+            changes=changes,
+            restorable={"before": before, "after": after},
+        )
+    return contact
+
+
+def _contact_add_undo(entry: AuditEntry, contact: Contact | None, actor: User) -> Contact:
+    """Take out a person added by mistake, while no interaction names them and nobody reports
+    to them."""
+    if contact is None:
+        raise UndoUnavailable("This contact is gone already.")
+    if contact.interactions.exists() or contact.reports.exists() or contact.left_on:
+        raise UndoUnavailable(
+            f"{contact.name} is in the account's history now (a meeting, a report, a departure); "
+            "edit them instead."
+        )
+    entry.restorable = None
+    entry.save(update_fields=["restorable"])
+    AuditEntry.objects.create(
+        account_id=entry.account_id,
+        actor=actor,
+        action=AuditAction.RESTORED,
+        subject="contact",
+        subject_id=contact.pk,
+        summary=f"Undone: {entry.summary}",
+        changes={key: [value, ""] for key, (_, value) in entry.changes.items()},
+    )
+    contact.delete()
+    return contact
+
+
+@transaction.atomic
+def contact_change_undo(
+    *, entry: AuditEntry, actor: User, now: datetime.datetime | None = None
+) -> Contact:
+    """Put a contact back as it was before the edit `entry` records (the person who made it,
+    within the undo window, if nobody changed the contact since)."""
+    account_lock(entry.account_id)
+    entry = AuditEntry.objects.select_for_update().get(pk=entry.pk)
+    now = now or timezone.now()
+    saved = entry.restorable or {}
+    if not (
+        entry.subject == "contact"
+        and entry.action in (AuditAction.EDITED, AuditAction.CREATED)
+        and ("before" in saved or "added" in saved)
+        and entry.actor_id == actor.pk
+        and now - entry.at <= UNDO_WINDOW
+    ):
+        raise UndoUnavailable("Only the person who made a change can undo it, for a while, once.")
+    contact = Contact.objects.filter(pk=entry.subject_id or 0, account_id=entry.account_id).first()
+    if "added" in saved:
+        return _contact_add_undo(entry, contact, actor)
+    if contact is None or _contact_state(contact) != saved["after"]:
+        raise UndoUnavailable("The contact changed since; undo the later change first.")
+    before = saved["before"]
+    manager = Contact.objects.filter(
+        pk=before["reports_to_id"], account_id=entry.account_id
+    ).first()
+    try:
+        _contact_saved(
+            contact,
+            ContactDetails(
+                **{key: before[key] for key in before if key != "reports_to_id"},
+                reports_to=manager,
+            ),
+        )
+    except ValidationError as refused:
+        raise UndoUnavailable("It cannot be undone: " + "; ".join(refused.messages)) from refused
+    entry.restorable = None
+    entry.save(update_fields=["restorable"])
+    AuditEntry.objects.create(
+        account_id=entry.account_id,
+        actor=actor,
+        action=AuditAction.RESTORED,
+        subject="contact",
+        subject_id=contact.pk,
+        summary=f"Undone: {entry.summary}",
+        changes={key: [new, old] for key, (old, new) in entry.changes.items()},
     )
     return contact
 

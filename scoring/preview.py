@@ -20,7 +20,7 @@ from django.db import connection, connections
 from django.db.models import Count, Func, IntegerField, Max, Model
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, AccountStatus
 from relationships.models import Assessment, Interaction, SignalType, TrustSignal
 from scoring.engine import Profile, Stage
 from scoring.engine.batch import Batch, Columns, build, standings
@@ -77,7 +77,7 @@ def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch
     Who took part in an interaction only matters within the contact window, so participants
     are read for that window alone (give the widest window of the profiles compared).
     """
-    accounts = Account.objects.filter(lost_on__isnull=True).order_by()
+    accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by()
     account_ids = list(accounts.values_list("pk", flat=True))
     types = _signal_types()
     since = as_of - datetime.timedelta(days=contact_window_days)
@@ -254,7 +254,7 @@ def what_if(*, live: Profile, draft: Profile, as_of: datetime.date | None = None
             cache.key, cache.batch, cache.standings = key, batch, {}
     now_live = _standings(key, batch, live)
     now_draft = _standings(key, batch, draft)
-    accounts = Account.objects.filter(lost_on__isnull=True).order_by("name", "pk")
+    accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by("name", "pk")
     result = WhatIf()
     for pk, name, revenue in accounts.values_list("pk", "name", "annual_revenue"):
         result.add(

@@ -17,8 +17,8 @@ from django.db.models import Count, F, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.access import User, accounts_visible_to
-from accounts.models import Account
-from relationships.models import Assessment, Interaction, TrustSignal
+from accounts.models import Account, AccountStatus
+from relationships.models import Assessment, Contact, Interaction, TrustSignal
 from scoring.charts import HistoryPoint, SignalMark
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
@@ -171,8 +171,11 @@ def account_rows_for(
     search: str = "",
     sort: str = "name",
     today: datetime.date | None = None,
+    include_closed: bool = False,
 ) -> QuerySet[WithAnnotations[Account, AccountRowAnnotations]]:
-    """The rows of the account list, searchable by name or industry and sortable.
+    """The rows of the account list, searchable by name or industry, or by the name or email
+    of a person at the client (the row then names the first such person), and sortable. Only
+    active accounts unless `include_closed` (lost and archived ones too).
 
     Each row carries its latest score and decline risk (under the active profile), its last
     contact and the number and first date of contacts in the rhythm window (the active
@@ -202,9 +205,16 @@ def account_rows_for(
             recent_first_on=Subquery(window.order_by("occurred_on").values("occurred_on")[:1]),
         )
     )
+    if not include_closed:
+        rows = rows.filter(status=AccountStatus.ACTIVE)
     if search.strip():
         term = search.strip()
-        rows = rows.filter(Q(name__icontains=term) | Q(industry__icontains=term))
+        people = Contact.objects.filter(
+            Q(name__icontains=term) | Q(email__icontains=term), account=OuterRef("pk")
+        ).order_by("name")
+        rows = rows.annotate(matched_contact=Subquery(people.values("name")[:1])).filter(
+            Q(name__icontains=term) | Q(industry__icontains=term) | Q(matched_contact__isnull=False)
+        )
     return rows.order_by(*ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["name"]))
 
 

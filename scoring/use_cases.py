@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from relationships import services
+from relationships import account_record, services
 from relationships.csv_bundle import importer
 from relationships.models import Assessment, AuditEntry, Contact, Interaction
 from scoring.services import account_rescore_now, forget_pending_rescores, scores_recompute
@@ -190,3 +190,42 @@ def portfolio_import(
     return importer.portfolio_import(
         files=files, dry_run=dry_run, actor=actor, today=today, rescore=rescore
     )
+
+
+def account_mark_lost(
+    *, account: Account, actor: User, lost_on: datetime.date, reason: str, note: str = ""
+) -> Account:
+    """Close the account as lost and rescore it: its evidence now stops on the day it was
+    lost, as the backtest reads it."""
+    lost, _ = _rescored(
+        account.pk,
+        lambda: account_record.account_mark_lost(
+            account=account, actor=actor, lost_on=lost_on, reason=reason, note=note
+        ),
+    )
+    return lost
+
+
+def account_archive(*, account: Account, actor: User) -> Account:
+    """Archive the account (no rescore: its scores stay as they were, out of every view)."""
+    return account_record.account_archive(account=account, actor=actor)
+
+
+def account_unarchive(*, account: Account, actor: User) -> tuple[Account, list[str]]:
+    """Bring an archived account back, rescored up to today if it is active again."""
+    (back, let_go), _ = _rescored(
+        account.pk, lambda: account_record.account_unarchive(account=account, actor=actor)
+    )
+    return back, let_go
+
+
+def account_change_undo(
+    *, entry: AuditEntry, actor: User, now: datetime.datetime | None = None
+) -> Account:
+    """Undo a change of the account record (refused with UndoUnavailable when it no longer
+    can be), and rescore: undoing a loss or a win-back moves where its evidence stops."""
+    account, _ = _rescored(
+        entry.account_id,
+        lambda: account_record.account_change_undo(entry=entry, actor=actor, now=now),
+    )
+    return account

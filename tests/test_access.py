@@ -9,6 +9,7 @@ through, fails here.
 """
 
 import io
+import itertools
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -49,6 +50,11 @@ RULES = {
     "account-owner": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
     "account-sharing": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
     "account-reopen": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
+    "account-new": ({"lena"}, PORTFOLIO | {"sam": 403}),
+    "account-details": ({"alice", "lena"}, {"bob": 404, "sam": 403}),
+    "account-lost": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
+    "account-archive": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
+    "contact-edit": ({"alice"}, MANAGER_ONLY),
     "dashboard": ({"lena", "sam"}, PORTFOLIO),
     "dashboard-export": ({"lena", "sam"}, PORTFOLIO),
     "portfolio-import": ({"lena", "sam"}, PORTFOLIO),
@@ -105,6 +111,8 @@ def _bundle(o) -> dict:
 
 
 POST_ONLY = Send("get", 405)
+# A different industry at each post, so that each allowed person changes something.
+EDITS = itertools.count()
 # What each URL is sent, in order; a URL that takes GET and POST gets both.
 REQUESTS: dict[str, list[Send]] = {
     "account-detail": [Send("get", 200)],
@@ -158,6 +166,46 @@ REQUESTS: dict[str, list[Send]] = {
     # The account is active: reopening it changes nothing and says so on its page
     # (tests/accounts/test_team.py reopens a lost one).
     "account-reopen": [POST_ONLY, Send("post", 302, None, _page)],
+    "account-new": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            lambda o: {
+                "name": "Harbour Lines",
+                "owner": o.alice.pk,
+                "annual_revenue": "10",
+                "partnership_potential": "unknown",
+            },
+            writes=True,
+        ),
+    ],
+    # Each allowed person changes something (the industry differs at each post).
+    "account-details": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            lambda o: {
+                "name": "Northwind",
+                "industry": f"Freight {next(EDITS)}",
+                "owner": o.alice.pk,
+                "annual_revenue": "10",
+                "partnership_potential": "unknown",
+            },
+            _page,
+            writes=True,
+        ),
+    ],
+    "account-lost": [
+        Send("get", 200),
+        Send("post", 302, lambda o: {"lost_on": _today(), "reason": "price"}, _page, True),
+    ],
+    "account-archive": [POST_ONLY, Send("post", 302, None, _page, writes=True)],
+    "contact-edit": [
+        Send("get", 200),
+        Send("post", 302, lambda o: {"name": "Dana", "role": "user", "title": "CFO"}, None, True),
+    ],
     "dashboard": [Send("get", 200)],
     "dashboard-export": [Send("get", 200)],
     "portfolio-import": [Send("get", 200), Send("post", 200, _bundle)],  # a dry run

@@ -396,7 +396,7 @@ def test_a_body_over_the_limit_is_refused_unread_for_everyone(lena):
         for path in (reverse("portfolio-import"), reverse("login"), "/no-such-page/"):
             response, body = _post_body(browser, path, b"x", length=300 * 1024 * 1024)
             assert response.status_code == 413, path
-            assert response.content == b"This request is too large: the limit is 32 MB.\n"
+            assert response.content == b"This request is too large: the limit is 42 MB.\n"
             assert body.bytes_read == 0
 
 
@@ -418,7 +418,7 @@ def test_the_import_still_checks_the_csrf_token_after_the_role(lena):
 def test_more_files_than_the_import_takes_are_refused(client, lena):
     client.force_login(lena)
     files = {}
-    for name in ("accounts", "interactions", "assessments", "extra"):
+    for name in ("accounts", "interactions", "assessments", "contacts", "extra"):
         files[name] = io.BytesIO(b"x")
         files[name].name = f"{name}.csv"
 

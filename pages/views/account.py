@@ -13,12 +13,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts.access import account_for_user, accounts_visible_to, may_manage_accounts, may_write
+from accounts.access import (
+    account_for_user,
+    accounts_visible_to,
+    may_edit_details,
+    may_manage_accounts,
+    may_write,
+)
 from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
 from pages.http import AuthenticatedHttpRequest
@@ -119,7 +126,7 @@ def _facts(data: PageData) -> dict[str, Any]:
     client = standings.client_view(account=account, profile=data.profile)
     return {
         "pressures": list(account.pressures.all()),
-        "contacts": list(account.contacts.all()),
+        "contacts": list(account.contacts.select_related("reports_to")),
         "assessment": client.latest,
         "perceived": client.perceived,
     }
@@ -146,7 +153,12 @@ PANELS: dict[str, Callable[[PageData], dict[str, Any]]] = {
 def account_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id)
     profile = profile_active()
-    context: dict[str, Any] = {"account": account, "can_write": may_write(request.user, account)}
+    context: dict[str, Any] = {
+        "account": account,
+        "can_write": may_write(request.user, account),
+        "can_edit_details": may_edit_details(request.user, account),
+        "can_manage": may_manage_accounts(request.user),
+    }
     panel = request.GET.get("panel")
     if request.htmx and panel:
         if panel not in PANELS:
@@ -174,7 +186,13 @@ def _panel_or_page(
 ) -> HttpResponse:
     """Answer an htmx request with one panel, a plain request with the whole page."""
     profile = profile_active()
-    context: dict[str, Any] = {"account": account, "can_write": True, **extra}
+    context: dict[str, Any] = {
+        "account": account,
+        "can_write": True,
+        "can_edit_details": True,
+        "can_manage": may_manage_accounts(request.user),
+        **extra,
+    }
     data = PageData(request, account, profile)
     if request.htmx:
         context.update(PANELS[panel](data))
@@ -278,10 +296,14 @@ def contact_left(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResp
 def contact_new(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id, write=True)
     if request.method == "POST":
-        form = ContactForm(request.POST)
+        form = ContactForm(request.POST, account=account)
         if form.is_valid():
-            services.contact_add(account=account, actor=request.user, **form.cleaned_data)
-            return _facts_saved(request, account)
+            try:
+                services.contact_add(account=account, actor=request.user, details=form.details())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return _facts_saved(request, account)
     else:
-        form = ContactForm()
+        form = ContactForm(account=account)
     return _panel_or_page(request, account, "account-facts", {"contact_form": form})

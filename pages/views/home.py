@@ -11,7 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.access import may_manage_accounts
+from accounts.models import Account, AccountStatus
 from accounts.roles import sees_whole_portfolio
 from pages.http import AuthenticatedHttpRequest
 from scoring.selectors import profile_active
@@ -40,8 +41,8 @@ class AccountRow:
 
     @property
     def overdue(self) -> bool:
-        # A lost account is not neglected: it is gone.
-        if self.account.status == "lost":
+        # A lost or archived account is not neglected: it is gone.
+        if self.account.status != AccountStatus.ACTIVE:
             return False
         if self.days_since_contact is None or self.rhythm_days is None:
             return False
@@ -82,6 +83,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My accounts (a sales lead's: all accounts), searchable and sortable in place."""
     # No name holds a NUL byte, and PostgreSQL refuses one even in a search term.
     search = request.GET.get("q", "").replace("\x00", "")[:100]
+    include_closed = request.GET.get("closed") == "1"
     sort = request.GET.get("sort", "name")
     if sort not in ACCOUNT_SORTS:
         sort = "name"
@@ -93,6 +95,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         search=search,
         sort=sort,
         today=today,
+        include_closed=include_closed,
     )
     page = Paginator(rows_found, PAGE_SIZE).get_page(request.GET.get("page"))
     standings = standings_for(page.object_list)
@@ -118,6 +121,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "sort": sort,
         "sort_headers": _sort_headers(sort),
         "whole_portfolio": sees_whole_portfolio(request.user),
+        "include_closed": include_closed,
+        "can_open_accounts": may_manage_accounts(request.user),
     }
     template_name = "pages/home.html"
     if request.htmx and not request.htmx.boosted:

@@ -23,7 +23,7 @@ from pages.http import AuthenticatedHttpRequest
 from pages.views.account import EVIDENCE_CHANGED
 from relationships import selectors, services
 from relationships.forms import InteractionForm
-from relationships.models import AuditEntry, Interaction
+from relationships.models import AuditAction, AuditEntry, Interaction
 from relationships.services import StaleEntry, UndoUnavailable
 from scoring import use_cases
 
@@ -78,10 +78,15 @@ def _form_page(request: AuthenticatedHttpRequest, context: dict) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def interaction_new(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     account = account_for_user(request.user, account_id, write=True)
-    if account.status == AccountStatus.LOST:
+    if account.status != AccountStatus.ACTIVE:
         # Its page says so and offers no form; this is a page opened before the loss was
         # recorded, or an old link.
-        messages.error(request, f"{account.name} is lost: a sales lead reopens it first.")
+        back = "reopens" if account.status == AccountStatus.LOST else "unarchives"
+        messages.error(
+            request,
+            f"{account.name} is {account.get_status_display().lower()}: "
+            f"a sales lead {back} it first.",
+        )
         if request.htmx:
             return HttpResponseClientRedirect(reverse("account-detail", args=[account.pk]))
         return redirect("account-detail", account.pk)
@@ -150,6 +155,26 @@ def interaction_delete(request: AuthenticatedHttpRequest, interaction_id: int) -
     )
 
 
+def _change_undo(request: AuthenticatedHttpRequest, entry: AuditEntry) -> HttpResponse:
+    """Undo an edit of the account record or of a contact; the whole page reloads, since a
+    change of status changes what it offers."""
+    if entry.subject == "account":
+        account_for_user(request.user, entry.account_id, details=True)
+    else:
+        account_for_user(request.user, entry.account_id, write=True)
+    try:
+        if entry.subject == "account":
+            use_cases.account_change_undo(entry=entry, actor=request.user)
+        else:
+            services.contact_change_undo(entry=entry, actor=request.user)
+    except UndoUnavailable as unavailable:
+        messages.error(request, str(unavailable))
+    else:
+        messages.success(request, f"Undone: {entry.summary}.")
+    url = reverse("account-detail", args=[entry.account_id])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 @login_required
 @require_POST
 def interaction_undo(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
@@ -159,6 +184,8 @@ def interaction_undo(request: AuthenticatedHttpRequest, entry_id: int) -> HttpRe
         )
     except AuditEntry.DoesNotExist:
         raise Http404("No such change.") from None
+    if entry.subject in ("account", "contact") and entry.action != AuditAction.DELETED:
+        return _change_undo(request, entry)
     account_for_user(request.user, entry.account_id, write=True)
     try:
         _, change = use_cases.interaction_restore(entry=entry, actor=request.user)

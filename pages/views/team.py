@@ -70,8 +70,9 @@ def account_reopen(request: AuthenticatedHttpRequest, account_id: int) -> HttpRe
     if account.status != AccountStatus.LOST:
         messages.info(request, f"{account.name} is already active.")
     else:
-        account_status.account_reopen(account=account, actor=request.user)
-        messages.success(
-            request, f"{account.name} is active again; its change history keeps the loss."
-        )
+        _, let_go = account_status.account_reopen(account=account, actor=request.user)
+        note = f"{account.name} is active again; its change history keeps the loss."
+        if let_go:
+            note += f" Another account now has {', '.join(let_go)}, so it was let go."
+        messages.success(request, note)
     return redirect("account-detail", account.pk)

@@ -2,8 +2,8 @@
 
 Every exported record needs an external id, so that importing the export updates records
 instead of duplicating them: records without one are given `account-<id>` or
-`interaction-<id>` as they are exported. Contacts, participants, notes on assessments and
-signals logged outside an interaction have no column in these formats and are not exported.
+`interaction-<id>` as they are exported. Participants, notes on assessments and signals
+logged outside an interaction have no column in these formats and are not exported.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 
-from accounts.models import Account
+from accounts.models import Account, AccountDomain
 from relationships.csv_bundle import formats
-from relationships.models import Assessment, Interaction, TrustSignal
+from relationships.models import Assessment, Contact, Interaction, TrustSignal
 from relationships.selectors import pressures_by_account
 
 
@@ -45,7 +45,7 @@ def _date(value) -> str:
 
 @transaction.atomic
 def portfolio_export() -> dict[str, str]:
-    """The three files of the bundle, by file name, as text. Each file's records are read as
+    """The four files of the bundle, by file name, as text. Each file's records are read as
     it is written; what they are joined with (pressures, signal types, accounts' external ids)
     is read first, in one query each."""
     _give_external_ids()
@@ -61,12 +61,18 @@ def portfolio_export() -> dict[str, str]:
         formats.ASSESSMENTS: _csv(
             _assessment_rows(external_of), formats.COLUMNS[formats.ASSESSMENTS]
         ),
+        formats.CONTACTS: _csv(_contact_rows(external_of), formats.COLUMNS[formats.CONTACTS]),
     }
 
 
 def _account_rows() -> Iterable[Sequence[object]]:
     """accounts.csv's rows, by external id, with the optional columns."""
     pressures_of = pressures_by_account()
+    domains_of: defaultdict[int, list[str]] = defaultdict(list)
+    for account_id, domain in AccountDomain.objects.order_by("domain").values_list(
+        "account_id", "domain"
+    ):
+        domains_of[account_id].append(domain)
     return (
         [
             account.external_id,
@@ -82,6 +88,9 @@ def _account_rows() -> Iterable[Sequence[object]]:
             account.objective,
             account.next_step,
             _date(account.next_step_due),
+            formats.DOMAIN_SEPARATOR.join(domains_of.get(account.pk, [])),
+            account.lost_reason,
+            account.lost_note,
         ]
         for account in Account.objects.select_related("owner").order_by("external_id")
     )
@@ -126,4 +135,40 @@ def _assessment_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
         for account_id, assessed_on, relevance, stage in Assessment.objects.order_by(
             "account_id", "assessed_on"
         ).values_list("account_id", "assessed_on", "relevance", "client_perceived_stage")
+    )
+
+
+def _contact_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
+    """contacts.csv's rows, by account and name; each person's manager named by their email
+    address, or by their name when they have none."""
+    contacts = list(
+        Contact.objects.order_by("account_id", "name", "pk").values_list(
+            "pk",
+            "account_id",
+            "name",
+            "title",
+            "email",
+            "phone",
+            "role",
+            "is_champion",
+            "reports_to_id",
+            "left_on",
+        )
+    )
+    named = {pk: email or name for pk, _, name, _, email, *_ in contacts}
+    return (
+        [
+            external_of[account_id],
+            name,
+            title,
+            email,
+            phone,
+            role,
+            "true" if champion else "false",
+            named.get(manager_id, "") if manager_id else "",
+            _date(left_on),
+        ]
+        for _, account_id, name, title, email, phone, role, champion, manager_id, left_on in (
+            contacts
+        )
     )

@@ -6,14 +6,15 @@ same files twice changes nothing.
 
 from __future__ import annotations
 
-from accounts.models import PartnershipPotential
-from relationships.models import InteractionKind, StageChoice
+from accounts.models import LostReason, PartnershipPotential
+from relationships.models import ContactRole, InteractionKind, StageChoice
 
 ACCOUNTS = "accounts.csv"
 INTERACTIONS = "interactions.csv"
 ASSESSMENTS = "assessments.csv"
+CONTACTS = "contacts.csv"
 REQUIRED_FILES = (ACCOUNTS, INTERACTIONS)
-FILES = (ACCOUNTS, INTERACTIONS, ASSESSMENTS)
+FILES = (ACCOUNTS, INTERACTIONS, ASSESSMENTS, CONTACTS)
 
 COLUMNS = {
     ACCOUNTS: (
@@ -36,12 +37,34 @@ COLUMNS = {
         "signals",
     ),
     ASSESSMENTS: ("account_external_id", "assessed_on", "relevance", "client_perceived_stage"),
+    # A person is known at an account by their email address, or by their name when the row
+    # has no address; `reports_to` names another person of the same account the same way.
+    CONTACTS: (
+        "account_external_id",
+        "name",
+        "title",
+        "email",
+        "phone",
+        "role",
+        "champion",
+        "reports_to",
+        "left_on",
+    ),
 }
 # Columns a file may leave out: an import then keeps what the app holds for them. Exports
 # always write them, so a round trip keeps the account's mission, the external pressures (one
 # per line of the cell) and our plan for the account.
 OPTIONAL_COLUMNS = {
-    ACCOUNTS: ("mission", "pressures", "objective", "next_step", "next_step_due"),
+    ACCOUNTS: (
+        "mission",
+        "pressures",
+        "objective",
+        "next_step",
+        "next_step_due",
+        "email_domains",
+        "lost_reason",
+        "lost_note",
+    ),
 }
 
 # The file's words for partnership potential, and the stored values they mean.
@@ -52,7 +75,11 @@ POTENTIAL_FROM_FILE = {
     "strategic_target": PartnershipPotential.STRATEGIC,
 }
 POTENTIAL_TO_FILE: dict[str, str] = {stored: word for word, stored in POTENTIAL_FROM_FILE.items()}
-STATUSES = ("active", "lost")
+STATUSES = ("active", "lost", "archived")
+ROLES = tuple(ContactRole.values)
+LOST_REASONS = tuple(LostReason.values)
+# Email domains in one cell: separated by this (or by line breaks).
+DOMAIN_SEPARATOR = ";"
 KINDS = tuple(InteractionKind.values)
 STAGES = tuple(StageChoice.values)
 BOOLEANS = {"true": True, "false": False}

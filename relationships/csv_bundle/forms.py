@@ -11,6 +11,7 @@ class BundleUploadForm(forms.Form):
     accounts = forms.FileField(label="accounts.csv")
     interactions = forms.FileField(label="interactions.csv")
     assessments = forms.FileField(label="assessments.csv", required=False, help_text="Optional.")
+    contacts = forms.FileField(label="contacts.csv", required=False, help_text="Optional.")
     dry_run = forms.BooleanField(
         label="Dry run: show what would change, write nothing", required=False, initial=True
     )
@@ -34,11 +35,15 @@ class BundleUploadForm(forms.Form):
     def clean_assessments(self):
         return self._limited("assessments")
 
+    def clean_contacts(self):
+        return self._limited("contacts")
+
     def files_by_name(self) -> dict[str, bytes]:
         names = {
             "accounts": formats.ACCOUNTS,
             "interactions": formats.INTERACTIONS,
             "assessments": formats.ASSESSMENTS,
+            "contacts": formats.CONTACTS,
         }
         return {
             names[field]: upload.read()

@@ -27,14 +27,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import may_manage_accounts
-from accounts.models import Account, AccountStatus
+from accounts.models import Account, AccountDomain, AccountStatus
 from accounts.selectors import account_managers
+from relationships.csv_bundle import formats
 from relationships.csv_bundle.reader import (
     PROBLEMS_SHOWN,
     Bundle,
     Problem,
     ProblemLog,
     References,
+    contact_key,
     read_bundle,
 )
 from relationships.history import owner_change_entry
@@ -42,6 +44,7 @@ from relationships.models import (
     Assessment,
     AuditAction,
     AuditEntry,
+    Contact,
     ExternalPressure,
     Interaction,
     SignalType,
@@ -79,7 +82,9 @@ class ImportReport:
     def lines(self) -> list[str]:
         """The report in words, one line per kind of record."""
         lines = []
-        for kind in ("accounts", "interactions", "signals", "assessments"):
+        for kind in ("accounts", "interactions", "signals", "assessments", "contacts"):
+            if kind == "contacts" and (kind, "unchanged") not in self.counts:
+                continue  # no contacts.csv in the bundle
             parts = [
                 f"{self.counts[(kind, outcome)]} {outcome}"
                 for outcome in ("created", "updated", "unchanged", "removed")
@@ -124,6 +129,9 @@ def portfolio_import(
                 report.problems = bundle.problems
                 raise _Rollback
             touched = _apply(bundle, known, report, actor)
+            if bundle.problems:  # found only against what the database holds
+                report.problems = bundle.problems
+                raise _Rollback
             if dry_run:
                 raise _Rollback
             if touched and rescore is not None:
@@ -257,6 +265,8 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor: User | No
     after the other; return the ids of accounts whose evidence changed."""
     now = timezone.now()  # `updated_at` of every edited row (bulk_update does not apply auto_now)
     accounts = _apply_accounts(bundle, known, report, actor, now)
+    accounts.edited |= _apply_domains(bundle, known.accounts)
+    accounts.edited |= _apply_contacts(bundle, known.accounts, report)
     # Read before the interactions are written: the signals they have in the database now.
     signals_of = _signals_of(known.interactions)
     wanted_signals, touched = _apply_interactions(bundle, known, report, now)
@@ -312,7 +322,9 @@ def _apply_accounts(
     for account in edits.changed:
         account.updated_at = now
     if edits.changed:
-        Account.objects.bulk_update(edits.changed, [*fields, "owner", "lost_reason", "updated_at"])
+        Account.objects.bulk_update(
+            edits.changed, [*fields, "owner", "lost_reason", "lost_note", "updated_at"]
+        )
     _replace_pressures(
         [(known.accounts[external_id], texts) for external_id, texts in pressures.items()]
     )
@@ -327,7 +339,8 @@ def _account_fields(bundle: Bundle) -> list[str]:
     """The account fields accounts.csv sets: the required columns, and the optional ones the
     file has (the rest stay as they are). Pressures are rows of their own, not a field."""
     fields = ["name", "industry", "annual_revenue", "partnership_potential", "status", "lost_on"]
-    return fields + [column for column in bundle.account_extras if column != "pressures"]
+    rows_of_their_own = ("pressures", "email_domains")
+    return fields + [column for column in bundle.account_extras if column not in rows_of_their_own]
 
 
 def _pressures_to_replace(bundle: Bundle, accounts: dict[str, Account]) -> dict[str, list[str]]:
@@ -389,8 +402,8 @@ def _edit_accounts(
         before = [getattr(account, name) for name in fields]
         for name in fields:
             setattr(account, name, row[name])
-        if account.status == AccountStatus.ACTIVE:
-            account.lost_reason = ""
+        if account.lost_on is None:  # active, or archived without a loss
+            account.lost_reason = account.lost_note = ""
         edited = row["external_id"] in pressures or before != [
             getattr(account, name) for name in fields
         ]
@@ -427,6 +440,144 @@ def _replace_pressures(pressures: list[tuple[Account, list[str]]]) -> None:
         for account, texts in pressures
         for text in texts
     )
+
+
+# Email domains ------------------------------------------------------------------------------
+
+
+def _apply_domains(bundle: Bundle, accounts: dict[str, Account]) -> set[int]:
+    """Give the accounts of rows with an email_domains cell exactly those domains, and let
+    every account of the file hold its domains only while active. A domain two active accounts
+    would hold is a problem of the bundle. Returns the ids of accounts whose domains changed."""
+    rows = [row for row in bundle.accounts if "email_domains" in row]
+    in_file = [accounts[row["external_id"]] for row in bundle.accounts]
+    held: defaultdict[int, set[str]] = defaultdict(set)
+    for account_id, domain in AccountDomain.objects.filter(account__in=in_file).values_list(
+        "account_id", "domain"
+    ):
+        held[account_id].add(domain)
+    wanted = {account.pk: set(held[account.pk]) for account in in_file}
+    for row in rows:
+        wanted[accounts[row["external_id"]].pk] = set(row["email_domains"])
+    _domain_problems(bundle, accounts, wanted)
+    changed = {account_id for account_id in wanted if wanted[account_id] != held[account_id]}
+    for account_id in changed:
+        AccountDomain.objects.filter(account_id=account_id).exclude(
+            domain__in=wanted[account_id]
+        ).delete()
+    AccountDomain.objects.filter(account__in=in_file).update(claimed=False)
+    AccountDomain.objects.bulk_create(
+        AccountDomain(account_id=account_id, domain=domain, claimed=False)
+        for account_id in changed
+        for domain in sorted(wanted[account_id] - held[account_id])
+    )
+    if not bundle.problems:
+        active = [account.pk for account in in_file if account.status == AccountStatus.ACTIVE]
+        AccountDomain.objects.filter(account_id__in=active).update(claimed=True)
+    return changed
+
+
+def _domain_problems(
+    bundle: Bundle, accounts: dict[str, Account], wanted: dict[int, set[str]]
+) -> None:
+    """A domain held by two active accounts once the file is in: two of the file's, or one of
+    the file's and one the file does not name (one query)."""
+    row_of = {accounts[row["external_id"]].pk: row["row"] for row in bundle.accounts}
+    status_of = {accounts[row["external_id"]].pk: row["status"] for row in bundle.accounts}
+    first_holder: dict[str, int] = {}
+    for account_id, domains in wanted.items():
+        if status_of[account_id] != AccountStatus.ACTIVE:
+            continue
+        for domain in sorted(domains):
+            if domain in first_holder:
+                bundle.problems.add(
+                    Problem(
+                        formats.ACCOUNTS,
+                        row_of[account_id],
+                        "email_domains",
+                        f"{domain} is also on row {row_of[first_holder[domain]]}; "
+                        "a domain belongs to one active account",
+                    )
+                )
+            else:
+                first_holder[domain] = account_id
+    elsewhere = (
+        AccountDomain.objects.filter(claimed=True, domain__in=first_holder)
+        .exclude(account_id__in=list(wanted))
+        .values_list("domain", "account__name")
+    )
+    for domain, name in elsewhere:
+        bundle.problems.add(
+            Problem(
+                formats.ACCOUNTS,
+                row_of[first_holder[domain]],
+                "email_domains",
+                f"{domain} is the domain of {name}, an active account not in this file",
+            )
+        )
+
+
+# Contacts ----------------------------------------------------------------------------------
+
+
+CONTACT_FIELDS = ("name", "title", "email", "phone", "role", "is_champion", "left_on")
+
+
+def _apply_contacts(bundle: Bundle, accounts: dict[str, Account], report: ImportReport) -> set[int]:
+    """Create and update the people of contacts.csv (each known at its account by email, or by
+    name without one), then who they report to; people the file does not name stay. Returns
+    the ids of accounts whose contacts changed."""
+    if not bundle.contacts:
+        if bundle.contact_file:
+            _count(report, "contacts", created=0, updated=0, rows=0)
+        return set()
+    people: dict[tuple[int, str], Contact] = {}
+    for contact in Contact.objects.filter(
+        account__in={accounts[row["account_external_id"]] for row in bundle.contacts}
+    ).order_by("pk"):
+        people.setdefault((contact.account_id, contact_key(contact.email, contact.name)), contact)
+    new: list[Contact] = []
+    changed: list[Contact] = []
+    for row in bundle.contacts:
+        account = accounts[row["account_external_id"]]
+        key = (account.pk, contact_key(row["email"], row["name"]))
+        held = people.get(key)
+        if held is None:
+            person = Contact(account=account, **{name: row[name] for name in CONTACT_FIELDS})
+            people[key] = person
+            new.append(person)
+        elif any(getattr(held, name) != row[name] for name in CONTACT_FIELDS):
+            for name in CONTACT_FIELDS:
+                setattr(held, name, row[name])
+            changed.append(held)
+    Contact.objects.bulk_create(new)
+    managed = _reports_to(bundle, accounts, people)
+    fields = [*CONTACT_FIELDS, "reports_to"]
+    to_save = {contact.pk: contact for contact in [*changed, *managed]}
+    Contact.objects.bulk_update(to_save.values(), fields)
+    created = {contact.pk for contact in new}
+    updated = len(set(to_save) - created)
+    _count(report, "contacts", created=len(new), updated=updated, rows=len(bundle.contacts))
+    return {contact.account_id for contact in [*new, *changed, *managed]}
+
+
+def _reports_to(
+    bundle: Bundle, accounts: dict[str, Account], people: dict[tuple[int, str], Contact]
+) -> list[Contact]:
+    """Set who each person of the file reports to; return those whose manager changed."""
+    moved = []
+    for row in bundle.contacts:
+        account = accounts[row["account_external_id"]]
+        contact = people[(account.pk, contact_key(row["email"], row["name"]))]
+        manager_key = row["reports_to"]
+        manager = None
+        if manager_key:
+            key = manager_key if "@" in manager_key else f"name:{manager_key}"
+            manager = people[(account.pk, key)]
+        if contact.reports_to_id != (manager.pk if manager else None):
+            contact.reports_to = manager
+            moved.append(contact)
+    return moved
 
 
 # Interactions and their signals ----------------------------------------------------------

@@ -17,12 +17,16 @@ import datetime
 import heapq
 import io
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from accounts.models import NEXT_STEP_HORIZON
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.models import NEXT_STEP_HORIZON, normalise_domain, validate_domain
 from relationships.csv_bundle import formats
 from relationships.models import EARLIEST_EVIDENCE
 
@@ -103,6 +107,8 @@ class Bundle:
     account_extras: tuple[str, ...] = ()
     interactions: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    contact_file: bool = False  # whether the bundle has a contacts.csv
     problems: ProblemLog = field(default_factory=ProblemLog)
     # What every readable row refers to, rows with format problems included, and every id
     # accounts.csv gives: a reference to an account whose row has a problem is not unknown.
@@ -306,11 +312,14 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
                 )
             )
         lost_on = None
-        if status == "lost":
+        if status == "lost" or (status == "archived" and row["lost_on"]):
             lost_on = _date(file, number, "lost_on", row["lost_on"], today=today)
         elif row["lost_on"]:
-            file.add(number, "lost_on", "only a lost account has a loss date")
+            file.add(number, "lost_on", "only a lost (or archived lost) account has a loss date")
         extras = _account_extras(file, number, row, today=today)
+        if "email_domains" in row:
+            extras["email_domains"] = _domains(file, number, row["email_domains"])
+        extras |= _loss(file, number, row, lost=lost_on is not None)
         if len(file.problems) == before:
             bundle.accounts.append(
                 {
@@ -366,6 +375,37 @@ def _account_extras(
                     )
         extras["next_step_due"] = due
     return extras
+
+
+def _loss(file: _File, number: int, row: dict[str, str], *, lost: bool) -> dict[str, str]:
+    """Why the account was lost and the note about it, if the file has those columns; only a
+    lost (or archived lost) account has them."""
+    loss = {column: row[column].strip() for column in ("lost_reason", "lost_note") if column in row}
+    reason = loss.get("lost_reason", "")
+    if reason and reason not in formats.LOST_REASONS:
+        file.add(
+            number,
+            "lost_reason",
+            f"“{reason[:60]}” is not empty or one of: {', '.join(formats.LOST_REASONS)}",
+        )
+    if len(loss.get("lost_note", "")) > 2000:
+        file.add(number, "lost_note", "longer than 2000 characters")
+    for column, value in loss.items():
+        if value and not lost:
+            file.add(number, column, "only a lost account has a loss reason or note")
+    return loss
+
+
+def _domains(file: _File, number: int, cell: str) -> list[str]:
+    """The email domains of one cell, normalised; a malformed one is a problem."""
+    items = re.split(rf"[{formats.DOMAIN_SEPARATOR},\n]", cell)
+    domains = sorted({normalise_domain(item) for item in items if normalise_domain(item)})
+    for domain in domains:
+        try:
+            validate_domain(domain)
+        except ValidationError:
+            file.add(number, "email_domains", f"“{domain[:60]}” is not an email domain")
+    return domains
 
 
 def _interactions(file: _File, bundle: Bundle, today: datetime.date) -> None:
@@ -452,6 +492,89 @@ def _assessments(file: _File, bundle: Bundle, today: datetime.date) -> None:
             )
 
 
+def _contact_fields(file: _File, number: int, row: dict[str, str]) -> dict[str, Any]:
+    """A contacts.csv row's own fields, checked."""
+    for column, limit in (("title", 200), ("phone", 40)):
+        if len(row[column]) > limit:
+            file.add(number, column, f"longer than {limit} characters")
+    email = row["email"].strip()
+    for column in ("email", "reports_to"):
+        value = row[column].strip()
+        if value and (column == "email" or "@" in value):
+            try:
+                validate_email(value)
+            except ValidationError:
+                file.add(number, column, f"“{value[:60]}” is not an email address")
+    if len(email) > 254:
+        file.add(number, "email", "longer than 254 characters")
+    if row["phone"] and not re.fullmatch(r"[0-9+()./ -]*", row["phone"]):
+        file.add(number, "phone", "digits, spaces and + ( ) - . / only")
+    role = _choice(file, number, "role", row["role"], formats.ROLES, default="user")
+    champion = _choice(
+        file, number, "champion", row["champion"].lower(), tuple(formats.BOOLEANS), default="false"
+    )
+    if role == "blocker" and champion == "true":
+        file.add(number, "champion", "a blocker cannot be our champion")
+    return {
+        "title": row["title"].strip(),
+        "email": email,
+        "phone": row["phone"].strip(),
+        "role": role,
+        "is_champion": formats.BOOLEANS.get(champion or "false", False),
+        "reports_to": row["reports_to"].strip().lower(),
+    }
+
+
+def contact_key(email: str, name: str) -> str:
+    """How a person is known at an account: their address, or their name without one."""
+    return email.strip().lower() or f"name:{name.strip().lower()}"
+
+
+def _contacts(file: _File, bundle: Bundle, today: datetime.date) -> None:
+    """Check contacts.csv row by row: one row per person and account, each person known by
+    email (or by name without one), reports_to naming another person of the file's account."""
+    bundle.contact_file = True
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in file.rows():
+        before = len(file.problems)
+        account = _required(file, number, row, "account_external_id", 100)
+        name = _required(file, number, row, "name", 200)
+        fields = _contact_fields(file, number, row)
+        left_on = None
+        if row["left_on"]:
+            left_on = _date(file, number, "left_on", row["left_on"], today=today)
+        if account:
+            bundle.references.append(References(file.name, number, account_external_id=account))
+        key = (account or "", contact_key(fields["email"], name or ""))
+        if account and name and key in seen:
+            file.add(number, "email", f"the same person twice at that account (row {seen[key]})")
+        elif account and name:
+            seen[key] = number
+        if len(file.problems) == before:
+            bundle.contacts.append(
+                {
+                    "row": number,
+                    "account_external_id": account,
+                    "name": name,
+                    "left_on": left_on,
+                    **fields,
+                }
+            )
+    for contact in bundle.contacts:
+        manager = contact["reports_to"]
+        if not manager:
+            continue
+        manager_key = manager if "@" in manager else f"name:{manager}"
+        if manager_key == contact_key(contact["email"], contact["name"]):
+            file.add(contact["row"], "reports_to", "a person cannot report to themselves")
+        elif (contact["account_external_id"], manager_key) not in seen:
+            file.add(
+                contact["row"],
+                "reports_to",
+                f"“{manager[:60]}” is not a person of the same account in this file",
+            )
+
+
 def read_bundle(files: dict[str, bytes], *, today: datetime.date) -> Bundle:
     """Check and type every row of the given files (by file name)."""
     bundle = Bundle()
@@ -462,6 +585,7 @@ def read_bundle(files: dict[str, bytes], *, today: datetime.date) -> Bundle:
         (formats.ACCOUNTS, _accounts),
         (formats.INTERACTIONS, _interactions),
         (formats.ASSESSMENTS, _assessments),
+        (formats.CONTACTS, _contacts),
     ):
         if name not in files:
             continue

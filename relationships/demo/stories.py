@@ -158,6 +158,7 @@ class DemoAccount:
     pressures: list[str]
     started_on: datetime.date
     lost_on: datetime.date | None = None
+    lost_note: str = ""
     lost_reason: str = ""
     objective: str = ""
     next_step: str = ""
@@ -371,6 +372,17 @@ LOST_BECAUSE = {
 }
 
 
+# The reason picked from the app's short list for each note above.
+LOST_REASON_OF_STORY = {
+    "lost_relevance": "no_longer_needed",
+    "lost_silence": "relationship",
+    "lost_retender": "competitor",
+    "lost_delivery": "delivery",
+    "lost_champion": "relationship",
+    "lost_price": "price",
+}
+
+
 def _build_account(
     rng: random.Random,
     number: int,
@@ -413,7 +425,8 @@ def _build_account(
         pressures=rng.sample(PRESSURES, rng.randint(1, 3)),
         started_on=started_on,
         lost_on=lost_on,
-        lost_reason=LOST_BECAUSE.get(story, ""),
+        lost_note=LOST_BECAUSE.get(story, ""),
+        lost_reason=LOST_REASON_OF_STORY.get(story, ""),
     )
     account.contacts = _contacts(rng, story)
     _fill_history(rng, account, ended_on, turn)

@@ -8,6 +8,8 @@ transaction, so a failure leaves the database as it was.
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import Account, AccountStatus
+from accounts.models import Account, AccountDomain, AccountStatus
 from config.bulk import insert_rows
 from relationships.demo.stories import DemoPortfolio, manager_count_for
 from relationships.models import (
@@ -123,12 +125,15 @@ class _Rows:
     columns below (ids assigned here: rows refer to each other before any is written)."""
 
     accounts: list[tuple] = field(default_factory=list)
+    domains: list[tuple] = field(default_factory=list)
     pressures: list[tuple] = field(default_factory=list)
     contacts: list[tuple] = field(default_factory=list)
     assessments: list[tuple] = field(default_factory=list)
     interactions: list[tuple] = field(default_factory=list)
     participants: list[tuple] = field(default_factory=list)
     signals: list[tuple] = field(default_factory=list)
+    # Each account's email domain (its name, made unique), which its people's addresses use.
+    domain_of: dict[int, str] = field(default_factory=dict)
 
 
 _ACCOUNT_COLUMNS = [
@@ -142,6 +147,7 @@ _ACCOUNT_COLUMNS = [
     "status",
     "lost_on",
     "lost_reason",
+    "lost_note",
     "external_id",
     "objective",
     "next_step",
@@ -150,7 +156,18 @@ _ACCOUNT_COLUMNS = [
     "updated_at",
 ]
 _PRESSURE_COLUMNS = ["account", "description"]
-_CONTACT_COLUMNS = ["id", "account", "name", "title", "role", "is_champion", "left_on"]
+_DOMAIN_COLUMNS = ["account", "domain", "claimed"]
+_CONTACT_COLUMNS = [
+    "id",
+    "account",
+    "name",
+    "title",
+    "email",
+    "phone",
+    "role",
+    "is_champion",
+    "left_on",
+]
 _ASSESSMENT_COLUMNS = [
     "account",
     "assessed_on",
@@ -192,6 +209,7 @@ def _portfolio_rows(
     on them alone, their contacts, their interactions), ids following each table's highest."""
     rows = _Rows()
     first_account_id = _next_id(Account)
+    rows.domain_of = _domains(portfolio, first_account_id)
     _add_account_rows(rows, portfolio, owner_ids, first_account_id)
     contact_ids = _add_contact_rows(rows, portfolio, first_account_id, _next_id(Contact))
     _add_interaction_rows(
@@ -204,6 +222,34 @@ def _portfolio_rows(
         first_id=_next_id(Interaction),
     )
     return rows
+
+
+def _slug(text: str, separator: str) -> str:
+    """Lower-case ASCII letters and digits of `text`, its words joined by `separator`."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return separator.join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+def _domains(portfolio: DemoPortfolio, first_account_id: int) -> dict[int, str]:
+    """An email domain per account, from its name (`northwind-freight.example`), unique."""
+    domains: dict[int, str] = {}
+    for account_id, demo in enumerate(portfolio.accounts, start=first_account_id):
+        domain = f"{_slug(demo.name, '-') or 'client'}.example"
+        if domain in domains.values():
+            domain = f"{_slug(demo.name, '-')}-{demo.number}.example"
+        domains[account_id] = domain
+    return domains
+
+
+def _email(name: str, domain: str, taken: set[str]) -> str:
+    """first.last@domain, with a number for a second person of the same name there."""
+    local = _slug(name, ".") or "contact"
+    address, n = f"{local}@{domain}", 1
+    while address in taken:
+        n += 1
+        address = f"{local}{n}@{domain}"
+    taken.add(address)
+    return address
 
 
 def _add_account_rows(
@@ -226,6 +272,7 @@ def _add_account_rows(
                 AccountStatus.LOST if lost else AccountStatus.ACTIVE,
                 demo.lost_on,
                 demo.lost_reason,
+                demo.lost_note,
                 demo.external_id,
                 demo.objective,
                 demo.next_step,
@@ -234,6 +281,7 @@ def _add_account_rows(
                 now,
             )
         )
+        rows.domains.append((account_id, rows.domain_of[account_id], not lost))
         rows.pressures += [(account_id, text) for text in demo.pressures]
         rows.assessments += [
             (
@@ -258,6 +306,7 @@ def _add_contact_rows(
     contact_id = first_id
     for account_id, demo in enumerate(portfolio.accounts, start=first_account_id):
         ids = {}
+        taken: set[str] = set()
         for contact in demo.contacts:
             ids[contact.key] = contact_id
             rows.contacts.append(
@@ -266,6 +315,8 @@ def _add_contact_rows(
                     account_id,
                     contact.name,
                     contact.title,
+                    _email(contact.name, rows.domain_of[account_id], taken),
+                    "",
                     contact.role,
                     contact.is_champion,
                     contact.left_on,
@@ -330,6 +381,7 @@ def _add_interaction_rows(
 def _write_rows(rows: _Rows) -> None:
     """Insert every table's rows, each table after those it refers to."""
     insert_rows(Account, _ACCOUNT_COLUMNS, rows.accounts)
+    insert_rows(AccountDomain, _DOMAIN_COLUMNS, rows.domains)
     insert_rows(ExternalPressure, _PRESSURE_COLUMNS, rows.pressures)
     insert_rows(Contact, _CONTACT_COLUMNS, rows.contacts)
     insert_rows(Assessment, _ASSESSMENT_COLUMNS, rows.assessments)
@@ -379,6 +431,7 @@ def _ensure_users(manager_count: int) -> list:
 
 ACCOUNT_TABLES: list[type[models.Model]] = [
     Account,
+    AccountDomain,
     ExternalPressure,
     Contact,
     Assessment,
@@ -417,6 +470,7 @@ def _delete_demo_portfolio() -> None:
         Assessment.objects.filter(account__in=account_ids),
         Contact.objects.filter(account__in=account_ids),
         ExternalPressure.objects.filter(account__in=account_ids),
+        AccountDomain.objects.filter(account__in=account_ids),
         demo_accounts(),
     ):
         sql, params = queryset.values("pk").query.sql_with_params()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from accounts.models import Account
+from accounts.models import Account, AccountStatus
 from scoring.backtest import Backtest
 from scoring.engine import score_timeline
 from scoring.models import BacktestRun, ScoringProfile
@@ -49,9 +49,20 @@ def backtest_reports(
         pk: (name, external_id)
         for pk, name, external_id in Account.objects.values_list("pk", "name", "external_id")
     }
+    # An account archived without a loss (a duplicate, a client let go unrecorded) has no
+    # outcome to judge a warning by: neither lost on a known day nor still kept.
+    no_outcome = set(
+        Account.objects.filter(status=AccountStatus.ARCHIVED, lost_on__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
     evidence = evidence_for_accounts()
     total = len(evidence)
     for done, (account_id, account_evidence) in enumerate(evidence.items(), start=1):
+        if account_id in no_outcome:
+            if progress is not None and done == total:
+                progress(done, total)
+            continue
         name, external_id = facts.get(account_id, ("", ""))
         contacts = [interaction.occurred_on for interaction in account_evidence.interactions]
         for pk, engine in engines.items():

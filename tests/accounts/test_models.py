@@ -58,9 +58,9 @@ class TestAccount:
             owner=alice,
             status=AccountStatus.LOST,
             lost_on=datetime.date(2026, 5, 1),
-            lost_reason="Re-tendered to a cheaper supplier.",
+            lost_note="Re-tendered to a cheaper supplier.",
         )
-        assert Account.objects.get().lost_reason == "Re-tendered to a cheaper supplier."
+        assert Account.objects.get().lost_note == "Re-tendered to a cheaper supplier."
 
     def test_external_ids_are_unique_but_optional(self, alice):
         AccountFactory(owner=alice, external_id="")

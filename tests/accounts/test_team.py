@@ -89,7 +89,7 @@ def _lose(account, *, reason="Moved the work to a competitor."):
     """Half a year of meetings, then the account was lost."""
     for weeks in range(26, 0, -2):
         InteractionFactory(account=account, occurred_on=LOST_ON - datetime.timedelta(weeks=weeks))
-    account.status, account.lost_on, account.lost_reason = "lost", LOST_ON, reason
+    account.status, account.lost_on, account.lost_note = "lost", LOST_ON, reason
     account.save()
 
 
@@ -107,7 +107,7 @@ def test_a_sales_lead_reopens_a_lost_account_with_an_audit_entry(client, lena, a
 
     assert "Northwind Freight is active again" in response.content.decode()
     alices_account.refresh_from_db()
-    assert (alices_account.status, alices_account.lost_on, alices_account.lost_reason) == (
+    assert (alices_account.status, alices_account.lost_on, alices_account.lost_note) == (
         "active",
         None,
         "",
@@ -116,7 +116,9 @@ def test_a_sales_lead_reopens_a_lost_account_with_an_audit_entry(client, lena, a
     assert entry.actor == lena
     assert entry.summary == f"Reopened: was lost on {LOST_DAY}: Moved the work to a competitor."
     assert entry.changes == {
-        "status": [f"lost on {LOST_DAY}: Moved the work to a competitor.", "active"]
+        "status": ["Lost", "Active"],
+        "lost on": [LOST_ON.isoformat(), ""],
+        "about the loss": ["Moved the work to a competitor.", ""],
     }
 
 

@@ -84,6 +84,16 @@ def _show_import_problems(page: Page) -> None:
     page.wait_for_selector("[data-testid=import-problems]")
 
 
+def _show_a_refused_account(page: Page) -> None:
+    """The account form with errors next to its fields."""
+    page.fill("#id_name", " ")
+    page.fill("#id_annual_revenue", "-1")
+    page.fill("#id_domains", "not a domain")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.wait_for_selector("main form .has-error")
+
+
 def _wait_for_charts(page: Page) -> None:
     page.wait_for_function(
         "[...document.querySelectorAll('[data-chart]')].every(c => c.dataset.drawn === 'true')"
@@ -205,6 +215,9 @@ def test_every_page_of_an_account_manager(page, demo):
             Visit("edit entry page", f"/interactions/{entry.pk}/edit/"),
             Visit("delete entry page", f"/interactions/{entry.pk}/delete/"),
             Visit("lost account page", f"/accounts/{lost.pk}/"),
+            Visit("account details", f"/accounts/{account.pk}/details/"),
+            Visit("contact edit page", f"/contacts/{account.contacts.first().pk}/edit/"),
+            Visit("account list, a person found", "/?q=a"),
             Visit("password change", "/password/change/"),
             Visit("not found", "/accounts/999999999/", status=404),
             Visit("refused", "/dashboard/", status=403),
@@ -215,7 +228,8 @@ def test_every_page_of_an_account_manager(page, demo):
 
 def test_every_page_of_a_sales_lead(page, demo):
     account = _alices_busiest_account()
-    lost = Account.objects.filter(status="lost").order_by("pk").first()
+    lost, archived = Account.objects.filter(status="lost").order_by("pk")[:2]
+    Account.objects.filter(pk=archived.pk).update(status="archived")
     login(page, "lena", "demo")
     problems = _sweep(
         page,
@@ -224,6 +238,12 @@ def test_every_page_of_a_sales_lead(page, demo):
             Visit("account list", "/"),
             Visit("account page, team form open", f"/accounts/{account.pk}/", _open_team_form),
             Visit("lost account page", f"/accounts/{lost.pk}/"),
+            Visit("archived account page", f"/accounts/{archived.pk}/"),
+            Visit("account list with lost and archived", "/?closed=1"),
+            Visit("new account", "/accounts/new/"),
+            Visit("new account refused", "/accounts/new/", _show_a_refused_account),
+            Visit("account details with owner", f"/accounts/{account.pk}/details/"),
+            Visit("mark lost", f"/accounts/{account.pk}/lost/"),
             Visit("portfolio dashboard", "/dashboard/"),
             Visit("import and export", "/import/"),
             Visit("import refused", "/import/", _show_import_problems),

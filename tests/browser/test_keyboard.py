@@ -132,7 +132,7 @@ def test_a_lead_shares_an_account_with_checkboxes_from_the_keyboard(
 def _lose(account: Account) -> datetime.date:
     lost_on = timezone.localdate() - datetime.timedelta(days=40)
     Account.objects.filter(pk=account.pk).update(
-        status="lost", lost_on=lost_on, lost_reason="Moved the work to a competitor."
+        status="lost", lost_on=lost_on, lost_note="Moved the work to a competitor."
     )
     return lost_on
 

@@ -14,7 +14,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.html import escape
 from hypothesis import event
 
-from accounts.models import Account
+from accounts.models import Account, AccountDomain
 from relationships.models import (
     Assessment,
     AuditEntry,
@@ -71,7 +71,16 @@ def rows(*models) -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
-EVIDENCE = (Interaction, TrustSignal, AuditEntry, Contact, Assessment, ExternalPressure, Account)
+EVIDENCE = (
+    Interaction,
+    TrustSignal,
+    AuditEntry,
+    Contact,
+    Assessment,
+    ExternalPressure,
+    Account,
+    AccountDomain,
+)
 
 
 def accepted(response) -> bool:

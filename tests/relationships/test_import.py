@@ -444,7 +444,7 @@ def test_the_upload_page_checks_imports_and_refuses_managers(client, alice, lena
 
     download = client.get(reverse("portfolio-export"))
     names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
-    assert names == ["accounts.csv", "interactions.csv", "assessments.csv"]
+    assert names == ["accounts.csv", "interactions.csv", "assessments.csv", "contacts.csv"]
 
 
 def test_the_upload_page_refuses_files_over_the_limit(client, lena):
@@ -581,6 +581,7 @@ def test_the_bundle_export_counts_records_not_lines(alice, tmp_path):
         f"{accounts}: {Account.objects.count()} rows",
         f"{interactions}: {Interaction.objects.count()} rows",
         f"{tmp_path / 'assessments.csv'}: {Assessment.objects.count()} rows",
+        f"{tmp_path / 'contacts.csv'}: 0 rows",
     ]
 
 

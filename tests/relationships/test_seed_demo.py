@@ -90,7 +90,7 @@ def test_another_seed_loads_another_portfolio():
 def test_the_portfolio_contains_each_story():
     _seed()
     lost = Account.objects.filter(status=AccountStatus.LOST)
-    assert lost.exists() and all(a.lost_on and a.lost_reason for a in lost)
+    assert lost.exists() and all(a.lost_on and a.lost_note for a in lost)
     assert Contact.objects.filter(is_champion=True, left_on__isnull=False).exists()
     assert TrustSignal.objects.filter(signal_type__slug="champion_left").exists()
     assert TrustSignal.objects.filter(signal_type__slug="retender_or_competitive_bid").exists()
@@ -181,3 +181,17 @@ def test_evidence_never_crosses_accounts():
     assert not Interaction.objects.filter(
         occurred_on__gt=datetime.date.fromisoformat(AS_OF)
     ).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_each_account_an_email_domain_and_each_person_an_address():
+    """So that the search by email and the domains have something to show; seeding again
+    replaces them."""
+    _seed()
+    _seed()
+    for account in Account.objects.prefetch_related("domains", "contacts"):
+        (domain,) = account.domains.all()
+        assert domain.claimed == (account.status == "active")
+        addresses = [contact.email for contact in account.contacts.all()]
+        assert all(address.endswith(f"@{domain.domain}") for address in addresses)
+        assert len(set(addresses)) == len(addresses)

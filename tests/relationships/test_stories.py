@@ -73,7 +73,7 @@ def test_about_one_account_in_seven_is_lost_each_after_its_own_decline_story():
     assert len(lost) >= 8 and abs(len(lost) / 60 - 1 / 7) < 0.03
     assert {a.story for a in lost} == set(LOST_STORIES)
     for account in lost:
-        assert account.lost_reason
+        assert account.lost_note
         assert max(i.occurred_on for i in account.interactions) <= account.lost_on
     # Some kept accounts go through a rough patch and recover.
     kept = {a.story for a in portfolio.accounts if a.lost_on is None}

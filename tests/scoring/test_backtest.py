@@ -286,6 +286,25 @@ def test_backtest_scores_prints_one_json_object_with_every_figure(alice):
     )
 
 
+def test_an_account_archived_without_a_loss_is_left_out_of_the_backtest(alice):
+    _book(alice)
+    duplicate = AccountFactory(owner=alice, name="Duplicate", external_id="D-1")
+    _history(duplicate, weeks=20)
+    duplicate.status = "archived"
+    duplicate.save()
+    archived_loss = AccountFactory(
+        owner=alice, name="Gone long ago", external_id="G-2", status="archived"
+    )
+    archived_loss.lost_on = datetime.date(2026, 3, 1)
+    archived_loss.save()
+    _history(archived_loss, weeks=8)
+
+    report = json.loads(_backtest_scores("--json"))
+
+    assert {row["external_id"] for row in report["per_account"]} == {"K-1", "G-1", "G-2"}
+    assert (report["lost"], report["retained"]) == (2, 1)
+
+
 def test_backtest_scores_reads_as_a_report_for_people(alice):
     _book(alice)
     draft = profile_create(params={**DEFAULTS, "risk_bands": {"medium": 1, "high": 2}})

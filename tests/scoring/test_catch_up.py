@@ -78,7 +78,7 @@ def test_current_and_lost_accounts_are_left_alone_and_a_second_run_finds_nothing
     current = _weekly_client(until=TODAY)
     lost_on = WENT_QUIET + datetime.timedelta(days=1)
     lost = _weekly_client(until=WENT_QUIET)
-    lost.status, lost.lost_on, lost.lost_reason = AccountStatus.LOST, lost_on, "Went elsewhere"
+    lost.status, lost.lost_on, lost.lost_note = AccountStatus.LOST, lost_on, "Went elsewhere"
     lost.save()
     quiet = _weekly_client(until=WENT_QUIET)
     snapshots_of_current = list(ScoreSnapshot.objects.filter(account=current).values_list("pk"))
@@ -120,7 +120,7 @@ def test_accounts_with_evidence_but_no_standing_are_scored_and_empty_ones_left_a
     account again, the lost ones included; an account with nothing logged has nothing to do."""
     active = _weekly_client(until=TODAY)
     lost = _weekly_client(until=WENT_QUIET)
-    lost.status, lost.lost_on, lost.lost_reason = AccountStatus.LOST, WENT_QUIET, "Went elsewhere"
+    lost.status, lost.lost_on, lost.lost_note = AccountStatus.LOST, WENT_QUIET, "Went elsewhere"
     lost.save()
     empty = AccountFactory()
     ScoreSnapshot.objects.all().delete()

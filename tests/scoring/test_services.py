@@ -224,7 +224,7 @@ def test_recompute_under_another_version_leaves_live_scores_alone(alices_account
 def test_a_lost_account_is_scored_up_to_the_day_it_was_lost(alices_account):
     _history(alices_account)
     alices_account.status, alices_account.lost_on = "lost", datetime.date(2026, 3, 4)
-    alices_account.lost_reason = "Re-tendered"
+    alices_account.lost_note = "Re-tendered"
     alices_account.save()
     scores_recompute(as_of=AS_OF)
     assert _latest(alices_account).week_ending == datetime.date(2026, 3, 8)
