@@ -2,10 +2,25 @@
 
 from django.urls import path
 
-from pages.views import account, catalog, dashboard, home, imports, interactions, team, tuning
+from pages.views import (
+    account,
+    catalog,
+    dashboard,
+    home,
+    imports,
+    interactions,
+    reminders,
+    team,
+    tuning,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # Reminders: the Today panel's buttons, each person's settings, the calendar feed.
+    path("today/mark/", reminders.reminder_mark_view, name="reminder-mark"),
+    path("settings/reminders/", reminders.reminder_settings, name="reminder-settings"),
+    path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar-feed"),
+    path("healthz/worker", reminders.worker_health_check, name="healthz-worker"),
     # One account: its page, the panels that refresh in place, and what changes it.
     path("accounts/<int:account_id>/", account.account_detail, name="account-detail"),
     path("accounts/<int:account_id>/facts/", account.account_facts_edit, name="account-facts"),

@@ -21,6 +21,7 @@ from accounts.models import Account
 from relationships.models import Assessment, Interaction, TrustSignal
 from scoring.charts import HistoryPoint, SignalMark
 from scoring.engine import Stage
+from scoring.engine.curve import week_ending
 from scoring.models import ScoreSnapshot, ScoringProfile
 
 if TYPE_CHECKING:
@@ -253,3 +254,83 @@ def usual_rhythm_days(account: WithAnnotations[Account, AccountRowAnnotations]) 
     if not count or count < 2 or first is None or last is None:
         return None
     return max((last - first).days / (count - 1), 1.0)
+
+
+# Silence counts as overdue once it is this much longer than the account's usual rhythm and
+# at least a week long (daily contact that pauses over a weekend is not neglect).
+OVERDUE_FACTOR = 1.5
+OVERDUE_MIN_DAYS = 7
+
+
+def contact_overdue(*, days_since_contact: int | None, rhythm_days: float | None) -> bool:
+    """Whether an account has been silent past its usual rhythm (`usual_rhythm_days`)."""
+    if days_since_contact is None or rhythm_days is None:
+        return False
+    return days_since_contact > contact_overdue_after_days(rhythm_days)
+
+
+def contact_overdue_after_days(rhythm_days: float) -> float:
+    """Days of silence after which contact is overdue, for an account's usual rhythm."""
+    return max(rhythm_days * OVERDUE_FACTOR, OVERDUE_MIN_DAYS)
+
+
+@dataclass(frozen=True)
+class StandingMove:
+    """An account whose standing went the wrong way since an earlier day: down a stage, or
+    into the high risk band."""
+
+    account_id: int
+    week_ending: datetime.date  # of the latest standing
+    stage_before: Stage
+    stage_now: Stage
+    risk_band_before: str
+    risk_band_now: str
+    decline_risk: float  # 0-100
+
+    @property
+    def stage_dropped(self) -> bool:
+        return self.stage_now.rank < self.stage_before.rank
+
+    @property
+    def became_high_risk(self) -> bool:
+        return self.risk_band_now == "high" and self.risk_band_before != "high"
+
+
+def standings_moved_down(*, account_ids: Iterable[int], since: datetime.date) -> list[StandingMove]:
+    """Accounts among `account_ids` whose latest standing under the active profile sits a
+    stage lower, or newly in the high risk band, compared with the last full week before
+    `since` (two queries, any number of accounts)."""
+    ids = list(account_ids)
+    profile = ScoringProfile.objects.get(is_active=True)
+    engine_profile = profile.engine_profile()
+    before_week = week_ending(since) - datetime.timedelta(weeks=1)
+    latest = list(
+        ScoreSnapshot.objects.filter(account_id__in=ids, profile=profile, is_latest=True)
+        .order_by()
+        .values_list("account_id", "week_ending", "stage", "decline_risk")
+    )
+    earlier = {
+        account_id: (stage, risk)
+        for account_id, stage, risk in ScoreSnapshot.objects.filter(
+            account_id__in=ids, profile=profile, week_ending=before_week
+        )
+        .order_by()
+        .values_list("account_id", "stage", "decline_risk")
+    }
+    moves = []
+    for account_id, week, stage, risk in latest:
+        if account_id not in earlier or week <= before_week:
+            continue
+        stage_before, risk_before = earlier[account_id]
+        move = StandingMove(
+            account_id=account_id,
+            week_ending=week,
+            stage_before=Stage(stage_before),
+            stage_now=Stage(stage),
+            risk_band_before=engine_profile.risk_band(risk_before),
+            risk_band_now=engine_profile.risk_band(risk),
+            decline_risk=risk,
+        )
+        if move.stage_dropped or move.became_high_risk:
+            moves.append(move)
+    return moves
