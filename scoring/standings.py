@@ -298,12 +298,13 @@ class StandingMove:
 
 def standings_moved_down(*, account_ids: Iterable[int], since: datetime.date) -> list[StandingMove]:
     """Accounts among `account_ids` whose latest standing under the active profile sits a
-    stage lower, or newly in the high risk band, compared with the last full week before
-    `since` (two queries, any number of accounts)."""
+    stage lower, or newly in the high risk band, compared with its standing in the week of
+    `since` (two queries, any number of accounts). A change within the week of `since` itself
+    is not seen: a week's standing is rewritten in place as evidence arrives."""
     ids = list(account_ids)
     profile = ScoringProfile.objects.get(is_active=True)
     engine_profile = profile.engine_profile()
-    before_week = week_ending(since) - datetime.timedelta(weeks=1)
+    before_week = week_ending(since)
     latest = list(
         ScoreSnapshot.objects.filter(account_id__in=ids, profile=profile, is_latest=True)
         .order_by()
