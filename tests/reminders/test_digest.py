@@ -18,7 +18,7 @@ from reminders.models import DigestSent, ReminderPreference
 from reminders.selectors import inbox_for
 from reminders.services import reminder_mark
 from tests.reminders.conftest import TODAY, overdue_step
-from tests.reminders.smtp import parts, smtp_server  # noqa: F401 (a fixture)
+from tests.reminders.smtp import parts
 
 ROOT = Path(__file__).resolve().parents[2]
 # A Monday and a Tuesday, for the weekly digest.

@@ -22,7 +22,6 @@ from reminders.worker import (
 )
 from tests.conftest import work_the_queue
 from tests.reminders.conftest import overdue_step
-from tests.reminders.smtp import smtp_server  # noqa: F401 (a fixture)
 
 
 def _at_hour(hour: int) -> datetime.datetime:
