@@ -115,8 +115,8 @@ def accounts_in_scope(user: User) -> QuerySet[Account]:
     return active if leads_team(user) else active.filter(owner=user)
 
 
-def _next_steps(user: User, scope: QuerySet[Account], today: datetime.date) -> list[Reminder]:
-    due = scope.filter(next_step_due__lte=today).select_related("owner").order_by("next_step_due")
+def _next_steps(user: User, accounts: list[Account], today: datetime.date) -> list[Reminder]:
+    due = [a for a in accounts if a.next_step_due is not None and a.next_step_due <= today]
     return [
         Reminder(
             kind=Kind.NEXT_STEP,
@@ -133,8 +133,8 @@ def _next_steps(user: User, scope: QuerySet[Account], today: datetime.date) -> l
     ]
 
 
-def _no_next_step(user: User, scope: QuerySet[Account], today: datetime.date) -> list[Reminder]:
-    bare = scope.filter(Q(next_step="") | Q(next_step_due__isnull=True)).select_related("owner")
+def _no_next_step(user: User, accounts: list[Account], today: datetime.date) -> list[Reminder]:
+    bare = [a for a in accounts if not a.next_step or a.next_step_due is None]
     return [
         Reminder(
             kind=Kind.NO_NEXT_STEP,
@@ -150,8 +150,7 @@ def _no_next_step(user: User, scope: QuerySet[Account], today: datetime.date) ->
     ]
 
 
-def _silent(user: User, today: datetime.date) -> list[Reminder]:
-    profile = ScoringProfile.objects.get(is_active=True)
+def _silent(user: User, today: datetime.date, profile: ScoringProfile) -> list[Reminder]:
     rows = account_rows_for(
         user, rhythm_window_days=profile.params["rhythm_window_days"], today=today
     ).filter(status=AccountStatus.ACTIVE, last_contact_on__isnull=False)
@@ -192,12 +191,14 @@ def last_reminded_on(user: User, today: datetime.date) -> datetime.date:
     return last or today - FIRST_LOOK_BACK
 
 
-def _moved_down(user: User, scope: QuerySet[Account], today: datetime.date) -> list[Reminder]:
-    accounts = {account.pk: account for account in scope.select_related("owner")}
+def _moved_down(
+    user: User, accounts: list[Account], today: datetime.date, profile: ScoringProfile
+) -> list[Reminder]:
+    by_id = {account.pk: account for account in accounts}
     since = last_reminded_on(user, today)
     reminders = []
-    for move in standings_moved_down(account_ids=accounts, since=since):
-        account = accounts[move.account_id]
+    for move in standings_moved_down(account_ids=by_id, since=since, profile=profile):
+        account = by_id[move.account_id]
         common = {
             "account_id": account.pk,
             "account_name": account.name,
@@ -216,13 +217,17 @@ def _moved_down(user: User, scope: QuerySet[Account], today: datetime.date) -> l
     return reminders
 
 
-def reminders_computed(user: User, today: datetime.date) -> list[Reminder]:
-    """Everything due for the person today, before their marks are applied."""
-    scope = accounts_in_scope(user)
-    reminders = _next_steps(user, scope, today) + _silent(user, today)
-    reminders += _moved_down(user, scope, today)
+def reminders_computed(
+    user: User, today: datetime.date, profile: ScoringProfile | None = None
+) -> list[Reminder]:
+    """Everything due for the person today, before their marks are applied, under the active
+    scoring profile (`profile`, if the caller has it already)."""
+    profile = profile or ScoringProfile.objects.get(is_active=True)
+    accounts = list(accounts_in_scope(user).select_related("owner").order_by("name"))
+    reminders = _next_steps(user, accounts, today) + _silent(user, today, profile)
+    reminders += _moved_down(user, accounts, today, profile)
     if leads_team(user):
-        reminders += _no_next_step(user, scope, today)
+        reminders += _no_next_step(user, accounts, today)
     # Own accounts first, then by how long each has been due, oldest first.
     return sorted(reminders, key=lambda r: (not r.mine, r.due_on, r.account_name, r.kind.value))
 
@@ -235,8 +240,9 @@ def hidden_keys(user: User, today: datetime.date) -> set[str]:
     return set(marks.values_list("key", flat=True))
 
 
-def inbox_for(user: User, today: datetime.date) -> Inbox:
-    """The person's reminders for `today`, leaving out those they dealt with."""
+def inbox_for(user: User, today: datetime.date, *, profile: ScoringProfile | None = None) -> Inbox:
+    """The person's reminders for `today`, leaving out those they dealt with (seven queries,
+    six with the active `profile` given, whatever the size of the portfolio)."""
     hidden = hidden_keys(user, today)
-    reminders = [r for r in reminders_computed(user, today) if r.key not in hidden]
+    reminders = [r for r in reminders_computed(user, today, profile) if r.key not in hidden]
     return Inbox(today=today, reminders=reminders, leads_team=leads_team(user))

@@ -296,13 +296,14 @@ class StandingMove:
         return self.risk_band_now == "high" and self.risk_band_before != "high"
 
 
-def standings_moved_down(*, account_ids: Iterable[int], since: datetime.date) -> list[StandingMove]:
-    """Accounts among `account_ids` whose latest standing under the active profile sits a
-    stage lower, or newly in the high risk band, compared with its standing in the week of
-    `since` (two queries, any number of accounts). A change within the week of `since` itself
-    is not seen: a week's standing is rewritten in place as evidence arrives."""
+def standings_moved_down(
+    *, account_ids: Iterable[int], since: datetime.date, profile: ScoringProfile
+) -> list[StandingMove]:
+    """Accounts among `account_ids` whose latest standing under `profile` (the active one)
+    sits a stage lower, or newly in the high risk band, compared with its standing in the week
+    of `since` (two queries, any number of accounts). A change within the week of `since`
+    itself is not seen: a week's standing is rewritten in place as evidence arrives."""
     ids = list(account_ids)
-    profile = ScoringProfile.objects.get(is_active=True)
     engine_profile = profile.engine_profile()
     before_week = week_ending(since)
     latest = list(

@@ -121,5 +121,5 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, template_name + "#account-table", context)
     # The full page also shows what is due today, and leads and admins whether the worker
     # that sends reminders is running.
-    context.update(today_context(request), health=health_for(request))
+    context.update(today_context(request, profile=active), health=health_for(request))
     return render(request, template_name, context)

@@ -21,6 +21,7 @@ from reminders.models import CalendarFeed, ReminderPreference
 from reminders.selectors import Inbox, inbox_for, leads_team
 from reminders.services import feed_create, feed_owner, feed_revoke, reminder_mark
 from reminders.worker import WorkerHealth, worker_health
+from scoring.models import ScoringProfile
 
 # The session remembers the person's count of reminders for the header, with its day, so that
 # the header costs no query: it is refreshed wherever the inbox is computed (the home page and
@@ -44,9 +45,11 @@ def health_for(request: AuthenticatedHttpRequest) -> WorkerHealth | None:
     return worker_health() if sees_worker_health(request) else None
 
 
-def today_context(request: AuthenticatedHttpRequest) -> dict:
+def today_context(
+    request: AuthenticatedHttpRequest, *, profile: ScoringProfile | None = None
+) -> dict:
     """What the Today panel shows (and the header's count, remembered)."""
-    inbox = inbox_for(request.user, timezone.localdate())
+    inbox = inbox_for(request.user, timezone.localdate(), profile=profile)
     remember_count(request, inbox)
     return {
         "inbox": inbox,
@@ -72,6 +75,7 @@ def reminder_mark_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         # The header's count follows (static/js/app.js).
         count = request.session[SESSION_COUNT][1]
         return trigger_client_event(response, "remindersChanged", {"count": count})
+    remember_count(request, inbox_for(request.user, today))
     messages.success(request, dict(form.fields["action"].choices)[action] + ".")
     return redirect("home")
 
