@@ -116,7 +116,7 @@ def test_the_today_panel_links_each_reminder_to_its_account_with_its_buttons(
     assert f'href="{reverse("account-detail", args=[step.pk])}">Northwind Freight</a>' in html
     assert "Send the benchmark study" in html and "overdue since" in html
     for label in ("Done", "Snooze 1 day", "Snooze 1 week", "Dismiss"):
-        assert f">{label}<span" in html
+        assert f'aria-label="{label}: Northwind Freight">{label}</button>' in html
     assert 'data-testid="today-count">4<' in html
 
 
