@@ -4,12 +4,12 @@ on each, for Outlook, Google Calendar or Apple Calendar to subscribe to."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.urls import reverse
 from icalendar import Alarm, Calendar, Event
 
-from accounts.models import Account
 from reminders.digest import site_url
 from reminders.selectors import accounts_in_scope
 from scoring.models import ScoringProfile
@@ -36,7 +36,15 @@ def _event(*, uid: str, summary: str, day: datetime.date, description: str, url:
     return event
 
 
-def _follow_ups(user: User, today: datetime.date) -> list[tuple[Account, datetime.date]]:
+@dataclass(frozen=True)
+class FollowUp:
+    account_id: int
+    account_name: str
+    last_contact_on: datetime.date
+    due_on: datetime.date
+
+
+def _follow_ups(user: User, today: datetime.date) -> list[FollowUp]:
     """The person's own active accounts with the day contact falls due by their rhythm."""
     profile = ScoringProfile.objects.get(is_active=True)
     rows = account_rows_for(
@@ -44,13 +52,11 @@ def _follow_ups(user: User, today: datetime.date) -> list[tuple[Account, datetim
     ).filter(pk__in=accounts_in_scope(user).filter(owner=user).values("pk"))
     follow_ups = []
     for account in rows:
-        rhythm = usual_rhythm_days(account)
-        if rhythm is None or account.last_contact_on is None:
+        rhythm, last = usual_rhythm_days(account), account.last_contact_on
+        if rhythm is None or last is None:
             continue
-        due = account.last_contact_on + datetime.timedelta(
-            days=int(contact_overdue_after_days(rhythm))
-        )
-        follow_ups.append((account, max(due, today)))
+        due = last + datetime.timedelta(days=int(contact_overdue_after_days(rhythm)))
+        follow_ups.append(FollowUp(account.pk, account.name, last, max(due, today)))
     return follow_ups
 
 
@@ -64,6 +70,8 @@ def calendar_for(user: User, today: datetime.date) -> bytes:
     calendar.add("x-wr-calname", "Account reminders")
     own = accounts_in_scope(user).filter(owner=user, next_step_due__isnull=False)
     for account in own.order_by("next_step_due", "name"):
+        if account.next_step_due is None:  # excluded by the query; for the type checker
+            continue
         url = site_url(reverse("account-detail", args=[account.pk]))
         calendar.add_component(
             _event(
@@ -74,14 +82,17 @@ def calendar_for(user: User, today: datetime.date) -> bytes:
                 url=url,
             )
         )
-    for account, due in _follow_ups(user, today):
-        url = site_url(reverse("account-detail", args=[account.pk]))
+    for follow_up in _follow_ups(user, today):
+        url = site_url(reverse("account-detail", args=[follow_up.account_id]))
         calendar.add_component(
             _event(
-                uid=f"follow-up-{account.pk}-{account.last_contact_on}@relationship-tracker",
-                summary=f"Get in touch with {account.name}",
-                day=due,
-                description=f"Last contact {account.last_contact_on}: due by its usual rhythm.",
+                uid=(
+                    f"follow-up-{follow_up.account_id}-{follow_up.last_contact_on}"
+                    "@relationship-tracker"
+                ),
+                summary=f"Get in touch with {follow_up.account_name}",
+                day=follow_up.due_on,
+                description=(f"Last contact {follow_up.last_contact_on}: due by its usual rhythm."),
                 url=url,
             )
         )

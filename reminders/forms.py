@@ -21,16 +21,18 @@ class ReminderPreferenceForm(forms.ModelForm):
         widgets = {"frequency": forms.RadioSelect}
 
 
+# What each button of a reminder does, as the note after a plain-form POST says it.
+MARK_ACTIONS = {
+    "done": "Done",
+    "snooze_day": "Snoozed for a day",
+    "snooze_week": "Snoozed for a week",
+    "dismiss": "Dismissed",
+}
+
+
 class ReminderMarkForm(forms.Form):
     key = forms.CharField(max_length=120)
-    action = forms.ChoiceField(
-        choices=[
-            ("done", "Done"),
-            ("snooze_day", "Snooze a day"),
-            ("snooze_week", "Snooze a week"),
-            ("dismiss", "Dismiss"),
-        ]
-    )
+    action = forms.ChoiceField(choices=list(MARK_ACTIONS.items()))
 
     def clean_action(self) -> str:
         action = self.cleaned_data["action"]

@@ -9,6 +9,7 @@ count: a lost (or archived) account is not neglected, it is gone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ def _no_next_step(user: User, accounts: list[Account], today: datetime.date) -> 
 def _silent(user: User, today: datetime.date, profile: ScoringProfile) -> list[Reminder]:
     rows = account_rows_for(
         user, rhythm_window_days=profile.params["rhythm_window_days"], today=today
-    ).filter(status=AccountStatus.ACTIVE, last_contact_on__isnull=False)
+    ).filter(status=AccountStatus.ACTIVE)
     if not leads_team(user):
         rows = rows.filter(owner=user)
     reminders = []
@@ -199,21 +200,22 @@ def _moved_down(
     reminders = []
     for move in standings_moved_down(account_ids=by_id, since=since, profile=profile):
         account = by_id[move.account_id]
-        common = {
-            "account_id": account.pk,
-            "account_name": account.name,
-            "owner_name": _owner_name(account),
-            "due_on": move.week_ending if move.week_ending < today else today,
-            "mine": account.owner_id == user.pk,
-        }
+        about = Reminder(
+            kind=Kind.STAGE_DOWN,
+            account_id=account.pk,
+            account_name=account.name,
+            owner_name=_owner_name(account),
+            text=f"From {move.stage_before.label} to {move.stage_now.label}.",
+            due_on=min(move.week_ending, today),
+            fact=f"{move.week_ending.isoformat()}:{move.stage_now.value}",
+            mine=account.owner_id == user.pk,
+        )
         if move.stage_dropped:
-            text = f"From {move.stage_before.label} to {move.stage_now.label}."
-            fact = f"{move.week_ending.isoformat()}:{move.stage_now.value}"
-            reminders.append(Reminder(kind=Kind.STAGE_DOWN, text=text, fact=fact, **common))
+            reminders.append(about)
         if move.became_high_risk:
             text = f"Decline risk {move.decline_risk:.0f} (was {move.risk_band_before})."
             fact = move.week_ending.isoformat()
-            reminders.append(Reminder(kind=Kind.HIGH_RISK, text=text, fact=fact, **common))
+            reminders.append(dataclasses.replace(about, kind=Kind.HIGH_RISK, text=text, fact=fact))
     return reminders
 
 

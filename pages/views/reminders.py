@@ -16,7 +16,7 @@ from django_htmx.http import trigger_client_event
 from accounts.roles import SCORING_ADMIN, role_names
 from pages.http import AuthenticatedHttpRequest
 from reminders.calendar import calendar_for
-from reminders.forms import ReminderMarkForm, ReminderPreferenceForm
+from reminders.forms import MARK_ACTIONS, ReminderMarkForm, ReminderPreferenceForm
 from reminders.models import CalendarFeed, ReminderPreference
 from reminders.selectors import Inbox, inbox_for, leads_team
 from reminders.services import feed_create, feed_owner, feed_revoke, reminder_mark
@@ -76,7 +76,7 @@ def reminder_mark_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         count = request.session[SESSION_COUNT][1]
         return trigger_client_event(response, "remindersChanged", {"count": count})
     remember_count(request, inbox_for(request.user, today))
-    messages.success(request, dict(form.fields["action"].choices)[action] + ".")
+    messages.success(request, MARK_ACTIONS[action] + ".")
     return redirect("home")
 
 

@@ -39,14 +39,14 @@ def snapshot(account: Account, *, weeks_ago: int, stage: str, risk: float, lates
 
 
 def overdue_step(owner, name: str = "Northwind Freight", *, days: int = 3) -> Account:
-    return AccountFactory(
+    return AccountFactory.create(
         name=name, owner=owner, next_step="Send the benchmark study", next_step_due=days_ago(days)
     )
 
 
 def gone_quiet(owner, name: str = "Harbor Mills") -> Account:
     """Contact every 10 days, then 30 days of silence."""
-    account = AccountFactory(
+    account = AccountFactory.create(
         name=name, owner=owner, next_step="Plan the review", next_step_due=days_ago(-30)
     )
     for days in (50, 40, 30):
@@ -56,7 +56,7 @@ def gone_quiet(owner, name: str = "Harbor Mills") -> Account:
 
 def slipped(owner, name: str = "Coastline Retail") -> Account:
     """Down from consultant to confidant, and into the high risk band, this week."""
-    account = AccountFactory(
+    account = AccountFactory.create(
         name=name, owner=owner, next_step="Call the COO", next_step_due=days_ago(-20)
     )
     snapshot(account, weeks_ago=2, stage="consultant", risk=20)
@@ -66,7 +66,7 @@ def slipped(owner, name: str = "Coastline Retail") -> Account:
 
 
 def lost(owner, name: str = "Gone Ltd") -> Account:
-    return AccountFactory(
+    return AccountFactory.create(
         name=name,
         owner=owner,
         status=AccountStatus.LOST,
