@@ -95,7 +95,7 @@ def _recipients(hour: int | None, day: datetime.date) -> list[User]:
         user
         for user in people
         if wants_digest(preferences.get(user.pk), day)
-        and (hour is None or digest_hour(preferences.get(user.pk)) == hour)
+        and (hour is None or digest_hour(preferences.get(user.pk)) <= hour)
     ]
 
 
@@ -116,7 +116,8 @@ def digest_send(
     *, day: datetime.date, hour: int | None = None, dry_run: bool = False
 ) -> DigestReport:
     """Send each person their digest for `day`: those whose choice asks for one that day
-    (and, with `hour`, at that hour), who have something due and were not sent one yet."""
+    (and, with `hour`, whose hour has come: a run missed while no worker ran is made up by the
+    next), who have something due and were not sent one yet."""
     report = DigestReport(day=day)
     sent_already = set(DigestSent.objects.filter(on=day).values_list("user_id", flat=True))
     connection = None if dry_run else get_connection()

@@ -114,9 +114,18 @@ def test_the_worker_sends_each_person_at_their_hour(smtp_server, alice, bob, ali
     overdue_step(bob, "Bluepeak Foods")
     ReminderPreference.objects.create(user=bob, frequency="daily", hour=18)
 
+    assert digest_send(day=TODAY, hour=6).sent == []
     assert digest_send(day=TODAY, hour=7).sent == ["alice"]  # the default hour
     assert digest_send(day=TODAY, hour=17).sent == []
     assert digest_send(day=TODAY, hour=18).sent == ["bob"]
+
+
+def test_a_digest_missed_while_no_worker_ran_goes_out_with_the_next_run(
+    smtp_server, alice, alices_accounts
+):
+    # No worker at 7 (Alice's hour) or 8; one is back at 9.
+    assert digest_send(day=TODAY, hour=9).sent == ["alice"]
+    assert len(smtp_server.to("alice@example.com")) == 1
 
 
 def test_what_was_dealt_with_is_left_out_and_slips_are_counted_from_the_last_digest(
