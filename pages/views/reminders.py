@@ -58,8 +58,8 @@ def today_context(
     }
 
 
-@require_POST
 @login_required
+@require_POST
 def reminder_mark_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Done, snooze (a day, a week) or dismiss one of the person's reminders."""
     form = ReminderMarkForm(request.POST)
