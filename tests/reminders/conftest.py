@@ -7,7 +7,6 @@ import datetime
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
@@ -16,7 +15,7 @@ from scoring.models import ScoreSnapshot
 from scoring.selectors import profile_active
 from tests.factories import AccountFactory, InteractionFactory
 from tests.reminders.smtp import Inbox as SmtpInbox
-from tests.reminders.smtp import free_port
+from tests.reminders.smtp import smtp_listening
 
 TODAY = timezone.localdate()
 
@@ -86,18 +85,6 @@ def alices_accounts(alice):
 
 @pytest.fixture
 def smtp_server(settings) -> Iterator[SmtpInbox]:
-    """Django's SMTP backend pointed at a server listening on 127.0.0.1 for this test."""
-    inbox = SmtpInbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "reminders@crm.example.com"
-    settings.SITE_URL = "https://crm.example.com"
-    try:
+    """Django's SMTP backend pointed at a real server on loopback for this test."""
+    with smtp_listening(settings) as inbox:
         yield inbox
-    finally:
-        controller.stop()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import socket
+from collections.abc import Iterator
 from email.message import Message
+
+from aiosmtpd.controller import Controller
 
 
 class Inbox:
@@ -25,6 +29,25 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def smtp_listening(settings) -> Iterator[Inbox]:
+    """Django's SMTP backend pointed at a server listening on 127.0.0.1 meanwhile."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.DEFAULT_FROM_EMAIL = "reminders@crm.example.com"
+    settings.SITE_URL = "https://crm.example.com"
+    try:
+        yield inbox
+    finally:
+        controller.stop()
 
 
 def parts(message: Message) -> dict[str, str]:
