@@ -22,11 +22,10 @@ from accounts.roles import SALES_LEAD, user_has_role
 from reminders.models import DigestSent, MarkState, ReminderMark
 from scoring.models import ScoringProfile
 from scoring.standings import (
-    account_rows_for,
     contact_overdue,
     contact_overdue_after_days,
+    contact_rhythms,
     standings_moved_down,
-    usual_rhythm_days,
 )
 
 # How far back "since the last reminder" reaches for someone who never had one.
@@ -151,30 +150,32 @@ def _no_next_step(user: User, accounts: list[Account], today: datetime.date) -> 
     ]
 
 
-def _silent(user: User, today: datetime.date, profile: ScoringProfile) -> list[Reminder]:
-    rows = account_rows_for(
-        user, rhythm_window_days=profile.params["rhythm_window_days"], today=today
-    ).filter(status=AccountStatus.ACTIVE)
-    if not leads_team(user):
-        rows = rows.filter(owner=user)
+def _silent(
+    user: User, accounts: list[Account], today: datetime.date, profile: ScoringProfile
+) -> list[Reminder]:
+    rhythms = contact_rhythms(
+        account_ids=[account.pk for account in accounts],
+        rhythm_window_days=profile.params["rhythm_window_days"],
+        today=today,
+    )
     reminders = []
-    for account in rows:
-        rhythm = usual_rhythm_days(account)
-        last = account.last_contact_on
-        if last is None or rhythm is None:
+    for account in accounts:
+        rhythm = rhythms.get(account.pk)
+        if rhythm is None:
             continue
-        silent_days = (today - last).days
-        if not contact_overdue(days_since_contact=silent_days, rhythm_days=rhythm):
+        silent_days = rhythm.days_silent(today)
+        if not contact_overdue(days_since_contact=silent_days, rhythm_days=rhythm.rhythm_days):
             continue
+        overdue_after = datetime.timedelta(days=int(contact_overdue_after_days(rhythm.rhythm_days)))
         reminders.append(
             Reminder(
                 kind=Kind.SILENT,
                 account_id=account.pk,
                 account_name=account.name,
                 owner_name=_owner_name(account),
-                text=f"No contact for {silent_days} days; usually every {rhythm:.0f}.",
-                due_on=last + datetime.timedelta(days=int(contact_overdue_after_days(rhythm))),
-                fact=last.isoformat(),
+                text=f"No contact for {silent_days} days; usually every {rhythm.rhythm_days:.0f}.",
+                due_on=rhythm.last_contact_on + overdue_after,
+                fact=rhythm.last_contact_on.isoformat(),
                 mine=account.owner_id == user.pk,
             )
         )
@@ -226,7 +227,7 @@ def reminders_computed(
     scoring profile (`profile`, if the caller has it already)."""
     profile = profile or ScoringProfile.objects.get(is_active=True)
     accounts = list(accounts_in_scope(user).select_related("owner").order_by("name"))
-    reminders = _next_steps(user, accounts, today) + _silent(user, today, profile)
+    reminders = _next_steps(user, accounts, today) + _silent(user, accounts, today, profile)
     reminders += _moved_down(user, accounts, today, profile)
     if leads_team(user):
         reminders += _no_next_step(user, accounts, today)

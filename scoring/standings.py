@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, F, OrderBy, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.access import User, accounts_visible_to
@@ -250,10 +250,52 @@ def readable_gap(gap: str) -> str:
 def usual_rhythm_days(account: WithAnnotations[Account, AccountRowAnnotations]) -> float | None:
     """The account's usual gap between contacts in days, from the rhythm-window annotations of
     `account_rows_for`; None with fewer than two contacts in the window."""
-    count, first, last = account.recent_contacts, account.recent_first_on, account.last_contact_on
+    return rhythm_from(
+        count=account.recent_contacts, first=account.recent_first_on, last=account.last_contact_on
+    )
+
+
+def rhythm_from(
+    *, count: int | None, first: datetime.date | None, last: datetime.date | None
+) -> float | None:
+    """The usual gap between contacts in days, from the number of contacts in the rhythm
+    window and the first and last of them; None with fewer than two."""
     if not count or count < 2 or first is None or last is None:
         return None
     return max((last - first).days / (count - 1), 1.0)
+
+
+@dataclass(frozen=True)
+class ContactRhythm:
+    last_contact_on: datetime.date
+    rhythm_days: float  # the usual gap between contacts, in days
+
+    def days_silent(self, today: datetime.date) -> int:
+        return (today - self.last_contact_on).days
+
+
+def contact_rhythms(
+    *, account_ids: Iterable[int], rhythm_window_days: int, today: datetime.date
+) -> dict[int, ContactRhythm]:
+    """The last contact and usual rhythm of each of the accounts that has one (two contacts
+    or more in the rhythm window), as `usual_rhythm_days` measures it; one grouped query over
+    the window's interactions, for a whole portfolio at once."""
+    rows = (
+        Interaction.objects.filter(
+            account_id__in=list(account_ids),
+            occurred_on__gte=today - datetime.timedelta(days=rhythm_window_days),
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(count=Count("pk"), first=Min("occurred_on"), last=Max("occurred_on"))
+        .values_list("account_id", "count", "first", "last")
+    )
+    rhythms = {}
+    for account_id, count, first, last in rows:
+        rhythm = rhythm_from(count=count, first=first, last=last)
+        if rhythm is not None:
+            rhythms[account_id] = ContactRhythm(last, rhythm)
+    return rhythms
 
 
 # Silence counts as overdue once it is this much longer than the account's usual rhythm and

@@ -189,3 +189,13 @@ def test_the_demo_prints_email_to_the_console_and_production_takes_smtp_from_the
         "crm@example.com",
         "https://crm.example.com",
     ]
+
+
+def test_a_long_digest_lists_twenty_of_a_kind_and_says_how_many_more(smtp_server, alice):
+    for n in range(23):
+        overdue_step(alice, f"Account {n:02d}")
+    digest_send(day=TODAY)
+    (message,) = smtp_server.to("alice@example.com")
+    text = parts(message)["text/plain"]
+    assert text.count("- Account ") == 20 and "...and 3 more in the app." in text
+    assert "…and 3 more" in parts(message)["text/html"]

@@ -148,3 +148,12 @@ def test_nobody_marks_someone_elses_reminder_or_a_made_up_one(client, alice, bob
     assert client.post(url, {"key": bobs.key, "action": "explode"}).status_code == 404
     assert client.get(url).status_code == 405
     assert inbox_for(bob, TODAY).reminders == [bobs]
+
+
+def test_a_long_list_shows_its_first_ten_and_says_how_many_more(client, alice):
+    for n in range(13):
+        overdue_step(alice, f"Account {n:02d}")
+    client.force_login(alice)
+    html = client.get(reverse("home")).content.decode()
+    assert html.count('data-testid="reminder"') == 10
+    assert "…and 3 more" in html and 'data-testid="today-count">13<' in html
