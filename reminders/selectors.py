@@ -99,8 +99,33 @@ class Inbox:
         ]
 
 
-def _owner_name(account: Account) -> str:
-    return account.owner.get_full_name() or account.owner.username
+@dataclass(frozen=True)
+class AccountBrief:
+    """What a reminder says of its account, read for a whole portfolio in one light query."""
+
+    pk: int
+    name: str
+    owner_id: int
+    owner_name: str
+    next_step: str
+    next_step_due: datetime.date | None
+
+
+def _briefs(scope: QuerySet[Account]) -> list[AccountBrief]:
+    rows = scope.order_by("name").values_list(
+        "pk",
+        "name",
+        "owner_id",
+        "owner__first_name",
+        "owner__last_name",
+        "owner__username",
+        "next_step",
+        "next_step_due",
+    )
+    return [
+        AccountBrief(pk, name, owner_id, f"{first} {last}".strip() or username, step, due)
+        for pk, name, owner_id, first, last, username, step, due in rows
+    ]
 
 
 def leads_team(user: User) -> bool:
@@ -115,14 +140,14 @@ def accounts_in_scope(user: User) -> QuerySet[Account]:
     return active if leads_team(user) else active.filter(owner=user)
 
 
-def _next_steps(user: User, accounts: list[Account], today: datetime.date) -> list[Reminder]:
+def _next_steps(user: User, accounts: list[AccountBrief], today: datetime.date) -> list[Reminder]:
     due = [a for a in accounts if a.next_step_due is not None and a.next_step_due <= today]
     return [
         Reminder(
             kind=Kind.NEXT_STEP,
             account_id=account.pk,
             account_name=account.name,
-            owner_name=_owner_name(account),
+            owner_name=account.owner_name,
             text=account.next_step,
             due_on=account.next_step_due,
             fact=account.next_step_due.isoformat(),
@@ -133,14 +158,14 @@ def _next_steps(user: User, accounts: list[Account], today: datetime.date) -> li
     ]
 
 
-def _no_next_step(user: User, accounts: list[Account], today: datetime.date) -> list[Reminder]:
+def _no_next_step(user: User, accounts: list[AccountBrief], today: datetime.date) -> list[Reminder]:
     bare = [a for a in accounts if not a.next_step or a.next_step_due is None]
     return [
         Reminder(
             kind=Kind.NO_NEXT_STEP,
             account_id=account.pk,
             account_name=account.name,
-            owner_name=_owner_name(account),
+            owner_name=account.owner_name,
             text="No dated next step: plan what happens next.",
             due_on=today,
             fact="none",
@@ -151,10 +176,10 @@ def _no_next_step(user: User, accounts: list[Account], today: datetime.date) -> 
 
 
 def _silent(
-    user: User, accounts: list[Account], today: datetime.date, profile: ScoringProfile
+    user: User, accounts: list[AccountBrief], today: datetime.date, profile: ScoringProfile
 ) -> list[Reminder]:
     rhythms = contact_rhythms(
-        account_ids=[account.pk for account in accounts],
+        account_ids=accounts_in_scope(user).values("pk"),
         rhythm_window_days=profile.params["rhythm_window_days"],
         today=today,
     )
@@ -172,7 +197,7 @@ def _silent(
                 kind=Kind.SILENT,
                 account_id=account.pk,
                 account_name=account.name,
-                owner_name=_owner_name(account),
+                owner_name=account.owner_name,
                 text=f"No contact for {silent_days} days; usually every {rhythm.rhythm_days:.0f}.",
                 due_on=rhythm.last_contact_on + overdue_after,
                 fact=rhythm.last_contact_on.isoformat(),
@@ -194,18 +219,21 @@ def last_reminded_on(user: User, today: datetime.date) -> datetime.date:
 
 
 def _moved_down(
-    user: User, accounts: list[Account], today: datetime.date, profile: ScoringProfile
+    user: User, accounts: list[AccountBrief], today: datetime.date, profile: ScoringProfile
 ) -> list[Reminder]:
     by_id = {account.pk: account for account in accounts}
     since = last_reminded_on(user, today)
     reminders = []
-    for move in standings_moved_down(account_ids=by_id, since=since, profile=profile):
-        account = by_id[move.account_id]
+    scope = accounts_in_scope(user).values("pk")
+    for move in standings_moved_down(account_ids=scope, since=since, profile=profile):
+        account = by_id.get(move.account_id)
+        if account is None:  # became active between the two reads: next time
+            continue
         about = Reminder(
             kind=Kind.STAGE_DOWN,
             account_id=account.pk,
             account_name=account.name,
-            owner_name=_owner_name(account),
+            owner_name=account.owner_name,
             text=f"From {move.stage_before.label} to {move.stage_now.label}.",
             due_on=min(move.week_ending, today),
             fact=f"{move.week_ending.isoformat()}:{move.stage_now.value}",
@@ -226,7 +254,7 @@ def reminders_computed(
     """Everything due for the person today, before their marks are applied, under the active
     scoring profile (`profile`, if the caller has it already)."""
     profile = profile or ScoringProfile.objects.get(is_active=True)
-    accounts = list(accounts_in_scope(user).select_related("owner").order_by("name"))
+    accounts = _briefs(accounts_in_scope(user))
     reminders = _next_steps(user, accounts, today) + _silent(user, accounts, today, profile)
     reminders += _moved_down(user, accounts, today, profile)
     if leads_team(user):

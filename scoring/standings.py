@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, F, Max, Min, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -275,14 +275,14 @@ class ContactRhythm:
 
 
 def contact_rhythms(
-    *, account_ids: Iterable[int], rhythm_window_days: int, today: datetime.date
+    *, account_ids: AccountIds, rhythm_window_days: int, today: datetime.date
 ) -> dict[int, ContactRhythm]:
     """The last contact and usual rhythm of each of the accounts that has one (two contacts
     or more in the rhythm window), as `usual_rhythm_days` measures it; one grouped query over
     the window's interactions, for a whole portfolio at once."""
     rows = (
         Interaction.objects.filter(
-            account_id__in=list(account_ids),
+            account_id__in=account_ids,
             occurred_on__gte=today - datetime.timedelta(days=rhythm_window_days),
         )
         .order_by()
@@ -297,6 +297,10 @@ def contact_rhythms(
             rhythms[account_id] = ContactRhythm(last, rhythm)
     return rhythms
 
+
+# Accounts by id: a list, or a query of their ids (`.values("pk")`), which the database reads
+# as a subquery, for a whole portfolio.
+AccountIds = Collection[int] | QuerySet[Any]
 
 # Silence counts as overdue once it is this much longer than the account's usual rhythm and
 # at least a week long (daily contact that pauses over a weekend is not neglect).
@@ -339,13 +343,13 @@ class StandingMove:
 
 
 def standings_moved_down(
-    *, account_ids: Iterable[int], since: datetime.date, profile: ScoringProfile
+    *, account_ids: AccountIds, since: datetime.date, profile: ScoringProfile
 ) -> list[StandingMove]:
     """Accounts among `account_ids` whose latest standing under `profile` (the active one)
     sits a stage lower, or newly in the high risk band, compared with its standing in the week
     of `since` (two queries, any number of accounts). A change within the week of `since`
     itself is not seen: a week's standing is rewritten in place as evidence arrives."""
-    ids = list(account_ids)
+    ids = account_ids
     engine_profile = profile.engine_profile()
     before_week = week_ending(since)
     latest = list(
