@@ -27,6 +27,7 @@ def test_the_today_panel_shows_an_overdue_step_and_snoozing_hides_it_until_the_d
     login(page, "alice")
 
     panel = page.locator("[data-testid=today-panel]")
+    assert page.evaluate("document.activeElement.id") != "today-heading"  # loading takes none
     reminder = panel.locator("[data-testid=reminder]", has_text="Northwind Freight")
     assert reminder.count() == 1
     assert "Send the benchmark study" in reminder.inner_text()
@@ -59,3 +60,5 @@ def test_the_buttons_work_with_the_keyboard(page, alice):
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=today-panel] >> text=Nothing due")
     assert ReminderMark.objects.get(user=alice).state == "dismissed"
+    # The focus is not lost with the button: it is on the panel's heading.
+    assert page.evaluate("document.activeElement.id") == "today-heading"
