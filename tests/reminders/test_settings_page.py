@@ -34,3 +34,13 @@ def test_a_bad_hour_is_explained_next_to_the_field_and_nothing_is_saved(client, 
 def test_signed_out_people_are_sent_to_sign_in(client, db):
     response = client.get(reverse("reminder-settings"))
     assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_the_page_says_where_the_digest_goes_or_that_it_cannot(client, alice):
+    client.force_login(alice)
+    assert (
+        "It goes to alice@example.com." in client.get(reverse("reminder-settings")).content.decode()
+    )
+    alice.email = ""
+    alice.save()
+    assert 'data-testid="no-email"' in client.get(reverse("reminder-settings")).content.decode()
