@@ -25,8 +25,9 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
+	@echo "Reminder emails are printed here, on the console."
 	trap 'kill 0' INT TERM EXIT; \
-	DJANGO_DEBUG=1 $(PY) manage.py db_worker & \
+	DJANGO_DEBUG=1 SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py run_worker & \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite; on SQLite unless DATABASE_URL points elsewhere.

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "relationships",
     "scoring",
+    "reminders",
     "pages",
 ]
 
@@ -138,6 +139,26 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # one as the `worker` service), so a request never waits for a recompute.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Email (the reminder digest), with Django's own setting names from the environment. With no
+# DJANGO_EMAIL_BACKEND set, a development run (DJANGO_DEBUG=1, `make run`) prints messages to
+# the console; production sends through SMTP at EMAIL_HOST.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reminders@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people reach the app at, for links in emails and calendar feeds.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # At least 12 characters (OWASP ASVS 2.1.1); passphrases welcome, no composition rules.
@@ -192,7 +213,10 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 # Behind a proxy that terminates TLS, it tells the app a request came over HTTPS.
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks plain HTTP
+SECURE_REDIRECT_EXEMPT = [
+    r"^healthz$",
+    r"^healthz/worker$",
+]  # the container health check speaks plain HTTP
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

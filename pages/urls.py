@@ -10,12 +10,18 @@ from pages.views import (
     home,
     imports,
     interactions,
+    reminders,
     team,
     tuning,
 )
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # Reminders: the Today panel's buttons, each person's settings, the calendar feed.
+    path("today/mark/", reminders.reminder_mark_view, name="reminder-mark"),
+    path("settings/reminders/", reminders.reminder_settings, name="reminder-settings"),
+    path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar-feed"),
+    path("healthz/worker", reminders.worker_health_check, name="healthz-worker"),
     # One account: its page, the panels that refresh in place, and what changes it.
     path("accounts/new/", account_record.account_new, name="account-new"),
     path("accounts/<int:account_id>/", account.account_detail, name="account-detail"),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, F, OrderBy, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, OrderBy, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.access import User, accounts_visible_to
@@ -21,6 +21,7 @@ from accounts.models import Account, AccountStatus
 from relationships.models import Assessment, Contact, Interaction, TrustSignal
 from scoring.charts import HistoryPoint, SignalMark
 from scoring.engine import Stage
+from scoring.engine.curve import week_ending
 from scoring.models import ScoreSnapshot, ScoringProfile
 
 if TYPE_CHECKING:
@@ -259,7 +260,135 @@ def readable_gap(gap: str) -> str:
 def usual_rhythm_days(account: WithAnnotations[Account, AccountRowAnnotations]) -> float | None:
     """The account's usual gap between contacts in days, from the rhythm-window annotations of
     `account_rows_for`; None with fewer than two contacts in the window."""
-    count, first, last = account.recent_contacts, account.recent_first_on, account.last_contact_on
+    return rhythm_from(
+        count=account.recent_contacts, first=account.recent_first_on, last=account.last_contact_on
+    )
+
+
+def rhythm_from(
+    *, count: int | None, first: datetime.date | None, last: datetime.date | None
+) -> float | None:
+    """The usual gap between contacts in days, from the number of contacts in the rhythm
+    window and the first and last of them; None with fewer than two."""
     if not count or count < 2 or first is None or last is None:
         return None
     return max((last - first).days / (count - 1), 1.0)
+
+
+@dataclass(frozen=True)
+class ContactRhythm:
+    last_contact_on: datetime.date
+    rhythm_days: float  # the usual gap between contacts, in days
+
+    def days_silent(self, today: datetime.date) -> int:
+        return (today - self.last_contact_on).days
+
+
+def contact_rhythms(
+    *, account_ids: AccountIds, rhythm_window_days: int, today: datetime.date
+) -> dict[int, ContactRhythm]:
+    """The last contact and usual rhythm of each of the accounts that has one (two contacts
+    or more in the rhythm window), as `usual_rhythm_days` measures it; one grouped query over
+    the window's interactions, for a whole portfolio at once."""
+    rows = (
+        Interaction.objects.filter(
+            account_id__in=account_ids,
+            occurred_on__gte=today - datetime.timedelta(days=rhythm_window_days),
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(count=Count("pk"), first=Min("occurred_on"), last=Max("occurred_on"))
+        .values_list("account_id", "count", "first", "last")
+    )
+    rhythms = {}
+    for account_id, count, first, last in rows:
+        rhythm = rhythm_from(count=count, first=first, last=last)
+        if rhythm is not None:
+            rhythms[account_id] = ContactRhythm(last, rhythm)
+    return rhythms
+
+
+# Accounts by id: a list, or a query of their ids (`.values("pk")`), which the database reads
+# as a subquery, for a whole portfolio.
+AccountIds = Collection[int] | QuerySet[Any]
+
+# Silence counts as overdue once it is this much longer than the account's usual rhythm and
+# at least a week long (daily contact that pauses over a weekend is not neglect).
+OVERDUE_FACTOR = 1.5
+OVERDUE_MIN_DAYS = 7
+
+
+def contact_overdue(*, days_since_contact: int | None, rhythm_days: float | None) -> bool:
+    """Whether an account has been silent past its usual rhythm (`usual_rhythm_days`)."""
+    if days_since_contact is None or rhythm_days is None:
+        return False
+    return days_since_contact > contact_overdue_after_days(rhythm_days)
+
+
+def contact_overdue_after_days(rhythm_days: float) -> float:
+    """Days of silence after which contact is overdue, for an account's usual rhythm."""
+    return max(rhythm_days * OVERDUE_FACTOR, OVERDUE_MIN_DAYS)
+
+
+@dataclass(frozen=True)
+class StandingMove:
+    """An account whose standing went the wrong way since an earlier day: down a stage, or
+    into the high risk band."""
+
+    account_id: int
+    week_ending: datetime.date  # of the latest standing
+    stage_before: Stage
+    stage_now: Stage
+    risk_band_before: str
+    risk_band_now: str
+    decline_risk: float  # 0-100
+
+    @property
+    def stage_dropped(self) -> bool:
+        return self.stage_now.rank < self.stage_before.rank
+
+    @property
+    def became_high_risk(self) -> bool:
+        return self.risk_band_now == "high" and self.risk_band_before != "high"
+
+
+def standings_moved_down(
+    *, account_ids: AccountIds, since: datetime.date, profile: ScoringProfile
+) -> list[StandingMove]:
+    """Accounts among `account_ids` whose latest standing under `profile` (the active one)
+    sits a stage lower, or newly in the high risk band, compared with its standing in the week
+    of `since` (two queries, any number of accounts). A change within the week of `since`
+    itself is not seen: a week's standing is rewritten in place as evidence arrives."""
+    ids = account_ids
+    engine_profile = profile.engine_profile()
+    before_week = week_ending(since)
+    latest = list(
+        ScoreSnapshot.objects.filter(account_id__in=ids, profile=profile, is_latest=True)
+        .order_by()
+        .values_list("account_id", "week_ending", "stage", "decline_risk")
+    )
+    earlier = {
+        account_id: (stage, risk)
+        for account_id, stage, risk in ScoreSnapshot.objects.filter(
+            account_id__in=ids, profile=profile, week_ending=before_week
+        )
+        .order_by()
+        .values_list("account_id", "stage", "decline_risk")
+    }
+    moves = []
+    for account_id, week, stage, risk in latest:
+        if account_id not in earlier or week <= before_week:
+            continue
+        stage_before, risk_before = earlier[account_id]
+        move = StandingMove(
+            account_id=account_id,
+            week_ending=week,
+            stage_before=Stage(stage_before),
+            stage_now=Stage(stage),
+            risk_band_before=engine_profile.risk_band(risk_before),
+            risk_band_now=engine_profile.risk_band(risk),
+            decline_risk=risk,
+        )
+        if move.stage_dropped or move.became_high_risk:
+            moves.append(move)
+    return moves

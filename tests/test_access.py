@@ -28,8 +28,10 @@ from scoring.selectors import profile_active
 from scoring.tuning.forms import field_name
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory
 
-PUBLIC = {"login", "logout", "healthz"}
-ANY_SIGNED_IN = {"home", "password_change", "password_change_done"}
+# The calendar feed is public to whoever holds its private address (tests/reminders checks
+# that an unknown or revoked one is a 404); the worker's health is for monitors.
+PUBLIC = {"login", "logout", "healthz", "healthz-worker", "calendar-feed"}
+ANY_SIGNED_IN = {"home", "password_change", "password_change_done", "reminder-settings"}
 # URL name -> (who may use it, and what each of the others gets: 404 where they may not even
 # see the account, as if it did not exist; 403 where they see it but may not act). alice owns
 # the account and logged its entries; bob is another manager; lena the sales lead; sam the
@@ -69,6 +71,9 @@ RULES = {
     "profile-go-live": ({"sam"}, SCORING_ADMIN_ONLY),
     "rollout-progress": ({"sam"}, SCORING_ADMIN_ONLY),
     "profile-backtest": ({"sam"}, SCORING_ADMIN_ONLY),
+    # Each person marks only their own reminders; the account has no next step, which reminds
+    # its sales lead, and nobody else.
+    "reminder-mark": ({"lena"}, {"alice": 404, "bob": 404, "sam": 404}),
 }
 
 
@@ -266,6 +271,16 @@ REQUESTS: dict[str, list[Send]] = {
         Send("post", 302, None, lambda o: reverse("tuning"), writes=True),
     ],
     "rollout-progress": [Send("get", 200)],
+    "reminder-mark": [
+        POST_ONLY,
+        Send(
+            "post",
+            302,
+            lambda o: {"key": f"no_next_step:{o.account.pk}:none", "action": "dismiss"},
+            lambda o: reverse("home"),
+            writes=True,
+        ),
+    ],
     "profile-backtest": [
         Send("get", 200),
         Send(
@@ -346,6 +361,7 @@ def paths(objects):
         "entry_id": o.entry.pk,
         "signal_type_id": o.signal_type.pk,
         "version": o.draft.version,
+        "token": "not-a-feed-token",
     }
     result = {}
     for name, pattern in _app_urls():
@@ -357,7 +373,7 @@ def paths(objects):
 def _everything_stored() -> list:
     """Every row of the project's own tables and of the task queue, to compare."""
     stored = []
-    for label in ("accounts", "relationships", "scoring", "django_tasks_database"):
+    for label in ("accounts", "relationships", "scoring", "reminders", "django_tasks_database"):
         for model in apps.get_app_config(label).get_models():
             stored.append((model._meta.label, list(model._default_manager.order_by("pk").values())))
     return stored

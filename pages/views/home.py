@@ -15,20 +15,18 @@ from accounts.access import may_manage_accounts
 from accounts.models import Account, AccountStatus
 from accounts.roles import sees_whole_portfolio
 from pages.http import AuthenticatedHttpRequest
+from pages.views.reminders import health_for, today_context
 from scoring.selectors import profile_active
 from scoring.standings import (
     ACCOUNT_SORTS,
     Standing,
     account_rows_for,
+    contact_overdue,
     standings_for,
     usual_rhythm_days,
 )
 
 PAGE_SIZE = 50
-# Silence counts as overdue once it is this much longer than the account's usual rhythm and
-# at least a week long (daily contact that pauses over a weekend is not neglect).
-OVERDUE_FACTOR = 1.5
-OVERDUE_MIN_DAYS = 7
 
 
 @dataclass
@@ -44,10 +42,9 @@ class AccountRow:
         # A lost or archived account is not neglected: it is gone.
         if self.account.status != AccountStatus.ACTIVE:
             return False
-        if self.days_since_contact is None or self.rhythm_days is None:
-            return False
-        limit = max(self.rhythm_days * OVERDUE_FACTOR, OVERDUE_MIN_DAYS)
-        return self.days_since_contact > limit
+        return contact_overdue(
+            days_since_contact=self.days_since_contact, rhythm_days=self.rhythm_days
+        )
 
 
 # Sortable columns: (sort key, label, the direction a first click sorts in).
@@ -126,5 +123,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     template_name = "pages/home.html"
     if request.htmx and not request.htmx.boosted:
-        template_name += "#account-table"
+        return render(request, template_name + "#account-table", context)
+    # The full page also shows what is due today, and leads and admins whether the worker
+    # that sends reminders is running.
+    context.update(today_context(request, profile=active), health=health_for(request))
     return render(request, template_name, context)

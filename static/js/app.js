@@ -146,6 +146,13 @@
   document.body.addEventListener("htmx:sendError", function () {
     showRequestError("The server could not be reached, so that was not saved. Check your connection and try again.");
   });
+  // A reminder marked done, snoozed or dismissed: the header's count follows the Today panel.
+  document.body.addEventListener("remindersChanged", function (event) {
+    var count = document.querySelector("[data-testid=header-today] .count");
+    if (count && event.detail && typeof event.detail.count === "number") {
+      count.firstChild.textContent = String(event.detail.count);
+    }
+  });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var banner = document.getElementById("request-error");
     if (banner && event.detail.successful) banner.remove();

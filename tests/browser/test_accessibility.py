@@ -94,6 +94,22 @@ def _show_a_refused_account(page: Page) -> None:
     page.wait_for_selector("main form .has-error")
 
 
+def _make_a_feed(page: Page) -> None:
+    with page.expect_navigation():
+        page.click("button[value=feed_create]")
+    page.wait_for_selector("[data-testid=feed-url]")
+
+
+def _refuse_an_hour(page: Page) -> None:
+    """The settings form with an error by its field (a browser offers only valid hours, so
+    the page's own form is given one it does not offer)."""
+    page.evaluate("document.querySelector('#id_hour option').value = '99'")
+    page.select_option("#id_hour", index=0)
+    with page.expect_navigation():
+        page.click("button[value=save]")
+    page.wait_for_selector(".has-error")
+
+
 def _wait_for_charts(page: Page) -> None:
     page.wait_for_function(
         "[...document.querySelectorAll('[data-chart]')].every(c => c.dataset.drawn === 'true')"
@@ -219,6 +235,9 @@ def test_every_page_of_an_account_manager(page, demo):
             Visit("contact edit page", f"/contacts/{account.contacts.first().pk}/edit/"),
             Visit("account list, a person found", "/?q=a"),
             Visit("password change", "/password/change/"),
+            Visit("reminder settings", "/settings/reminders/"),
+            Visit("reminder settings, feed made", "/settings/reminders/", _make_a_feed),
+            Visit("reminder settings, hour refused", "/settings/reminders/", _refuse_an_hour),
             Visit("not found", "/accounts/999999999/", status=404),
             Visit("refused", "/dashboard/", status=403),
         ],
@@ -248,6 +267,7 @@ def test_every_page_of_a_sales_lead(page, demo):
             Visit("import and export", "/import/"),
             Visit("import refused", "/import/", _show_import_problems),
             Visit("password change", "/password/change/"),
+            Visit("reminder settings, worker not running", "/settings/reminders/"),
         ],
     )
     _fail_on(problems)

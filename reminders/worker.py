@@ -1,0 +1,172 @@
+"""The worker's own schedule and pulse, with no cron to configure.
+
+`manage.py run_worker` runs django-tasks' `db_worker` and, beside it, a thread that every
+HEARTBEAT_SECONDS writes the heartbeat and claims the current hour's digest run. The claim is
+a `DigestRun` row unique per hour slot, so of several workers only one queues the digest for
+that hour; the digest itself is idempotent per person and day besides.
+
+The health of all this is one row (`WorkerStatus`): when a worker last beat, and whether the
+last digest run failed. Leads and admins see a banner when either is wrong, and
+`/healthz/worker` answers 503 for a monitor.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from reminders.digest import digest_send
+from reminders.models import DigestRun, WorkerStatus
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+# A heartbeat older than this means no worker is running.
+STALE_AFTER = datetime.timedelta(minutes=5)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def heartbeat_write(*, now: datetime.datetime | None = None, name: str = "") -> None:
+    WorkerStatus.objects.update_or_create(
+        name="worker", defaults={"beat_at": now or timezone.now(), "beat_by": name}
+    )
+
+
+def hour_slot(moment: datetime.datetime) -> datetime.datetime:
+    """The start of the hour holding `moment`, in TIME_ZONE (users choose their hour there)."""
+    local = timezone.localtime(moment)
+    return local.replace(minute=0, second=0, microsecond=0)
+
+
+def digest_slot_claim(*, slot: datetime.datetime, name: str) -> bool:
+    """Claim the digest run of one hour slot; False if another worker already has."""
+    try:
+        with transaction.atomic():
+            DigestRun.objects.create(slot=slot, claimed_by=name)
+    except IntegrityError:
+        return False
+    return True
+
+
+def schedule_tick(*, now: datetime.datetime | None = None, name: str = "") -> bool:
+    """One beat of the scheduler: the heartbeat, then the current hour's digest queued if this
+    worker is the one to claim it. True when it queued the digest."""
+    now = now or timezone.now()
+    name = name or worker_name()
+    heartbeat_write(now=now, name=name)
+    slot = hour_slot(now)
+    if not digest_slot_claim(slot=slot, name=name):
+        return False
+    digest_hour_run.enqueue(slot.isoformat())
+    return True
+
+
+@task()
+def digest_hour_run(slot_iso: str) -> None:
+    """The worker's task: send the digests due at this slot's hour, and record how it went."""
+    slot = datetime.datetime.fromisoformat(slot_iso)
+    local = timezone.localtime(slot)
+    run = DigestRun.objects.get(slot=slot)
+    try:
+        report = digest_send(day=local.date(), hour=local.hour)
+        if report.failed:
+            raise RuntimeError(f"Sending failed for {', '.join(report.failed)}")
+    except Exception as error:
+        logger.exception("The digest run for %s failed", slot_iso)
+        DigestRun.objects.filter(pk=run.pk).update(
+            status=DigestRun.Status.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
+        )
+        WorkerStatus.objects.update_or_create(
+            name="worker",
+            defaults={"digest_failed_at": timezone.now(), "digest_error": str(error)[:2000]},
+        )
+        raise
+    DigestRun.objects.filter(pk=run.pk).update(
+        status=DigestRun.Status.DONE, finished_at=timezone.now(), sent=len(report.sent)
+    )
+    WorkerStatus.objects.filter(name="worker").update(digest_failed_at=None, digest_error="")
+
+
+class Scheduler(threading.Thread):
+    """The thread `run_worker` starts beside the task worker."""
+
+    def __init__(self, *, interval: float = HEARTBEAT_SECONDS) -> None:
+        super().__init__(name="reminders-scheduler", daemon=True)
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        name = worker_name()
+        while not self.stopping.is_set():
+            try:
+                schedule_tick(name=name)
+            except Exception:  # the database away for a moment: try again at the next beat
+                logger.exception("The worker's heartbeat failed")
+            finally:
+                close_old_connections()
+            self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+@dataclass(frozen=True)
+class WorkerHealth:
+    """What is wrong with the background worker, if anything, and what to do about it."""
+
+    beat_at: datetime.datetime | None
+    stale: bool
+    digest_failed_at: datetime.datetime | None
+    digest_error: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.stale and self.digest_failed_at is None
+
+    @property
+    def problem(self) -> str:
+        if self.stale and self.beat_at is None:
+            return "No background worker has ever run: reminders are not being sent."
+        if self.stale:
+            seen = timezone.localtime(self.beat_at)
+            return (
+                f"The background worker was last seen {seen:%-d %b %H:%M}: reminders are not sent."
+            )
+        if self.digest_failed_at is not None:
+            return f"The last reminder digest failed: {self.digest_error}"
+        return ""
+
+    @property
+    def remedy(self) -> str:
+        if self.stale:
+            return (
+                "Start it with `python manage.py run_worker` (docker compose: the worker service)."
+            )
+        return (
+            "Check the email settings (EMAIL_HOST and the rest), then run"
+            " `python manage.py send_reminders`."
+        )
+
+
+def worker_health(*, now: datetime.datetime | None = None) -> WorkerHealth:
+    """The worker's health (one query)."""
+    now = now or timezone.now()
+    status = WorkerStatus.objects.filter(name="worker").first()
+    beat_at = status.beat_at if status else None
+    return WorkerHealth(
+        beat_at=beat_at,
+        stale=beat_at is None or now - beat_at > STALE_AFTER,
+        digest_failed_at=status.digest_failed_at if status else None,
+        digest_error=status.digest_error if status else "",
+    )
