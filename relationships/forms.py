@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.forms import RowsChoiceField, beyond_any_id
 from accounts.models import NEXT_STEP_HORIZON, Account, PartnershipPotential
 from relationships.models import (
+    REPORTS_TO_LOOP,
     SENTIMENT_WORDS,
     Contact,
     ContactRole,
@@ -282,6 +283,7 @@ class ContactForm(forms.Form):
         reports_to = self.fields["reports_to"]
         assert isinstance(reports_to, ContactPickField)
         reports_to.queryset = others
+        self.contact = contact
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -295,6 +297,9 @@ class ContactForm(forms.Form):
             self.add_error(
                 "is_champion", "A blocker works against us; they cannot be our champion."
             )
+        manager = cleaned.get("reports_to")
+        if self.contact and manager is not None and self.contact.manages_up_to(manager.pk):
+            self.add_error("reports_to", REPORTS_TO_LOOP)
         return cleaned
 
     def details(self) -> ContactDetails:

@@ -109,6 +109,21 @@ class Contact(models.Model):
     def is_active(self) -> bool:
         return self.left_on is None
 
+    def manages_up_to(self, manager_id: int) -> bool:
+        """Whether this contact is `manager_id` or above them in the line of reporting (so
+        that reporting to them would make a loop); one query."""
+        line = dict(
+            Contact.objects.filter(account_id=self.account_id).values_list("pk", "reports_to_id")
+        )
+        seen: set[int] = set()
+        current: int | None = manager_id
+        while current is not None and current not in seen:
+            if current == self.pk:
+                return True
+            seen.add(current)
+            current = line.get(current)
+        return False
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.reports_to_id is not None:
@@ -116,10 +131,17 @@ class Contact(models.Model):
                 errors["reports_to"] = "A contact cannot report to themselves."
             elif self.reports_to is not None and self.reports_to.account_id != self.account_id:
                 errors["reports_to"] = "Pick someone at the same client."
+            elif self.pk is not None and self.manages_up_to(self.reports_to_id):
+                errors["reports_to"] = REPORTS_TO_LOOP
         if self.role == ContactRole.BLOCKER and self.is_champion:
             errors["is_champion"] = "A blocker works against us; they cannot be our champion."
         if errors:
             raise ValidationError(errors)
+
+
+REPORTS_TO_LOOP = (
+    "They already report to this person, directly or through others: pick someone else."
+)
 
 
 class StageChoice(models.TextChoices):

@@ -125,16 +125,16 @@ def digest_send(
         if user.pk in sent_already:
             report.already_sent.append(user.username)
             continue
-        inbox = inbox_for(user, day)
-        if not inbox.count:
-            report.nothing_to_say.append(user.username)
-            continue
-        if dry_run:
-            report.sent.append(user.username)
-            continue
         try:
+            inbox = inbox_for(user, day)
+            if not inbox.count:
+                report.nothing_to_say.append(user.username)
+                continue
+            if dry_run:
+                report.sent.append(user.username)
+                continue
             delivered = _send_one(user, inbox, connection)
-        except Exception:  # one refused address must not stop everyone else's digest
+        except Exception:  # one person's failure must not stop everyone else's digest
             logger.exception("The digest to %s for %s failed", user.username, day)
             report.failed.append(user.username)
             continue

@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import zlib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
 from accounts.roles import SALES_LEAD, user_has_role
@@ -109,6 +111,7 @@ class AccountBrief:
     owner_name: str
     next_step: str
     next_step_due: datetime.date | None
+    updated_on: datetime.date  # the last change to the account's record
 
 
 def _briefs(scope: QuerySet[Account]) -> list[AccountBrief]:
@@ -121,10 +124,19 @@ def _briefs(scope: QuerySet[Account]) -> list[AccountBrief]:
         "owner__username",
         "next_step",
         "next_step_due",
+        "updated_at",
     )
     return [
-        AccountBrief(pk, name, owner_id, f"{first} {last}".strip() or username, step, due)
-        for pk, name, owner_id, first, last, username, step, due in rows
+        AccountBrief(
+            pk,
+            name,
+            owner_id,
+            f"{first} {last}".strip() or username,
+            step,
+            due,
+            timezone.localtime(updated).date(),
+        )
+        for pk, name, owner_id, first, last, username, step, due, updated in rows
     ]
 
 
@@ -150,7 +162,9 @@ def _next_steps(user: User, accounts: list[AccountBrief], today: datetime.date) 
             owner_name=account.owner_name,
             text=account.next_step,
             due_on=account.next_step_due,
-            fact=account.next_step_due.isoformat(),
+            # A new step (its words or its date) is a new reminder, whatever was done with
+            # the last one.
+            fact=f"{account.next_step_due.isoformat()}:{zlib.crc32(account.next_step.encode()):08x}",
             mine=account.owner_id == user.pk,
         )
         for account in due
@@ -168,7 +182,9 @@ def _no_next_step(user: User, accounts: list[AccountBrief], today: datetime.date
             owner_name=account.owner_name,
             text="No dated next step: plan what happens next.",
             due_on=today,
-            fact="none",
+            # Raised again after the account's record changes and still has no step: a
+            # dismissal holds for the situation it was given for, not for ever.
+            fact=f"none:{account.updated_on.isoformat()}",
             mine=account.owner_id == user.pk,
         )
         for account in bare

@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -57,7 +58,10 @@ def token_hash(token: str) -> str:
 @transaction.atomic
 def feed_create(*, user: User) -> str:
     """A new private calendar token for the person, revoking any earlier one; the token
-    itself is returned once and never stored."""
+    itself is returned once and never stored. Two at once for one person (a double click)
+    take turns on the person's row, so the second revokes the first's feed instead of
+    colliding with it."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     feed_revoke(user=user)
     token = secrets.token_urlsafe(32)
     CalendarFeed.objects.create(user=user, token_hash=token_hash(token))

@@ -81,7 +81,10 @@ def digest_hour_run(slot_iso: str) -> None:
     try:
         report = digest_send(day=local.date(), hour=local.hour)
         if report.failed:
-            raise RuntimeError(f"Sending failed for {', '.join(report.failed)}")
+            # Who was not reached goes to the log; the status, which the banner shows,
+            # says how many.
+            logger.error("The digest for %s was not sent to %s", slot_iso, ", ".join(report.failed))
+            raise RuntimeError(f"Sending failed for {len(report.failed)} of the people due")
     except Exception as error:
         logger.exception("The digest run for %s failed", slot_iso)
         DigestRun.objects.filter(pk=run.pk).update(

@@ -276,7 +276,11 @@ REQUESTS: dict[str, list[Send]] = {
         Send(
             "post",
             302,
-            lambda o: {"key": f"no_next_step:{o.account.pk}:none", "action": "dismiss"},
+            lambda o: {
+                "key": f"no_next_step:{o.account.pk}:none:"
+                f"{timezone.localtime(o.account.updated_at).date().isoformat()}",
+                "action": "dismiss",
+            },
             lambda o: reverse("home"),
             writes=True,
         ),

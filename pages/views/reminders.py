@@ -128,6 +128,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         calendar_for(user, timezone.localdate()), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = 'inline; filename="reminders.ics"'
+    # Account names and next steps: for the calendar that asked, never for a shared cache.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -138,5 +140,7 @@ def worker_health_check(request: HttpRequest) -> HttpResponse:
     health = worker_health()
     if health.ok:
         return HttpResponse("ok\n", content_type="text/plain")
-    text = f"{health.problem}\n{health.remedy}\n"
+    # Anyone may ask, so the answer names the failure and nothing more: who was not reached,
+    # and why, is for the banner that signed-in leads and admins see.
+    text = "worker stale\n" if health.stale else "digest failed\n"
     return HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")

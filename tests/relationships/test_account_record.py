@@ -340,6 +340,31 @@ def test_reports_to_offers_only_people_of_the_same_account(
     assert not Contact.objects.filter(name="Ola").exists()
 
 
+def test_two_people_cannot_report_to_each_other_even_through_a_third(client, alice, alices_account):
+    dana = ContactFactory(account=alices_account, name="Dana Reyes")
+    ola = ContactFactory(account=alices_account, name="Ola Berg", reports_to=dana)
+    kim = ContactFactory(account=alices_account, name="Kim Park", reports_to=ola)
+    client.force_login(alice)
+
+    for manager in (ola, kim):
+        page = client.post(
+            reverse("contact-edit", args=[dana.pk]),
+            {"name": "Dana Reyes", "role": "decision_maker", "reports_to": manager.pk},
+        ).content.decode()
+        assert "already report to this person" in page
+        dana.refresh_from_db()
+        assert dana.reports_to is None
+
+    # Someone outside Dana's line is fine.
+    lee = ContactFactory(account=alices_account, name="Lee Chan")
+    client.post(
+        reverse("contact-edit", args=[dana.pk]),
+        {"name": "Dana Reyes", "role": "decision_maker", "reports_to": lee.pk},
+    )
+    dana.refresh_from_db()
+    assert dana.reports_to == lee
+
+
 def test_the_database_keeps_a_manager_within_the_client(alices_account, bobs_account):
     dana = ContactFactory(account=alices_account, name="Dana Reyes")
     omar = ContactFactory(account=bobs_account, name="Omar Haddad")

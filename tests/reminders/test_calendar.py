@@ -37,6 +37,7 @@ def test_a_person_makes_a_feed_and_their_calendar_reads_next_steps_and_follow_up
     feed = client.get(reverse("calendar-feed", args=[token]))
 
     assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")
+    assert feed["Cache-Control"] == "private, no-store"
     calendar = Calendar.from_ical(feed.content)
     events = {str(e["summary"]): e for e in calendar.walk("VEVENT")}
     assert set(events) == {

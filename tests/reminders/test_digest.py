@@ -199,3 +199,23 @@ def test_a_long_digest_lists_twenty_of_a_kind_and_says_how_many_more(smtp_server
     text = parts(message)["text/plain"]
     assert text.count("- Account ") == 20 and "...and 3 more in the app." in text
     assert "…and 3 more" in parts(message)["text/html"]
+
+
+def test_one_persons_reminders_failing_to_compute_does_not_stop_the_others(
+    smtp_server, alice, bob, alices_accounts, monkeypatch
+):
+    """Bad data behind one person's reminders: they are reported as failed, the rest are
+    sent."""
+    overdue_step(bob, "Bluepeak Foods")
+
+    def inbox_failing_for_alice(user, day, **kwargs):
+        if user == alice:
+            raise ValueError("a record the reminders cannot read")
+        return inbox_for(user, day, **kwargs)
+
+    monkeypatch.setattr("reminders.digest.inbox_for", inbox_failing_for_alice)
+    report = digest_send(day=TODAY)
+
+    assert report.failed == ["alice"] and report.sent == ["bob"]
+    assert len(smtp_server.to("bob@example.com")) == 1
+    assert smtp_server.to("alice@example.com") == []

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import AccountStatus
+from accounts.models import Account, AccountStatus
 from reminders.selectors import Kind, inbox_for
 from reminders.services import reminder_mark
 from tests.factories import AccountFactory
@@ -103,6 +104,32 @@ def test_done_and_dismissed_stay_gone_but_a_new_due_date_is_a_new_reminder(alice
     (again,) = inbox_for(alice, TODAY).reminders
     reminder_mark(user=alice, key=again.key, action="dismiss", today=TODAY)
     assert inbox_for(alice, TODAY).reminders == []
+
+
+def test_a_new_step_on_the_same_date_is_a_new_reminder(alice):
+    account = overdue_step(alice)
+    (reminder,) = inbox_for(alice, TODAY).reminders
+    reminder_mark(user=alice, key=reminder.key, action="done", today=TODAY)
+
+    account.next_step = "Book the quarterly review"
+    account.save()
+
+    (again,) = inbox_for(alice, TODAY).reminders
+    assert again.text == "Book the quarterly review"
+
+
+def test_a_dismissed_missing_step_comes_back_when_the_account_changes_and_still_has_none(lena):
+    account = AccountFactory.create(name="Bluepeak Foods", next_step="", next_step_due=None)
+    (reminder,) = [r for r in inbox_for(lena, TODAY).reminders if r.kind is Kind.NO_NEXT_STEP]
+    reminder_mark(user=lena, key=reminder.key, action="dismiss", today=TODAY)
+    assert not [r for r in inbox_for(lena, TODAY).reminders if r.kind is Kind.NO_NEXT_STEP]
+
+    # Later a step is planned, done and cleared: the account has none again.
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    Account.objects.filter(pk=account.pk).update(updated_at=tomorrow)
+
+    later = inbox_for(lena, TODAY + datetime.timedelta(days=1)).reminders
+    assert [r.account_name for r in later if r.kind is Kind.NO_NEXT_STEP] == ["Bluepeak Foods"]
 
 
 def test_the_today_panel_links_each_reminder_to_its_account_with_its_buttons(
