@@ -583,36 +583,11 @@ def _match_contacts(bundle: Bundle, accounts: dict[str, Account]) -> dict[int, C
     problems: list[Problem] = []
     person_of: dict[int, Contact] = {}
     for row in rows_with_ids:
-        account = accounts[row["account_external_id"]]
-        contact = by_pk.get(row["contact_id"])
-        if contact is None or contact.account_id != account.pk:
-            whose = (
-                "a person of another account"
-                if contact is not None or row["contact_id"] in elsewhere
-                else "no contact in the app"
-            )
-            problems.append(
-                Problem(
-                    formats.CONTACTS,
-                    row["row"],
-                    "contact_id",
-                    f"contact_id {row['contact_id']} is {whose}, not of "
-                    f"“{row['account_external_id']}”; leave it empty for a new person",
-                )
-            )
-            continue
-        person_of[row["row"]] = contact
-        holder = by_email.get((account.pk, row["email"].lower())) if row["email"] else None
-        if holder is not None and holder.pk != contact.pk:
-            problems.append(
-                Problem(
-                    formats.CONTACTS,
-                    row["row"],
-                    "email",
-                    f"“{row['email'][:60]}” is the address of another person of that account "
-                    f"(contact_id {holder.pk})",
-                )
-            )
+        found = _person_by_id(row, accounts, by_pk, elsewhere, by_email)
+        if isinstance(found, Problem):
+            problems.append(found)
+        elif found is not None:
+            person_of[row["row"]] = found
     claimed = {contact.pk for contact in person_of.values()}
     unclaimed: defaultdict[tuple[int, str], list[Contact]] = defaultdict(list)
     for contact in held:
@@ -641,6 +616,42 @@ def _match_contacts(bundle: Bundle, accounts: dict[str, Account]) -> dict[int, C
     for problem in problems:
         bundle.problems.add(problem)
     return None if problems else person_of
+
+
+def _person_by_id(
+    row: dict,
+    accounts: dict[str, Account],
+    by_pk: dict[int, Contact],
+    elsewhere: set[int],
+    by_email: dict[tuple[int, str], Contact],
+) -> Contact | Problem | None:
+    """The person a row with a contact_id updates; None for an id no one holds (a new person),
+    or the problem with the row."""
+    account = accounts[row["account_external_id"]]
+    contact = by_pk.get(row["contact_id"])
+    if contact is None and row["contact_id"] not in elsewhere:
+        # An id no one holds comes from another installation (a backup restored into an
+        # empty database, a bundle moved between sites): a new person, known in the file
+        # by that id, so that `reports_to` still finds them.
+        return None
+    if contact is None or contact.account_id != account.pk:
+        return Problem(
+            formats.CONTACTS,
+            row["row"],
+            "contact_id",
+            f"contact_id {row['contact_id']} is a person of another account, not of "
+            f"“{row['account_external_id']}”; leave it empty for a new person",
+        )
+    holder = by_email.get((account.pk, row["email"].lower())) if row["email"] else None
+    if holder is not None and holder.pk != contact.pk:
+        return Problem(
+            formats.CONTACTS,
+            row["row"],
+            "email",
+            f"“{row['email'][:60]}” is the address of another person of that account "
+            f"(contact_id {holder.pk})",
+        )
+    return contact
 
 
 def _reports_to(bundle: Bundle, person_of: dict[int, Contact]) -> list[Contact]:

@@ -274,13 +274,15 @@ def test_a_name_two_people_share_is_a_problem_without_their_ids(alice):
     assert not Contact.objects.filter(title="CFO").exists()
 
 
-def test_a_contact_id_of_another_account_or_of_no_one_is_refused(alice):
+def test_a_contact_id_of_another_account_is_refused_and_one_of_no_one_is_a_new_person(alice):
     _import(contacts=None)
     bluepeak = Account.objects.get(external_id="A2")
     stranger = Contact.objects.create(account=bluepeak, name="Ann Other", title="Buyer")
     unknown = stranger.pk + 1000
-    contacts = (
+    header = (
         "contact_id,account_external_id,name,title,email,phone,role,champion,reports_to,left_on\n"
+    )
+    contacts = header + (
         f"{stranger.pk},A1,Ann Other,Spy,,,user,false,,\n"
         f"{unknown},A1,Nobody,,,,user,false,,\n"
         "x1,A1,Typo,,,,user,false,,\n"
@@ -294,14 +296,23 @@ def test_a_contact_id_of_another_account_or_of_no_one_is_refused(alice):
     fixed = _import(contacts=contacts.replace("x1,", ","))
     assert [(p.file, p.row, p.column) for p in fixed.problems] == [
         ("contacts.csv", 2, "contact_id"),
-        ("contacts.csv", 3, "contact_id"),
     ]
-    reasons = [p.reason for p in fixed.problems]
-    assert f"contact_id {stranger.pk} is a person of another account" in reasons[0]
-    assert f"contact_id {unknown} is no contact in the app" in reasons[1]
+    assert (
+        f"contact_id {stranger.pk} is a person of another account"
+        in next(iter(fixed.problems)).reason
+    )
     stranger.refresh_from_db()
     assert (stranger.account, stranger.title) == (bluepeak, "Buyer")
     assert Contact.objects.count() == 1
+
+    # From another installation: ids nobody holds here are new people, linked by those ids.
+    moved = header + (
+        f"{unknown},A1,Nobody,,,,user,false,,\n{unknown + 1},A1,Kim Park,,,,user,false,{unknown},\n"
+    )
+    report = _import(contacts=moved)
+    assert not report.problems
+    kim = Contact.objects.get(name="Kim Park")
+    assert kim.account.external_id == "A1" and kim.reports_to.name == "Nobody"
 
 
 def test_a_loop_of_managers_is_refused(alice):
