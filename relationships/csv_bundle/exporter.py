@@ -61,7 +61,10 @@ def portfolio_export() -> dict[str, str]:
         formats.ASSESSMENTS: _csv(
             _assessment_rows(external_of), formats.COLUMNS[formats.ASSESSMENTS]
         ),
-        formats.CONTACTS: _csv(_contact_rows(external_of), formats.COLUMNS[formats.CONTACTS]),
+        formats.CONTACTS: _csv(
+            _contact_rows(external_of),
+            (*formats.OPTIONAL_COLUMNS[formats.CONTACTS], *formats.COLUMNS[formats.CONTACTS]),
+        ),
     }
 
 
@@ -139,8 +142,8 @@ def _assessment_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
 
 
 def _contact_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
-    """contacts.csv's rows, by account and name; each person's manager named by their email
-    address, or by their name when they have none."""
+    """contacts.csv's rows, by account and name, each with the contact's id, which tells apart
+    people of one name without an address; each person's manager named by that id."""
     contacts = list(
         Contact.objects.order_by("account_id", "name", "pk").values_list(
             "pk",
@@ -155,9 +158,9 @@ def _contact_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
             "left_on",
         )
     )
-    named = {pk: email or name for pk, _, name, _, email, *_ in contacts}
     return (
         [
+            pk,
             external_of[account_id],
             name,
             title,
@@ -165,10 +168,10 @@ def _contact_rows(external_of: dict[int, str]) -> Iterable[Sequence[object]]:
             phone,
             role,
             "true" if champion else "false",
-            named.get(manager_id, "") if manager_id else "",
+            manager_id or "",
             _date(left_on),
         ]
-        for _, account_id, name, title, email, phone, role, champion, manager_id, left_on in (
+        for pk, account_id, name, title, email, phone, role, champion, manager_id, left_on in (
             contacts
         )
     )

@@ -37,8 +37,9 @@ COLUMNS = {
         "signals",
     ),
     ASSESSMENTS: ("account_external_id", "assessed_on", "relevance", "client_perceived_stage"),
-    # A person is known at an account by their email address, or by their name when the row
-    # has no address; `reports_to` names another person of the same account the same way.
+    # A person is known at an account by their `contact_id` (optional, the app's own id, which
+    # exports write), else by their email address, else by their name; `reports_to` names
+    # another person of the same account in the file by their contact_id, email or name.
     CONTACTS: (
         "account_external_id",
         "name",
@@ -65,6 +66,7 @@ OPTIONAL_COLUMNS = {
         "lost_reason",
         "lost_note",
     ),
+    CONTACTS: ("contact_id",),
 }
 
 # The file's words for partnership potential, and the stored values they mean.

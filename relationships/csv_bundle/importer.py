@@ -524,56 +524,143 @@ CONTACT_FIELDS = ("name", "title", "email", "phone", "role", "is_champion", "lef
 
 
 def _apply_contacts(bundle: Bundle, accounts: dict[str, Account], report: ImportReport) -> set[int]:
-    """Create and update the people of contacts.csv (each known at its account by email, or by
-    name without one), then who they report to; people the file does not name stay. Returns
-    the ids of accounts whose contacts changed."""
+    """Create and update the people of contacts.csv (each known at its account by contact_id,
+    else by email, else by name), then who they report to; people the file does not name stay.
+    A contact_id of another account or of no one, or a row that could be several people, is a
+    problem of the bundle and nothing is written. Returns the ids of accounts whose contacts
+    changed."""
     if not bundle.contacts:
         if bundle.contact_file:
             _count(report, "contacts", created=0, updated=0, rows=0)
         return set()
-    people: dict[tuple[int, str], Contact] = {}
-    for contact in Contact.objects.filter(
-        account__in={accounts[row["account_external_id"]] for row in bundle.contacts}
-    ).order_by("pk"):
-        people.setdefault((contact.account_id, contact_key(contact.email, contact.name)), contact)
+    person_of = _match_contacts(bundle, accounts)
+    if person_of is None:
+        return set()
     new: list[Contact] = []
     changed: list[Contact] = []
     for row in bundle.contacts:
-        account = accounts[row["account_external_id"]]
-        key = (account.pk, contact_key(row["email"], row["name"]))
-        held = people.get(key)
+        held = person_of.get(row["row"])
         if held is None:
-            person = Contact(account=account, **{name: row[name] for name in CONTACT_FIELDS})
-            people[key] = person
+            person = Contact(
+                account=accounts[row["account_external_id"]],
+                **{name: row[name] for name in CONTACT_FIELDS},
+            )
+            person_of[row["row"]] = person
             new.append(person)
         elif any(getattr(held, name) != row[name] for name in CONTACT_FIELDS):
             for name in CONTACT_FIELDS:
                 setattr(held, name, row[name])
             changed.append(held)
+    # Edits first: an address a person gives up is free for a new person of the file.
+    Contact.objects.bulk_update(changed, CONTACT_FIELDS)
     Contact.objects.bulk_create(new)
-    managed = _reports_to(bundle, accounts, people)
-    fields = [*CONTACT_FIELDS, "reports_to"]
-    to_save = {contact.pk: contact for contact in [*changed, *managed]}
-    Contact.objects.bulk_update(to_save.values(), fields)
+    managed = _reports_to(bundle, person_of)
+    Contact.objects.bulk_update(managed, ["reports_to"])
     created = {contact.pk for contact in new}
-    updated = len(set(to_save) - created)
+    updated = len({contact.pk for contact in [*changed, *managed]} - created)
     _count(report, "contacts", created=len(new), updated=updated, rows=len(bundle.contacts))
     return {contact.account_id for contact in [*new, *changed, *managed]}
 
 
-def _reports_to(
-    bundle: Bundle, accounts: dict[str, Account], people: dict[tuple[int, str], Contact]
-) -> list[Contact]:
-    """Set who each person of the file reports to; return those whose manager changed."""
+def _match_contacts(bundle: Bundle, accounts: dict[str, Account]) -> dict[int, Contact] | None:
+    """The contact each row of contacts.csv updates, by row number (rows of new people are
+    left out); None, with the problems added to the bundle, when a row's contact_id is not one
+    of its account's people, its address is another's, or its name is several people's (two
+    queries)."""
+    rows_with_ids = [row for row in bundle.contacts if row["contact_id"] is not None]
+    held = list(
+        Contact.objects.filter(
+            account__in={accounts[row["account_external_id"]] for row in bundle.contacts}
+        ).order_by("pk")
+    )
+    by_pk = {contact.pk: contact for contact in held}
+    elsewhere = set(
+        Contact.objects.filter(pk__in={row["contact_id"] for row in rows_with_ids})
+        .exclude(pk__in=by_pk)
+        .values_list("pk", flat=True)
+    )
+    by_email = {(c.account_id, c.email.lower()): c for c in held if c.email}
+    problems: list[Problem] = []
+    person_of: dict[int, Contact] = {}
+    for row in rows_with_ids:
+        found = _person_by_id(row, accounts, by_pk, elsewhere, by_email)
+        if isinstance(found, Problem):
+            problems.append(found)
+        elif found is not None:
+            person_of[row["row"]] = found
+    claimed = {contact.pk for contact in person_of.values()}
+    unclaimed: defaultdict[tuple[int, str], list[Contact]] = defaultdict(list)
+    for contact in held:
+        if contact.pk not in claimed:
+            unclaimed[(contact.account_id, contact_key(contact.email, contact.name))].append(
+                contact
+            )
+    for row in bundle.contacts:
+        if row["contact_id"] is not None:
+            continue
+        account = accounts[row["account_external_id"]]
+        candidates = unclaimed.get((account.pk, contact_key(row["email"], row["name"])), [])
+        if len(candidates) > 1:
+            problems.append(
+                Problem(
+                    formats.CONTACTS,
+                    row["row"],
+                    "contact_id",
+                    f"{len(candidates)} people of that account are called “{row['name'][:60]}” "
+                    "and have no email: give the row the contact_id of the one it is "
+                    "(an export has them)",
+                )
+            )
+        elif candidates:
+            person_of[row["row"]] = candidates[0]
+    for problem in problems:
+        bundle.problems.add(problem)
+    return None if problems else person_of
+
+
+def _person_by_id(
+    row: dict,
+    accounts: dict[str, Account],
+    by_pk: dict[int, Contact],
+    elsewhere: set[int],
+    by_email: dict[tuple[int, str], Contact],
+) -> Contact | Problem | None:
+    """The person a row with a contact_id updates; None for an id no one holds (a new person),
+    or the problem with the row."""
+    account = accounts[row["account_external_id"]]
+    contact = by_pk.get(row["contact_id"])
+    if contact is None and row["contact_id"] not in elsewhere:
+        # An id no one holds comes from another installation (a backup restored into an
+        # empty database, a bundle moved between sites): a new person, known in the file
+        # by that id, so that `reports_to` still finds them.
+        return None
+    if contact is None or contact.account_id != account.pk:
+        return Problem(
+            formats.CONTACTS,
+            row["row"],
+            "contact_id",
+            f"contact_id {row['contact_id']} is a person of another account, not of "
+            f"“{row['account_external_id']}”; leave it empty for a new person",
+        )
+    holder = by_email.get((account.pk, row["email"].lower())) if row["email"] else None
+    if holder is not None and holder.pk != contact.pk:
+        return Problem(
+            formats.CONTACTS,
+            row["row"],
+            "email",
+            f"“{row['email'][:60]}” is the address of another person of that account "
+            f"(contact_id {holder.pk})",
+        )
+    return contact
+
+
+def _reports_to(bundle: Bundle, person_of: dict[int, Contact]) -> list[Contact]:
+    """Set who each person of the file reports to (a row of the file, found by the reader);
+    return those whose manager changed."""
     moved = []
     for row in bundle.contacts:
-        account = accounts[row["account_external_id"]]
-        contact = people[(account.pk, contact_key(row["email"], row["name"]))]
-        manager_key = row["reports_to"]
-        manager = None
-        if manager_key:
-            key = manager_key if "@" in manager_key else f"name:{manager_key}"
-            manager = people[(account.pk, key)]
+        contact = person_of[row["row"]]
+        manager = person_of[row["manager_row"]] if row["manager_row"] is not None else None
         if contact.reports_to_id != (manager.pk if manager else None):
             contact.reports_to = manager
             moved.append(contact)

@@ -18,6 +18,7 @@ import heapq
 import io
 import itertools
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -521,58 +522,159 @@ def _contact_fields(file: _File, number: int, row: dict[str, str]) -> dict[str, 
         "phone": row["phone"].strip(),
         "role": role,
         "is_champion": formats.BOOLEANS.get(champion or "false", False),
+        # A contact_id, an address (any capitals) or a name (a name is matched in any capitals).
         "reports_to": row["reports_to"].strip().lower(),
     }
 
 
 def contact_key(email: str, name: str) -> str:
-    """How a person is known at an account: their address, or their name without one."""
+    """How a person without a contact_id is known at an account: their address, or their name
+    without one."""
     return email.strip().lower() or f"name:{name.strip().lower()}"
+
+
+def _contact_id(file: _File, number: int, row: dict[str, str]) -> int | None:
+    """The row's contact_id, if the file has the column and the row a value: the app's id."""
+    value = row.get("contact_id", "")
+    if not value:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", value) or int(value) == 0:
+        file.add(number, "contact_id", f"“{value[:60]}” is not a contact id (a whole number)")
+        return None
+    return int(value)
+
+
+@dataclass
+class _People:
+    """The people of contacts.csv by account, every row with an account and a name (rows with
+    problems too), as `reports_to` may name them: by contact_id, email or name."""
+
+    by_id: dict[int, tuple[str, int]] = field(default_factory=dict)  # -> (account, row)
+    by_email: dict[tuple[str, str], int] = field(default_factory=dict)  # -> row
+    # People without an address, by name: several when their rows have contact_ids.
+    by_name: defaultdict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    unidentified: dict[tuple[str, str], int] = field(default_factory=dict)  # no id, no email
+
+    def add(
+        self, file: _File, number: int, account: str, contact_id: int | None, email: str, name: str
+    ) -> None:
+        """Note the row, and the problem if it is a person an earlier row already is."""
+        email = email.lower()
+        if contact_id is not None:
+            if contact_id in self.by_id:
+                earlier = self.by_id[contact_id][1]
+                file.add(number, "contact_id", f"the same contact_id twice (also on row {earlier})")
+                return
+            self.by_id[contact_id] = (account, number)
+        if email:
+            if (account, email) in self.by_email:
+                earlier = self.by_email[(account, email)]
+                file.add(number, "email", f"the same person twice at that account (row {earlier})")
+                return
+            self.by_email[(account, email)] = number
+            return
+        key = (account, name.strip().lower())
+        if contact_id is None:
+            if key in self.unidentified:
+                file.add(
+                    number,
+                    "email",
+                    f"the same person twice at that account (row {self.unidentified[key]}); "
+                    "to keep two people of one name, give each a contact_id or an email",
+                )
+                return
+            self.unidentified[key] = number
+        self.by_name[key].append(number)
+
+    def manager_row(self, account: str, reference: str) -> int | str:
+        """The row of the person `reference` (a contact_id, an address or a name) names at the
+        account, or why there is none."""
+        if reference.isdigit():
+            account_and_row = self.by_id.get(int(reference))
+            if account_and_row is None or account_and_row[0] != account:
+                return f"no person with contact_id {reference} at the same account in this file"
+            return account_and_row[1]
+        if "@" in reference:
+            row = self.by_email.get((account, reference))
+            return row or f"“{reference[:60]}” is not a person of the same account in this file"
+        rows = self.by_name.get((account, reference), [])
+        if len(rows) > 1:
+            return (
+                f"{len(rows)} people of the same account are called “{reference[:60]}” "
+                "(rows " + ", ".join(map(str, rows)) + "): name the manager by contact_id"
+            )
+        return (
+            rows[0]
+            if rows
+            else (f"“{reference[:60]}” is not a person of the same account in this file")
+        )
 
 
 def _contacts(file: _File, bundle: Bundle, today: datetime.date) -> None:
     """Check contacts.csv row by row: one row per person and account, each person known by
-    email (or by name without one), reports_to naming another person of the file's account."""
+    contact_id, else by email, else by name; reports_to naming another person of the file's
+    account, in chains that end."""
     bundle.contact_file = True
-    seen: dict[tuple[str, str], int] = {}
+    people = _People()
     for number, row in file.rows():
         before = len(file.problems)
         account = _required(file, number, row, "account_external_id", 100)
         name = _required(file, number, row, "name", 200)
+        contact_id = _contact_id(file, number, row)
         fields = _contact_fields(file, number, row)
         left_on = None
         if row["left_on"]:
             left_on = _date(file, number, "left_on", row["left_on"], today=today)
         if account:
             bundle.references.append(References(file.name, number, account_external_id=account))
-        key = (account or "", contact_key(fields["email"], name or ""))
-        if account and name and key in seen:
-            file.add(number, "email", f"the same person twice at that account (row {seen[key]})")
-        elif account and name:
-            seen[key] = number
+        if account and name:
+            people.add(file, number, account, contact_id, fields["email"], name)
         if len(file.problems) == before:
             bundle.contacts.append(
                 {
                     "row": number,
                     "account_external_id": account,
                     "name": name,
+                    "contact_id": contact_id,
                     "left_on": left_on,
                     **fields,
                 }
             )
     for contact in bundle.contacts:
-        manager = contact["reports_to"]
-        if not manager:
+        contact["manager_row"] = None
+        if not contact["reports_to"]:
             continue
-        manager_key = manager if "@" in manager else f"name:{manager}"
-        if manager_key == contact_key(contact["email"], contact["name"]):
+        manager = people.manager_row(contact["account_external_id"], contact["reports_to"])
+        if isinstance(manager, str):
+            file.add(contact["row"], "reports_to", manager)
+        elif manager == contact["row"]:
             file.add(contact["row"], "reports_to", "a person cannot report to themselves")
-        elif (contact["account_external_id"], manager_key) not in seen:
-            file.add(
-                contact["row"],
-                "reports_to",
-                f"“{manager[:60]}” is not a person of the same account in this file",
-            )
+        else:
+            contact["manager_row"] = manager
+    _loops(file, bundle.contacts)
+
+
+def _loops(file: _File, contacts: list[dict[str, Any]]) -> None:
+    """A problem on every row of a reports_to chain that comes back to where it started (A
+    reports to B, B to A): someone in it must report to no one in it."""
+    manager_of = {c["row"]: c["manager_row"] for c in contacts if c["manager_row"] is not None}
+    done: set[int] = set()
+    for start in manager_of:
+        path: list[int] = []
+        on_path: set[int] = set()
+        row: int | None = start
+        while row is not None and row not in done and row not in on_path:
+            path.append(row)
+            on_path.add(row)
+            row = manager_of.get(row)
+        if row is not None and row in on_path:
+            loop = path[path.index(row) :]
+            chain = " → ".join(f"row {r}" for r in [*loop, loop[0]])
+            for member in sorted(loop):
+                file.add(member, "reports_to", f"a loop of managers: {chain}")
+        done |= on_path
 
 
 def read_bundle(files: dict[str, bytes], *, today: datetime.date) -> Bundle:
