@@ -195,6 +195,7 @@ def _reference_problems(bundle: Bundle, known: _Known, actor: User | None) -> It
     for ref in bundle.references:
         if ref.owner_username:
             yield from _owner_problems(ref, known, actor)
+            yield from _status_problems(ref, known, actor)
         account = known.accounts.get(ref.account_external_id)
         in_bundle = ref.account_external_id in bundle.account_ids
         if ref.account_external_id and account is None and not in_bundle:
@@ -258,6 +259,25 @@ def _owner_problems(ref: References, known: _Known, actor: User | None) -> list[
             )
         )
     return problems
+
+
+def _status_problems(ref: References, known: _Known, actor: User | None) -> list[Problem]:
+    """An existing account marked lost, archived or active again by someone the account page
+    would not let do it (a scoring admin may import, but closes no account)."""
+    account = known.accounts.get(ref.account_external_id)
+    if account is None or actor is None or not ref.status or ref.status == account.status:
+        return []
+    if may_manage_accounts(actor):
+        return []
+    return [
+        Problem(
+            ref.file,
+            ref.row,
+            "status",
+            f"the account is {account.get_status_display().lower()}; only a sales lead marks "
+            "an account lost, archived or active again",
+        )
+    ]
 
 
 def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor: User | None) -> set[int]:

@@ -97,6 +97,7 @@ class References(NamedTuple):
     account_external_id: str = ""
     signals: tuple[str, ...] = ()  # interactions.csv: signal type slugs
     interaction_external_id: str = ""  # interactions.csv: an existing one must not move
+    status: str = ""  # accounts.csv: only a sales lead moves an existing account's status
 
 
 @dataclass
@@ -309,7 +310,11 @@ def _accounts(file: _File, bundle: Bundle, today: datetime.date) -> None:
         if owner:
             bundle.references.append(
                 References(
-                    file.name, number, owner_username=owner, account_external_id=external_id or ""
+                    file.name,
+                    number,
+                    owner_username=owner,
+                    account_external_id=external_id or "",
+                    status=status,
                 )
             )
         lost_on = None

@@ -59,6 +59,31 @@ def test_a_scoring_admin_cannot_hand_an_account_to_another_manager(client, alice
     assert account.owner == alice
 
 
+def test_a_scoring_admin_cannot_close_or_reopen_an_account_through_the_import(
+    client, alice, sam, lena
+):
+    """Marking an account lost or archived, or active again, is a sales lead's on the pages,
+    and so in the import."""
+    account = _northwind(alice)
+    lost_row = "A1,Northwind Freight,Logistics,alice,250000,,lost,2026-11-02"
+
+    client.force_login(sam)
+    for row in (lost_row, "A1,Northwind Freight,Logistics,alice,250000,,archived,"):
+        page = _upload(client, row)
+        assert "Nothing was imported: 1 problem" in page
+        assert "only a sales lead marks an account lost, archived or active again" in page
+        account.refresh_from_db()
+        assert account.status == "active"
+    # Keeping the status as it is stays open to an admin's import.
+    page = _upload(client, "A1,Northwind Freight,Logistics,alice,250000,,active,")
+    assert "Nothing was imported" not in page
+
+    client.force_login(lena)
+    assert "Nothing was imported" not in _upload(client, lost_row)
+    account.refresh_from_db()
+    assert account.status == "lost"
+
+
 def test_a_sales_lead_cannot_make_herself_the_owner(client, alice, lena):
     account = _northwind(alice)
     client.force_login(lena)
