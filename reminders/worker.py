@@ -66,9 +66,12 @@ def schedule_tick(*, now: datetime.datetime | None = None, name: str = "") -> bo
     name = name or worker_name()
     heartbeat_write(now=now, name=name)
     slot = hour_slot(now)
-    if not digest_slot_claim(slot=slot, name=name):
-        return False
-    digest_hour_run.enqueue(slot.isoformat())
+    # The claim and the queued task are kept together or not at all: a claim left without its
+    # task would keep every worker from the hour's digest (the day's, at 23:00).
+    with transaction.atomic():
+        if not digest_slot_claim(slot=slot, name=name):
+            return False
+        digest_hour_run.enqueue(slot.isoformat())
     return True
 
 

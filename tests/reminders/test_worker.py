@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -43,6 +44,27 @@ def test_two_workers_in_the_same_hour_send_each_digest_once(smtp_server, alice, 
     assert len(smtp_server.to("bob@example.com")) == 1
     run = DigestRun.objects.get()
     assert run.claimed_by == "worker-a" and run.status == "done" and run.sent == 2
+
+
+def test_a_digest_that_could_not_be_queued_leaves_the_hour_to_the_next_beat(
+    smtp_server, alice, monkeypatch
+):
+    """The queue refusing the task (the database gone for a moment) must not leave the hour
+    claimed by no one's task: the next beat claims and queues it, and the digest goes out."""
+    overdue_step(alice)
+
+    def queue_refused(*args, **kwargs):
+        raise RuntimeError("the queue is unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("reminders.worker.digest_hour_run", SimpleNamespace(enqueue=queue_refused))
+        with pytest.raises(RuntimeError):
+            schedule_tick(now=_at_hour(23), name="worker-a")
+    assert not DigestRun.objects.exists()
+
+    assert schedule_tick(now=_at_hour(23) + datetime.timedelta(seconds=30), name="worker-a")
+    work_the_queue()
+    assert len(smtp_server.to("alice@example.com")) == 1
 
 
 @pytest.mark.django_db
