@@ -526,6 +526,16 @@ def _contact_add_undo(entry: AuditEntry, contact: Contact | None, actor: User) -
             f"{contact.name} is in the account's history now (a meeting, a report, a departure); "
             "edit them instead."
         )
+    _contact_undone(
+        entry, actor, contact, {key: [value, ""] for key, (_, value) in entry.changes.items()}
+    )
+    contact.delete()
+    return contact
+
+
+def _contact_undone(entry: AuditEntry, actor: User, contact: Contact, changes: dict) -> None:
+    """The edit `entry` records is undone: it cannot be undone again, and the history says
+    who undid it and what came back."""
     entry.restorable = None
     entry.save(update_fields=["restorable"])
     AuditEntry.objects.create(
@@ -535,10 +545,8 @@ def _contact_add_undo(entry: AuditEntry, contact: Contact | None, actor: User) -
         subject="contact",
         subject_id=contact.pk,
         summary=f"Undone: {entry.summary}",
-        changes={key: [value, ""] for key, (_, value) in entry.changes.items()},
+        changes=changes,
     )
-    contact.delete()
-    return contact
 
 
 @transaction.atomic
@@ -578,16 +586,8 @@ def contact_change_undo(
         )
     except ValidationError as refused:
         raise UndoUnavailable("It cannot be undone: " + "; ".join(refused.messages)) from refused
-    entry.restorable = None
-    entry.save(update_fields=["restorable"])
-    AuditEntry.objects.create(
-        account_id=entry.account_id,
-        actor=actor,
-        action=AuditAction.RESTORED,
-        subject="contact",
-        subject_id=contact.pk,
-        summary=f"Undone: {entry.summary}",
-        changes={key: [new, old] for key, (old, new) in entry.changes.items()},
+    _contact_undone(
+        entry, actor, contact, {key: [new, old] for key, (old, new) in entry.changes.items()}
     )
     return contact
 
