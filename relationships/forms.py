@@ -24,7 +24,7 @@ from relationships.models import (
     StageChoice,
     validate_not_too_old,
 )
-from relationships.services import ContactDetails, InteractionInput, NewContact
+from relationships.services import ContactDetails, InteractionInput, NewContact, contact_state
 
 SENTIMENT_CHOICES = [("", "Not noted")] + [
     (str(value), Interaction(sentiment=value).sentiment_display)
@@ -316,15 +316,10 @@ class ContactForm(forms.Form):
 
     @staticmethod
     def initial_for(contact: Contact) -> dict:
-        return {
-            "name": contact.name,
-            "title": contact.title,
-            "email": contact.email,
-            "phone": contact.phone,
-            "role": contact.role,
-            "is_champion": contact.is_champion,
-            "reports_to": contact.reports_to_id,
-        }
+        """The form filled from the contact as its history records it."""
+        initial = contact_state(contact)
+        initial["reports_to"] = initial.pop("reports_to_id")
+        return initial
 
 
 class ContactLeftForm(forms.Form):

@@ -415,7 +415,9 @@ class ContactDetails:
     reports_to: Contact | None = None
 
 
-def _contact_state(contact: Contact) -> dict[str, Any]:
+def contact_state(contact: Contact) -> dict[str, Any]:
+    """The contact's editable fields as its history records them (the manager as
+    `reports_to_id`, the key kept in stored undo entries)."""
     return {
         "name": contact.name,
         "title": contact.title,
@@ -477,7 +479,7 @@ def contact_add(*, account: Account, actor: User, details: ContactDetails) -> Co
     """Add a person at the client, recorded in the account's history."""
     account_lock(account.pk)
     contact = _contact_saved(Contact(account=account), details)
-    words = _contact_words(_contact_state(contact))
+    words = _contact_words(contact_state(contact))
     AuditEntry.objects.create(
         account=account,
         actor=actor,
@@ -497,9 +499,9 @@ def contact_update(*, contact: Contact, actor: User, details: ContactDetails) ->
     """Change what we know of a person at the client; undoable by whoever did it."""
     account_lock(contact.account_id)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    before = _contact_state(contact)
+    before = contact_state(contact)
     _contact_saved(contact, details)
-    after = _contact_state(contact)
+    after = contact_state(contact)
     old, new = _contact_words(before), _contact_words(after)
     changes = {key: [old[key], new[key]] for key in new if old[key] != new[key]}
     if changes:
@@ -570,7 +572,7 @@ def contact_change_undo(
     contact = Contact.objects.filter(pk=entry.subject_id or 0, account_id=entry.account_id).first()
     if "added" in saved:
         return _contact_add_undo(entry, contact, actor)
-    if contact is None or _contact_state(contact) != saved["after"]:
+    if contact is None or contact_state(contact) != saved["after"]:
         raise UndoUnavailable("The contact changed since; undo the later change first.")
     before = saved["before"]
     manager = Contact.objects.filter(

@@ -48,6 +48,31 @@ def _form_page(request: AuthenticatedHttpRequest, context: dict[str, Any]) -> Ht
     return render(request, TEMPLATE, context)
 
 
+def _account_form_page(
+    request: AuthenticatedHttpRequest,
+    account: Account,
+    form: Form,
+    *,
+    title: str,
+    action: str,
+    submit: str,
+    intro: str = "",
+) -> HttpResponse:
+    """A form about one existing account, cancelled back to the account's page."""
+    return _form_page(
+        request,
+        {
+            "title": title,
+            "account": account,
+            "form": form,
+            "action": action,
+            "submit": submit,
+            "cancel": reverse("account-detail", args=[account.pk]),
+            "intro": intro,
+        },
+    )
+
+
 def _details(form: AccountDetailsForm, owner) -> account_record.AccountDetails:
     data = form.cleaned_data
     return account_record.AccountDetails(
@@ -112,16 +137,13 @@ def account_details_edit(request: AuthenticatedHttpRequest, account_id: int) -> 
         form = AccountDetailsForm(
             initial=AccountDetailsForm.initial_for(account), with_owner=with_owner
         )
-    return _form_page(
+    return _account_form_page(
         request,
-        {
-            "title": f"Details of {account.name}",
-            "account": account,
-            "form": form,
-            "action": reverse("account-details", args=[account.pk]),
-            "submit": "Save details",
-            "cancel": reverse("account-detail", args=[account.pk]),
-        },
+        account,
+        form,
+        title=f"Details of {account.name}",
+        action=reverse("account-details", args=[account.pk]),
+        submit="Save details",
     )
 
 
@@ -153,18 +175,15 @@ def account_lost(request: AuthenticatedHttpRequest, account_id: int) -> HttpResp
                 "history, exports and the backtest.",
             )
             return redirect("account-detail", account.pk)
-    return _form_page(
+    return _account_form_page(
         request,
-        {
-            "title": f"Mark {account.name} lost",
-            "account": account,
-            "form": form,
-            "action": reverse("account-lost", args=[account.pk]),
-            "submit": "Mark lost",
-            "cancel": reverse("account-detail", args=[account.pk]),
-            "intro": "It leaves the account list, the dashboard and the reminders; its history "
-            "stays, and a sales lead can win it back.",
-        },
+        account,
+        form,
+        title=f"Mark {account.name} lost",
+        action=reverse("account-lost", args=[account.pk]),
+        submit="Mark lost",
+        intro="It leaves the account list, the dashboard and the reminders; its history "
+        "stays, and a sales lead can win it back.",
     )
 
 
@@ -216,14 +235,11 @@ def contact_edit(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResp
         form = ContactForm(
             initial=ContactForm.initial_for(contact), account=account, contact=contact
         )
-    return _form_page(
+    return _account_form_page(
         request,
-        {
-            "title": f"{contact.name} at {account.name}",
-            "account": account,
-            "form": form,
-            "action": reverse("contact-edit", args=[contact.pk]),
-            "submit": "Save contact",
-            "cancel": reverse("account-detail", args=[account.pk]),
-        },
+        account,
+        form,
+        title=f"{contact.name} at {account.name}",
+        action=reverse("contact-edit", args=[contact.pk]),
+        submit="Save contact",
     )
