@@ -38,7 +38,7 @@ MAX_PAGE_SIZE = 500
 
 
 def _interactions(account: Account):
-    signals = TrustSignal.objects.select_related("signal_type").order_by("pk")
+    signals = TrustSignal.objects.select_related("signal_type").order_by("signal_type__slug")
     return (
         Interaction.objects.filter(account=account)
         .select_related("logged_by")
