@@ -79,8 +79,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     options = parser.parse_args()
 
-    lead = get_user_model().objects.filter(groups__name=roles.SALES_LEAD).first()
+    lead = get_user_model().objects.filter(groups__name=roles.SALES_LEAD).order_by("pk").first()
     manager = _busiest_manager()
+    assert lead is not None and manager is not None, "seed the demo portfolio first"
     lead_row, lead_token = api_token_create(user=lead, name="Benchmark")
     manager_row, manager_token = api_token_create(user=manager, name="Benchmark")
     active = Account.objects.filter(status="active").count()
