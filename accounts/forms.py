@@ -214,3 +214,24 @@ class LostForm(forms.Form):
                 f"That is before {EARLIEST_LOSS.year}: check the year.", code="too_old"
             )
         return lost_on
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what it is for, and whether it may write."""
+
+    name = forms.CharField(
+        label="What it is for",
+        max_length=100,
+        help_text="For example “BI nightly export” or “ERP sync”, to tell your tokens apart.",
+    )
+    read_only = forms.BooleanField(
+        label="Read only",
+        required=False,
+        help_text="It reads what you see; any change it asks for is refused.",
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Say what the token is for.")
+        return name

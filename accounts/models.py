@@ -232,3 +232,40 @@ class AccountDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class ApiToken(models.Model):
+    """A personal API token: other tools (BI, the ERP, chat) read and write through the API as
+    the person who made it, and see exactly what that person sees on the pages.
+
+    Only the SHA-256 hash of the token is kept, so the token is shown once, when it is made; the
+    prefix (its first characters) is kept in clear so the person can tell their tokens apart.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for (“BI nightly”).")
+    prefix = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    read_only = models.BooleanField(
+        default=False, help_text="Reads only: every write answers 403 Forbidden."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("name")), 0), name="apitoken_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from accounts.models import AccountDomain
+from accounts.models import AccountDomain, ApiToken
 from accounts.roles import ACCOUNT_MANAGER
+from accounts.services import token_hash
 
 
 def account_managers() -> QuerySet[User]:
@@ -33,3 +34,22 @@ def domains_claimed_elsewhere(
     if account_id is not None:
         claimed = claimed.exclude(account_id=account_id)
     return list(claimed.order_by("domain").values_list("domain", "account__name"))
+
+
+def api_token_live(token: str) -> ApiToken | None:
+    """The live token (not revoked, of an active user) that `token` is, with its user; None
+    for anything else. One query."""
+    if not token or len(token) > 200:
+        return None
+    return (
+        ApiToken.objects.filter(
+            token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The person's tokens, live and revoked, newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

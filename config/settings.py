@@ -49,11 +49,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # The API's docs page renders from ninja's own template and static Swagger UI (no CDN).
+    "ninja",
     "accounts",
     "relationships",
     "scoring",
     "reminders",
     "pages",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +279,11 @@ else:
 # At least that many entries rather than exactly: a client that adds its own entries to the
 # header is still found by counting from the right, instead of escaping the count.
 IPWARE_STRICT = False
+
+# The API: requests per token (django-ninja's rate syntax: "600/min", "10000/day"), counted in
+# the Django cache. With several web processes, give them a shared cache (Redis, Memcached,
+# the database cache) so the limit is per token, not per process.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from accounts.forms import SignInForm
+from api.v1.api import api as api_v1
 
 
 @transaction.non_atomic_requests
@@ -25,5 +26,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    # The JSON API for other tools, with personal tokens (README, API).
+    path("api/v1/", api_v1.urls),
     path("healthz", healthz, name="healthz"),
 ]

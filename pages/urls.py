@@ -5,6 +5,7 @@ from django.urls import path
 from pages.views import (
     account,
     account_record,
+    api_tokens,
     catalog,
     dashboard,
     home,
@@ -20,6 +21,8 @@ urlpatterns = [
     # Reminders: the Today panel's buttons, each person's settings, the calendar feed.
     path("today/mark/", reminders.reminder_mark_view, name="reminder-mark"),
     path("settings/reminders/", reminders.reminder_settings, name="reminder-settings"),
+    # Personal API tokens for other tools (the API itself is under /api/v1/).
+    path("settings/api-tokens/", api_tokens.api_tokens, name="api-tokens"),
     path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar-feed"),
     path("healthz/worker", reminders.worker_health_check, name="healthz-worker"),
     # One account: its page, the panels that refresh in place, and what changes it.

@@ -22,6 +22,7 @@ from relationships.models import Assessment, Contact, Interaction, TrustSignal
 from scoring.charts import HistoryPoint, SignalMark
 from scoring.engine import Stage
 from scoring.engine.curve import week_ending
+from scoring.engine.explain import risk_driver_label, rounded_parts
 from scoring.models import ScoreSnapshot, ScoringProfile
 
 if TYPE_CHECKING:
@@ -250,6 +251,36 @@ def standings_for(accounts: Iterable[Account]) -> dict[int, Standing]:
             standing = dataclasses.replace(standing, trend=standing.score - before)
         standings[account_id] = standing
     return standings
+
+
+def risk_drivers_shown(snapshot: ScoreSnapshot) -> list[dict[str, Any]]:
+    """The snapshot's risk drivers as the account page lists them: each with its plain label,
+    its detail and its points as whole numbers that add up to the decline risk shown; drivers
+    worth nothing once rounded are left out."""
+    drivers = snapshot.risk_drivers
+    shown = rounded_parts([points for _, points, _ in drivers], snapshot.decline_risk)
+    return [
+        {"key": key, "label": risk_driver_label(key), "points": points, "detail": detail}
+        for (key, _, detail), points in zip(drivers, shown, strict=True)
+        if points
+    ]
+
+
+def contributions_shown(snapshot: ScoreSnapshot) -> list[dict[str, Any]]:
+    """What adds up to the snapshot's score, as the account page lists it: each category in
+    words with its points (whole numbers adding up to the score shown) and the signals behind
+    it; categories worth nothing once rounded are left out."""
+    parts = snapshot.contributions
+    shown = rounded_parts([points for _, points, _ in parts], snapshot.score)
+    return [
+        {
+            "key": key.replace("_", " "),
+            "points": points,
+            "signals": [slug.replace("_", " ") for slug in slugs],
+        }
+        for (key, _, slugs), points in zip(parts, shown, strict=True)
+        if points
+    ]
 
 
 def readable_gap(gap: str) -> str:

@@ -31,7 +31,13 @@ from tests.factories import AccountFactory, ContactFactory, InteractionFactory
 # The calendar feed is public to whoever holds its private address (tests/reminders checks
 # that an unknown or revoked one is a 404); the worker's health is for monitors.
 PUBLIC = {"login", "logout", "healthz", "healthz-worker", "calendar-feed"}
-ANY_SIGNED_IN = {"home", "password_change", "password_change_done", "reminder-settings"}
+ANY_SIGNED_IN = {
+    "home",
+    "password_change",
+    "password_change_done",
+    "reminder-settings",
+    "api-tokens",
+}
 # URL name -> (who may use it, and what each of the others gets: 404 where they may not even
 # see the account, as if it did not exist; 403 where they see it but may not act). alice owns
 # the account and logged its entries; bob is another manager; lena the sales lead; sam the
@@ -299,10 +305,11 @@ REQUESTS: dict[str, list[Send]] = {
 
 
 def _app_urls(patterns=None, prefix=""):
-    """(name, pattern) of every URL outside Django admin."""
+    """(name, pattern) of every URL outside Django admin and the API (which takes tokens, not
+    sessions: tests/api/test_access.py holds each endpoint to the same rules)."""
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            if not str(pattern.pattern).startswith("admin/"):
+            if not str(pattern.pattern).startswith(("admin/", "api/")):
                 yield from _app_urls(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern):
             yield pattern.name, prefix + str(pattern.pattern)

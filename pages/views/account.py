@@ -34,7 +34,6 @@ from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, C
 from relationships.models import Contact
 from scoring import charts, standings, use_cases
 from scoring.engine import Stage
-from scoring.engine.explain import risk_driver_label, rounded_parts
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
 
@@ -66,13 +65,7 @@ def _header(data: PageData) -> dict[str, Any]:
         engine_profile = profile.engine_profile()
         context["stage"] = Stage(latest.stage)
         context["risk_band"] = engine_profile.risk_band(latest.decline_risk)
-        drivers = latest.risk_drivers
-        shown = rounded_parts([points for _, points, _ in drivers], latest.decline_risk)
-        context["risk_drivers"] = [
-            {"key": key, "label": risk_driver_label(key), "points": points, "detail": detail}
-            for (key, _, detail), points in zip(drivers, shown, strict=True)
-            if points
-        ]
+        context["risk_drivers"] = standings.risk_drivers_shown(latest)
         if len(history) > standings.TREND_WEEKS:
             context["trend"] = latest.score - history[-1 - standings.TREND_WEEKS].score
     return context
@@ -95,20 +88,9 @@ def _why(data: PageData) -> dict[str, Any]:
     latest = data.latest
     if latest is None:
         return {"latest": None}
-    parts = latest.contributions
-    shown = rounded_parts([points for _, points, _ in parts], latest.score)
-    contributions = [
-        {
-            "key": key.replace("_", " "),
-            "points": points,
-            "signals": [slug.replace("_", " ") for slug in slugs],
-        }
-        for (key, _, slugs), points in zip(parts, shown, strict=True)
-        if points
-    ]
     return {
         "latest": latest,
-        "contributions": contributions,
+        "contributions": standings.contributions_shown(latest),
         "next_stage_gap": standings.readable_gap(latest.next_stage_gap),
     }
 

@@ -61,6 +61,31 @@ def portfolio_standings(
     return sorted(rows, key=lambda row: (row.name, row.account_id))
 
 
+def portfolio_page(
+    *,
+    profile: ScoringProfile,
+    filters: DashboardFilters,
+    accounts: QuerySet[Account],
+    offset: int,
+    limit: int,
+) -> tuple[int, list[PortfolioRow]]:
+    """One page of the dashboard's rows among `accounts` (a query of the accounts the reader
+    may see, from accounts.access), by name, and how many rows there are in all. Two queries
+    whatever the page or the portfolio: the count, and the page itself, sorted and cut by the
+    database."""
+    engine_profile = profile.engine_profile()
+    snapshots = ScoreSnapshot.objects.filter(
+        filters.account_q("account__"),
+        filters.snapshot_q(engine_profile["risk_bands"]),
+        profile=profile,
+        is_latest=True,
+        account__in=accounts.values("pk"),
+    )
+    total = snapshots.count()
+    columns = _standing_columns(snapshots).order_by("account__name", "account_id")
+    return total, _portfolio_rows(columns[offset : offset + limit], engine_profile)
+
+
 def _standing_snapshots(
     profile: ScoringProfile, closed_by: datetime.date | None
 ) -> QuerySet[ScoreSnapshot]:

@@ -110,6 +110,22 @@ def _refuse_an_hour(page: Page) -> None:
     page.wait_for_selector(".has-error")
 
 
+def _make_a_token(page: Page) -> None:
+    """The tokens page with a new token shown and a second, used one in the list."""
+    for name in ("BI nightly export", "ERP sync"):
+        page.fill("#id_name", name)
+        with page.expect_navigation():
+            page.click("button[value=create]")
+    page.wait_for_selector("[data-testid=new-token]")
+
+
+def _refuse_a_token_name(page: Page) -> None:
+    page.fill("#id_name", " ")
+    with page.expect_navigation():
+        page.click("button[value=create]")
+    page.wait_for_selector(".has-error")
+
+
 def _wait_for_charts(page: Page) -> None:
     page.wait_for_function(
         "[...document.querySelectorAll('[data-chart]')].every(c => c.dataset.drawn === 'true')"
@@ -238,6 +254,8 @@ def test_every_page_of_an_account_manager(page, demo):
             Visit("reminder settings", "/settings/reminders/"),
             Visit("reminder settings, feed made", "/settings/reminders/", _make_a_feed),
             Visit("reminder settings, hour refused", "/settings/reminders/", _refuse_an_hour),
+            Visit("API tokens, one made", "/settings/api-tokens/", _make_a_token),
+            Visit("API tokens, name refused", "/settings/api-tokens/", _refuse_a_token_name),
             Visit("not found", "/accounts/999999999/", status=404),
             Visit("refused", "/dashboard/", status=403),
         ],

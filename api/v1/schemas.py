@@ -1,0 +1,220 @@
+"""What the API reads and writes, as typed schemas: django-ninja validates requests against
+them and builds the OpenAPI document from them."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+
+from accounts.models import PartnershipPotential
+from relationships.models import ContactRole, InteractionKind, StageChoice
+
+
+class Person(Schema):
+    id: int
+    username: str
+    name: str
+
+
+class Page(Schema):
+    count: int = Field(description="How many items there are in all, over every page.")
+    limit: int
+    offset: int
+
+
+class AccountFilters(Schema):
+    """The portfolio dashboard's filters (active accounts only), checked by its own form."""
+
+    manager: int | None = Field(None, description="The owner's user id.")
+    industry: str | None = None
+    stage: StageChoice | None = None
+    potential: PartnershipPotential | None = None
+    risk_band: Literal["low", "medium", "high"] | None = None
+    revenue_min: Decimal | None = Field(None, ge=0)
+    revenue_max: Decimal | None = Field(None, ge=0)
+
+
+class AccountRow(Schema):
+    id: int
+    name: str
+    external_id: str
+    owner: Person
+    industry: str
+    annual_revenue: Decimal
+    partnership_potential: str
+    status: str
+    score: float = Field(description="0-100")
+    stage: str
+    stage_label: str
+    decline_risk: float = Field(description="0-100")
+    risk_band: str
+    next_stage_gap: str = Field(description="What the next stage still needs, in words.")
+    top_risk_driver: str
+    week_ending: datetime.date | None = Field(description="The week the standing is from.")
+    next_step: str
+    next_step_due: datetime.date | None
+    url: str = Field(description="The account's page.")
+
+
+class AccountPage(Page):
+    items: list[AccountRow]
+
+
+class Contribution(Schema):
+    key: str = Field(description="The category of evidence, in words.")
+    points: int
+    signals: list[str]
+
+
+class RiskDriver(Schema):
+    key: str
+    label: str
+    points: int
+    detail: str
+
+
+class StandingNow(Schema):
+    week_ending: datetime.date
+    score: float = Field(description="0-100")
+    stage: str
+    stage_label: str
+    decline_risk: float = Field(description="0-100")
+    risk_band: str
+    next_stage_gap: str
+    contributions: list[Contribution] = Field(
+        description="What adds up to the score (whole points adding up to the rounded score)."
+    )
+    risk_drivers: list[RiskDriver] = Field(
+        description="What drives the decline risk (whole points adding up to the rounded risk)."
+    )
+
+
+class AccountDetail(Schema):
+    id: int
+    name: str
+    external_id: str
+    owner: Person
+    industry: str
+    annual_revenue: Decimal
+    partnership_potential: str
+    status: str
+    lost_on: datetime.date | None
+    lost_reason: str
+    mission: str
+    objective: str
+    next_step: str
+    next_step_due: datetime.date | None
+    email_domains: list[str]
+    url: str
+    standing: StandingNow | None = Field(description="None until the account is first scored.")
+
+
+class Week(Schema):
+    week_ending: datetime.date
+    score: float
+    stage: str
+    decline_risk: float
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+
+
+class InteractionOut(Schema):
+    id: int
+    occurred_on: datetime.date
+    kind: str
+    initiated_by_client: bool
+    notes: str
+    sentiment: int | None = Field(description="-2 (hostile) to +2 (warm); None if not noted.")
+    logged_by: str | None = Field(description="The username of who logged it.")
+    participants: list[ContactRef]
+    signals: list[str] = Field(description="Slugs of the trust signals observed.")
+
+
+class InteractionPage(Page):
+    items: list[InteractionOut]
+
+
+class InteractionIn(Schema):
+    occurred_on: datetime.date | None = Field(None, description="Default: today.")
+    kind: InteractionKind = InteractionKind.MEETING
+    initiated_by_client: bool = False
+    notes: str = ""
+    sentiment: int | None = Field(None, description="-2 (hostile) to +2 (warm).")
+    participants: list[int] = Field(
+        default_factory=list, description="Ids of the account's current contacts."
+    )
+    new_contact_name: str = Field("", description="Someone new who took part.")
+    new_contact_title: str = ""
+    signals: list[str] = Field(
+        default_factory=list, description="Slugs of active signal types (GET /signals)."
+    )
+
+
+class StandingBrief(Schema):
+    week_ending: datetime.date
+    score: float
+    stage: str
+    stage_label: str
+    decline_risk: float
+    risk_band: str
+    next_stage_gap: str
+
+
+class InteractionLogged(Schema):
+    interaction: InteractionOut
+    standing_before: StandingBrief | None
+    standing: StandingBrief | None
+    summary: str = Field(description='What changed, in words: "score 54 → 58, still ...".')
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    title: str
+    email: str
+    phone: str
+    role: str
+    is_champion: bool
+    reports_to: int | None = Field(description="The id of their manager at the client.")
+    left_on: datetime.date | None
+
+
+class ContactIn(Schema):
+    name: str
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    role: ContactRole = ContactRole.USER
+    is_champion: bool = False
+    reports_to: int | None = Field(None, description="The id of another contact of the account.")
+
+
+class SignalTypeOut(Schema):
+    slug: str
+    name: str
+    description: str
+    category: str
+    polarity: int = Field(description="1 builds trust, -1 erodes it.")
+    is_active: bool = Field(description="Retired types are kept in history, not logged anew.")
+
+
+class ExportRow(Schema):
+    """One account of the dashboard's CSV export, with typed values."""
+
+    external_id: str
+    name: str
+    owner: str
+    stage: str
+    score: int
+    decline_risk: int
+    top_risk_driver: str
+    annual_revenue: Decimal
+    last_contact_on: datetime.date | None
+    next_step: str
+    next_step_due: datetime.date | None
