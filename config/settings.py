@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "accounts",
+    "webhooks",
     "relationships",
     "scoring",
     "reminders",
