@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("accounts", "relationships", "scoring", "pages", "config", "tests", "bench")
+PACKAGES = ("accounts", "webhooks", "relationships", "scoring", "pages", "config", "tests", "bench")
 MAX_LINES = 60
 
 
