@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     # The API's docs page renders from ninja's own template and static Swagger UI (no CDN).
     "ninja",
     "accounts",
+    "webhooks",
     "relationships",
     "scoring",
     "reminders",

@@ -14,6 +14,7 @@ from pages.views import (
     reminders,
     team,
     tuning,
+    webhooks,
 )
 
 urlpatterns = [
@@ -82,4 +83,10 @@ urlpatterns = [
     path("tuning/versions/<int:version>/live/", tuning.profile_go_live, name="profile-go-live"),
     path("tuning/rollout/", tuning.rollout_progress, name="rollout-progress"),
     path("tuning/versions/<int:version>/backtest/", tuning.backtest, name="profile-backtest"),
+    # Scoring admins: webhook endpoints, their delivery logs, a test event.
+    path("webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("webhooks/<int:endpoint_id>/", webhooks.webhook_endpoint, name="webhook-endpoint"),
+    path("webhooks/<int:endpoint_id>/enable/", webhooks.webhook_enable, name="webhook-enable"),
+    path("webhooks/<int:endpoint_id>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("webhooks/<int:endpoint_id>/delete/", webhooks.webhook_delete, name="webhook-delete"),
 ]

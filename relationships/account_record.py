@@ -34,6 +34,8 @@ from relationships.history import person_name
 from relationships.models import AuditAction, AuditEntry
 from relationships.selectors import UNDO_WINDOW, undoable
 from relationships.services import UndoUnavailable, account_lock
+from relationships.webhook_events import account_lost_data
+from webhooks import events, outbox
 
 # The account's fields a change may touch, with the words the change history uses.
 LABELS = {
@@ -273,6 +275,7 @@ def account_mark_lost(
         f"Marked lost on {lost_on:%d %b %Y}: {LostReason(reason).label}",
         before,
     )
+    outbox.event_emit(kind=events.ACCOUNT_LOST, payload=account_lost_data(account))
     return account
 
 

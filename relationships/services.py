@@ -31,6 +31,8 @@ from relationships.models import (
     TrustSignal,
 )
 from relationships.selectors import UNDO_WINDOW
+from relationships.webhook_events import interaction_created_data
+from webhooks import events, outbox
 
 
 class StaleEntry(Exception):
@@ -118,7 +120,8 @@ def interaction_log(*, account: Account, actor: User, data: InteractionInput) ->
     )
     interaction.full_clean()
     interaction.save()
-    interaction.participants.set(_participants(account, data))
+    participants = _participants(account, data)
+    interaction.participants.set(participants)
     TrustSignal.objects.bulk_create(
         TrustSignal(
             account=account,
@@ -137,6 +140,16 @@ def interaction_log(*, account: Account, actor: User, data: InteractionInput) ->
         subject_id=interaction.pk,
         summary=_summary(interaction),
         changes={key: ["", value] for key, value in _readable(interaction).items() if value},
+    )
+    outbox.event_emit(
+        kind=events.INTERACTION_CREATED,
+        payload=interaction_created_data(
+            interaction=interaction,
+            account=account,
+            signal_slugs=[signal_type.slug for signal_type in data.signal_types],
+            participants=participants,
+            logged_by=actor,
+        ),
     )
     return interaction
 

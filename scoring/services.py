@@ -28,6 +28,7 @@ from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
 from scoring.portfolio import snapshots_write
 from scoring.selectors import evidence_for_accounts, profile_active
 from scoring.snapshots import SNAPSHOT_FIELDS, SnapshotEncoder
+from scoring.standing_events import Latest, standings_watch
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -74,6 +75,10 @@ def scores_recompute(
         if len(evidence) != len(locked):
             held = set(locked)
             evidence = {pk: account for pk, account in evidence.items() if pk in held}
+        # Standings before, to tell the webhooks which accounts changed stage or risk band.
+        watch = standings_watch(
+            profile=profile, account_ids=None if account_ids is None else locked
+        )
         # One DELETE (nothing cascades from snapshots), in pieces where the database limits
         # the parameters of a statement (SQLite; one parameter is the profile).
         limit = connection.features.max_query_params
@@ -95,6 +100,8 @@ def scores_recompute(
             # be slow to notice a bulk write, or off).
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {ScoreSnapshot._meta.db_table}")
+        if watch is not None:
+            watch.emit(account_ids=None if account_ids is None else locked)
     return RecomputeResult(profile.version, len(evidence), rows)
 
 
@@ -109,12 +116,15 @@ def account_rescore(*, account_id: int, as_of: datetime.date | None = None) -> i
         if not Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists():
             return 0  # deleted meanwhile: its snapshots went with it
         evidence = evidence_for_accounts(account_ids=[account_id])[account_id]
+        watch = standings_watch(profile=profiles[0], account_ids=[account_id])
         weeks = 0
         for profile in profiles:
             ScoreSnapshot.objects.filter(account_id=account_id, profile=profile).delete()
             timeline = score_timeline(evidence, profile.engine_profile(), as_of=as_of)
             rows = SnapshotEncoder().rows(account_id, profile.pk, timeline)
             insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, rows)
+            if watch is not None and profile == watch.profile and timeline:
+                watch.emit(after={account_id: Latest.of(timeline[-1])})
             weeks = weeks or len(timeline)
         return weeks
 
@@ -205,11 +215,18 @@ def profile_update(
 
 
 def profile_activate(*, profile: ScoringProfile) -> ScoringProfile:
-    """Make `profile` the one active version (it is frozen from now on)."""
+    """Make `profile` the one active version (it is frozen from now on). Every account whose
+    stage or risk band differs under it is announced to the webhooks."""
     with transaction.atomic():
-        ScoringProfile.objects.select_for_update().filter(is_active=True).update(is_active=False)
+        live = ScoringProfile.objects.select_for_update().filter(is_active=True).first()
+        watch = None
+        if live is not None and live.pk != profile.pk:
+            watch = standings_watch(profile=live, account_ids=None)
+        ScoringProfile.objects.filter(is_active=True).update(is_active=False)
         ScoringProfile.objects.filter(pk=profile.pk).update(is_active=True, frozen=True)
-    profile.refresh_from_db()
+        profile.refresh_from_db()
+        if watch is not None:
+            watch.emit(account_ids=None, after_profile=profile)
     return profile
 
 

@@ -27,6 +27,7 @@ from scoring.engine import flatten
 from scoring.selectors import profile_active
 from scoring.tuning.forms import field_name
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory
+from webhooks import services as webhook_services
 
 # The calendar feed is public to whoever holds its private address (tests/reminders checks
 # that an unknown or revoked one is a 404); the worker's health is for monitors.
@@ -77,6 +78,11 @@ RULES = {
     "profile-go-live": ({"sam"}, SCORING_ADMIN_ONLY),
     "rollout-progress": ({"sam"}, SCORING_ADMIN_ONLY),
     "profile-backtest": ({"sam"}, SCORING_ADMIN_ONLY),
+    "webhook-list": ({"sam"}, SCORING_ADMIN_ONLY),
+    "webhook-endpoint": ({"sam"}, SCORING_ADMIN_ONLY),
+    "webhook-enable": ({"sam"}, SCORING_ADMIN_ONLY),
+    "webhook-test": ({"sam"}, SCORING_ADMIN_ONLY),
+    "webhook-delete": ({"sam"}, SCORING_ADMIN_ONLY),
     # Each person marks only their own reminders; the account has no next step, which reminds
     # its sales lead, and nobody else.
     "reminder-mark": ({"lena"}, {"alice": 404, "bob": 404, "sam": 404}),
@@ -108,6 +114,15 @@ def _draft_form(o) -> dict:
     for path, value in flatten(o.draft.params).items():
         data[field_name(path)] = ", ".join(value) if isinstance(value, list) else value
     return data
+
+
+def _endpoint_page(o) -> str:
+    return reverse("webhook-endpoint", args=[o.endpoint.pk])
+
+
+def _endpoint_form(o) -> dict:
+    """A different address at each post, so that each allowed person changes something."""
+    return {"url": f"https://bi.example/hooks/{next(EDITS)}", "events": ["account.lost"]}
 
 
 def _bundle(o) -> dict:
@@ -277,6 +292,20 @@ REQUESTS: dict[str, list[Send]] = {
         Send("post", 302, None, lambda o: reverse("tuning"), writes=True),
     ],
     "rollout-progress": [Send("get", 200)],
+    "webhook-list": [Send("get", 200), Send("post", 302, _endpoint_form, writes=True)],
+    "webhook-endpoint": [
+        Send("get", 200),
+        Send("post", 302, _endpoint_form, _endpoint_page, writes=True),
+    ],
+    "webhook-enable": [
+        POST_ONLY,
+        Send("post", 302, lambda o: {"enabled": "0"}, _endpoint_page, writes=True),
+    ],
+    "webhook-test": [POST_ONLY, Send("post", 302, None, _endpoint_page, writes=True)],
+    "webhook-delete": [
+        POST_ONLY,
+        Send("post", 302, None, lambda o: reverse("webhook-list"), writes=True),
+    ],
     "reminder-mark": [
         POST_ONLY,
         Send(
@@ -343,7 +372,7 @@ def people(alice, bob, lena, sam):
 @pytest.fixture
 def objects(people):
     """What the URLs reach: alice's account, a contact, an entry she logged, one she deleted
-    (its undo), a signal type and a draft of the scoring profile (v2)."""
+    (its undo), a signal type, a draft of the scoring profile (v2) and a webhook endpoint."""
     alice = people["alice"]
     account = AccountFactory(owner=alice)
     contact = ContactFactory(account=account)
@@ -358,6 +387,9 @@ def objects(people):
         entry=AuditEntry.objects.filter(account=account).latest("pk"),
         signal_type=SignalType.objects.first(),
         draft=scoring_services.profile_draft(source=profile_active(), actor=people["sam"]),
+        endpoint=webhook_services.endpoint_create(
+            url="https://bi.example/hooks", events=["account.lost"], actor=people["sam"]
+        ),
     )
 
 
@@ -372,6 +404,7 @@ def paths(objects):
         "entry_id": o.entry.pk,
         "signal_type_id": o.signal_type.pk,
         "version": o.draft.version,
+        "endpoint_id": o.endpoint.pk,
         "token": "not-a-feed-token",
     }
     result = {}
@@ -384,7 +417,8 @@ def paths(objects):
 def _everything_stored() -> list:
     """Every row of the project's own tables and of the task queue, to compare."""
     stored = []
-    for label in ("accounts", "relationships", "scoring", "reminders", "django_tasks_database"):
+    apps_stored = ("accounts", "webhooks", "relationships", "scoring", "reminders")
+    for label in (*apps_stored, "django_tasks_database"):
         for model in apps.get_app_config(label).get_models():
             stored.append((model._meta.label, list(model._default_manager.order_by("pk").values())))
     return stored

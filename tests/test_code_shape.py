@@ -11,7 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("accounts", "relationships", "scoring", "pages", "api", "config", "tests", "bench")
+PACKAGES = (
+    "accounts",
+    "webhooks",
+    "relationships",
+    "scoring",
+    "reminders",
+    "pages",
+    "api",
+    "config",
+    "tests",
+    "bench",
+)
 MAX_LINES = 60
 
 

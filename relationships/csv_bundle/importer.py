@@ -51,6 +51,8 @@ from relationships.models import (
     TrustSignal,
 )
 from relationships.selectors import pressures_by_account
+from relationships.webhook_events import account_lost_data, interaction_created_data
+from webhooks import events, outbox
 
 
 @dataclass
@@ -294,7 +296,33 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor: User | No
     touched |= _apply_signals(wanted_signals, signals_of, known.signal_types, report)
     touched |= _apply_assessments(bundle, known.accounts, report)
     _write_history(accounts.owner_changes, touched | accounts.edited, report, actor)
+    _emit_events(accounts.lost, wanted_signals, known)
     return touched
+
+
+def _emit_events(
+    lost: list[Account],
+    wanted_signals: list[tuple[Interaction, list[str]]],
+    known: _Known,
+) -> None:
+    """The webhook events of the import, in bulk: each account it marked lost, and each
+    interaction it created (with the signals its row lists). When no endpoint wants an event
+    type, its payloads are never built."""
+    outbox.events_emit(kind=events.ACCOUNT_LOST, payloads=map(account_lost_data, lost))
+    by_id = {account.pk: account for account in known.accounts.values()}
+    outbox.events_emit(
+        kind=events.INTERACTION_CREATED,
+        payloads=(
+            interaction_created_data(
+                interaction=interaction,
+                account=by_id[interaction.account_id],
+                signal_slugs=slugs,
+            )
+            for interaction, slugs in wanted_signals
+            # Interactions the database held before the import were updated, not created.
+            if interaction.external_id not in known.interactions
+        ),
+    )
 
 
 def _count(report: ImportReport, kind: str, *, created: int, updated: int, rows: int) -> None:
@@ -314,6 +342,7 @@ class _AccountsApplied:
     touched: set[int]  # new accounts, and accounts whose loss date changed: to rescore
     edited: set[int]  # accounts whose own fields or pressures changed (an owner alone: not)
     owner_changes: list[AuditEntry]  # unsaved; written with the rest of the history, last
+    lost: list[Account]  # existing accounts the file marks lost (webhook `account.lost`)
 
 
 def _apply_accounts(
@@ -352,6 +381,7 @@ def _apply_accounts(
         touched=edits.lost_on_changed | {account.pk for account in new_accounts},
         edited=edits.edited,
         owner_changes=owner_changes,
+        lost=edits.lost,
     )
 
 
@@ -402,6 +432,7 @@ class _AccountEdits:
     changed: list[Account]  # to save: edited, reassigned, or both
     edited: set[int]  # own fields or pressures changed
     lost_on_changed: set[int]
+    lost: list[Account]  # not lost before, lost now
 
 
 def _edit_accounts(
@@ -413,8 +444,8 @@ def _edit_accounts(
 ) -> _AccountEdits:
     """Set the fields of the existing accounts from their rows (an active account has no loss
     reason), and tell which of them changed."""
-    edits = _AccountEdits(changed=[], edited=set(), lost_on_changed=set())
-    lost_on = fields.index("lost_on")
+    edits = _AccountEdits(changed=[], edited=set(), lost_on_changed=set(), lost=[])
+    lost_on, status = fields.index("lost_on"), fields.index("status")
     for row in bundle.accounts:
         account = accounts.get(row["external_id"])
         if account is None:
@@ -433,6 +464,8 @@ def _edit_accounts(
             edits.changed.append(account)
             if before[lost_on] != account.lost_on:
                 edits.lost_on_changed.add(account.pk)
+            if account.status == AccountStatus.LOST and before[status] != AccountStatus.LOST:
+                edits.lost.append(account)
     return edits
 
 
