@@ -92,7 +92,7 @@ def account_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A sales lead opens an account and hands it to a manager."""
     if not may_manage_accounts(request.user):
         raise PermissionDenied("Only a sales lead opens accounts.")
-    form = AccountDetailsForm(request.POST or None)
+    form = AccountDetailsForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             account = account_record.account_create(
@@ -155,7 +155,7 @@ def account_lost(request: AuthenticatedHttpRequest, account_id: int) -> HttpResp
     if account.status != AccountStatus.ACTIVE:
         messages.info(request, f"{account.name} is not active.")
         return redirect("account-detail", account.pk)
-    form = LostForm(request.POST or None)
+    form = LostForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
