@@ -4,7 +4,9 @@ One file, driven by the environment (see the table in README.md). With no enviro
 the app runs locally on an embedded SQLite database; `DATABASE_URL` switches to PostgreSQL.
 """
 
+import base64
 import datetime
+import hashlib
 import os
 from pathlib import Path
 
@@ -178,6 +180,21 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+# Capture (README, Capture). CalDAV app passwords are encrypted with this Fernet key (several,
+# comma-separated, rotate: the first encrypts). A development run without one derives a key
+# from the secret key, so `make run` can connect a calendar; with DEBUG off and no key, the
+# app refuses to store a password and says why.
+CAPTURE_CREDENTIALS_KEY = os.environ.get("CAPTURE_CREDENTIALS_KEY", "")
+if not CAPTURE_CREDENTIALS_KEY and DEBUG:
+    CAPTURE_CREDENTIALS_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(f"capture-credentials:{SECRET_KEY}".encode()).digest()
+    ).decode()
+# Our own email domains: addresses there are us, never a client. Empty: each uploader's own
+# address's domain.
+OWN_EMAIL_DOMAINS = [domain.lower() for domain in env_list("OWN_EMAIL_DOMAINS")]
+# How often the worker syncs each CalDAV calendar, in minutes.
+CAPTURE_SYNC_MINUTES = int(os.environ.get("CAPTURE_SYNC_MINUTES", "5"))
 
 # The site's single reporting currency (ISO 4217 code); revenue figures are stored in it.
 CURRENCY = os.environ.get("CURRENCY", "EUR")
