@@ -15,6 +15,7 @@ from django.core.exceptions import TooManyFilesSent
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -149,7 +150,7 @@ def capture_mail_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     except TooManyFilesSent:
         # Nothing is read or written: the answer is the form with the reason by its field.
         request.csrf_processing_done = True  # type: ignore[attr-defined]
-        form = MailUploadForm({}, {})
+        form = MailUploadForm(MultiValueDict(), MultiValueDict())
         form.errors["messages"] = form.error_class(
             [f"That is more than {MAX_MAIL_FILES} files: export the folder as one .mbox file."]
         )
@@ -283,7 +284,7 @@ def capture_item_assign(request: AuthenticatedHttpRequest, item_id: int) -> Http
     item = _item_for(request, item_id)
     form = AssignForm(request.POST, accounts=_assignable(request))
     if not form.is_valid():
-        return _refused(request, item, form.errors["account"][0])
+        return _refused(request, item, str(form.errors["account"][0]))
     account = form.cleaned_data["account"]  # one the manager may write to (the choices)
     try:
         services.captured_item_assign(item=item, actor=request.user, account=account)

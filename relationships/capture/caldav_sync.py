@@ -16,7 +16,7 @@ import datetime
 import logging
 from urllib.parse import urlsplit
 
-import caldav
+from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from django.db.models import Q
 from django.utils import timezone
@@ -57,7 +57,7 @@ def _in_words(failure: Exception, url: str) -> str:
 def _read(source: CaptureSource, *, full: bool, window: Window) -> tuple[Parsed, set[str], str]:
     """What the server holds (everything, or what changed since the token): the parsed
     events, the hrefs it reports deleted, and the new token."""
-    client = caldav.DAVClient(
+    client = DAVClient(
         url=source.url,
         username=source.username,
         password=password_decrypt(source.password_encrypted),

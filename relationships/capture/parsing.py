@@ -330,7 +330,7 @@ def _messages_of(name: str, data: bytes) -> Iterable[email.message.EmailMessage]
     if _looks_like_mbox(name, data):
         return _mbox_messages(data)
     message = email.message_from_bytes(data, policy=email.policy.default)
-    return [message]  # type: ignore[list-item]  # the default policy makes EmailMessage
+    return [message]
 
 
 def parse_mail(files: Iterable[tuple[str, bytes]], *, window: Window) -> Parsed:

@@ -144,8 +144,16 @@ def capture_store(
     CapturedItem.objects.bulk_create(new.values(), batch_size=500)
     CapturedItem.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
     _participants_set([*new.values(), *changed], matcher)
-    source.found = len(parsed.found)
-    source.matched = sum(1 for item in [*new.values(), *changed] if item.account_id is not None)
+    if source.kind == SourceKind.CALDAV:
+        # A sync reads only what changed: the state is what the calendar holds in the window.
+        held = CapturedItem.objects.filter(
+            source=source, occurred_on__range=(window.start, window.end)
+        )
+        source.found = held.count()
+        source.matched = held.filter(account__isnull=False).count()
+    else:
+        source.found = len(parsed.found)
+        source.matched = sum(1 for item in [*new.values(), *changed] if item.account_id)
     source.skipped_private = parsed.skipped_private
     source.last_attempt_at = source.last_success_at = now
     source.last_error = ""

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from caldav.davclient import DAVClient
 from cryptography.fernet import Fernet
 from django.utils import timezone
 
@@ -127,9 +128,7 @@ class CalDAVServer:
 
     def new_calendar(self, name: str):
         """An empty calendar of Alice's on the server, and its address."""
-        import caldav
-
-        client = caldav.DAVClient(
+        client = DAVClient(
             url=f"{self.base_url}/{self.username}/", username=self.username, password=self.password
         )
         return client.principal().make_calendar(name=name, cal_id=name)
