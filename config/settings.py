@@ -86,10 +86,11 @@ MIDDLEWARE = [
 
 # Request bodies. The largest the app takes is the import page's: four CSV files of at most
 # 10 MB each (relationships/csv_bundle/forms.py) and a few fields. Anything larger is refused
-# before it is read; set the reverse proxy's own limit to the same (README). Only the import
-# takes files, four at most; other fields stay within Django's 2.5 MB default.
+# before it is read; set the reverse proxy's own limit to the same (README). The import takes
+# four files at most (its page refuses more); capture's mail upload takes up to 100 messages
+# (relationships/capture/forms.py); other fields stay within Django's 2.5 MB default.
 MAX_REQUEST_BYTES = 42 * 1024 * 1024
-DATA_UPLOAD_MAX_NUMBER_FILES = 4
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -15,8 +15,8 @@ from django.core.exceptions import TooManyFilesSent
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.datastructures import MultiValueDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -98,7 +98,7 @@ def _sources_page(request: AuthenticatedHttpRequest, **forms) -> HttpResponse:
         "mail_form": forms.get("mail_form") or MailUploadForm(),
         "caldav_form": forms.get("caldav_form") or CalDAVSourceForm(),
     }
-    return render(request, SOURCES, context, status=400 if forms else 200)
+    return render(request, SOURCES, context)
 
 
 @login_required
