@@ -32,14 +32,14 @@ from relationships.capture.parsing import Found, Parsed, Window, parse_calendar,
 from relationships.models import Interaction, InteractionKind, SignalType
 
 UPDATED_FIELDS = [
-    "source",
+    "source_id",
     "href",
     "occurred_on",
     "starts_at",
     "subject",
     "addresses",
     "from_client",
-    "account",
+    "account_id",
     "updated_at",
 ]
 
@@ -79,8 +79,17 @@ def _remove_gone(*, owner: User, parsed: Parsed, stale: Q | None, window: Window
     return removed
 
 
-def _fill(item: CapturedItem, found: Found, source: CaptureSource, matcher: Matcher) -> None:
-    item.source = source
+def _state(item: CapturedItem) -> tuple:
+    return tuple(getattr(item, name) for name in UPDATED_FIELDS if name != "updated_at")
+
+
+def _fill(item: CapturedItem, found: Found, source: CaptureSource, matcher: Matcher) -> bool:
+    """Bring the item up to what was found; whether anything changed."""
+    before = _state(item) if item.pk else None
+    if item.pk is None or source.kind == SourceKind.CALDAV:
+        # A synced calendar speaks for its items (a deletion there removes them); an upload
+        # leaves a known item with the upload that brought it first.
+        item.source_id = source.pk
     item.href = found.href
     item.occurred_on = found.occurred_on
     item.starts_at = found.starts_at
@@ -89,6 +98,7 @@ def _fill(item: CapturedItem, found: Found, source: CaptureSource, matcher: Matc
     item.from_client = bool(found.organizer) and bool(matcher.theirs([found.organizer]))
     if not item.assigned:
         item.account_id = matcher.match(found.addresses).account_id
+    return _state(item) != before
 
 
 def _existing(owner: User, parsed: Parsed) -> dict[tuple[str, str], CapturedItem]:
@@ -126,8 +136,10 @@ def capture_store(
     existing = _existing(owner, parsed)
     new: dict[tuple[str, str], CapturedItem] = {}
     changed: list[CapturedItem] = []
+    matched = 0
     for found in parsed.found:
         item = existing.get(found.key) or new.get(found.key)
+        matched += bool(item and item.status != ItemStatus.PENDING and item.account_id)
         if item is None:
             item = CapturedItem(
                 owner=owner, kind=found.kind, uid=found.uid, recurrence_id=found.recurrence_id
@@ -135,9 +147,9 @@ def capture_store(
             new[found.key] = item
         elif item.status != ItemStatus.PENDING:
             continue
-        else:
+        if _fill(item, found, source, matcher) and item.pk:
             changed.append(item)
-        _fill(item, found, source, matcher)
+        matched += bool(item.account_id)
     now = timezone.now()
     for item in changed:
         item.updated_at = now
@@ -153,7 +165,7 @@ def capture_store(
         source.matched = held.filter(account__isnull=False).count()
     else:
         source.found = len(parsed.found)
-        source.matched = sum(1 for item in [*new.values(), *changed] if item.account_id)
+        source.matched = matched
     source.skipped_private = parsed.skipped_private
     source.last_attempt_at = source.last_success_at = now
     source.last_error = ""
