@@ -250,6 +250,8 @@ def captured_item_confirm(
     locked = _locked_pending(item)
     if locked.account_id is None:
         raise CaptureUnavailable("Assign it to an account first.")
+    if locked.account_id != item.account_id:  # put on another account since the page loaded
+        raise CaptureUnavailable("It was put on another account meanwhile: reload the page.")
     if locked.occurred_on > (today or timezone.localdate()):
         raise CaptureUnavailable("It has not happened yet: confirm it on the day.")
     account = Account.objects.get(pk=locked.account_id)
