@@ -4,7 +4,9 @@ One file, driven by the environment (see the table in README.md). With no enviro
 the app runs locally on an embedded SQLite database; `DATABASE_URL` switches to PostgreSQL.
 """
 
+import base64
 import datetime
+import hashlib
 import os
 from pathlib import Path
 
@@ -88,10 +90,11 @@ MIDDLEWARE = [
 
 # Request bodies. The largest the app takes is the import page's: four CSV files of at most
 # 10 MB each (relationships/csv_bundle/forms.py) and a few fields. Anything larger is refused
-# before it is read; set the reverse proxy's own limit to the same (README). Only the import
-# takes files, four at most; other fields stay within Django's 2.5 MB default.
+# before it is read; set the reverse proxy's own limit to the same (README). The import takes
+# four files at most (its page refuses more); capture's mail upload takes up to 100 messages
+# (relationships/capture/forms.py); other fields stay within Django's 2.5 MB default.
 MAX_REQUEST_BYTES = 42 * 1024 * 1024
-DATA_UPLOAD_MAX_NUMBER_FILES = 4
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -182,6 +185,21 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+# Capture (README, Capture). CalDAV app passwords are encrypted with this Fernet key (several,
+# comma-separated, rotate: the first encrypts). A development run without one derives a key
+# from the secret key, so `make run` can connect a calendar; with DEBUG off and no key, the
+# app refuses to store a password and says why.
+CAPTURE_CREDENTIALS_KEY = os.environ.get("CAPTURE_CREDENTIALS_KEY", "")
+if not CAPTURE_CREDENTIALS_KEY and DEBUG:
+    CAPTURE_CREDENTIALS_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(f"capture-credentials:{SECRET_KEY}".encode()).digest()
+    ).decode()
+# Our own email domains: addresses there are us, never a client. Empty: each uploader's own
+# address's domain.
+OWN_EMAIL_DOMAINS = [domain.lower() for domain in env_list("OWN_EMAIL_DOMAINS")]
+# How often the worker syncs each CalDAV calendar, in minutes.
+CAPTURE_SYNC_MINUTES = int(os.environ.get("CAPTURE_SYNC_MINUTES", "5"))
 
 # The site's single reporting currency (ISO 4217 code); revenue figures are stored in it.
 CURRENCY = os.environ.get("CURRENCY", "EUR")

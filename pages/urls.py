@@ -6,6 +6,7 @@ from pages.views import (
     account,
     account_record,
     api_tokens,
+    capture,
     catalog,
     dashboard,
     home,
@@ -63,6 +64,41 @@ urlpatterns = [
         name="interaction-delete",
     ),
     path("changes/<int:entry_id>/undo/", interactions.interaction_undo, name="interaction-undo"),
+    # Capture: meetings and messages from calendars and mail, to confirm as interactions.
+    path("capture/", capture.capture_review, name="capture-review"),
+    path("capture/sources/", capture.capture_sources, name="capture-sources"),
+    path(
+        "capture/upload/calendar/",
+        capture.capture_calendar_upload,
+        name="capture-calendar-upload",
+    ),
+    path("capture/upload/mail/", capture.capture_mail_upload, name="capture-mail-upload"),
+    path("capture/sources/caldav/", capture.capture_caldav_connect, name="capture-caldav"),
+    path(
+        "capture/sources/<int:source_id>/sync/",
+        capture.capture_source_sync_now,
+        name="capture-source-sync",
+    ),
+    path(
+        "capture/sources/<int:source_id>/remove/",
+        capture.capture_source_remove,
+        name="capture-source-remove",
+    ),
+    path(
+        "capture/items/<int:item_id>/confirm/",
+        capture.capture_item_confirm,
+        name="capture-item-confirm",
+    ),
+    path(
+        "capture/items/<int:item_id>/discard/",
+        capture.capture_item_discard,
+        name="capture-item-discard",
+    ),
+    path(
+        "capture/items/<int:item_id>/assign/",
+        capture.capture_item_assign,
+        name="capture-item-assign",
+    ),
     # The portfolio: the dashboard, CSV bundles in and out.
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard-export"),

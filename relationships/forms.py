@@ -68,7 +68,31 @@ class ContactPickField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.title})" if obj.title else obj.name
 
 
-class InteractionForm(forms.ModelForm):
+class SignalChipsMixin:
+    """The log form's signal chips (pages/interaction_form.html#signal-chips) for any form with
+    a `signals` field and the `signal_types` offered, in the order they are shown."""
+
+    signal_types: list[SignalType]
+
+    def signal_groups(self) -> list[SignalGroup]:
+        """The signal chips by category, in the order of `signal_types` (the most used first,
+        see `selectors.signal_types_for_form`), each with whether it is selected. The first
+        OPEN_SIGNAL_GROUPS categories are open, and so is any holding a selected signal; the
+        rest are a click, or Enter, away."""
+        raw = self["signals"].value() or []  # type: ignore[index]
+        selected = {str(pk) for pk in raw}
+        labels = dict(SignalCategory.choices)
+        groups = []
+        for rank, (category, types) in enumerate(
+            groupby(self.signal_types, key=lambda t: t.category)
+        ):
+            chips = [(t, str(t.pk) in selected) for t in types]
+            is_open = rank < OPEN_SIGNAL_GROUPS or any(on for _, on in chips)
+            groups.append(SignalGroup(labels.get(category, category), chips, is_open))
+        return groups
+
+
+class InteractionForm(SignalChipsMixin, forms.ModelForm):
     """Log or edit an interaction: when, what kind, who took part, and what was observed."""
 
     participants = ContactChoiceField(
@@ -129,23 +153,6 @@ class InteractionForm(forms.ModelForm):
         assert isinstance(signals, RowsChoiceField)
         signals.queryset = SignalType.objects.filter(pk__in=[t.pk for t in signal_types])
         self.signal_types = signal_types
-
-    def signal_groups(self) -> list[SignalGroup]:
-        """The signal chips by category, in the order of `signal_types` (the most used first,
-        see `selectors.signal_types_for_form`), each with whether it is selected. The first
-        OPEN_SIGNAL_GROUPS categories are open, and so is any holding a selected signal; the
-        rest are a click, or Enter, away."""
-        raw = self["signals"].value() or []
-        selected = {str(pk) for pk in raw}
-        labels = dict(SignalCategory.choices)
-        groups = []
-        for rank, (category, types) in enumerate(
-            groupby(self.signal_types, key=lambda t: t.category)
-        ):
-            chips = [(t, str(t.pk) in selected) for t in types]
-            is_open = rank < OPEN_SIGNAL_GROUPS or any(on for _, on in chips)
-            groups.append(SignalGroup(labels.get(category, category), chips, is_open))
-        return groups
 
     def clean_occurred_on(self):
         occurred_on = self.cleaned_data["occurred_on"]

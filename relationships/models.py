@@ -454,3 +454,8 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.subject} on {self.account_id}: {self.summary}"
+
+
+# Captured meetings and messages are evidence waiting for review; their models live with the
+# rest of capture and are declared to Django here, as this app's.
+from relationships.capture.models import CapturedItem, CaptureSource  # noqa: E402, F401

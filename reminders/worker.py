@@ -1,7 +1,8 @@
 """The worker's own schedule and pulse, with no cron to configure.
 
 `manage.py run_worker` runs django-tasks' `db_worker` and, beside it, a thread that every
-HEARTBEAT_SECONDS writes the heartbeat and claims the current hour's digest run. The claim is
+HEARTBEAT_SECONDS writes the heartbeat, claims the current hour's digest run and queues a sync
+of each connected CalDAV calendar that is due (README, Capture). The claim is
 a `DigestRun` row unique per hour slot, so of several workers only one queues the digest for
 that hour; the digest itself is idempotent per person and day besides.
 
@@ -19,10 +20,12 @@ import socket
 import threading
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from relationships.capture.caldav_sync import source_sync, sources_due
 from reminders.digest import digest_send
 from reminders.models import DigestRun, WorkerStatus
 
@@ -104,6 +107,23 @@ def digest_hour_run(slot_iso: str) -> None:
     WorkerStatus.objects.filter(name="worker").update(digest_failed_at=None, digest_error="")
 
 
+@task()
+def capture_source_sync(source_id: int) -> None:
+    """The worker's task: bring one CalDAV calendar up to date (its outcome, failures
+    included, is written on the source for its page)."""
+    source_sync(source_id=source_id)
+
+
+def capture_syncs_queue(*, now: datetime.datetime | None = None) -> int:
+    """Queue a sync of every CalDAV calendar not tried for CAPTURE_SYNC_MINUTES; each is
+    claimed by one worker only. How many were queued."""
+    with transaction.atomic():
+        due = sources_due(now=now, every_minutes=settings.CAPTURE_SYNC_MINUTES)
+        for source_id in due:
+            capture_source_sync.enqueue(source_id)
+    return len(due)
+
+
 class Scheduler(threading.Thread):
     """The thread `run_worker` starts beside the task worker."""
 
@@ -119,6 +139,10 @@ class Scheduler(threading.Thread):
                 schedule_tick(name=name)
             except Exception:  # the database away for a moment: try again at the next beat
                 logger.exception("The worker's heartbeat failed")
+            try:
+                capture_syncs_queue()
+            except Exception:
+                logger.exception("Queueing the calendar syncs failed")
             finally:
                 close_old_connections()
             self.stopping.wait(self.interval)

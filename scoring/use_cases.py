@@ -9,7 +9,7 @@ import command and the coming API call these, never the evidence writes directly
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,8 +19,10 @@ from django.utils import timezone
 
 from accounts.models import Account
 from relationships import account_record, services
+from relationships.capture import services as capture
+from relationships.capture.models import CapturedItem
 from relationships.csv_bundle import importer
-from relationships.models import Assessment, AuditEntry, Contact, Interaction
+from relationships.models import Assessment, AuditEntry, Contact, Interaction, SignalType
 from scoring.services import account_rescore_now, forget_pending_rescores, scores_recompute
 from scoring.standings import Standing, standing_of
 
@@ -86,6 +88,24 @@ def interaction_log(
         _rescored(
             account.pk,
             lambda: services.interaction_log(account=account, actor=actor, data=data),
+        )
+    )
+
+
+def captured_item_confirm(
+    *, item: CapturedItem, actor: User, signal_types: Sequence[SignalType] = ()
+) -> tuple[Interaction, StandingChange]:
+    """Confirm a captured meeting or message: it is logged as an interaction on its account
+    (through the same write as a logged meeting) and the account rescored. Refused with
+    CaptureUnavailable when the item was handled meanwhile or has no account."""
+    if item.account_id is None:
+        raise capture.CaptureUnavailable("Assign it to an account first.")
+    return _changed(
+        _rescored(
+            item.account_id,
+            lambda: capture.captured_item_confirm(
+                item=item, actor=actor, signal_types=signal_types
+            ),
         )
     )
 

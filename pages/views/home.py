@@ -16,6 +16,7 @@ from accounts.models import Account, AccountStatus
 from accounts.roles import sees_whole_portfolio
 from pages.http import AuthenticatedHttpRequest
 from pages.views.reminders import health_for, today_context
+from relationships.capture.selectors import review_count
 from scoring.selectors import profile_active
 from scoring.standings import (
     ACCOUNT_SORTS,
@@ -124,7 +125,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     template_name = "pages/home.html"
     if request.htmx and not request.htmx.boosted:
         return render(request, template_name + "#account-table", context)
-    # The full page also shows what is due today, and leads and admins whether the worker
-    # that sends reminders is running.
+    # The full page also shows what is due today, how many captured meetings wait to be
+    # confirmed, and leads and admins whether the worker that sends reminders is running.
     context.update(today_context(request, profile=active), health=health_for(request))
+    context["capture_waiting"] = review_count(owner=request.user)
     return render(request, template_name, context)

@@ -6,7 +6,7 @@ import io
 import zipfile
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -45,7 +45,19 @@ def portfolio_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         # The flag Django's CSRF middleware reads; HttpRequest does not declare it.
         request.csrf_processing_done = True  # type: ignore[attr-defined]
         raise
+    _refuse_extra_files(request)
     return _import_page(request)
+
+
+# The bundle's four files; a request carrying more is not an import (400, as Django answers
+# more files than DATA_UPLOAD_MAX_NUMBER_FILES).
+BUNDLE_FILES = 4
+
+
+def _refuse_extra_files(request: AuthenticatedHttpRequest) -> None:
+    if request.method == "POST" and sum(len(f) for _, f in request.FILES.lists()) > BUNDLE_FILES:
+        request.csrf_processing_done = True  # type: ignore[attr-defined]
+        raise TooManyFilesSent(f"The import takes {BUNDLE_FILES} files at most.")
 
 
 @csrf_protect

@@ -144,8 +144,9 @@ def test_the_list_costs_the_same_queries_whatever_the_size(
     client.force_login(lena)
     # savepoint, session, user, roles, count, page rows, profile, latest and earlier
     # snapshots of the page; the Today panel's reminders (marks, accounts, silence, last
-    # digest, latest and earlier snapshots) and the worker's health; release savepoint; and
-    # the session saved with the header's new count (savepoint, update, release)
-    with django_assert_num_queries(20):
+    # digest, latest and earlier snapshots) and the worker's health; the captured meetings
+    # waiting to be confirmed; release savepoint; and the session saved with the header's new
+    # count (savepoint, update, release)
+    with django_assert_num_queries(21):
         response = client.get(reverse("home"))
     assert len(response.context["rows"]) == accounts

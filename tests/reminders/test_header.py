@@ -67,5 +67,5 @@ def test_the_home_page_of_a_lead_costs_the_same_whatever_the_portfolio(
     client.get(reverse("home"))
     # Once the count is remembered: the list's 9 queries (unscored accounts: no trend to
     # read), the Today panel's 6 (marks, accounts, silence, last digest, latest and earlier
-    # snapshots) and the worker's health.
-    assert _queries(client, reverse("home")) == 16
+    # snapshots), the worker's health and the count of captured meetings to confirm.
+    assert _queries(client, reverse("home")) == 17
