@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from accounts.models import Account, AccountDomain
+from accounts.models import Account, AccountDomain, ApiToken
+from config.admin import ReadOnlyAdmin
 
 
 @admin.register(Account)
@@ -35,3 +36,22 @@ class AccountDomainAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens to read (who has one, for what, last used); made and revoked on the API tokens
+    page or with `manage.py api_token`. The hash stays out of sight."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "read_only",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["read_only"]
+    search_fields = ["name", "user__username", "prefix"]
+    exclude = ["token_hash"]

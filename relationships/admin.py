@@ -7,6 +7,8 @@ from config.admin import ReadOnlyAdmin
 from relationships.models import (
     Assessment,
     AuditEntry,
+    CapturedItem,
+    CaptureSource,
     Contact,
     ExternalPressure,
     Interaction,
@@ -163,3 +165,24 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ["summary", "account__name", "actor__username"]
     list_select_related = ["account", "actor"]
     date_hierarchy = "at"
+
+
+@admin.register(CaptureSource)
+class CaptureSourceAdmin(ReadOnlyAdmin):
+    """Where each person's captured meetings and messages come from, and how the last sync
+    went; the app password and the sync position stay out of sight."""
+
+    list_display = ["name", "owner", "kind", "last_success_at", "found", "matched", "last_error"]
+    list_filter = ["kind"]
+    search_fields = ["name", "owner__username", "url"]
+    exclude = ["password_encrypted", "sync_token"]
+    list_select_related = ["owner"]
+
+
+@admin.register(CapturedItem)
+class CapturedItemAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "owner", "kind", "occurred_on", "account", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["subject", "account__name", "owner__username"]
+    date_hierarchy = "occurred_on"
+    list_select_related = ["owner", "account"]

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.factories import InteractionFactory
 
-OUR_APPS = ("accounts", "relationships", "scoring", "reminders")
+OUR_APPS = ("accounts", "webhooks", "relationships", "scoring", "reminders")
 MODELS = [
     model
     for app in OUR_APPS
