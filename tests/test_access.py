@@ -15,10 +15,15 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import pytest
+from cryptography.fernet import Fernet
 from django.apps import apps
+from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from relationships.capture import services as capture_services
+from relationships.capture.models import CapturedItem
+from relationships.capture.parsing import Window, parse_calendar
 from relationships.csv_bundle import formats
 from relationships.models import AuditEntry, ContactRole, SignalCategory, SignalType
 from relationships.services import interaction_delete, interaction_version
@@ -26,6 +31,7 @@ from scoring import services as scoring_services
 from scoring.engine import flatten
 from scoring.selectors import profile_active
 from scoring.tuning.forms import field_name
+from tests.capture.conftest import days_ago, eml, ics, vevent
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory
 from webhooks import services as webhook_services
 
@@ -38,6 +44,9 @@ ANY_SIGNED_IN = {
     "password_change_done",
     "reminder-settings",
     "api-tokens",
+    # Each person's own review list and sources (tests/capture: nobody sees another's).
+    "capture-review",
+    "capture-sources",
 }
 # URL name -> (who may use it, and what each of the others gets: 404 where they may not even
 # see the account, as if it did not exist; 403 where they see it but may not act). alice owns
@@ -46,6 +55,10 @@ ANY_SIGNED_IN = {
 MANAGER_ONLY = {"bob": 404, "lena": 403, "sam": 403}
 PORTFOLIO = {"alice": 403, "bob": 403}
 SCORING_ADMIN_ONLY = {"alice": 403, "bob": 403, "lena": 403}
+# Captured meetings and their calendars are their owner's alone: to anyone else, a sales lead
+# included, they do not exist. Everyone brings in their own.
+OWNER_ONLY = {"bob": 404, "lena": 404, "sam": 404}
+EVERYONE: tuple[set[str], dict[str, int]] = ({"alice", "bob", "lena", "sam"}, {})
 RULES = {
     "account-detail": ({"alice", "lena", "sam"}, {"bob": 404}),
     "account-facts": ({"alice"}, MANAGER_ONLY),
@@ -86,6 +99,16 @@ RULES = {
     # Each person marks only their own reminders; the account has no next step, which reminds
     # its sales lead, and nobody else.
     "reminder-mark": ({"lena"}, {"alice": 404, "bob": 404, "sam": 404}),
+    "capture-calendar-upload": EVERYONE,
+    "capture-mail-upload": EVERYONE,
+    "capture-caldav": EVERYONE,
+    "capture-source-sync": ({"alice"}, OWNER_ONLY),
+    "capture-source-remove": ({"alice"}, OWNER_ONLY),
+    # Confirming also needs the right to write to the matched account: tests/capture refuses
+    # it once the account changed hands.
+    "capture-item-confirm": ({"alice"}, OWNER_ONLY),
+    "capture-item-discard": ({"alice"}, OWNER_ONLY),
+    "capture-item-assign": ({"alice"}, OWNER_ONLY),
 }
 
 
@@ -134,6 +157,34 @@ def _bundle(o) -> dict:
     for name, handle in files.items():
         handle.name = f"{name}.csv"
     return {**files, "dry_run": "on"}
+
+
+def _review(o) -> str:
+    return reverse("capture-review")
+
+
+def _sources(o) -> str:
+    return reverse("capture-sources")
+
+
+def _calendar_file(o) -> dict:
+    meeting = vevent("review@northwind", days_ago(1), attendees=[o.contact.email])
+    handle = io.BytesIO(ics(meeting))
+    handle.name = "calendar.ics"
+    return {"calendar": handle}
+
+
+def _mail_files(o) -> dict:
+    message = eml(
+        sender=o.contact.email,
+        to=["alice@example.com"],
+        day=days_ago(1),
+        subject="Rates for May",
+        message_id="rates@northwind.example",
+    )
+    handle = io.BytesIO(message)
+    handle.name = "rates.eml"
+    return {"messages": [handle]}
 
 
 POST_ONLY = Send("get", 405)
@@ -330,6 +381,38 @@ REQUESTS: dict[str, list[Send]] = {
             writes=True,
         ),
     ],
+    # Each upload or connected calendar is a new source of its own, queued to sync.
+    "capture-calendar-upload": [POST_ONLY, Send("post", 302, _calendar_file, _review, True)],
+    "capture-mail-upload": [POST_ONLY, Send("post", 302, _mail_files, _review, True)],
+    "capture-caldav": [
+        POST_ONLY,
+        Send(
+            "post",
+            302,
+            lambda o: {
+                "url": "https://calendar.example/dav/work/",
+                "username": "me",
+                "password": "app-password",
+            },
+            _sources,
+            writes=True,
+        ),
+    ],
+    "capture-source-sync": [POST_ONLY, Send("post", 302, None, _sources, writes=True)],
+    "capture-source-remove": [POST_ONLY, Send("post", 302, None, _sources, writes=True)],
+    "capture-item-confirm": [Send("get", 200), Send("post", 302, None, _review, writes=True)],
+    "capture-item-discard": [POST_ONLY, Send("post", 302, None, _review, writes=True)],
+    # The item is matched already: assigning it is choosing its account for good.
+    "capture-item-assign": [
+        POST_ONLY,
+        Send(
+            "post",
+            302,
+            lambda o: {"account": o.account.pk},
+            lambda o: reverse("capture-review") + "#matched",
+            writes=True,
+        ),
+    ],
 }
 
 
@@ -369,13 +452,36 @@ def people(alice, bob, lena, sam):
     return {"alice": alice, "bob": bob, "lena": lena, "sam": sam}
 
 
+def _captured_meeting(*, owner, contact) -> CapturedItem:
+    """A CalDAV calendar of the owner's, synced once: yesterday's meeting with the contact,
+    waiting to be confirmed on the contact's account."""
+    calendar = capture_services.caldav_source_connect(
+        owner=owner, url="https://calendar.example/dav/alice/", username="alice", password="pw"
+    )
+    window = Window.around(timezone.localdate())
+    meeting = vevent("weekly@northwind", days_ago(1), attendees=[contact.email])
+    capture_services.capture_store(
+        owner=owner,
+        source=calendar,
+        parsed=parse_calendar(ics(meeting), window=window, href="/dav/alice/weekly.ics"),
+        stale=Q(source=calendar),
+        window=window,
+    )
+    return CapturedItem.objects.select_related("source").get(
+        source=calendar, account=contact.account
+    )
+
+
 @pytest.fixture
-def objects(people):
+def objects(people, settings):
     """What the URLs reach: alice's account, a contact, an entry she logged, one she deleted
-    (its undo), a signal type, a draft of the scoring profile (v2) and a webhook endpoint."""
+    (its undo), a signal type, a draft of the scoring profile (v2), a webhook endpoint, and
+    her connected calendar with a meeting on that account waiting to be confirmed."""
+    settings.CAPTURE_CREDENTIALS_KEY = Fernet.generate_key().decode()
     alice = people["alice"]
     account = AccountFactory(owner=alice)
-    contact = ContactFactory(account=account)
+    contact = ContactFactory(account=account, email="dana@northwind.example")
+    item = _captured_meeting(owner=alice, contact=contact)
     interaction = InteractionFactory(account=account, logged_by=alice)
     removed = InteractionFactory(account=account, logged_by=alice)
     interaction_delete(interaction=removed, actor=alice)
@@ -390,6 +496,8 @@ def objects(people):
         endpoint=webhook_services.endpoint_create(
             url="https://bi.example/hooks", events=["account.lost"], actor=people["sam"]
         ),
+        source=item.source,
+        item=item,
     )
 
 
@@ -405,6 +513,8 @@ def paths(objects):
         "signal_type_id": o.signal_type.pk,
         "version": o.draft.version,
         "endpoint_id": o.endpoint.pk,
+        "source_id": o.source.pk,
+        "item_id": o.item.pk,
         "token": "not-a-feed-token",
     }
     result = {}
