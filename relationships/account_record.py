@@ -381,4 +381,7 @@ def account_change_undo(
     entry.restorable = None
     entry.save(update_fields=["restorable"])
     _record(account, actor, f"Undone: {entry.summary}", after, action=AuditAction.RESTORED)
+    if account.status == AccountStatus.LOST and after["status"] == AccountStatus.ACTIVE:
+        # Undoing a win-back loses the account again, as far as anyone outside can tell.
+        outbox.event_emit(kind=events.ACCOUNT_LOST, payload=account_lost_data(account))
     return account

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from relationships.models import SignalType
+from relationships.models import AuditEntry, SignalType
 from relationships.services import InteractionInput
 from scoring import use_cases
 from scoring.models import ScoreSnapshot
@@ -122,6 +122,33 @@ def test_marking_an_account_lost_on_its_page_sends_account_lost(
             "note": "Re-tendered.",
         }
     ]
+
+
+def test_undoing_a_win_back_sends_account_lost_again_and_undoing_a_loss_sends_nothing(
+    client, register, lena, alices_account
+):
+    register("https://bi.example/hooks", events=[events.ACCOUNT_LOST])
+    client.force_login(lena)
+    lost_on = timezone.localdate() - datetime.timedelta(days=3)
+    lost = {"lost_on": lost_on.isoformat(), "reason": "price", "note": ""}
+    client.post(reverse("account-lost", args=[alices_account.pk]), lost)
+    client.post(reverse("account-reopen", args=[alices_account.pk]))
+    win_back = AuditEntry.objects.filter(account=alices_account).latest("pk")
+
+    client.post(reverse("interaction-undo", args=[win_back.pk]))
+
+    alices_account.refresh_from_db()
+    assert alices_account.status == "lost"
+    assert [data["lost_on"] for data in _data(events.ACCOUNT_LOST)] == [lost_on.isoformat()] * 2
+
+    client.post(reverse("account-reopen", args=[alices_account.pk]))
+    client.post(reverse("account-lost", args=[alices_account.pk]), lost)
+    loss = AuditEntry.objects.filter(account=alices_account).latest("pk")
+    client.post(reverse("interaction-undo", args=[loss.pk]))
+
+    alices_account.refresh_from_db()
+    assert alices_account.status == "active"
+    assert len(_data(events.ACCOUNT_LOST)) == 3  # the loss itself, not its undo
 
 
 ACCOUNTS_HEADER = (
