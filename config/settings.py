@@ -201,6 +201,14 @@ OWN_EMAIL_DOMAINS = [domain.lower() for domain in env_list("OWN_EMAIL_DOMAINS")]
 # How often the worker syncs each CalDAV calendar, in minutes.
 CAPTURE_SYNC_MINUTES = int(os.environ.get("CAPTURE_SYNC_MINUTES", "5"))
 
+# Webhooks (README, Webhooks): receivers on private networks (10/8, 172.16/12, 192.168/16,
+# 100.64/10, fc00::/7) only when this is on. Loopback, link-local (cloud metadata services)
+# and unspecified addresses are refused whatever it says.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+# This server's own loopback addresses: never in production (no environment variable turns it
+# on); the tests' receivers listen there and turn it on for themselves.
+WEBHOOK_ALLOW_LOOPBACK = False
+
 # The site's single reporting currency (ISO 4217 code); revenue figures are stored in it.
 CURRENCY = os.environ.get("CURRENCY", "EUR")
 

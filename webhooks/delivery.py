@@ -4,12 +4,15 @@ Each pass claims the deliveries that are due (on PostgreSQL with FOR UPDATE SKIP
 several workers share the queue without sending anything twice), pushes them past a lease so no
 other worker takes them meanwhile, and sends them outside any transaction: one thread per
 endpoint, each over one kept-alive connection, so a slow receiver holds up only its own events.
-The result of every attempt is recorded in one statement at the end of the pass.
+Every attempt has a deadline on the whole of it, and the pass starts no attempt once its budget
+is spent, so a pass ends well before its lease runs out. The result of every attempt is
+recorded in one statement at the end of the pass.
 
 Signing follows the Standard Webhooks specification (https://www.standardwebhooks.com/):
 headers `webhook-id`, `webhook-timestamp` and `webhook-signature`, made by the specification's
 own library. A 2xx answer is success; anything else (a redirect too, which is never followed)
-is retried with the specification's backoff, then given up.
+is retried with the specification's backoff, then given up. The schedule runs from each
+delivery's first failure, its own or its endpoint's while it waited behind another.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http import HTTPStatus
 
-import requests
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -32,6 +35,7 @@ from standardwebhooks.webhooks import Webhook
 
 from webhooks.events import TEST_EVENT
 from webhooks.models import Delivery, DeliveryStatus, Event
+from webhooks.transport import Channel, NoAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -47,18 +51,19 @@ RETRY_DELAYS = (
     datetime.timedelta(hours=10),
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-TIMEOUT_SECONDS = 10.0  # per attempt, to connect and between bytes of the answer
+TIMEOUT_SECONDS = 10.0  # per attempt, in all: resolving, connecting, sending, the answer
 BATCH = 200  # deliveries claimed per pass
 SENDERS = 8  # endpoints sent to at once
-# One endpoint's share of a pass: what is left of its deliveries after this goes back to the
-# queue, due at once, so a receiver that answers slowly cannot keep a claim past its lease.
-ENDPOINT_BUDGET_SECONDS = 60.0
-# How long a claim keeps other workers away: longer than a pass can take.
-LEASE = datetime.timedelta(seconds=ENDPOINT_BUDGET_SECONDS + 4 * TIMEOUT_SECONDS)
+# No attempt starts this long after the pass did: the deliveries left go back to the queue,
+# due at once. A pass therefore ends within this and one attempt's TIMEOUT_SECONDS.
+PASS_BUDGET_SECONDS = 60.0
+# How long a claim keeps other workers away: longer than a pass can take (the budget, one
+# attempt, and half a minute for the database), so no delivery is sent by two workers at once.
+LEASE_MARGIN_SECONDS = 30.0
+LEASE = datetime.timedelta(seconds=PASS_BUDGET_SECONDS + TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS)
 POLL_SECONDS = 2.0  # how often an idle worker looks for due deliveries
 KEEP_LOG = datetime.timedelta(days=30)  # finished deliveries are kept this long
 USER_AGENT = "relationship-tracker-webhooks/1"
-_EXCERPT = 200  # characters of a refusing receiver's answer kept in the log
 
 
 @dataclass(frozen=True)
@@ -91,21 +96,29 @@ class PassReport:
 
 
 def deliveries_run(
-    *, now: datetime.datetime | None = None, limit: int = BATCH, timeout: float = TIMEOUT_SECONDS
+    *,
+    now: datetime.datetime | None = None,
+    limit: int = BATCH,
+    timeout: float = TIMEOUT_SECONDS,
+    budget: float = PASS_BUDGET_SECONDS,
 ) -> PassReport:
-    """One pass: send the deliveries due at `now` (default: the clock), at most `limit`, and
-    record how each went. Safe to run in several workers at once."""
+    """One pass: send the deliveries due at `now` (default: the clock), at most `limit`, each
+    attempt within `timeout` seconds and none started after `budget` seconds, and record how
+    each went. Safe to run in several workers at once."""
     clock: Callable[[], datetime.datetime] = (lambda: now) if now else timezone.now
-    claimed = deliveries_claim(now=clock(), limit=limit)
+    lease = datetime.timedelta(seconds=budget + timeout + LEASE_MARGIN_SECONDS)
+    claimed = deliveries_claim(now=clock(), limit=limit, lease=lease)
     if not claimed:
         return PassReport()
-    outcomes = _send_all(claimed, timeout=timeout)
+    outcomes = _send_all(claimed, timeout=timeout, stop_at=time.monotonic() + budget)
     return _record(claimed, outcomes, now=clock())
 
 
-def deliveries_claim(*, now: datetime.datetime, limit: int) -> list[Delivery]:
+def deliveries_claim(
+    *, now: datetime.datetime, limit: int, lease: datetime.timedelta = LEASE
+) -> list[Delivery]:
     """Take up to `limit` due deliveries for this worker (a short transaction of two
-    queries), with their events and endpoints."""
+    queries), with their events and endpoints, for `lease`."""
     with transaction.atomic():
         due = (
             Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
@@ -118,40 +131,47 @@ def deliveries_claim(*, now: datetime.datetime, limit: int) -> list[Delivery]:
         claimed = list(due[:limit])
         if claimed:
             Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
-                next_attempt_at=now + LEASE
+                next_attempt_at=now + lease
             )
     return claimed
 
 
-def _send_all(claimed: list[Delivery], *, timeout: float) -> dict[int, Outcome]:
+def _send_all(claimed: list[Delivery], *, timeout: float, stop_at: float) -> dict[int, Outcome]:
     by_endpoint: defaultdict[int, list[Delivery]] = defaultdict(list)
     for delivery in claimed:
         by_endpoint[delivery.endpoint_id].append(delivery)
     with ThreadPoolExecutor(max_workers=min(SENDERS, len(by_endpoint))) as pool:
-        groups = pool.map(lambda group: _send_group(group, timeout=timeout), by_endpoint.values())
+        groups = pool.map(
+            lambda group: _send_group(group, timeout=timeout, stop_at=stop_at),
+            by_endpoint.values(),
+        )
         return {outcome.delivery_id: outcome for group in groups for outcome in group}
 
 
-def _send_group(deliveries: list[Delivery], *, timeout: float) -> list[Outcome]:
-    """One endpoint's deliveries, in order, over one connection. Once the endpoint fails to
-    answer, the rest are not tried this pass (an unreachable receiver costs one timeout)."""
+def _send_group(deliveries: list[Delivery], *, timeout: float, stop_at: float) -> list[Outcome]:
+    """One endpoint's deliveries, in order, over one connection, none started after `stop_at`
+    (on the monotonic clock; an endpoint waiting for a free sender may find it passed). Once
+    the endpoint fails to answer, the rest are not tried this pass: they wait behind that
+    delivery (an unreachable receiver costs one timeout)."""
     outcomes: list[Outcome] = []
-    started = time.monotonic()
     failed: Outcome | None = None
-    with requests.Session() as session:
+    channel = Channel(deliveries[0].endpoint.url)
+    try:
         for delivery in deliveries:
             if failed is not None:
                 outcomes.append(Outcome(delivery.pk, attempted=False, follows=failed.delivery_id))
-            elif time.monotonic() - started > ENDPOINT_BUDGET_SECONDS:
+            elif time.monotonic() >= stop_at:
                 outcomes.append(Outcome(delivery.pk, attempted=False))
             else:
-                outcome = delivery_send(session, delivery, timeout=timeout)
+                outcome = delivery_send(channel, delivery, timeout=timeout)
                 failed = outcome if outcome.unanswered else None
                 outcomes.append(outcome)
+    finally:
+        channel.close()
     return outcomes
 
 
-def delivery_send(session: requests.Session, delivery: Delivery, *, timeout: float) -> Outcome:
+def delivery_send(channel: Channel, delivery: Delivery, *, timeout: float) -> Outcome:
     """Sign and POST one delivery's event; what came of it (no database access)."""
     event, endpoint = delivery.event, delivery.endpoint
     body = json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False)
@@ -164,51 +184,24 @@ def delivery_send(session: requests.Session, delivery: Delivery, *, timeout: flo
         "webhook-signature": Webhook(endpoint.secret).sign(event.webhook_id, sent_at, body),
     }
     try:
-        response = session.post(
-            endpoint.url,
-            data=body.encode(),
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        )
-    except requests.RequestException as error:
-        return Outcome(delivery.pk, error=_failure_words(error, timeout))
-    with response:
-        if 200 <= response.status_code < 300:
-            return Outcome(delivery.pk, status=response.status_code)
-        return Outcome(delivery.pk, status=response.status_code, error=_refusal_words(response))
+        answer = channel.post(body.encode(), headers, timeout=timeout)
+    except NoAnswer as failure:
+        return Outcome(delivery.pk, error=str(failure))
+    if 200 <= answer.status < 300:
+        return Outcome(delivery.pk, status=answer.status)
+    # The status and its standard phrase only: the body stays unread, so an endpoint aimed at
+    # some other service shows nothing of what that service says.
+    words = f"HTTP {answer.status} {_phrase(answer.status)}".strip()
+    if 300 <= answer.status < 400:
+        words += f" (redirects are not followed: register {answer.location})"
+    return Outcome(delivery.pk, status=answer.status, error=words[:500])
 
 
-def _failure_words(error: requests.RequestException, timeout: float) -> str:
-    """Why no answer came, in words."""
-    if isinstance(error, requests.Timeout):
-        return f"No answer within {timeout:g} seconds."
-    cause: BaseException = error
-    while True:  # the innermost reason: urllib3 wraps the socket's error in its own
-        inner = getattr(cause, "reason", None) or cause.__cause__ or cause.__context__
-        if not isinstance(inner, BaseException) or inner is cause:
-            break
-        cause = inner
-    reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
-    if isinstance(error, requests.exceptions.SSLError):
-        return f"The secure connection failed: {reason}"[:500]
-    if isinstance(error, requests.ConnectionError):
-        return f"Could not connect: {reason}"[:500]
-    return f"The request failed: {reason}"[:500]
-
-
-def _refusal_words(response: requests.Response) -> str:
-    """A non-2xx answer in words, with the start of what the receiver said."""
-    words = f"HTTP {response.status_code} {response.reason or ''}".strip()
-    if 300 <= response.status_code < 400:
-        words += f" (redirects are not followed: register {response.headers.get('location')})"
+def _phrase(status: int) -> str:
     try:
-        said = next(response.iter_content(_EXCERPT * 4, decode_unicode=False), b"")
-    except requests.RequestException:
-        said = b""
-    text = " ".join(said.decode("utf-8", "replace").split())[:_EXCERPT]
-    return f"{words}: {text}"[:500] if text else words
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _record(
@@ -217,13 +210,14 @@ def _record(
     """Write how each claimed delivery went: the delivered ones in one UPDATE per HTTP status
     (nearly always one), the others, each with its own error and next attempt, in one more."""
     counts: defaultdict[str, int] = defaultdict(int)
-    for delivery in claimed:
-        counts[_apply(delivery, outcomes[delivery.pk], now)] += 1
     by_id = {delivery.pk: delivery for delivery in claimed}
-    for delivery in claimed:  # the ones put back after their endpoint failed to answer
+    for delivery in claimed:
+        if outcomes[delivery.pk].follows is None:
+            counts[_apply(delivery, outcomes[delivery.pk], now)] += 1
+    for delivery in claimed:  # after the deliveries they waited behind
         follows = outcomes[delivery.pk].follows
         if follows is not None:
-            delivery.next_attempt_at = by_id[follows].next_attempt_at or now
+            counts[_apply_waiting(delivery, by_id[follows], now)] += 1
     delivered: defaultdict[int | None, list[int]] = defaultdict(list)
     others = []
     for delivery in claimed:
@@ -250,9 +244,21 @@ RECORDED_FIELDS = [
     "attempts",
     "next_attempt_at",
     "last_attempt_at",
+    "failing_since",
     "response_status",
     "error",
 ]
+
+
+def retry_at(failing_since: datetime.datetime, now: datetime.datetime) -> datetime.datetime | None:
+    """The next point of the retry schedule counted from `failing_since` that is after `now`;
+    None once the schedule is over (give up)."""
+    at = failing_since
+    for delay in RETRY_DELAYS:
+        at += delay
+        if at > now:
+            return at
+    return None
 
 
 def _apply(delivery: Delivery, outcome: Outcome, now: datetime.datetime) -> str:
@@ -271,11 +277,35 @@ def _apply(delivery: Delivery, outcome: Outcome, now: datetime.datetime) -> str:
             None,
         )
         return "delivered"
-    if delivery.attempts >= MAX_ATTEMPTS:
+    delivery.failing_since = delivery.failing_since or now
+    delivery.next_attempt_at = retry_at(delivery.failing_since, now)
+    if delivery.next_attempt_at is None or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
         return "given_up"
-    delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
     return "retrying"
+
+
+def _apply_waiting(delivery: Delivery, ahead: Delivery, now: datetime.datetime) -> str:
+    """A delivery not sent because its endpoint did not answer `ahead`: its own schedule runs
+    from then, it waits as long as `ahead` (or, once `ahead` is given up, until its own next
+    point), and it is given up when its own schedule is over."""
+    delivery.failing_since = delivery.failing_since or now
+    own_next = retry_at(delivery.failing_since, now)
+    since = timezone.localtime(delivery.failing_since).strftime("%d %b %H:%M")
+    if own_next is None:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        delivery.error = f"Gave up without sending: the endpoint has not answered since {since}"
+        delivery.error = f"{delivery.error} ({ahead.error})"[:500]
+        return "given_up"
+    delivery.next_attempt_at = (
+        ahead.next_attempt_at if ahead.status == DeliveryStatus.PENDING else own_next
+    )
+    delivery.error = (
+        f"Not sent yet: waiting behind the {ahead.event.kind} event of "
+        f"{timezone.localtime(ahead.event.created_at):%d %b %H:%M:%S}, which got no answer "
+        f"({ahead.error})"
+    )[:500]
+    return "put_back"
 
 
 def deliveries_prune(*, now: datetime.datetime | None = None) -> int:

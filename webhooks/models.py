@@ -80,6 +80,10 @@ class Delivery(models.Model):
     # None once delivered or given up.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When it first failed: its own attempt, or its endpoint's on a delivery it waited behind.
+    # The retry schedule runs from here, so a delivery is given up a day and a bit later
+    # however long the queue in front of it.
+    failing_since = models.DateTimeField(null=True, blank=True)
     # The receiver's HTTP status on the last attempt; None when it never answered.
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)

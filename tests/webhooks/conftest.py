@@ -2,11 +2,19 @@
 endpoints registered the way a scoring admin registers them."""
 
 import socket
+import threading
 
 import pytest
 
 from webhooks import services
 from webhooks.events import EVENT_TYPES
+
+
+@pytest.fixture(autouse=True)
+def _receivers_on_loopback(settings):
+    """These tests' receivers listen on loopback, which a real deployment never sends to;
+    tests/webhooks/test_addresses.py turns it off again to see the refusal."""
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
 
 
 @pytest.fixture
@@ -32,3 +40,61 @@ def closed_port_url():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/hooks"
+
+
+class DrippingReceiver:
+    """A receiver on loopback that reads each request, then answers one byte every `pause`
+    seconds: never silent long enough for a socket timeout, and slow beyond any budget."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 30\r\n\r\n"
+    ANSWER += b"o" * 30
+
+    def __init__(self, pause: float = 0.15) -> None:
+        self.pause = pause
+        self.paths: list[str] = []  # the path of each request, as it arrived
+        self.stopping = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def url_for(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._answer, args=(client,), daemon=True).start()
+
+    def _answer(self, client: socket.socket) -> None:
+        with client:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                request += chunk
+            self.paths.append(request.split(b" ")[1].decode())
+            for byte in self.ANSWER:
+                if self.stopping.wait(self.pause):
+                    return
+                try:
+                    client.sendall(bytes([byte]))
+                except OSError:  # the sender hung up
+                    return
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        self.server.close()
+
+
+@pytest.fixture
+def dripping_receiver():
+    receiver = DrippingReceiver()
+    yield receiver
+    receiver.stop()

@@ -83,7 +83,7 @@ def test_a_500_is_retried_after_the_backoff_and_then_delivered_with_the_same_id(
     assert first.retrying == 1
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     assert delivery.response_status == 500
-    assert delivery.error == "HTTP 500 Internal Server Error: database down"
+    assert delivery.error == "HTTP 500 Internal Server Error"
     assert delivery.next_attempt_at == T0 + RETRY_DELAYS[0]
 
     assert deliveries_run(now=T0 + RETRY_DELAYS[0] - datetime.timedelta(seconds=1)).claimed == 0

@@ -1,0 +1,64 @@
+"""A receiver that answers a byte at a time cannot hold an attempt, a pass or a claim: every
+attempt has a deadline on the whole of it, and a pass ends before its lease runs out, so no
+other worker takes its deliveries meanwhile and nothing is sent twice."""
+
+import time
+
+import pytest
+
+from webhooks import events
+from webhooks.delivery import (
+    LEASE,
+    PASS_BUDGET_SECONDS,
+    SENDERS,
+    TIMEOUT_SECONDS,
+    deliveries_run,
+)
+from webhooks.models import Delivery, DeliveryStatus
+from webhooks.outbox import event_emit
+
+pytestmark = pytest.mark.django_db
+
+
+def _lost():
+    return {"account": {"id": 1, "external_id": "", "name": "Northwind Freight"}}
+
+
+def test_a_receiver_answering_a_byte_at_a_time_is_cut_off_at_the_deadline(
+    register, dripping_receiver
+):
+    register(dripping_receiver.url_for("/hooks"))
+    event_emit(kind=events.ACCOUNT_LOST, payload=_lost())
+
+    started = time.monotonic()
+    report = deliveries_run(timeout=1.0)
+    took = time.monotonic() - started
+
+    assert took < 2.0  # the whole answer would take 14 s
+    assert report.retrying == 1
+    delivery = Delivery.objects.get()
+    assert delivery.error == "No answer within 1 second."
+    assert delivery.status == DeliveryStatus.PENDING and delivery.response_status is None
+    assert dripping_receiver.paths == ["/hooks"]
+
+
+def test_with_more_slow_endpoints_than_senders_a_pass_ends_at_its_budget_and_sends_nothing_twice(
+    register, dripping_receiver
+):
+    paths = [f"/hooks/{n}" for n in range(SENDERS + 2)]
+    for path in paths:
+        register(dripping_receiver.url_for(path))
+    event_emit(kind=events.ACCOUNT_LOST, payload=_lost())
+
+    started = time.monotonic()
+    first = deliveries_run(timeout=0.5, budget=0.3)
+    took = time.monotonic() - started
+    # The two endpoints that waited for a sender found the budget spent: back in the queue.
+    second = deliveries_run(timeout=0.5, budget=0.3)
+
+    assert took < 0.3 + 0.5 + 0.7  # the budget and one attempt, not one attempt per endpoint
+    assert (first.retrying, first.put_back) == (SENDERS, 2)
+    assert (second.claimed, second.retrying) == (2, 2)  # the others are not due for 5 s
+    assert sorted(dripping_receiver.paths) == sorted(paths)  # each endpoint once
+    # With the worker's own figures, a pass always ends before its claim lets go.
+    assert LEASE.total_seconds() > PASS_BUDGET_SECONDS + TIMEOUT_SECONDS + 20
