@@ -13,7 +13,7 @@ from accounts.access import account_for_user, accounts_visible_to
 from accounts.models import Account
 from api.auth import ApiRequest, caller
 from api.errors import form_errors
-from api.v1.schemas import AccountDetail, AccountFilters, AccountPage, Week
+from api.v1.schemas import MAX_OFFSET, AccountDetail, AccountFilters, AccountPage, Week
 from scoring import standings
 from scoring.dashboard.filters import DashboardFilterForm, DashboardFilters
 from scoring.dashboard.panels import PortfolioRow
@@ -72,7 +72,7 @@ def account_list(
     request: ApiRequest,
     filters: Query[AccountFilters],
     limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """The active accounts the token's owner may see (a manager's own and shared ones, the
     whole portfolio for a sales lead or a scoring admin), with their current standing, by

@@ -17,6 +17,7 @@ from accounts.models import Account, AccountStatus
 from api.auth import ApiRequest, caller, require_write
 from api.errors import field_error, form_errors
 from api.v1.schemas import (
+    MAX_OFFSET,
     ContactIn,
     ContactOut,
     InteractionIn,
@@ -69,7 +70,7 @@ def interaction_list(
     request: ApiRequest,
     account_id: int,
     limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """The account's interactions, newest first, with who took part and the signals seen."""
     account = account_for_user(caller(request), account_id)

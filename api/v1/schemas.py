@@ -5,12 +5,43 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 from accounts.models import PartnershipPotential
 from relationships.models import ContactRole, InteractionKind, StageChoice
+
+# The furthest a list may be paged: far past any portfolio, and well inside the 64-bit integer
+# the database takes for an OFFSET (past it SQLite and PostgreSQL both fail the query).
+MAX_OFFSET = 1_000_000_000
+
+# What a JSON body that is not an object is, in JSON's own words.
+JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number"}
+JSON_KINDS |= {bool: "true or false", type(None): "null"}
+
+
+class BodyIn(Schema):
+    """A request body: a JSON object of the named fields only. A misspelt field (`note` for
+    `notes`) is refused with its name rather than dropped, and a body that is not an object
+    (`[]`, `null`, `1`) is refused rather than read as an object with every field left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja validates twice: the JSON itself, then the same wrapped in its DjangoGetter.
+        if not isinstance(data, dict | DjangoGetter):
+            raise PydanticCustomError(
+                "object_expected",
+                "The body should be a JSON object of named fields, not {kind}.",
+                {"kind": JSON_KINDS.get(type(data), "that")},
+            )
+        return data
 
 
 class Person(Schema):
@@ -140,7 +171,7 @@ class InteractionPage(Page):
     items: list[InteractionOut]
 
 
-class InteractionIn(Schema):
+class InteractionIn(BodyIn):
     occurred_on: datetime.date | None = Field(None, description="Default: today.")
     kind: InteractionKind = InteractionKind.MEETING
     initiated_by_client: bool = False
@@ -185,7 +216,7 @@ class ContactOut(Schema):
     left_on: datetime.date | None
 
 
-class ContactIn(Schema):
+class ContactIn(BodyIn):
     name: str
     title: str = ""
     email: str = ""
