@@ -17,7 +17,7 @@ from api.v1.schemas import MAX_OFFSET, AccountDetail, AccountFilters, AccountPag
 from scoring import standings
 from scoring.dashboard.filters import DashboardFilterForm, DashboardFilters
 from scoring.dashboard.panels import PortfolioRow
-from scoring.dashboard.selectors import portfolio_page
+from scoring.dashboard.selectors import UnscoredAccount, portfolio_page
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
@@ -43,7 +43,34 @@ def account_url(request: ApiRequest, account_id: int) -> str:
     return request.build_absolute_uri(reverse("account-detail", args=[account_id]))
 
 
-def _row(request: ApiRequest, row: PortfolioRow) -> dict[str, Any]:
+# The standing's fields of a row, all None while the account has no standing yet.
+NO_STANDING = dict.fromkeys(
+    (
+        "score",
+        "stage",
+        "stage_label",
+        "decline_risk",
+        "risk_band",
+        "next_stage_gap",
+        "top_risk_driver",
+        "week_ending",
+    )
+)
+
+
+def _row(request: ApiRequest, row: PortfolioRow | UnscoredAccount) -> dict[str, Any]:
+    standing = NO_STANDING
+    if isinstance(row, PortfolioRow):
+        standing = {
+            "score": row.score,
+            "stage": row.stage.value,
+            "stage_label": row.stage.label,
+            "decline_risk": row.decline_risk,
+            "risk_band": row.risk_band,
+            "next_stage_gap": row.next_stage_gap,
+            "top_risk_driver": row.top_driver_key,
+            "week_ending": row.week_ending,
+        }
     return {
         "id": row.account_id,
         "name": row.name,
@@ -53,14 +80,7 @@ def _row(request: ApiRequest, row: PortfolioRow) -> dict[str, Any]:
         "annual_revenue": row.revenue,
         "partnership_potential": row.potential,
         "status": row.status,
-        "score": row.score,
-        "stage": row.stage.value,
-        "stage_label": row.stage.label,
-        "decline_risk": row.decline_risk,
-        "risk_band": row.risk_band,
-        "next_stage_gap": row.next_stage_gap,
-        "top_risk_driver": row.top_driver_key,
-        "week_ending": row.week_ending,
+        **standing,
         "next_step": row.next_step,
         "next_step_due": row.next_step_due,
         "url": account_url(request, row.account_id),
@@ -76,7 +96,8 @@ def account_list(
 ) -> dict[str, Any]:
     """The active accounts the token's owner may see (a manager's own and shared ones, the
     whole portfolio for a sales lead or a scoring admin), with their current standing, by
-    name. Takes the portfolio dashboard's filters."""
+    name. An account not scored yet is listed with its standing fields null. Takes the
+    portfolio dashboard's filters; a stage or risk-band filter leaves unscored accounts out."""
     total, rows = portfolio_page(
         profile=profile_active(),
         filters=dashboard_filters(filters),

@@ -77,13 +77,14 @@ class AccountRow(Schema):
     annual_revenue: Decimal
     partnership_potential: str
     status: str
-    score: float = Field(description="0-100")
-    stage: str
-    stage_label: str
-    decline_risk: float = Field(description="0-100")
-    risk_band: str
-    next_stage_gap: str = Field(description="What the next stage still needs, in words.")
-    top_risk_driver: str
+    # The standing: every field null while the account is not scored yet.
+    score: float | None = Field(description="0-100")
+    stage: str | None
+    stage_label: str | None
+    decline_risk: float | None = Field(description="0-100")
+    risk_band: str | None
+    next_stage_gap: str | None = Field(description="What the next stage still needs, in words.")
+    top_risk_driver: str | None
     week_ending: datetime.date | None = Field(description="The week the standing is from.")
     next_step: str
     next_step_due: datetime.date | None
@@ -241,10 +242,11 @@ class ExportRow(Schema):
     external_id: str
     name: str
     owner: str
-    stage: str
-    score: int
-    decline_risk: int
-    top_risk_driver: str
+    # Null while the account is not scored yet (the CSV's cells are empty).
+    stage: str | None
+    score: int | None
+    decline_risk: int | None
+    top_risk_driver: str | None
     annual_revenue: Decimal
     last_contact_on: datetime.date | None
     next_step: str
