@@ -13,7 +13,14 @@ from accounts.access import account_for_user, accounts_visible_to
 from accounts.models import Account
 from api.auth import ApiRequest, caller
 from api.errors import form_errors
-from api.v1.schemas import MAX_OFFSET, AccountDetail, AccountFilters, AccountPage, Week
+from api.v1.schemas import (
+    MAX_OFFSET,
+    AccountDetail,
+    AccountFilters,
+    AccountPage,
+    Week,
+    refusals,
+)
 from scoring import standings
 from scoring.dashboard.filters import DashboardFilterForm, DashboardFilters
 from scoring.dashboard.panels import PortfolioRow
@@ -87,7 +94,11 @@ def _row(request: ApiRequest, row: PortfolioRow | UnscoredAccount) -> dict[str, 
     }
 
 
-@router.get("/accounts", response=AccountPage, summary="Active accounts, filtered as the dashboard")
+@router.get(
+    "/accounts",
+    response={200: AccountPage, **refusals(422)},
+    summary="Active accounts, filtered as the dashboard",
+)
 def account_list(
     request: ApiRequest,
     filters: Query[AccountFilters],
@@ -155,7 +166,11 @@ def _detail(request: ApiRequest, account: Account, profile: ScoringProfile) -> d
     }
 
 
-@router.get("/accounts/{account_id}", response=AccountDetail, summary="One account, and why")
+@router.get(
+    "/accounts/{account_id}",
+    response={200: AccountDetail, **refusals(404, 422)},
+    summary="One account, and why",
+)
 def account_detail(request: ApiRequest, account_id: int) -> dict[str, Any]:
     """The account's facts and its current standing: score and stage with the contributions
     that add up to the score, decline risk with the drivers that add up to it, and what the
@@ -164,7 +179,11 @@ def account_detail(request: ApiRequest, account_id: int) -> dict[str, Any]:
     return _detail(request, account, profile_active())
 
 
-@router.get("/accounts/{account_id}/history", response=list[Week], summary="Weekly history")
+@router.get(
+    "/accounts/{account_id}/history",
+    response={200: list[Week], **refusals(404, 422)},
+    summary="Weekly history",
+)
 def account_history(request: ApiRequest, account_id: int) -> list[Any]:
     """The account's standing week by week under the active profile, oldest first."""
     account = account_for_user(caller(request), account_id)

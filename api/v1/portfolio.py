@@ -11,7 +11,7 @@ from ninja import Query, Router
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
 from api.auth import ApiRequest, caller
 from api.v1.accounts import dashboard_filters
-from api.v1.schemas import AccountFilters, ExportRow, SignalTypeOut
+from api.v1.schemas import AccountFilters, ExportRow, SignalTypeOut, refusals
 from relationships.models import SignalType
 from scoring.dashboard.export import last_contacts, with_unscored
 from scoring.dashboard.panels import PortfolioRow
@@ -21,14 +21,20 @@ from scoring.selectors import profile_active
 router = Router(tags=["portfolio"])
 
 
-@router.get("/signals", response=list[SignalTypeOut], summary="The signal catalog")
+@router.get(
+    "/signals", response={200: list[SignalTypeOut], **refusals()}, summary="The signal catalog"
+)
 def signal_catalog(request: ApiRequest) -> list[Any]:
     """Every trust-signal type, by category then name; interactions name them by slug.
     Retired types (`is_active` false) stay in history but are not logged anew."""
     return list(SignalType.objects.order_by("category", "name", "pk"))
 
 
-@router.get("/portfolio/export", response=list[ExportRow], summary="The portfolio export")
+@router.get(
+    "/portfolio/export",
+    response={200: list[ExportRow], **refusals(403, 422)},
+    summary="The portfolio export",
+)
 def portfolio_export(request: ApiRequest, filters: Query[AccountFilters]) -> list[dict]:
     """The rows of the dashboard's CSV export (sales leads and scoring admins, as the
     dashboard), with the dashboard's filters: one per active account, by name. An account

@@ -44,6 +44,30 @@ class BodyIn(Schema):
         return data
 
 
+class Error(Schema):
+    """A refusal, in words: 400, 401, 403, 404, 409, 413, 429."""
+
+    detail: str
+
+
+class Problem(Schema):
+    loc: list[str | int] = Field(description='Where: ["body", "payload", field], ["query", name].')
+    msg: str
+    type: str
+
+
+class Invalid(Schema):
+    """Bad input (422): each problem with the field it is about."""
+
+    detail: list[Problem]
+
+
+def refusals(*codes: int) -> dict[int, type[Schema]]:
+    """The error answers an operation gives besides its own `codes`: every call may answer 401
+    (no live token) and 429 (past the rate limit)."""
+    return {code: Invalid if code == 422 else Error for code in sorted({401, 429, *codes})}
+
+
 class Person(Schema):
     id: int
     username: str
