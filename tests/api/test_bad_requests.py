@@ -112,3 +112,16 @@ def test_a_huge_id_in_a_body_is_a_422_not_a_server_error(book, as_alice, path, b
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][:2] == ["body", "payload"]
     assert (north.interactions.count(), north.contacts.count()) == (2, 1)
+
+
+def test_a_body_over_the_servers_own_line_is_refused_in_json_before_anything_reads_it(
+    book, as_alice, settings
+):
+    settings.MAX_REQUEST_BYTES = 1024 * 1024
+    north = book["north"]
+
+    response = as_alice.post(f"/accounts/{north.pk}/contacts", {"name": "x" * 1024 * 1024})
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": "This request is too large: the limit is 1 MB."}
+    assert north.contacts.count() == 1
