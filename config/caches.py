@@ -25,7 +25,8 @@ def caches_from(redis_url: str) -> dict[str, dict[str, Any]]:
     if scheme not in REDIS_SCHEMES:
         # The scheme only: the rest of the URL may hold a password.
         raise ImproperlyConfigured(
-            f"REDIS_URL should start with redis://, rediss:// or unix://, not {scheme or 'no scheme'}."
+            "REDIS_URL should start with redis://, rediss:// or unix://, "
+            f"not {scheme or 'no scheme'}."
         )
     # The key prefix keeps the app's keys apart from anything else in the same database.
     return {"default": {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships"}}

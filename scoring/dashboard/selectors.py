@@ -22,7 +22,7 @@ from django.db.models import (
     TextField,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import Account
@@ -113,7 +113,7 @@ def portfolio_page(
     columns = listed.order_by("name", "pk").values_list(
         *_columns(account="", snapshot="standing__")
     )
-    page = []
+    page: list[PortfolioRow | UnscoredAccount] = []
     for row in columns[offset : offset + limit]:
         if row[SCORE_COLUMN] is None:
             page.append(_unscored(row))
@@ -130,7 +130,7 @@ def portfolio_unscored(
     about the standing (a stage, a risk band)."""
     if filters.needs_standing:
         return []
-    unscored = _with_standing(profile).filter(filters.account_q(), standing__isnull=True)
+    unscored = _with_standing(profile).filter(filters.account_q(), Q(standing__isnull=True))
     columns = unscored.order_by("name", "pk").values_list(
         *_columns(account="", snapshot="standing__")
     )
@@ -188,7 +188,9 @@ def _columns(*, account: str, snapshot: str) -> list[str | Combinable]:
         f"{snapshot}decline_risk",
         f"{snapshot}next_stage_gap",
         Cast(f"{snapshot}risk_drivers", TextField()),
-        KT(f"{snapshot}risk_drivers__0__0"),
+        # Not KT("..."): it takes the first part of the path for the field, so
+        # "standing__risk_drivers__0__0" would read keys of the relation itself.
+        KeyTextTransform("0", KeyTextTransform("0", f"{snapshot}risk_drivers")),
         f"{snapshot}week_ending",
         f"{account}external_id",
         f"{account}next_step",

@@ -22,8 +22,10 @@ def _names(response) -> list[str]:
 
 
 def test_each_account_row_carries_its_standing_as_the_dashboard_reads_it(book, as_alice):
-    row = as_alice.get("/accounts").json()["items"][1]
     latest = ScoreSnapshot.objects.get(account=book["north"], is_latest=True)
+    latest.risk_drivers = [["silence", 12.0, "no contact for 40 days"]]
+    latest.save()
+    row = as_alice.get("/accounts").json()["items"][1]
 
     assert row["name"] == "Northwind Freight"
     assert row["owner"] == {"id": book["north"].owner_id, "username": "alice", "name": "Alice"}
@@ -34,6 +36,7 @@ def test_each_account_row_carries_its_standing_as_the_dashboard_reads_it(book, a
     )
     assert row["stage_label"] == "Vendor"
     assert row["risk_band"] == "low"
+    assert row["top_risk_driver"] == "silence"
     assert row["url"] == f"http://testserver/accounts/{book['north'].pk}/"
 
 
