@@ -7,6 +7,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import ApiToken
@@ -24,11 +25,20 @@ def token_hash(token: str) -> str:
 
 
 def api_token_create(*, user: User, name: str, read_only: bool = False) -> tuple[ApiToken, str]:
-    """A new personal token for `user`; the token itself is returned once and never stored."""
+    """A new personal token for `user`; the token itself is returned once and never stored.
+    A blank name, or one longer than the column, is a ValidationError in words."""
+    name = name.strip()
+    longest = ApiToken._meta.get_field("name").max_length or 0
+    if not name:
+        raise ValidationError("Give the token a name, to tell your tokens apart.")
+    if len(name) > longest:
+        raise ValidationError(
+            f"The token's name is {len(name)} characters long; keep it to {longest}."
+        )
     token = TOKEN_MARK + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(
         user=user,
-        name=name.strip(),
+        name=name,
         prefix=token[:PREFIX_LENGTH],
         token_hash=token_hash(token),
         read_only=read_only,

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
@@ -31,8 +32,15 @@ def field_error(*, loc: Sequence[str], field: str, msg: str, type: str) -> Valid
 
 def handle_errors(api: NinjaAPI) -> None:
     """The access decision's refusal (PermissionDenied, readable but not yours to change) is
-    a 403 with its reason; a 404 says no more than the pages do."""
+    a 403 with its reason; a 404 says no more than the pages do. A body over the server's
+    limit is a 413 in JSON, not Django's HTML error page."""
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        detail = f"The request body is over the {limit} bytes the server takes."
+        return api.create_response(request, {"detail": detail}, status=413)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
@@ -135,9 +135,11 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django reads such a body as empty
         if length > settings.MAX_REQUEST_BYTES:
             limit = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+            message = f"This request is too large: the limit is {limit} MB."
+            if request.path.startswith("/api/"):
+                # The API answers in JSON, errors included (api/errors.py).
+                return JsonResponse({"detail": message}, status=413)
             return HttpResponse(
-                f"This request is too large: the limit is {limit} MB.\n",
-                status=413,
-                content_type="text/plain; charset=utf-8",
+                f"{message}\n", status=413, content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.caches import caches_from
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -308,9 +310,10 @@ else:
 IPWARE_STRICT = False
 
 # The API: requests per token (django-ninja's rate syntax: "600/min", "10000/day"), counted in
-# the Django cache. With several web processes, give them a shared cache (Redis, Memcached,
-# the database cache) so the limit is per token, not per process.
+# the Django cache. With several web processes, give them a shared cache (REDIS_URL) so the
+# limit is per token, not per process; unset, each process counts in its own memory.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
+CACHES = caches_from(os.environ.get("REDIS_URL", ""))
 
 LOGGING = {
     "version": 1,

@@ -13,11 +13,18 @@ from accounts.access import account_for_user, accounts_visible_to
 from accounts.models import Account
 from api.auth import ApiRequest, caller
 from api.errors import form_errors
-from api.v1.schemas import AccountDetail, AccountFilters, AccountPage, Week
+from api.v1.schemas import (
+    MAX_OFFSET,
+    AccountDetail,
+    AccountFilters,
+    AccountPage,
+    Week,
+    refusals,
+)
 from scoring import standings
 from scoring.dashboard.filters import DashboardFilterForm, DashboardFilters
 from scoring.dashboard.panels import PortfolioRow
-from scoring.dashboard.selectors import portfolio_page
+from scoring.dashboard.selectors import UnscoredAccount, portfolio_page
 from scoring.engine import Stage
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
@@ -43,7 +50,34 @@ def account_url(request: ApiRequest, account_id: int) -> str:
     return request.build_absolute_uri(reverse("account-detail", args=[account_id]))
 
 
-def _row(request: ApiRequest, row: PortfolioRow) -> dict[str, Any]:
+# The standing's fields of a row, all None while the account has no standing yet.
+NO_STANDING = dict.fromkeys(
+    (
+        "score",
+        "stage",
+        "stage_label",
+        "decline_risk",
+        "risk_band",
+        "next_stage_gap",
+        "top_risk_driver",
+        "week_ending",
+    )
+)
+
+
+def _row(request: ApiRequest, row: PortfolioRow | UnscoredAccount) -> dict[str, Any]:
+    standing = NO_STANDING
+    if isinstance(row, PortfolioRow):
+        standing = {
+            "score": row.score,
+            "stage": row.stage.value,
+            "stage_label": row.stage.label,
+            "decline_risk": row.decline_risk,
+            "risk_band": row.risk_band,
+            "next_stage_gap": row.next_stage_gap,
+            "top_risk_driver": row.top_driver_key,
+            "week_ending": row.week_ending,
+        }
     return {
         "id": row.account_id,
         "name": row.name,
@@ -53,30 +87,28 @@ def _row(request: ApiRequest, row: PortfolioRow) -> dict[str, Any]:
         "annual_revenue": row.revenue,
         "partnership_potential": row.potential,
         "status": row.status,
-        "score": row.score,
-        "stage": row.stage.value,
-        "stage_label": row.stage.label,
-        "decline_risk": row.decline_risk,
-        "risk_band": row.risk_band,
-        "next_stage_gap": row.next_stage_gap,
-        "top_risk_driver": row.top_driver_key,
-        "week_ending": row.week_ending,
+        **standing,
         "next_step": row.next_step,
         "next_step_due": row.next_step_due,
         "url": account_url(request, row.account_id),
     }
 
 
-@router.get("/accounts", response=AccountPage, summary="Active accounts, filtered as the dashboard")
+@router.get(
+    "/accounts",
+    response={200: AccountPage, **refusals(422)},
+    summary="Active accounts, filtered as the dashboard",
+)
 def account_list(
     request: ApiRequest,
     filters: Query[AccountFilters],
     limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """The active accounts the token's owner may see (a manager's own and shared ones, the
     whole portfolio for a sales lead or a scoring admin), with their current standing, by
-    name. Takes the portfolio dashboard's filters."""
+    name. An account not scored yet is listed with its standing fields null. Takes the
+    portfolio dashboard's filters; a stage or risk-band filter leaves unscored accounts out."""
     total, rows = portfolio_page(
         profile=profile_active(),
         filters=dashboard_filters(filters),
@@ -134,7 +166,11 @@ def _detail(request: ApiRequest, account: Account, profile: ScoringProfile) -> d
     }
 
 
-@router.get("/accounts/{account_id}", response=AccountDetail, summary="One account, and why")
+@router.get(
+    "/accounts/{account_id}",
+    response={200: AccountDetail, **refusals(404, 422)},
+    summary="One account, and why",
+)
 def account_detail(request: ApiRequest, account_id: int) -> dict[str, Any]:
     """The account's facts and its current standing: score and stage with the contributions
     that add up to the score, decline risk with the drivers that add up to it, and what the
@@ -143,7 +179,11 @@ def account_detail(request: ApiRequest, account_id: int) -> dict[str, Any]:
     return _detail(request, account, profile_active())
 
 
-@router.get("/accounts/{account_id}/history", response=list[Week], summary="Weekly history")
+@router.get(
+    "/accounts/{account_id}/history",
+    response={200: list[Week], **refusals(404, 422)},
+    summary="Weekly history",
+)
 def account_history(request: ApiRequest, account_id: int) -> list[Any]:
     """The account's standing week by week under the active profile, oldest first."""
     account = account_for_user(caller(request), account_id)

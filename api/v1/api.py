@@ -20,9 +20,12 @@ and changes exactly what its owner sees and changes on the pages: an account man
 their own accounts and those shared with them, a sales lead's or scoring admin's the whole
 portfolio. An account it may not see is a 404. A read-only token gets 403 on every write.
 
-**Errors**: 401 without a live token, 403 for what the token's owner may not do, 404 for what
-they may not see, 422 with the field named for bad input, 429 (with `Retry-After`) past the
-rate limit.
+**Errors**, each `{"detail": ...}` as each operation documents: 400 for a body that is not
+JSON, 401 without a live token, 403 for what the token's owner may not do, 404 for what they
+may not see, 409 for a write on a lost or archived account, 413 for a body over the server's
+limit, 422 with the field named for bad input (a body must be a JSON object of the documented
+fields: an unknown field is refused, not ignored), 429 (with `Retry-After`) past the rate
+limit.
 """
 
 api = NinjaAPI(

@@ -17,11 +17,13 @@ from accounts.models import Account, AccountStatus
 from api.auth import ApiRequest, caller, require_write
 from api.errors import field_error, form_errors
 from api.v1.schemas import (
+    MAX_OFFSET,
     ContactIn,
     ContactOut,
     InteractionIn,
     InteractionLogged,
     InteractionPage,
+    refusals,
 )
 from relationships import selectors, services
 from relationships.forms import ContactForm, InteractionForm
@@ -64,12 +66,16 @@ def _interaction(interaction: Interaction) -> dict[str, Any]:
     }
 
 
-@router.get("/accounts/{account_id}/interactions", response=InteractionPage, summary="Interactions")
+@router.get(
+    "/accounts/{account_id}/interactions",
+    response={200: InteractionPage, **refusals(404, 422)},
+    summary="Interactions",
+)
 def interaction_list(
     request: ApiRequest,
     account_id: int,
     limit: int = Query(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """The account's interactions, newest first, with who took part and the signals seen."""
     account = account_for_user(caller(request), account_id)
@@ -136,7 +142,8 @@ def _writable(request: ApiRequest, account_id: int) -> Account:
 
 @router.post(
     "/accounts/{account_id}/interactions",
-    response={201: InteractionLogged},
+    # 400: not JSON; 413: over the upload limit.
+    response={201: InteractionLogged, **refusals(400, 403, 404, 409, 413, 422)},
     summary="Log an interaction",
 )
 def interaction_create(
@@ -184,14 +191,22 @@ def _contact(contact: Contact) -> dict[str, Any]:
     }
 
 
-@router.get("/accounts/{account_id}/contacts", response=list[ContactOut], summary="Contacts")
+@router.get(
+    "/accounts/{account_id}/contacts",
+    response={200: list[ContactOut], **refusals(404, 422)},
+    summary="Contacts",
+)
 def contact_list(request: ApiRequest, account_id: int) -> list[dict[str, Any]]:
     """The people at the client, by name, including those who left (with the day)."""
     account = account_for_user(caller(request), account_id)
     return [_contact(contact) for contact in account.contacts.order_by("name", "pk")]
 
 
-@router.post("/accounts/{account_id}/contacts", response={201: ContactOut}, summary="Add a contact")
+@router.post(
+    "/accounts/{account_id}/contacts",
+    response={201: ContactOut, **refusals(400, 403, 404, 413, 422)},
+    summary="Add a contact",
+)
 def contact_create(request: ApiRequest, account_id: int, payload: ContactIn) -> Status[Any]:
     """Add a person at the client, as the account page does (recorded in its history)."""
     require_write(request)

@@ -5,12 +5,67 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 from accounts.models import PartnershipPotential
 from relationships.models import ContactRole, InteractionKind, StageChoice
+
+# The furthest a list may be paged: far past any portfolio, and well inside the 64-bit integer
+# the database takes for an OFFSET (past it SQLite and PostgreSQL both fail the query).
+MAX_OFFSET = 1_000_000_000
+
+# What a JSON body that is not an object is, in JSON's own words.
+JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number"}
+JSON_KINDS |= {bool: "true or false", type(None): "null"}
+
+
+class BodyIn(Schema):
+    """A request body: a JSON object of the named fields only. A misspelt field (`note` for
+    `notes`) is refused with its name rather than dropped, and a body that is not an object
+    (`[]`, `null`, `1`) is refused rather than read as an object with every field left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja validates twice: the JSON itself, then the same wrapped in its DjangoGetter.
+        if not isinstance(data, dict | DjangoGetter):
+            raise PydanticCustomError(
+                "object_expected",
+                "The body should be a JSON object of named fields, not {kind}.",
+                {"kind": JSON_KINDS.get(type(data), "that")},
+            )
+        return data
+
+
+class Error(Schema):
+    """A refusal, in words: 400, 401, 403, 404, 409, 413, 429."""
+
+    detail: str
+
+
+class Problem(Schema):
+    loc: list[str | int] = Field(description='Where: ["body", "payload", field], ["query", name].')
+    msg: str
+    type: str
+
+
+class Invalid(Schema):
+    """Bad input (422): each problem with the field it is about."""
+
+    detail: list[Problem]
+
+
+def refusals(*codes: int) -> dict[int, type[Schema]]:
+    """The error answers an operation gives besides its own `codes`: every call may answer 401
+    (no live token) and 429 (past the rate limit)."""
+    return {code: Invalid if code == 422 else Error for code in sorted({401, 429, *codes})}
 
 
 class Person(Schema):
@@ -46,13 +101,14 @@ class AccountRow(Schema):
     annual_revenue: Decimal
     partnership_potential: str
     status: str
-    score: float = Field(description="0-100")
-    stage: str
-    stage_label: str
-    decline_risk: float = Field(description="0-100")
-    risk_band: str
-    next_stage_gap: str = Field(description="What the next stage still needs, in words.")
-    top_risk_driver: str
+    # The standing: every field null while the account is not scored yet.
+    score: float | None = Field(description="0-100")
+    stage: str | None
+    stage_label: str | None
+    decline_risk: float | None = Field(description="0-100")
+    risk_band: str | None
+    next_stage_gap: str | None = Field(description="What the next stage still needs, in words.")
+    top_risk_driver: str | None
     week_ending: datetime.date | None = Field(description="The week the standing is from.")
     next_step: str
     next_step_due: datetime.date | None
@@ -140,7 +196,7 @@ class InteractionPage(Page):
     items: list[InteractionOut]
 
 
-class InteractionIn(Schema):
+class InteractionIn(BodyIn):
     occurred_on: datetime.date | None = Field(None, description="Default: today.")
     kind: InteractionKind = InteractionKind.MEETING
     initiated_by_client: bool = False
@@ -185,7 +241,7 @@ class ContactOut(Schema):
     left_on: datetime.date | None
 
 
-class ContactIn(Schema):
+class ContactIn(BodyIn):
     name: str
     title: str = ""
     email: str = ""
@@ -210,10 +266,11 @@ class ExportRow(Schema):
     external_id: str
     name: str
     owner: str
-    stage: str
-    score: int
-    decline_risk: int
-    top_risk_driver: str
+    # Null while the account is not scored yet (the CSV's cells are empty).
+    stage: str | None
+    score: int | None
+    decline_risk: int | None
+    top_risk_driver: str | None
     annual_revenue: Decimal
     last_contact_on: datetime.date | None
     next_step: str

@@ -14,9 +14,9 @@ from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
 from pages.http import AuthenticatedHttpRequest
 from scoring import charts
 from scoring.dashboard import panels
-from scoring.dashboard.export import EXPORT_COLUMNS, export_lines, last_contacts
+from scoring.dashboard.export import EXPORT_COLUMNS, export_lines, last_contacts, with_unscored
 from scoring.dashboard.filters import DashboardFilterForm
-from scoring.dashboard.selectors import portfolio_view
+from scoring.dashboard.selectors import portfolio_unscored, portfolio_view
 from scoring.selectors import profile_active
 
 
@@ -69,16 +69,21 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The accounts in the current view as CSV (the columns of `export_portfolio`)."""
+    """The accounts in the current view as CSV (the columns of `export_portfolio`), with the
+    active accounts not scored yet (their standing cells empty) unless a stage or risk band
+    is chosen."""
     _require_portfolio_role(request)
     form = DashboardFilterForm(request.GET)
     form.is_valid()
     today = timezone.localdate()
-    view = portfolio_view(profile=profile_active(), filters=form.filters(), today=today)
-    contacts = last_contacts(account_ids=[row.account_id for row in view.rows], as_of=today)
+    profile, filters = profile_active(), form.filters()
+    view = portfolio_view(profile=profile, filters=filters, today=today)
+    # The dashboard's panels need a standing; the export also lists accounts not scored yet.
+    rows = with_unscored(view.rows, portfolio_unscored(profile=profile, filters=filters))
+    contacts = last_contacts(account_ids=[row.account_id for row in rows], as_of=today)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="portfolio-{today.isoformat()}.csv"'
     writer = csv.writer(response, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(export_lines(view.rows, contacts))
+    writer.writerows(export_lines(rows, contacts))
     return response

@@ -10,7 +10,7 @@ from django.db.models import Max
 from relationships.csv_bundle.formats import neutralise
 from relationships.models import Interaction
 from scoring.dashboard.panels import PortfolioRow
-from scoring.dashboard.selectors import portfolio_standings
+from scoring.dashboard.selectors import UnscoredAccount, portfolio_standings
 from scoring.models import ScoringProfile
 
 EXPORT_COLUMNS = (
@@ -43,20 +43,33 @@ def last_contacts(
     )
 
 
+def with_unscored(
+    rows: Iterable[PortfolioRow], unscored: Iterable[UnscoredAccount]
+) -> list[PortfolioRow | UnscoredAccount]:
+    """The export's accounts: those with a standing and those without one yet, by name."""
+    return sorted([*rows, *unscored], key=lambda row: (row.name, row.account_id))
+
+
 def export_lines(
-    rows: Iterable[PortfolioRow], contacts: dict[int, datetime.date]
+    rows: Iterable[PortfolioRow | UnscoredAccount], contacts: dict[int, datetime.date]
 ) -> Iterator[list[str]]:
-    """One CSV line per account; text cells are neutralised against spreadsheet formulas."""
+    """One CSV line per account; text cells are neutralised against spreadsheet formulas.
+    An account not scored yet has its stage, score, risk and risk driver cells empty."""
     for row in rows:
         last = contacts.get(row.account_id)
+        standing = ["", "", "", ""]
+        if isinstance(row, PortfolioRow):
+            standing = [
+                row.stage.value,
+                f"{row.score:.0f}",
+                f"{row.decline_risk:.0f}",
+                row.top_driver_key,
+            ]
         yield [
             neutralise(row.external_id or f"account-{row.account_id}"),
             neutralise(row.name),
             neutralise(row.owner_username),
-            row.stage.value,
-            f"{row.score:.0f}",
-            f"{row.decline_risk:.0f}",
-            row.top_driver_key,
+            *standing,
             f"{row.revenue:.2f}".rstrip("0").rstrip("."),
             last.isoformat() if last else "",
             neutralise(row.next_step),

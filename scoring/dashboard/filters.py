@@ -49,17 +49,24 @@ class DashboardFilters:
             q &= Q(**{f"{prefix}annual_revenue__lte": self.revenue_max})
         return q
 
-    def snapshot_q(self, risk_bands: dict[str, float]) -> Q:
-        """The standing-level filters (stage, risk band) on latest snapshots."""
+    @property
+    def needs_standing(self) -> bool:
+        """Whether the filters ask about the standing, which leaves unscored accounts out."""
+        return bool(self.stage or self.risk_band)
+
+    def snapshot_q(self, risk_bands: dict[str, float], prefix: str = "") -> Q:
+        """The standing-level filters (stage, risk band) on latest snapshots (or, with a
+        prefix such as "standing__", on a relation to them)."""
+        risk = f"{prefix}decline_risk"
         q = Q()
         if self.stage:
-            q &= Q(stage=self.stage)
+            q &= Q(**{f"{prefix}stage": self.stage})
         if self.risk_band == "low":
-            q &= Q(decline_risk__lt=risk_bands["medium"])
+            q &= Q(**{f"{risk}__lt": risk_bands["medium"]})
         elif self.risk_band == "medium":
-            q &= Q(decline_risk__gte=risk_bands["medium"], decline_risk__lt=risk_bands["high"])
+            q &= Q(**{f"{risk}__gte": risk_bands["medium"], f"{risk}__lt": risk_bands["high"]})
         elif self.risk_band == "high":
-            q &= Q(decline_risk__gte=risk_bands["high"])
+            q &= Q(**{f"{risk}__gte": risk_bands["high"]})
         return q
 
 

@@ -10,9 +10,19 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, TextField
-from django.db.models.fields.json import KT
+from django.db.models import (
+    Count,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import Account
@@ -61,6 +71,25 @@ def portfolio_standings(
     return sorted(rows, key=lambda row: (row.name, row.account_id))
 
 
+@dataclass(frozen=True)
+class UnscoredAccount:
+    """An active account with no standing yet under the profile (made today, no evidence, or
+    not reached by a rescore): listed with its facts, its standing left blank."""
+
+    account_id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    owner_username: str
+    industry: str
+    revenue: Decimal
+    potential: str
+    status: str
+    external_id: str
+    next_step: str
+    next_step_due: datetime.date | None
+
+
 def portfolio_page(
     *,
     profile: ScoringProfile,
@@ -68,22 +97,54 @@ def portfolio_page(
     accounts: QuerySet[Account],
     offset: int,
     limit: int,
-) -> tuple[int, list[PortfolioRow]]:
-    """One page of the dashboard's rows among `accounts` (a query of the accounts the reader
-    may see, from accounts.access), by name, and how many rows there are in all. Two queries
-    whatever the page or the portfolio: the count, and the page itself, sorted and cut by the
-    database."""
+) -> tuple[int, list[PortfolioRow | UnscoredAccount]]:
+    """One page of the active accounts among `accounts` (a query of the accounts the reader
+    may see, from accounts.access) with the dashboard's filters, by name, and how many there
+    are in all. Each is a dashboard row, or an `UnscoredAccount` while it has no standing; a
+    stage or risk-band filter leaves those out. Two queries whatever the page or the
+    portfolio: the count, and the page itself, sorted and cut by the database."""
     engine_profile = profile.engine_profile()
-    snapshots = ScoreSnapshot.objects.filter(
-        filters.account_q("account__"),
-        filters.snapshot_q(engine_profile["risk_bands"]),
-        profile=profile,
-        is_latest=True,
-        account__in=accounts.values("pk"),
+    listed = _with_standing(profile).filter(
+        filters.account_q(),
+        filters.snapshot_q(engine_profile["risk_bands"], prefix="standing__"),
+        pk__in=accounts.values("pk"),
     )
-    total = snapshots.count()
-    columns = _standing_columns(snapshots).order_by("account__name", "account_id")
-    return total, _portfolio_rows(columns[offset : offset + limit], engine_profile)
+    total = listed.count()
+    columns = listed.order_by("name", "pk").values_list(
+        *_columns(account="", snapshot="standing__")
+    )
+    page: list[PortfolioRow | UnscoredAccount] = []
+    for row in columns[offset : offset + limit]:
+        if row[SCORE_COLUMN] is None:
+            page.append(_unscored(row))
+        else:
+            page.extend(_portfolio_rows([row], engine_profile))
+    return total, page
+
+
+def portfolio_unscored(
+    *, profile: ScoringProfile, filters: DashboardFilters
+) -> list[UnscoredAccount]:
+    """The active accounts in the dashboard's view with no standing under `profile`, by name
+    (one query): the exports list them with blank standing cells. None when the filters ask
+    about the standing (a stage, a risk band)."""
+    if filters.needs_standing:
+        return []
+    unscored = _with_standing(profile).filter(filters.account_q(), Q(standing__isnull=True))
+    columns = unscored.order_by("name", "pk").values_list(
+        *_columns(account="", snapshot="standing__")
+    )
+    return [_unscored(row) for row in columns]
+
+
+def _with_standing(profile: ScoringProfile) -> QuerySet[Account]:
+    """Accounts, each with a relation to its latest snapshot under `profile` (`standing`),
+    joined only when a filter or a column names it: none for an account not scored yet."""
+    return Account.objects.annotate(
+        standing=FilteredRelation(
+            "snapshots", condition=Q(snapshots__profile=profile, snapshots__is_latest=True)
+        )
+    )
 
 
 def _standing_snapshots(
@@ -104,31 +165,64 @@ def _standing_snapshots(
     return ScoreSnapshot.objects.filter(pk__in=chosen.values("snapshot"))
 
 
+SCORE_COLUMN = 10  # where the score sits in a row of `_columns`
+
+
+def _columns(*, account: str, snapshot: str) -> list[str | Combinable]:
+    """The columns of a dashboard row, read from snapshots (`account="account__"`) or from
+    accounts with a relation to their standing (`snapshot="standing__"`). The top risk
+    driver's key is read on its own, so that a row needs no JSON decoded to name it."""
+    return [
+        "account_id" if account else "id",
+        f"{account}name",
+        f"{account}owner_id",
+        f"{account}owner__first_name",
+        f"{account}owner__last_name",
+        f"{account}owner__username",
+        f"{account}industry",
+        f"{account}annual_revenue",
+        f"{account}partnership_potential",
+        f"{account}status",
+        f"{snapshot}score",
+        f"{snapshot}stage",
+        f"{snapshot}decline_risk",
+        f"{snapshot}next_stage_gap",
+        Cast(f"{snapshot}risk_drivers", TextField()),
+        # Not KT("..."): it takes the first part of the path for the field, so
+        # "standing__risk_drivers__0__0" would read keys of the relation itself.
+        KeyTextTransform("0", KeyTextTransform("0", f"{snapshot}risk_drivers")),
+        f"{snapshot}week_ending",
+        f"{account}external_id",
+        f"{account}next_step",
+        f"{account}next_step_due",
+    ]
+
+
 def _standing_columns(snapshots: QuerySet[ScoreSnapshot]) -> QuerySet[ScoreSnapshot, tuple]:
     """The snapshots' standing with their account's facts, as plain tuples (one query, no
-    model instances: the portfolio may hold thousands of accounts). The top risk driver's key
-    is read on its own, so that a row needs no JSON decoded to name it."""
-    return snapshots.order_by().values_list(
-        "account_id",
-        "account__name",
-        "account__owner_id",
-        "account__owner__first_name",
-        "account__owner__last_name",
-        "account__owner__username",
-        "account__industry",
-        "account__annual_revenue",
-        "account__partnership_potential",
-        "account__status",
-        "score",
-        "stage",
-        "decline_risk",
-        "next_stage_gap",
-        Cast("risk_drivers", TextField()),
-        KT("risk_drivers__0__0"),
-        "week_ending",
-        "account__external_id",
-        "account__next_step",
-        "account__next_step_due",
+    model instances: the portfolio may hold thousands of accounts)."""
+    return snapshots.order_by().values_list(*_columns(account="account__", snapshot=""))
+
+
+def _unscored(row: tuple) -> UnscoredAccount:
+    """An account with no standing, from a row of `_columns` whose standing is NULL."""
+    (account_id, name, owner_id, first, last, username, industry, revenue, potential, status) = row[
+        :SCORE_COLUMN
+    ]
+    external_id, next_step, next_step_due = row[-3:]
+    return UnscoredAccount(
+        account_id=account_id,
+        name=name,
+        owner_id=owner_id,
+        owner_name=f"{first} {last}".strip() or username,
+        owner_username=username,
+        industry=industry,
+        revenue=revenue,
+        potential=potential,
+        status=status,
+        external_id=external_id,
+        next_step=next_step,
+        next_step_due=next_step_due,
     )
 
 

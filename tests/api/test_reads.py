@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from relationships.models import SignalType
 from scoring.models import ScoreSnapshot
@@ -21,8 +22,10 @@ def _names(response) -> list[str]:
 
 
 def test_each_account_row_carries_its_standing_as_the_dashboard_reads_it(book, as_alice):
-    row = as_alice.get("/accounts").json()["items"][1]
     latest = ScoreSnapshot.objects.get(account=book["north"], is_latest=True)
+    latest.risk_drivers = [["silence", 12.0, "no contact for 40 days"]]
+    latest.save()
+    row = as_alice.get("/accounts").json()["items"][1]
 
     assert row["name"] == "Northwind Freight"
     assert row["owner"] == {"id": book["north"].owner_id, "username": "alice", "name": "Alice"}
@@ -33,6 +36,7 @@ def test_each_account_row_carries_its_standing_as_the_dashboard_reads_it(book, a
     )
     assert row["stage_label"] == "Vendor"
     assert row["risk_band"] == "low"
+    assert row["top_risk_driver"] == "silence"
     assert row["url"] == f"http://testserver/accounts/{book['north'].pk}/"
 
 
@@ -97,7 +101,70 @@ def test_the_list_costs_the_same_queries_whatever_the_portfolio(book, as_alice, 
     for number in range(12):
         account = scored(AccountFactory(name=f"More {number}", owner=alice), weeks_ago=(2,))
         ContactFactory(account=account)
+        AccountFactory(name=f"New {number}", owner=alice)  # not scored yet
     assert _list_queries(as_alice) == few == 9
+
+
+def test_an_account_not_scored_yet_is_listed_with_its_standing_null(book, alice, bob, as_alice):
+    fresh = AccountFactory(name="Fresh Start", owner=alice, industry="Logistics")
+    AccountFactory(name="Bob's new one", owner=bob)
+    AccountFactory(
+        name="Gone before scored", owner=alice, status="lost", lost_on=timezone.localdate()
+    )
+
+    body = as_alice.get("/accounts").json()
+
+    assert body["count"] == 3
+    assert [item["name"] for item in body["items"]] == [
+        "Cedar Analytics",
+        "Fresh Start",
+        "Northwind Freight",
+    ]
+    row = body["items"][1]
+    assert (row["id"], row["owner"]["username"], row["industry"]) == (
+        fresh.pk,
+        "alice",
+        "Logistics",
+    )
+    standing = ["score", "stage", "stage_label", "decline_risk", "risk_band", "next_stage_gap"]
+    assert [row[field] for field in [*standing, "top_risk_driver", "week_ending"]] == [None] * 8
+    assert row["url"] == f"http://testserver/accounts/{fresh.pk}/"
+    # A filter on the facts keeps it; one on the standing leaves it out.
+    assert _names(as_alice.get("/accounts", {"industry": "Logistics"})) == [
+        "Fresh Start",
+        "Northwind Freight",
+    ]
+    assert _names(as_alice.get("/accounts", {"stage": "vendor"})) == [
+        "Cedar Analytics",
+        "Northwind Freight",
+    ]
+    assert as_alice.get("/accounts", {"risk_band": "low"}).json()["count"] == 2
+
+
+def test_both_exports_list_an_account_not_scored_yet_with_its_standing_empty(
+    book, alice, client, lena, as_lena
+):
+    AccountFactory(name="Fresh Start", owner=alice, external_id="ERP-77")
+    client.force_login(lena)
+
+    lines = client.get(reverse("dashboard-export")).content.decode().splitlines()
+    rows = as_lena.get("/portfolio/export").json()
+
+    fresh = next(line for line in lines if ",Fresh Start," in line).split(",")
+    assert fresh[:8] == ["ERP-77", "Fresh Start", "alice", "", "", "", "", "250000"]
+    assert [row["name"] for row in rows] == [line.split(",")[1] for line in lines[1:]]
+    listed = next(row for row in rows if row["name"] == "Fresh Start")
+    assert [listed[key] for key in ("stage", "score", "decline_risk", "top_risk_driver")] == [
+        None
+    ] * 4
+    # A stage asked for leaves it out of both.
+    assert (
+        "Fresh Start"
+        not in client.get(reverse("dashboard-export"), {"stage": "vendor"}).content.decode()
+    )
+    assert "Fresh Start" not in [
+        row["name"] for row in as_lena.get("/portfolio/export", {"stage": "vendor"}).json()
+    ]
 
 
 def test_one_account_carries_its_standing_contributions_and_risk_drivers(book, as_alice):

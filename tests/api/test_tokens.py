@@ -7,6 +7,7 @@ import datetime
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
@@ -118,3 +119,31 @@ def test_the_command_makes_read_only_tokens_lists_and_revokes_them(book, alice):
 def test_the_command_names_an_unknown_user(db):
     with pytest.raises(CommandError, match="No user is called 'nobody'"):
         call_command("api_token", "create", "nobody")
+
+
+def test_the_command_refuses_a_name_longer_than_the_column_in_words(alice):
+    with pytest.raises(CommandError, match=r"150 characters long; keep it to 100\. \(--name\)"):
+        call_command("api_token", "create", "alice", "--name", "n" * 150)
+    with pytest.raises(CommandError, match="Give the token a name"):
+        call_command("api_token", "create", "alice", "--name", "   ")
+    assert not ApiToken.objects.filter(user=alice).exists()
+
+
+def test_the_service_refuses_a_name_longer_than_the_column(alice):
+    with pytest.raises(ValidationError, match="keep it to 100"):
+        api_token_create(user=alice, name="n" * 101)
+    row, _ = api_token_create(user=alice, name=f"  {'n' * 100}  ")
+    assert row.name == "n" * 100
+
+
+@pytest.mark.parametrize(
+    ("token_id", "read_as"), [("\u0663", 3), ("+1", 1), (" 1", 1), ("1_0", 10)]
+)
+def test_revoking_takes_a_plain_ascii_id_only(alice, token_id, read_as):
+    # The token sits at the id int() would read the odd spelling as.
+    row, _ = api_token_create(user=alice, name="ERP sync")
+    ApiToken.objects.filter(pk=row.pk).update(id=read_as)
+
+    with pytest.raises(CommandError, match="A token id is a number, as `list` shows it"):
+        call_command("api_token", "revoke", token_id)
+    assert ApiToken.objects.get(pk=read_as).revoked_at is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import ApiToken
@@ -17,6 +18,14 @@ def _user(username: str) -> User:
         return get_user_model().objects.get(username=username)
     except get_user_model().DoesNotExist:
         raise CommandError(f"No user is called {username!r}.") from None
+
+
+def _token_id(text: str) -> int:
+    """A token id as `list` prints it: ASCII digits only (int() alone would also take "٣",
+    " 3" or "3_0")."""
+    if not (text.isascii() and text.isdigit()):
+        raise CommandError(f"A token id is a number, as `list` shows it, not {text!r}.")
+    return int(text)
 
 
 class Command(BaseCommand):
@@ -36,7 +45,7 @@ class Command(BaseCommand):
         listing = actions.add_parser("list", help="tokens with their prefix and last use")
         listing.add_argument("username", nargs="?")
         revoke = actions.add_parser("revoke", help="revoke a token by its id (see `list`)")
-        revoke.add_argument("id", type=int)
+        revoke.add_argument("id")
 
     def handle(self, *args, **options) -> None:
         action = options["action"]
@@ -45,15 +54,16 @@ class Command(BaseCommand):
         elif action == "list":
             self._list(options["username"])
         else:
-            self._revoke(options["id"])
+            self._revoke(_token_id(options["id"]))
 
     def _create(self, options: dict) -> None:
         user = _user(options["username"])
-        if not options["name"].strip():
-            raise CommandError("Give the token a name (--name).")
-        row, token = api_token_create(
-            user=user, name=options["name"], read_only=options["read_only"]
-        )
+        try:
+            row, token = api_token_create(
+                user=user, name=options["name"], read_only=options["read_only"]
+            )
+        except ValidationError as error:
+            raise CommandError(f"{' '.join(error.messages)} (--name)") from None
         scope = "read-only" if row.read_only else "read-write"
         self.stdout.write(
             f"Made {scope} token {row.pk} ({row.name}) for {user.username}. "
