@@ -36,8 +36,8 @@ def test_making_a_token_with_any_input_shows_it_once_or_explains_and_makes_none(
             assert escape(shown) in response.content.decode()
             assert made.name == sent(data, "name").strip()
             read_only = sent(data, "read_only")
-            # Django's checkbox reads "false" and "0" as unticked.
-            assert made.read_only == (bool(read_only) and read_only.lower() not in ("false", "0"))
+            # As the checkbox reads it: ticked for any value but "false" (any case).
+            assert made.read_only == (bool(read_only) and read_only.lower() != "false")
         else:
             assert_explained(response, response.context["form"])
             assert not response.context["new_token"]
