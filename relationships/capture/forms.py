@@ -56,9 +56,10 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
+        if isinstance(data, list | tuple) and data:
             return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)]
+        # No file at all arrives as an empty list: refused as a missing file, not read as none.
+        return [super().clean(data or None, initial)]
 
 
 class MailUploadForm(forms.Form):

@@ -103,9 +103,17 @@ class Parsed:
         self.unreadable += other.unreadable
 
 
+def _plain(text: str) -> str:
+    """`text` as a database can store it: no NUL characters (PostgreSQL refuses them), and
+    bytes that were not text (which the email parser keeps as lone surrogates) as U+FFFD."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text if ch != "\x00")
+
+
 def _address(value: Any) -> str:
     """ "mailto:Dana@Example.com" as dana@example.com; "" when it is no address."""
-    text = str(value or "").strip()
+    text = _plain(str(value or "")).strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
     text = text.strip().lower()
@@ -134,14 +142,14 @@ def _recurrence_key(value: Any) -> str:
 
 
 def _event_uid(event: Any) -> str:
-    uid = str(event.get("UID") or "").strip()
+    uid = _plain(str(event.get("UID") or "")).strip()
     if uid:
         return uid[:500]
     # A file without UIDs (rare, hand-made): the summary and start stand in, stable enough for
     # a re-import of the same file.
     start = event.get("DTSTART")
     seed = f"{event.get('SUMMARY', '')}|{start.to_ical() if start is not None else ''}"
-    return "nouid-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return "nouid-" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def _attendees(event: Any) -> list[str]:
@@ -176,12 +184,14 @@ def _series(calendar: Any) -> set[str]:
 
 
 def _occurrences(calendar: Any, window: Window) -> Iterator[Any]:
-    query = recurring_ical_events.of(calendar, skip_bad_series=True)
     try:
+        # Reading the events happens here already: one without a start fails at once.
+        query = recurring_ical_events.of(calendar, skip_bad_series=True)
         yield from query.between(window.start, window.end + datetime.timedelta(days=1))
     except Exception as broken:  # the library's own errors for a rule it cannot expand
         raise CaptureFileError(
-            f"A repeating event in this calendar could not be expanded ({str(broken)[:120]})."
+            "An event in this calendar could not be read or, if it repeats, expanded "
+            f"({str(broken)[:120]})."
         ) from None
 
 
@@ -220,7 +230,7 @@ def parse_calendar(data: bytes, *, window: Window, href: str = "") -> Parsed:
                 recurrence_id=recurrence,
                 occurred_on=day,
                 starts_at=moment,
-                subject=str(event.get("SUMMARY", "")).strip()[:SUBJECT_LENGTH],
+                subject=_plain(str(event.get("SUMMARY", ""))).strip()[:SUBJECT_LENGTH],
                 addresses=tuple(sorted(addresses)),
                 organizer=organizer,
                 href=href,
@@ -260,7 +270,7 @@ def _message_moment(message: email.message.EmailMessage) -> datetime.datetime | 
 
 def _message_uid(message: email.message.EmailMessage, moment: datetime.datetime) -> str:
     try:
-        message_id = str(message["Message-ID"] or "").strip().strip("<>")
+        message_id = _plain(str(message["Message-ID"] or "")).strip().strip("<>")
     except (ValueError, IndexError, TypeError):
         message_id = ""
     if message_id:
@@ -298,7 +308,7 @@ def _read_message(message: email.message.EmailMessage, window: Window, parsed: P
             recurrence_id="",
             occurred_on=day,
             starts_at=moment,
-            subject=str(message.get("Subject", "") or "").strip()[:SUBJECT_LENGTH],
+            subject=_plain(str(message.get("Subject", "") or "")).strip()[:SUBJECT_LENGTH],
             addresses=tuple(sorted(addresses)),
             organizer=organizer,
         )

@@ -9,6 +9,7 @@ every problem found is listed in one failure, with the page, role and width.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,15 +19,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize
 
 from accounts import roles
 from accounts.models import Account
+from relationships.capture.models import CapturedItem, CaptureSource, ItemKind, SourceKind
 from relationships.models import SignalType
 from scoring.selectors import profile_active
 from tests.browser.conftest import WatchedPage, axe_problems, login, screenshot, settle
 from tests.conftest import ensure_migrated_rows, work_the_queue
 from tests.factories import UserFactory
+from webhooks import services as webhook_services
+from webhooks.events import EVENT_TYPES
+from webhooks.models import Delivery, DeliveryStatus, Endpoint
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -124,6 +130,88 @@ def _refuse_a_token_name(page: Page) -> None:
     with page.expect_navigation():
         page.click("button[value=create]")
     page.wait_for_selector(".has-error")
+
+
+def _capture_waiting_for(alice, account: Account) -> CapturedItem:
+    """Alice's calendar and mail: a connected calendar whose last sync failed, an upload, a
+    meeting matched to `account` and one matched to nobody; the matched one."""
+    now = timezone.now()
+    CaptureSource.objects.create(
+        owner=alice,
+        kind=SourceKind.CALDAV,
+        name="https://caldav.example/alice/work/",
+        url="https://caldav.example/alice/work/",
+        username="alice",
+        last_attempt_at=now,
+        last_error="The calendar server did not answer (connection refused).",
+    )
+    upload = CaptureSource.objects.create(
+        owner=alice,
+        kind=SourceKind.CALENDAR_FILE,
+        name="work-calendar-export-2026.ics",
+        found=2,
+        matched=1,
+        skipped_private=1,
+        last_attempt_at=now,
+        last_success_at=now,
+    )
+    contact = account.contacts.order_by("pk").first()
+    assert contact is not None, "Alice's busiest account has people"
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    matched = CapturedItem.objects.create(
+        owner=alice,
+        source=upload,
+        kind=ItemKind.EVENT,
+        uid="review@calendar",
+        occurred_on=yesterday,
+        starts_at=now - datetime.timedelta(days=1),
+        subject="Quarterly business review with the operations team",
+        addresses=[contact.email or "ops@client.example"],
+        from_client=True,
+        account=account,
+    )
+    matched.participants.add(contact)
+    CapturedItem.objects.create(
+        owner=alice,
+        source=upload,
+        kind=ItemKind.EVENT,
+        uid="intro@calendar",
+        occurred_on=yesterday,
+        subject="Introduction call",
+        addresses=["someone@unknown-prospect.example"],
+    )
+    return matched
+
+
+def _endpoint_with_deliveries(sam) -> Endpoint:
+    """An endpoint with a delivered test event and one the receiver refused until it gave up."""
+    endpoint = webhook_services.endpoint_create(
+        url="https://bi.example.com/hooks/relationships",
+        events=list(EVENT_TYPES),
+        description="The BI team's nightly listener",
+        actor=sam,
+    )
+    now = timezone.now()
+    webhook_services.endpoint_test(endpoint=endpoint)
+    webhook_services.endpoint_test(endpoint=endpoint)
+    delivered, failed = Delivery.objects.filter(endpoint=endpoint).order_by("pk")
+    Delivery.objects.filter(pk=delivered.pk).update(
+        status=DeliveryStatus.DELIVERED,
+        attempts=1,
+        response_status=204,
+        last_attempt_at=now,
+        delivered_at=now,
+        next_attempt_at=None,
+    )
+    Delivery.objects.filter(pk=failed.pk).update(
+        status=DeliveryStatus.FAILED,
+        attempts=8,
+        response_status=500,
+        last_attempt_at=now,
+        next_attempt_at=None,
+        error="The receiver answered 500 Internal Server Error.",
+    )
+    return endpoint
 
 
 def _wait_for_charts(page: Page) -> None:
@@ -229,6 +317,7 @@ def test_every_page_of_an_account_manager(page, demo):
     # No account of Alice's is lost in the demo; one shared with her shows how a lost one reads.
     lost = Account.objects.filter(status="lost").order_by("pk").first()
     lost.shared_with.add(alice)
+    captured = _capture_waiting_for(alice, account)
     login(page, "alice", "demo")
     problems = _sweep(
         page,
@@ -256,6 +345,9 @@ def test_every_page_of_an_account_manager(page, demo):
             Visit("reminder settings, hour refused", "/settings/reminders/", _refuse_an_hour),
             Visit("API tokens, one made", "/settings/api-tokens/", _make_a_token),
             Visit("API tokens, name refused", "/settings/api-tokens/", _refuse_a_token_name),
+            Visit("meetings to confirm", "/capture/"),
+            Visit("confirm with signals", f"/capture/items/{captured.pk}/confirm/"),
+            Visit("calendars and mail", "/capture/sources/"),
             Visit("not found", "/accounts/999999999/", status=404),
             Visit("refused", "/dashboard/", status=403),
         ],
@@ -303,6 +395,7 @@ def test_every_page_of_a_scoring_admin(page, demo):
     page.wait_for_selector("text=Queued for the background worker")
     settle(page)
     work_the_queue()
+    endpoint = _endpoint_with_deliveries(get_user_model().objects.get(username="sam"))
     problems = _sweep(
         page,
         "sam, scoring admin",
@@ -318,6 +411,8 @@ def test_every_page_of_a_scoring_admin(page, demo):
             Visit("signal catalog", "/catalog/"),
             Visit("import and export", "/import/"),
             Visit("password change", "/password/change/"),
+            Visit("webhooks", "/webhooks/"),
+            Visit("webhook endpoint with its delivery log", f"/webhooks/{endpoint.pk}/"),
         ],
     )
     _fail_on(problems)

@@ -46,7 +46,9 @@ def payload(valid: dict[str, Any], changes: dict[str, Any], refs: dict[str, Any]
 def sent(data: dict[str, Any], name: str) -> str:
     """The value a form reads for `name`: the last one posted, or "" when none was."""
     value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value)
+    if isinstance(value, list):
+        return str(value[-1]) if value else ""
+    return str(value)
 
 
 def as_posted(data: dict[str, Any]) -> MultiValueDict:
