@@ -80,6 +80,11 @@ urlpatterns = [
         name="capture-source-sync",
     ),
     path(
+        "capture/sources/<int:source_id>/change/",
+        capture.capture_source_change,
+        name="capture-source-change",
+    ),
+    path(
         "capture/sources/<int:source_id>/remove/",
         capture.capture_source_remove,
         name="capture-source-remove",

@@ -93,18 +93,26 @@ def interaction_log(
 
 
 def captured_item_confirm(
-    *, item: CapturedItem, actor: User, signal_types: Sequence[SignalType] = ()
+    *,
+    item: CapturedItem,
+    actor: User,
+    seen_account_id: int,
+    signal_types: Sequence[SignalType] = (),
 ) -> tuple[Interaction, StandingChange]:
     """Confirm a captured meeting or message: it is logged as an interaction on its account
     (through the same write as a logged meeting) and the account rescored. Refused with
-    CaptureUnavailable when the item was handled meanwhile or has no account."""
+    CaptureUnavailable when the item was handled meanwhile, has no account, or is no longer
+    on `seen_account_id` (the account the manager's page showed)."""
     if item.account_id is None:
         raise capture.CaptureUnavailable("Assign it to an account first.")
     return _changed(
         _rescored(
             item.account_id,
             lambda: capture.captured_item_confirm(
-                item=item, actor=actor, signal_types=signal_types
+                item=item,
+                actor=actor,
+                seen_account_id=seen_account_id,
+                signal_types=signal_types,
             ),
         )
     )

@@ -103,6 +103,7 @@ RULES = {
     "capture-mail-upload": EVERYONE,
     "capture-caldav": EVERYONE,
     "capture-source-sync": ({"alice"}, OWNER_ONLY),
+    "capture-source-change": ({"alice"}, OWNER_ONLY),
     "capture-source-remove": ({"alice"}, OWNER_ONLY),
     # Confirming also needs the right to write to the matched account: tests/capture refuses
     # it once the account changed hands.
@@ -399,8 +400,25 @@ REQUESTS: dict[str, list[Send]] = {
         ),
     ],
     "capture-source-sync": [POST_ONLY, Send("post", 302, None, _sources, writes=True)],
+    "capture-source-change": [
+        Send("get", 200),
+        Send(
+            "post",
+            302,
+            lambda o: {
+                "url": "https://calendar.example/dav/home/",
+                "username": "me",
+                "password": "app-password",
+            },
+            _sources,
+            writes=True,
+        ),
+    ],
     "capture-source-remove": [POST_ONLY, Send("post", 302, None, _sources, writes=True)],
-    "capture-item-confirm": [Send("get", 200), Send("post", 302, None, _review, writes=True)],
+    "capture-item-confirm": [
+        Send("get", 200),
+        Send("post", 302, lambda o: {"account": o.item.account_id}, _review, writes=True),
+    ],
     "capture-item-discard": [POST_ONLY, Send("post", 302, None, _review, writes=True)],
     # The item is matched already: assigning it is choosing its account for good.
     "capture-item-assign": [
@@ -464,7 +482,7 @@ def _captured_meeting(*, owner, contact) -> CapturedItem:
         owner=owner,
         source=calendar,
         parsed=parse_calendar(ics(meeting), window=window, href="/dav/alice/weekly.ics"),
-        stale=Q(source=calendar),
+        stale=capture_services.Stale(where=Q(source=calendar)),
         window=window,
     )
     return CapturedItem.objects.select_related("source").get(

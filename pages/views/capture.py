@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
-from accounts.access import account_for_user, accounts_editable_by
-from accounts.models import AccountStatus
+from accounts.access import accounts_editable_by
+from accounts.models import Account, AccountStatus
 from pages.http import AuthenticatedHttpRequest
 from relationships import selectors as evidence
 from relationships.capture import selectors, services
@@ -34,14 +35,16 @@ from relationships.capture.forms import (
     ConfirmForm,
     MailUploadForm,
 )
-from relationships.capture.models import CapturedItem, CaptureSource, SourceKind
-from relationships.capture.parsing import CaptureFileError
+from relationships.capture.models import CapturedItem, CaptureSource, ItemStatus, SourceKind
+from relationships.capture.parsing import MAX_FOUND, MAX_OCCURRENCES_PER_EVENT, CaptureFileError
 from reminders.worker import capture_source_sync
 from scoring import use_cases
 
 REVIEW = "pages/capture.html"
 SOURCES = "pages/capture_sources.html"
 CONFIRM = "pages/capture_confirm.html"
+CHANGE = "pages/capture_source_change.html"
+CAPTURE_CHANGED = "captureChanged"
 # The review list shows this many of each kind; the rest wait their turn (the count says so).
 SHOWN = 50
 
@@ -64,19 +67,36 @@ def _assignable(request: AuthenticatedHttpRequest):
     return accounts_editable_by(request.user).filter(status=AccountStatus.ACTIVE)
 
 
+# The review page's headings that re-fetch themselves after a confirm, discard or
+# assignment in place (the captureChanged event).
+COUNT_PANELS = ("matched-heading", "unmatched-heading")
+
+
+def _counts(request: AuthenticatedHttpRequest) -> dict[str, int]:
+    waiting = selectors.items_to_review(owner=request.user)
+    mine = selectors.on_their_accounts(request.user)
+    return {
+        "matched_count": waiting.filter(mine).count(),
+        "unmatched_count": waiting.exclude(mine).count(),
+    }
+
+
 @login_required
 def capture_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The meetings and messages waiting for the manager: matched ones to confirm with one
-    click (or with signals), unmatched ones to assign to an account or discard."""
+    click (or with signals), unmatched ones (or on an account no longer theirs) to assign
+    to an account or discard."""
+    panel = request.GET.get("panel", "")
+    if request.htmx and panel:
+        if panel not in COUNT_PANELS:
+            raise Http404("No such panel.")
+        return render(request, f"{REVIEW}#{panel}", _counts(request))
     waiting = selectors.items_to_review(owner=request.user)
-    matched = list(waiting.filter(account__isnull=False)[:SHOWN])
-    unmatched = list(waiting.filter(account__isnull=True)[:SHOWN])
-    matched_count = (
-        len(matched) if len(matched) < SHOWN else waiting.filter(account__isnull=False).count()
-    )
-    unmatched_count = (
-        len(unmatched) if len(unmatched) < SHOWN else waiting.filter(account__isnull=True).count()
-    )
+    mine = selectors.on_their_accounts(request.user)
+    matched = list(waiting.filter(mine)[:SHOWN])
+    unmatched = list(waiting.exclude(mine)[:SHOWN])
+    matched_count = len(matched) if len(matched) < SHOWN else waiting.filter(mine).count()
+    unmatched_count = len(unmatched) if len(unmatched) < SHOWN else waiting.exclude(mine).count()
     context = {
         "matched": matched,
         "unmatched": unmatched,
@@ -112,7 +132,22 @@ def _read_outcome(source: CaptureSource) -> str:
     text = f"Read {found} from {source.name}: {source.matched} matched to your accounts"
     if source.skipped_private:
         text += f", {source.skipped_private} private skipped"
-    return text + "."
+    if source.skipped_unreadable:
+        text += f", {source.skipped_unreadable} unreadable skipped (no date)"
+    text += "."
+    if source.capped_series:
+        events = "event" if source.capped_series == 1 else "events"
+        its = "its" if source.capped_series == 1 else "their"
+        text += (
+            f" {source.capped_series} repeating {events} cut at {its} first "
+            f"{MAX_OCCURRENCES_PER_EVENT} occurrences."
+        )
+    if source.left_out:
+        text += (
+            f" {source.left_out} more left out: a file brings at most {MAX_FOUND:,} at a "
+            "time, the most recent ones."
+        )
+    return text
 
 
 # Uploads are read only after the sign-in check: the CSRF check, which reads the body, runs
@@ -211,6 +246,29 @@ def capture_source_sync_now(request: AuthenticatedHttpRequest, source_id: int) -
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def capture_source_change(request: AuthenticatedHttpRequest, source_id: int) -> HttpResponse:
+    """A connected calendar's address, user name and password entered again (the password
+    is never shown), keeping what it has waiting for review; a sync is queued."""
+    source = _source_for(request, source_id)
+    if source.kind != SourceKind.CALDAV:
+        raise Http404("Only a connected calendar has a password.")
+    initial = {"url": source.url, "username": source.username}
+    form = CalDAVSourceForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.caldav_source_change(source=source, **form.cleaned_data)
+        except CredentialsUnavailable as no_key:
+            form.add_error("password", str(no_key))
+        else:
+            CaptureSource.objects.filter(pk=source.pk).update(queued_at=timezone.now())
+            capture_source_sync.enqueue(source.pk)
+            messages.success(request, f"Changed {source.name}: a sync is queued.")
+            return redirect("capture-sources")
+    return render(request, CHANGE, {"source": source, "form": form})
+
+
+@login_required
 @require_POST
 def capture_source_remove(request: AuthenticatedHttpRequest, source_id: int) -> HttpResponse:
     source = _source_for(request, source_id)
@@ -223,7 +281,9 @@ def _item_done(request: AuthenticatedHttpRequest, item: CapturedItem, note: str)
     if not request.htmx:
         messages.success(request, note)
         return redirect("capture-review")
-    return render(request, f"{REVIEW}#item-done", {"item": item, "note": note})
+    response = render(request, f"{REVIEW}#item-done", {"item": item, "note": note})
+    # The headings' counts re-fetch themselves (capture.html).
+    return trigger_client_event(response, CAPTURE_CHANGED)
 
 
 def _refused(request: AuthenticatedHttpRequest, item: CapturedItem, reason: str) -> HttpResponse:
@@ -233,35 +293,52 @@ def _refused(request: AuthenticatedHttpRequest, item: CapturedItem, reason: str)
     return render(request, f"{REVIEW}#item-done", {"item": item, "note": reason, "refused": True})
 
 
+def _confirmed(
+    request: AuthenticatedHttpRequest, item: CapturedItem, account: Account, form: ConfirmForm
+) -> HttpResponse:
+    try:
+        interaction, change = use_cases.captured_item_confirm(
+            item=item,
+            actor=request.user,
+            seen_account_id=form.cleaned_data["account"],
+            signal_types=list(form.cleaned_data["signals"]),
+        )
+    except services.CaptureUnavailable as unavailable:
+        return _refused(request, item, str(unavailable))
+    what = interaction.get_kind_display().lower()
+    return _item_done(
+        request,
+        item,
+        f"Logged the {what} of {interaction.occurred_on:%-d %b} on {account.name} — "
+        f"{change.summary}.",
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def capture_item_confirm(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """GET: the item with the log form's signal chips; POST: confirm it (with the signals
-    ticked, if any: the review list's one-click button sends none)."""
+    ticked, if any: the review list's one-click button sends none), on the account the page
+    showed."""
     item = _item_for(request, item_id)
-    if item.account_id is None:
-        return _refused(request, item, "Assign it to an account first.")
-    account = account_for_user(request.user, item.account_id, write=True)
+    if item.status != ItemStatus.PENDING:
+        if request.method == "POST":
+            return _refused(request, item, "This item was already confirmed or discarded.")
+        return render(request, CONFIRM, {"item": item})
+    # Only an active account the manager may write to (it may have changed hands since).
+    account = _assignable(request).filter(pk=item.account_id).first()
+    if account is None:
+        return _refused(request, item, "Put it on one of your active accounts first.")
     form = ConfirmForm(
         request.POST if request.method == "POST" else None,
+        initial={"account": account.pk},
         signal_types=evidence.signal_types_for_form(),
     )
-    if request.method == "POST" and form.is_valid():
-        if account.status != AccountStatus.ACTIVE:
-            return _refused(request, item, f"{account.name} is no longer active.")
-        try:
-            interaction, change = use_cases.captured_item_confirm(
-                item=item, actor=request.user, signal_types=list(form.cleaned_data["signals"])
-            )
-        except services.CaptureUnavailable as unavailable:
-            return _refused(request, item, str(unavailable))
-        what = interaction.get_kind_display().lower()
-        return _item_done(
-            request,
-            item,
-            f"Logged the {what} of {interaction.occurred_on:%-d %b} on {account.name} — "
-            f"{change.summary}.",
-        )
+    if request.method == "POST":
+        if form.is_valid():
+            return _confirmed(request, item, account, form)
+        if "account" in form.errors:  # a page from before the account was sent
+            return _refused(request, item, "Reload the page and confirm it again.")
     return render(request, CONFIRM, {"item": item, "account": account, "form": form})
 
 

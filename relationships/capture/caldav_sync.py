@@ -3,8 +3,10 @@
 The first sync, and one a day after it, reads the whole calendar (so that recurring meetings
 move into the window as the days pass, and anything missed is put right); the others ask the
 server only for what changed since the last token: changed calendar objects are read again and
-deleted ones take their pending items with them. A server without sync tokens gets a full read
-each time (the `caldav` package falls back by itself, with a token starting "fake-").
+deleted ones take their pending items with them. A server without sync tokens (or one that
+forgot ours) gets a full read whenever its calendar changed: the `caldav` package falls back by
+itself, with a token starting "fake-" that stays the same, and nothing read, while nothing
+changes.
 
 Every outcome is written on the source: when it last worked, what it found, and the error in
 words, so the sources page shows a sync that runs but brings nothing.
@@ -24,7 +26,7 @@ from django.utils import timezone
 from relationships.capture.credentials import CredentialsUnavailable, password_decrypt
 from relationships.capture.models import CaptureSource, SourceKind
 from relationships.capture.parsing import CaptureFileError, Parsed, Window, parse_calendar
-from relationships.capture.services import capture_store
+from relationships.capture.services import Stale, capture_store
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +48,18 @@ def _in_words(failure: Exception, url: str) -> str:
     if isinstance(failure, CredentialsUnavailable | SyncFailed | CaptureFileError):
         return str(failure)
     if isinstance(failure, dav_error.AuthorizationError):
-        return "The server refused the user name or password."
+        return "The server refused the user name or password: change them with Change."
     if isinstance(failure, dav_error.NotFoundError):
         return f"{_host(url)} has no calendar at this address: check it."
     if isinstance(failure, dav_error.DAVError):
         return f"The calendar server at {_host(url)} answered with an error ({str(failure)[:200]})."
-    # niquests or requests: refused connections, unknown hosts, timeouts, TLS failures.
-    return f"Could not reach {_host(url)} ({type(failure).__name__}): check the address."
+    if isinstance(failure, OSError):
+        # niquests or requests (their errors are OSErrors): refused connections, unknown
+        # hosts, timeouts, TLS failures.
+        return f"Could not reach {_host(url)} ({type(failure).__name__}): check the address."
+    # Anything else came from reading the answer: a web page, not a calendar (caldav fails
+    # on it in its own ways, a TypeError among them).
+    return f"{_host(url)} answered, but is not a CalDAV calendar: check the address."
 
 
 def _href(url: object) -> str:
@@ -86,7 +93,11 @@ def _read(source: CaptureSource, *, full: bool, window: Window) -> tuple[Parsed,
             if found is None or not found.data:  # deleted meanwhile
                 deleted.add(href)
                 continue
-            parsed.extend(parse_calendar(found.data.encode(), window=window, href=href))
+            try:
+                parsed.extend(parse_calendar(found.data.encode(), window=window, href=href))
+            except CaptureFileError:  # one damaged object: the rest of the calendar still syncs
+                parsed.unreadable += 1
+    parsed.cap()
     return parsed, deleted, str(changes.sync_token or "")
 
 
@@ -114,9 +125,15 @@ def source_sync(
         )
         source.refresh_from_db()
         return source
-    # A fallback read (a server without sync tokens) is a full read too.
-    full = full or token.startswith("fake-")
-    stale = Q(source=source) if full else Q(source=source, href__in=sorted(parsed.hrefs | deleted))
+    if token.startswith("fake-") and not full:
+        # caldav read the whole calendar itself (the server has no sync tokens, or forgot
+        # ours), unless nothing changed: then it gives nothing back, with the same token.
+        full = token != source.sync_token
+    stale = (
+        Stale(where=Q(source=source))
+        if full
+        else Stale(where=Q(source=source), field="href", values=frozenset(parsed.hrefs | deleted))
+    )
     source.sync_token = token
     source.queued_at = None
     if full:

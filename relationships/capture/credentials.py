@@ -43,5 +43,6 @@ def password_decrypt(token: str) -> str:
         return _keys().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken:
         raise CredentialsUnavailable(
-            "The stored password can no longer be read (the server's key changed): enter it again."
+            "The stored password can no longer be read (the server's key changed): enter it again "
+            "with Change."
         ) from None

@@ -56,7 +56,9 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        if isinstance(data, list | tuple) and data:
+        if not data and self.required:  # no file chosen: the browser sends an empty list
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(item, initial) for item in data]
         # No file at all arrives as an empty list: refused as a missing file, not read as none.
         return [super().clean(data or None, initial)]
@@ -67,6 +69,7 @@ class MailUploadForm(forms.Form):
         label="Email messages (.eml) or a mailbox (.mbox)",
         help_text=f"Up to {MAX_MAIL_FILES} messages, or one folder exported as .mbox; 40 MB "
         "in all.",
+        error_messages={"required": "Choose at least one file."},
     )
 
     def clean_messages(self) -> list[UploadedFile]:
@@ -104,7 +107,10 @@ class CalDAVSourceForm(forms.Form):
 
 
 class ConfirmForm(SignalChipsMixin, forms.Form):
-    """Confirm a captured item, with the trust signals seen in it (the log form's chips)."""
+    """Confirm a captured item, with the trust signals seen in it (the log form's chips), and
+    the account the page showed it on (an import may move it meanwhile)."""
+
+    account = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     signals = RowsChoiceField(
         queryset=None,

@@ -45,6 +45,15 @@ class CaptureSource(models.Model):
     )
     matched = models.PositiveIntegerField(default=0)
     skipped_private = models.PositiveIntegerField(default=0)
+    skipped_unreadable = models.PositiveIntegerField(
+        default=0, help_text="Events or messages that could not be read (no start, no sender)."
+    )
+    capped_series = models.PositiveIntegerField(
+        default=0, help_text="Repeating events cut at their first occurrences (parsing.py)."
+    )
+    left_out = models.PositiveIntegerField(
+        default=0, help_text="Records beyond the most a file or sync brings at a time."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

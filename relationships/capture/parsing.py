@@ -15,6 +15,7 @@ import email.message
 import email.policy
 import email.utils
 import hashlib
+import itertools
 import mailbox
 import os
 import tempfile
@@ -38,6 +39,12 @@ PRIVATE_CLASSES = {"PRIVATE", "CONFIDENTIAL"}
 PRIVATE_SENSITIVITIES = {"private", "personal", "company-confidential"}
 
 SUBJECT_LENGTH = 300
+
+# A repeating event gives at most this many occurrences inside the window (a meeting every
+# hour of working days is about 700 in 104 days; a rule every minute would be 150,000), and a
+# file or a sync at most MAX_FOUND records: a calendar cannot flood the review list.
+MAX_OCCURRENCES_PER_EVENT = 500
+MAX_FOUND = 5000
 
 
 class CaptureFileError(ValueError):
@@ -93,6 +100,9 @@ class Parsed:
     hrefs: set[str] = field(default_factory=set)
     skipped_private: int = 0
     unreadable: int = 0
+    # Repeating events cut at MAX_OCCURRENCES_PER_EVENT, and records beyond MAX_FOUND.
+    capped_series: int = 0
+    left_out: int = 0
 
     def extend(self, other: Parsed) -> None:
         self.found += other.found
@@ -101,6 +111,15 @@ class Parsed:
         self.hrefs |= other.hrefs
         self.skipped_private += other.skipped_private
         self.unreadable += other.unreadable
+        self.capped_series += other.capped_series
+        self.left_out += other.left_out
+
+    def cap(self) -> None:
+        """Keep the MAX_FOUND most recent records; count the rest as left out."""
+        if len(self.found) > MAX_FOUND:
+            self.found.sort(key=lambda found: (found.occurred_on, found.key), reverse=True)
+            self.left_out += len(self.found) - MAX_FOUND
+            del self.found[MAX_FOUND:]
 
 
 def _plain(text: str) -> str:
@@ -183,16 +202,57 @@ def _series(calendar: Any) -> set[str]:
     }
 
 
-def _occurrences(calendar: Any, window: Window) -> Iterator[Any]:
-    try:
-        # Reading the events happens here already: one without a start fails at once.
-        query = recurring_ical_events.of(calendar, skip_bad_series=True)
-        yield from query.between(window.start, window.end + datetime.timedelta(days=1))
-    except Exception as broken:  # the library's own errors for a rule it cannot expand
-        raise CaptureFileError(
-            "An event in this calendar could not be read or, if it repeats, expanded "
-            f"({str(broken)[:120]})."
-        ) from None
+def _without_start(calendar: Any) -> int:
+    """Take the events without a DTSTART out of the calendar (no day to put them on, and the
+    recurrence library cannot read them); how many there were."""
+    kept = [
+        part
+        for part in calendar.subcomponents
+        if getattr(part, "name", "") != "VEVENT" or part.get("DTSTART") is not None
+    ]
+    dropped = len(calendar.subcomponents) - len(kept)
+    calendar.subcomponents[:] = kept
+    return dropped
+
+
+def _by_event(calendar: Any) -> Iterator[tuple[str, Any]]:
+    """One small calendar per event (its UID's components, with the file's time zones), so
+    that a rule the recurrence library cannot read costs that event only."""
+    zones = [part for part in calendar.subcomponents if getattr(part, "name", "") == "VTIMEZONE"]
+    events: dict[str, list[Any]] = {}
+    for part in calendar.walk("VEVENT"):
+        events.setdefault(_event_uid(part), []).append(part)
+    for uid, parts in events.items():
+        single = icalendar.Calendar(calendar)  # the calendar's properties (X-WR-TIMEZONE)
+        single.subcomponents = [*zones, *parts]
+        yield uid, single
+
+
+def _occurrences(calendar: Any, window: Window, parsed: Parsed) -> Iterator[Any]:
+    """Each event's occurrences inside the window, at most MAX_OCCURRENCES_PER_EVENT of each
+    (the rest counted in `capped_series`, never expanded: a rule every second stays cheap).
+    An event whose rule cannot be expanded is counted unreadable (and its UID left out of
+    `uids`: this file does not speak for its occurrences)."""
+    stop = window.end + datetime.timedelta(days=1)
+    for uid, single in _by_event(calendar):
+        try:
+            query = recurring_ical_events.of(single, skip_bad_series=True)
+            taken = [
+                occurrence
+                for series in query.series
+                for occurrence in itertools.islice(
+                    series.between(window.start, stop), MAX_OCCURRENCES_PER_EVENT + 1
+                )
+            ]
+            components = [occurrence.as_component(False) for occurrence in taken]
+        except Exception:  # the library's own errors, and dateutil's, for a rule it cannot read
+            parsed.unreadable += 1
+            parsed.uids.discard(uid)
+            continue
+        if len(taken) > MAX_OCCURRENCES_PER_EVENT:
+            parsed.capped_series += 1
+            components = components[:MAX_OCCURRENCES_PER_EVENT]
+        yield from components
 
 
 def parse_calendar(data: bytes, *, window: Window, href: str = "") -> Parsed:
@@ -201,9 +261,10 @@ def parse_calendar(data: bytes, *, window: Window, href: str = "") -> Parsed:
     are in `gone`, so one captured before is taken off the review list."""
     calendar = _load_calendar(data)
     parsed = Parsed(hrefs={href} if href else set())
+    parsed.unreadable = _without_start(calendar)
     series = _series(calendar)
     parsed.uids = {_event_uid(event) for event in calendar.walk("VEVENT")}
-    for event in _occurrences(calendar, window):
+    for event in _occurrences(calendar, window, parsed):
         uid = _event_uid(event)
         recurrence = _recurrence_key(event["RECURRENCE-ID"].dt) if uid in series else ""
         key = (uid, recurrence)
@@ -236,6 +297,7 @@ def parse_calendar(data: bytes, *, window: Window, href: str = "") -> Parsed:
                 href=href,
             )
         )
+    parsed.cap()
     return parsed
 
 
@@ -279,21 +341,25 @@ def _message_uid(message: email.message.EmailMessage, moment: datetime.datetime)
     return "mail-" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def _read_message(message: email.message.EmailMessage, window: Window, parsed: Parsed) -> None:
+def _read_message(message: email.message.EmailMessage, window: Window, parsed: Parsed) -> bool:
+    """Add the message to `parsed` (once: a copy of one read already is passed over); whether
+    it could be read."""
     moment = _message_moment(message)
     senders = _header_addresses(message, "From")
     if moment is None or not senders:
         parsed.unreadable += 1
-        return
+        return False
     uid = _message_uid(message, moment)
+    if uid in parsed.uids:
+        return True
     parsed.uids.add(uid)
     if str(message.get("Sensitivity", "")).strip().lower() in PRIVATE_SENSITIVITIES:
         parsed.gone.add((uid, ""))
         parsed.skipped_private += 1
-        return
+        return True
     day = timezone.localdate(moment)
     if day not in window:
-        return
+        return True
     organizer = senders[0]
     addresses = {
         address
@@ -313,6 +379,7 @@ def _read_message(message: email.message.EmailMessage, window: Window, parsed: P
             organizer=organizer,
         )
     )
+    return True
 
 
 def _looks_like_mbox(name: str, data: bytes) -> bool:
@@ -350,15 +417,13 @@ def parse_mail(files: Iterable[tuple[str, bytes]], *, window: Window) -> Parsed:
     naming it."""
     parsed = Parsed()
     for name, data in files:
-        before = (len(parsed.found), len(parsed.uids), parsed.unreadable)
         if b"\x00" in data[:4096]:
             raise CaptureFileError(f"{name} is not an email message (.eml) or a mailbox (.mbox).")
-        for message in _messages_of(name, data):
-            _read_message(message, window, parsed)
-        read = len(parsed.uids) - before[1]
-        if read == 0:
+        read = [_read_message(message, window, parsed) for message in _messages_of(name, data)]
+        if not any(read):
             raise CaptureFileError(
                 f"{name} holds no email message that could be read (each needs a From and a "
                 "Date): export messages as .eml or a folder as .mbox."
             )
+    parsed.cap()
     return parsed

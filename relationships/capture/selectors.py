@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.access import accounts_editable_by
+from accounts.models import AccountStatus
 from relationships.capture.models import CapturedItem, CaptureSource, ItemStatus
 from relationships.models import Contact
 
@@ -26,14 +28,22 @@ def items_to_review(*, owner: User, today: datetime.date | None = None) -> Query
     )
 
 
+def on_their_accounts(owner: User) -> Q:
+    """Items on an active account the owner may write to: the ones to confirm. Any other
+    (no account, or one handed to someone else, lost or archived since it was matched)
+    waits to be put on an account (a subquery: no extra query)."""
+    writable = accounts_editable_by(owner).filter(status=AccountStatus.ACTIVE).values("pk")
+    return Q(account__in=writable)
+
+
 def review_count(*, owner: User, today: datetime.date | None = None) -> int:
-    """How many matched items wait for the owner ("3 meetings to confirm"; one query)."""
+    """How many items wait for the owner to confirm ("3 meetings to confirm"; one query)."""
     return (
         CapturedItem.objects.filter(
+            on_their_accounts(owner),
             owner=owner,
             status=ItemStatus.PENDING,
             occurred_on__lte=today or timezone.localdate(),
-            account__isnull=False,
         )
         .only("pk")
         .count()

@@ -10,7 +10,8 @@ logged; scoring/use_cases.py wraps it to rescore the account.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -53,10 +54,38 @@ def _lock_owner(owner: User) -> None:
     User.objects.select_for_update().filter(pk=owner.pk).exists()
 
 
-def _remove_gone(*, owner: User, parsed: Parsed, stale: Q | None, window: Window) -> int:
+# Ids and keys go to the database this many at a time: SQLite allows only so many variables
+# in one query, and a large calendar holds thousands.
+CHUNK = 2000
+
+
+def _chunks(values: Sequence) -> Iterator[list]:
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start : start + CHUNK])
+
+
+@dataclass(frozen=True)
+class Stale:
+    """What a file or sync speaks for: its pending items inside the window that it no longer
+    holds leave the review list. The items `where` selects, and among them, given a `field`
+    ("uid" or "href"), those whose field is one of `values`."""
+
+    where: Q
+    field: str = ""
+    values: frozenset[str] = frozenset()
+
+
+def _delete(pks: Sequence[int]) -> int:
+    return sum(
+        CapturedItem.objects.filter(pk__in=chunk).delete()[1].get(CapturedItem._meta.label, 0)
+        for chunk in _chunks(pks)
+    )
+
+
+def _remove_gone(*, owner: User, parsed: Parsed, stale: Stale | None, window: Window) -> int:
     """Take pending items off the review list: the ones the calendar says are cancelled or
-    private, and, within `stale` (what this file or sync speaks for), those inside the window
-    that it no longer holds. Confirmed and discarded items stay."""
+    private, and, within `stale`, those inside the window that it no longer holds. Confirmed
+    and discarded items stay."""
     pending = CapturedItem.objects.filter(owner=owner, status=ItemStatus.PENDING)
     removed = 0
     gone = sorted(parsed.gone - {found.key for found in parsed.found})
@@ -65,18 +94,25 @@ def _remove_gone(*, owner: User, parsed: Parsed, stale: Q | None, window: Window
         for uid, recurrence in gone[start : start + 500]:
             keys |= Q(uid=uid, recurrence_id=recurrence)
         removed += pending.filter(keys).delete()[1].get(CapturedItem._meta.label, 0)
-    if stale is not None:
-        kept = {found.key for found in parsed.found}
-        candidates = pending.filter(stale, occurred_on__range=(window.start, window.end))
-        doomed = [
-            pk
-            for pk, uid, recurrence in candidates.values_list("pk", "uid", "recurrence_id")
-            if (uid, recurrence) not in kept
+    if stale is None:
+        return removed
+    kept = {found.key for found in parsed.found}
+    candidates = pending.filter(stale.where, occurred_on__range=(window.start, window.end))
+    selections = (
+        [
+            candidates.filter(**{f"{stale.field}__in": chunk})
+            for chunk in _chunks(sorted(stale.values))
         ]
-        removed += (
-            CapturedItem.objects.filter(pk__in=doomed).delete()[1].get(CapturedItem._meta.label, 0)
-        )
-    return removed
+        if stale.field
+        else [candidates]
+    )
+    doomed = [
+        pk
+        for selection in selections
+        for pk, uid, recurrence in selection.values_list("pk", "uid", "recurrence_id")
+        if (uid, recurrence) not in kept
+    ]
+    return removed + _delete(doomed)
 
 
 def _state(item: CapturedItem) -> tuple:
@@ -110,10 +146,14 @@ def _existing(owner: User, parsed: Parsed) -> dict[tuple[str, str], CapturedItem
     return existing
 
 
-def _participants_set(items: Sequence[CapturedItem], matcher: Matcher) -> None:
-    """Each item's people: the contacts its addresses name at its account."""
+def _participants_set(
+    items: Sequence[CapturedItem], matcher: Matcher, *, had_people: Sequence[CapturedItem]
+) -> None:
+    """Each item's people: the contacts its addresses name at its account (`had_people`:
+    those that may have some already)."""
     through = CapturedItem.participants.through
-    through.objects.filter(captureditem_id__in=[item.pk for item in items]).delete()
+    for chunk in _chunks([item.pk for item in had_people]):
+        through.objects.filter(captureditem_id__in=chunk).delete()
     rows = [
         through(captureditem_id=item.pk, contact_id=contact_id)
         for item in items
@@ -123,23 +163,16 @@ def _participants_set(items: Sequence[CapturedItem], matcher: Matcher) -> None:
     through.objects.bulk_create(rows, batch_size=1000)
 
 
-@transaction.atomic
-def capture_store(
-    *, owner: User, source: CaptureSource, parsed: Parsed, stale: Q | None, window: Window
-) -> CaptureSource:
-    """Keep what a file or sync found as review items (new ones created, pending ones brought
-    up to date, confirmed and discarded ones left alone), matched to accounts, and record the
-    source's state."""
-    _lock_owner(owner)
-    _remove_gone(owner=owner, parsed=parsed, stale=stale, window=window)
-    matcher = Matcher(owner=owner, addresses={a for found in parsed.found for a in found.addresses})
+def _kept(
+    owner: User, source: CaptureSource, parsed: Parsed, matcher: Matcher
+) -> tuple[list[CapturedItem], list[CapturedItem], int]:
+    """The items to create and those to bring up to date (confirmed and discarded ones left
+    alone), and how many of what was found waits matched to an account."""
     existing = _existing(owner, parsed)
     new: dict[tuple[str, str], CapturedItem] = {}
-    changed: list[CapturedItem] = []
-    matched = 0
+    changed: dict[tuple[str, str], CapturedItem] = {}
     for found in parsed.found:
         item = existing.get(found.key) or new.get(found.key)
-        matched += bool(item and item.status != ItemStatus.PENDING and item.account_id)
         if item is None:
             item = CapturedItem(
                 owner=owner, kind=found.kind, uid=found.uid, recurrence_id=found.recurrence_id
@@ -148,14 +181,20 @@ def capture_store(
         elif item.status != ItemStatus.PENDING:
             continue
         if _fill(item, found, source, matcher) and item.pk:
-            changed.append(item)
-        matched += bool(item.account_id)
+            changed[found.key] = item
+    waiting = {
+        key
+        for key in {found.key for found in parsed.found}
+        if (item := existing.get(key) or new[key]).status == ItemStatus.PENDING
+        and item.account_id is not None
+    }
+    return list(new.values()), list(changed.values()), len(waiting)
+
+
+def _record_outcome(
+    source: CaptureSource, parsed: Parsed, *, matched: int, window: Window
+) -> CaptureSource:
     now = timezone.now()
-    for item in changed:
-        item.updated_at = now
-    CapturedItem.objects.bulk_create(new.values(), batch_size=500)
-    CapturedItem.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
-    _participants_set([*new.values(), *changed], matcher)
     if source.kind == SourceKind.CALDAV:
         # A sync reads only what changed: the state is what the calendar holds in the window.
         held = CapturedItem.objects.filter(
@@ -167,10 +206,36 @@ def capture_store(
         source.found = len(parsed.found)
         source.matched = matched
     source.skipped_private = parsed.skipped_private
+    source.skipped_unreadable = parsed.unreadable
+    source.capped_series = parsed.capped_series
+    source.left_out = parsed.left_out
     source.last_attempt_at = source.last_success_at = now
     source.last_error = ""
     source.save()
     return source
+
+
+@transaction.atomic
+def capture_store(
+    *, owner: User, source: CaptureSource, parsed: Parsed, stale: Stale | None, window: Window
+) -> CaptureSource:
+    """Keep what a file or sync found as review items (new ones created, pending ones brought
+    up to date, confirmed and discarded ones left alone), matched to accounts, and record the
+    source's state. When records were left out (MAX_FOUND), what the file or sync holds is
+    not all known, so nothing is removed as no longer held."""
+    _lock_owner(owner)
+    _remove_gone(
+        owner=owner, parsed=parsed, stale=None if parsed.left_out else stale, window=window
+    )
+    matcher = Matcher(owner=owner, addresses={a for found in parsed.found for a in found.addresses})
+    new, changed, matched = _kept(owner, source, parsed, matcher)
+    now = timezone.now()
+    for item in changed:
+        item.updated_at = now
+    CapturedItem.objects.bulk_create(new, batch_size=500)
+    CapturedItem.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
+    _participants_set([*new, *changed], matcher, had_people=changed)
+    return _record_outcome(source, parsed, matched=matched, window=window)
 
 
 def capture_calendar_upload(
@@ -189,7 +254,7 @@ def capture_calendar_upload(
             owner=owner,
             source=source,
             parsed=parsed,
-            stale=Q(uid__in=sorted(parsed.uids)),
+            stale=Stale(where=Q(), field="uid", values=frozenset(parsed.uids)),
             window=window,
         )
 
@@ -223,6 +288,23 @@ def caldav_source_connect(*, owner: User, url: str, username: str, password: str
     )
 
 
+def caldav_source_change(
+    *, source: CaptureSource, url: str, username: str, password: str
+) -> CaptureSource:
+    """A connected calendar's address, user name or password entered again (after a refused
+    password, or a new key on the server), keeping its items. The next sync reads the whole
+    calendar: another address has other sync tokens."""
+    source.url = url
+    source.name = url[:300]
+    source.username = username
+    source.password_encrypted = password_encrypt(password)
+    source.sync_token = ""
+    source.full_sync_at = None
+    source.last_error = ""
+    source.save()
+    return source
+
+
 @transaction.atomic
 def capture_source_remove(*, source: CaptureSource) -> None:
     """Forget a source and its items still waiting; confirmed ones are interactions now."""
@@ -242,15 +324,18 @@ def captured_item_confirm(
     *,
     item: CapturedItem,
     actor: User,
+    seen_account_id: int,
     signal_types: Sequence[SignalType] = (),
     today: datetime.date | None = None,
 ) -> Interaction:
     """Log the item as an interaction on its account (a meeting or an email, on its day, with
-    the matched people, its subject as the note, and the signals the manager adds)."""
+    the matched people, its subject as the note, and the signals the manager adds).
+    `seen_account_id` is the account the manager's page showed: an import may have moved the
+    item since, and then nothing is logged."""
     locked = _locked_pending(item)
     if locked.account_id is None:
         raise CaptureUnavailable("Assign it to an account first.")
-    if locked.account_id != item.account_id:  # put on another account since the page loaded
+    if locked.account_id != seen_account_id:
         raise CaptureUnavailable("It was put on another account meanwhile: reload the page.")
     if locked.occurred_on > (today or timezone.localdate()):
         raise CaptureUnavailable("It has not happened yet: confirm it on the day.")

@@ -3,9 +3,11 @@ were matched to their account, with trust signals, and finds them on the account
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
 from playwright.sync_api import ViewportSize
 
 from accounts.models import AccountDomain
+from relationships.capture.services import caldav_source_connect
 from relationships.models import Contact
 from tests.browser.conftest import WatchedPage, axe_problems, login, settle, tick_signal
 from tests.capture.conftest import days_ago, ics, vevent
@@ -117,5 +119,32 @@ def test_the_one_click_confirm_works_in_place_and_keeps_the_focus(page, alices_a
     assert "Logged the meeting of" in done.inner_text()
     assert page.evaluate("document.activeElement.dataset.testid") == "capture-item-done"
     assert "Logged the meeting of" in page.inner_text("#capture-status")
+    # The heading's count follows (it re-fetches itself on captureChanged).
+    page.wait_for_function(
+        "document.querySelector('[data-testid=capture-count]').textContent === '2'"
+    )
     problems = axe_problems(page, "meetings to confirm after a one-click confirm")
     assert problems == [], "\n".join(problems)
+
+
+def test_a_connected_calendar_can_be_changed_by_keyboard_at_both_widths(page, alice, settings):
+    settings.CAPTURE_CREDENTIALS_KEY = Fernet.generate_key().decode()
+    caldav_source_connect(
+        owner=alice, url="https://dav.example.com/alice/work/", username="alice", password="old"
+    )
+    login(page, "alice")
+    page.goto("/capture/sources/")
+    problems = _accessible_at_both_widths(page, "sources with a calendar")
+
+    page.get_by_role(
+        "link", name="Change the address or password: https://dav.example.com/alice/work/"
+    ).click()
+    page.wait_for_selector("[data-testid=caldav-change-form]")
+    problems += _accessible_at_both_widths(page, "change a calendar")
+    page.fill("#id_password", "new-app-password")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert "a sync is queued" in page.inner_text("main")
+    assert problems == [], "\n".join(problems)
+    assert page.console_errors == []

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from relationships.capture.caldav_sync import source_sync
+from relationships.capture.credentials import password_encrypt
 from relationships.capture.models import CapturedItem, CaptureSource
 from relationships.capture.services import caldav_source_connect
 from reminders.worker import capture_syncs_queue
@@ -31,11 +33,12 @@ def test_a_wrong_password_is_said_in_words(client, alice, radicale):
 
     source = source_sync(source_id=source.pk)
 
-    assert source.last_error == "The server refused the user name or password."
+    refused = "The server refused the user name or password: change them with Change."
+    assert source.last_error == refused
     assert source.last_success_at is None and source.last_attempt_at is not None
     client.force_login(alice)
     page = client.get(reverse("capture-sources")).content.decode()
-    assert "The server refused the user name or password." in page
+    assert refused in page
 
 
 def test_an_unreachable_server_is_said_in_words(alice, radicale):
@@ -108,7 +111,8 @@ def test_a_daily_full_sync_finds_nothing_new_and_keeps_what_was_confirmed(
     source = _connect(alice, calendar, radicale.password)
     source_sync(source_id=source.pk)
     client.force_login(alice)
-    client.post(reverse("capture-item-confirm", args=[CapturedItem.objects.get().pk]))
+    item = CapturedItem.objects.get()
+    client.post(reverse("capture-item-confirm", args=[item.pk]), {"account": item.account_id})
 
     later = source_sync(source_id=source.pk, now=timezone.now() + datetime.timedelta(days=2))
 
@@ -137,6 +141,91 @@ def test_the_worker_syncs_each_due_calendar_once_and_sync_now_queues_one(
     assert CapturedItem.objects.count() == 1
     page = client.get(reverse("capture-sources")).content.decode()
     assert "1 found, 1 matched" in page
+
+
+def test_an_unchanged_calendar_read_without_sync_tokens_keeps_its_meetings(
+    alice, northwind, radicale
+):
+    calendar = radicale.new_calendar("expired-token")
+    calendar.save_event(ics(vevent("one@x", days_ago(1), summary="One", attendees=DANA)).decode())
+    source = _connect(alice, calendar, radicale.password)
+    assert source_sync(source_id=source.pk).found == 1
+    # The server forgot the token (or never had one): caldav reads everything instead.
+    CaptureSource.objects.filter(pk=source.pk).update(sync_token="http://radicale.org/ns/sync/0")
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    fallback = source_sync(source_id=source.pk, now=soon)
+    assert fallback.sync_token.startswith("fake-") and fallback.found == 1
+
+    unchanged = source_sync(source_id=source.pk, now=soon + datetime.timedelta(minutes=5))
+
+    assert (unchanged.found, unchanged.matched, unchanged.last_error) == (1, 1, "")
+    assert CapturedItem.objects.filter(status="pending").count() == 1
+    # A deletion is still seen: the next full read no longer holds the meeting.
+    calendar.event_by_uid("one@x").delete()
+    emptied = source_sync(source_id=source.pk, now=soon + datetime.timedelta(minutes=10))
+    assert emptied.found == 0 and not CapturedItem.objects.exists()
+
+
+def test_a_server_that_is_not_a_calendar_is_said_in_words(alice, httpserver):
+    httpserver.expect_request(re.compile(".*")).respond_with_data(
+        "<html><body>Welcome to our intranet</body></html>", content_type="text/html"
+    )
+    source = caldav_source_connect(
+        owner=alice, url=httpserver.url_for("/calendar/"), username="alice", password="x"
+    )
+
+    source = source_sync(source_id=source.pk)
+
+    assert source.last_error == (
+        f"{httpserver.host}:{httpserver.port} answered, but is not a CalDAV calendar: "
+        "check the address."
+    )
+
+
+def test_a_refused_password_can_be_entered_again_keeping_the_meetings(
+    client, alice, northwind, radicale
+):
+    calendar = radicale.new_calendar("password-changed")
+    calendar.save_event(ics(vevent("one@x", days_ago(1), summary="One", attendees=DANA)).decode())
+    source = _connect(alice, calendar, radicale.password)
+    source_sync(source_id=source.pk)
+    CaptureSource.objects.filter(pk=source.pk).update(
+        password_encrypted=password_encrypt("an-old-password")
+    )
+    source = source_sync(source_id=source.pk, now=timezone.now() + datetime.timedelta(minutes=5))
+    assert "change them" in source.last_error
+    client.force_login(alice)
+    sources = client.get(reverse("capture-sources")).content.decode()
+    change = reverse("capture-source-change", args=[source.pk])
+    assert f'href="{change}"' in sources
+
+    form = client.get(change).content.decode()
+    assert str(calendar.url) in form and "an-old-password" not in form
+    response = client.post(
+        change, {"url": str(calendar.url), "username": "alice", "password": radicale.password}
+    )
+
+    assert response.status_code == 302
+    work_the_queue()
+    source.refresh_from_db()
+    assert source.last_error == "" and source.found == 1
+    assert CapturedItem.objects.get().subject == "One"
+
+
+def test_another_managers_calendar_cannot_be_changed(client, alice, bob, radicale):
+    source = caldav_source_connect(
+        owner=alice, url=f"{radicale.base_url}/alice/x/", username="alice", password="x"
+    )
+    client.force_login(bob)
+
+    change = reverse("capture-source-change", args=[source.pk])
+    assert client.get(change).status_code == 404
+    response = client.post(
+        change, {"url": "https://evil.example/", "username": "b", "password": "y"}
+    )
+    assert response.status_code == 404
+    source.refresh_from_db()
+    assert source.url.startswith(radicale.base_url)
 
 
 @pytest.fixture(autouse=True)

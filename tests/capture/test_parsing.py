@@ -6,7 +6,14 @@ import datetime
 
 import pytest
 
-from relationships.capture.parsing import CaptureFileError, Window, parse_calendar, parse_mail
+from relationships.capture.parsing import (
+    MAX_FOUND,
+    MAX_OCCURRENCES_PER_EVENT,
+    CaptureFileError,
+    Window,
+    parse_calendar,
+    parse_mail,
+)
 from tests.capture.conftest import days_ago, eml, ics, vevent
 
 TODAY = datetime.date(2026, 6, 15)
@@ -181,3 +188,64 @@ def test_an_mbox_gives_every_message():
 def test_a_file_that_is_not_mail_is_refused_naming_it():
     with pytest.raises(CaptureFileError, match="notes.txt holds no email message"):
         parse_mail([("notes.txt", b"just some words\n")], window=WINDOW)
+
+
+def test_an_event_without_a_start_is_skipped_as_unreadable_and_the_rest_is_read():
+    no_start = "\r\n".join(["BEGIN:VEVENT", "UID:nostart@x", "SUMMARY:Undated", "END:VEVENT"])
+
+    parsed = parse_calendar(ics(no_start, vevent("work@x", TODAY)), window=WINDOW)
+
+    assert [found.uid for found in parsed.found] == ["work@x"]
+    assert parsed.unreadable == 1
+
+
+def test_an_event_whose_rule_cannot_be_read_is_skipped_and_the_rest_is_read():
+    broken = vevent("rule@x", TODAY, extra=["RRULE:FREQ=WEEKLY;UNTIL=20261301"])
+
+    parsed = parse_calendar(ics(broken, vevent("work@x", TODAY)), window=WINDOW)
+
+    assert [found.uid for found in parsed.found] == ["work@x"]
+    assert parsed.unreadable == 1 and parsed.uids == {"work@x"}
+
+
+def test_a_meeting_repeating_every_minute_keeps_only_its_first_occurrences():
+    flood = vevent(
+        "flood@x",
+        TODAY - datetime.timedelta(days=30),
+        extra=["RRULE:FREQ=SECONDLY;INTERVAL=60"],
+    )
+
+    parsed = parse_calendar(ics(flood, vevent("work@x", TODAY)), window=WINDOW)
+
+    flooded = [found for found in parsed.found if found.uid == "flood@x"]
+    assert len(flooded) == MAX_OCCURRENCES_PER_EVENT
+    assert len({found.recurrence_id for found in flooded}) == MAX_OCCURRENCES_PER_EVENT
+    assert "work@x" in {found.uid for found in parsed.found}
+    assert (parsed.capped_series, parsed.left_out) == (1, 0)
+
+
+def test_a_calendar_with_too_many_meetings_is_cut_at_the_limit_and_says_so():
+    hourly = [
+        vevent(f"h{n}@x", TODAY - datetime.timedelta(days=80), extra=["RRULE:FREQ=HOURLY"])
+        for n in range(MAX_FOUND // MAX_OCCURRENCES_PER_EVENT + 1)
+    ]
+
+    parsed = parse_calendar(ics(*hourly), window=WINDOW)
+
+    assert len(parsed.found) == MAX_FOUND
+    assert parsed.capped_series == len(hourly)
+    assert parsed.left_out == len(hourly) * MAX_OCCURRENCES_PER_EVENT - MAX_FOUND
+
+
+def test_the_same_message_twice_in_one_upload_is_read_once():
+    message = eml(
+        sender="dana@northwind.example",
+        to=["alice@example.com"],
+        day=TODAY,
+        subject="Twice",
+        message_id="twice@x",
+    )
+
+    parsed = parse_mail([("a.eml", message), ("a (1).eml", message)], window=WINDOW)
+
+    assert [found.subject for found in parsed.found] == ["Twice"]

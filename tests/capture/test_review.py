@@ -4,6 +4,7 @@ assigning do, through the pages as a manager uses them."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,16 +13,24 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from relationships.capture.models import CapturedItem, CaptureSource
+from relationships.capture.parsing import MAX_OCCURRENCES_PER_EVENT
 from relationships.models import Interaction, SignalType
 from scoring.models import ScoreSnapshot
 from tests.capture.conftest import days_ago, eml, ics, vevent
-from tests.factories import ContactFactory
+from tests.factories import AccountFactory, ContactFactory
 
 
 def _upload(client, data: bytes, name: str = "calendar.ics"):
     return client.post(
         reverse("capture-calendar-upload"),
         {"calendar": SimpleUploadedFile(name, data, content_type="text/calendar")},
+    )
+
+
+def _confirm(client, item: CapturedItem, **headers):
+    """The one-click Confirm, sending the account the review list shows the item on."""
+    return client.post(
+        reverse("capture-item-confirm", args=[item.pk]), {"account": item.account_id}, **headers
     )
 
 
@@ -78,7 +87,7 @@ def test_importing_the_same_calendar_again_never_duplicates_or_brings_back(
     client.force_login(alice)
     _upload(client, _week_of_meetings())
     items = _items(alice)
-    client.post(reverse("capture-item-confirm", args=[items["Dana's review"].pk]))
+    _confirm(client, items["Dana's review"])
     client.post(reverse("capture-item-discard", args=[items["Ops sync"].pk]))
 
     _upload(client, _week_of_meetings())
@@ -103,7 +112,7 @@ def test_a_cancellation_takes_a_waiting_meeting_off_the_list_but_not_a_confirmed
             vevent("off@x", days_ago(1), summary="Called off", attendees=dana),
         ),
     )
-    client.post(reverse("capture-item-confirm", args=[_items(alice)["Kept"].pk]))
+    _confirm(client, _items(alice)["Kept"])
 
     _upload(
         client,
@@ -160,7 +169,8 @@ def test_confirming_logs_the_meeting_and_scores_the_account(client, alice, north
     planning = SignalType.objects.get(slug="invited_to_planning")
 
     response = client.post(
-        reverse("capture-item-confirm", args=[item.pk]), {"signals": [planning.pk]}
+        reverse("capture-item-confirm", args=[item.pk]),
+        {"signals": [planning.pk], "account": northwind.pk},
     )
 
     assert response.status_code == 302
@@ -181,12 +191,12 @@ def test_the_one_click_confirm_answers_in_place(client, alice, northwind):
     _upload(client, _week_of_meetings())
     item = _items(alice)["Ops sync"]
 
-    response = client.post(reverse("capture-item-confirm", args=[item.pk]), HTTP_HX_REQUEST="true")
+    response = _confirm(client, item, HTTP_HX_REQUEST="true")
 
     html = response.content.decode()
     assert response.status_code == 200 and f'id="capture-item-{item.pk}"' in html
     assert "Logged the meeting of" in html and 'hx-swap-oob="innerHTML"' in html
-    again = client.post(reverse("capture-item-confirm", args=[item.pk]), HTTP_HX_REQUEST="true")
+    again = _confirm(client, item, HTTP_HX_REQUEST="true")
     assert "already confirmed or discarded" in again.content.decode()
     assert Interaction.objects.filter(notes="Ops sync").count() == 1
 
@@ -201,7 +211,7 @@ def test_an_unmatched_meeting_can_be_put_on_an_account_then_confirmed(client, al
     assert item.account is None
 
     client.post(reverse("capture-item-assign", args=[item.pk]), {"account": northwind.pk})
-    client.post(reverse("capture-item-confirm", args=[item.pk]))
+    client.post(reverse("capture-item-confirm", args=[item.pk]), {"account": northwind.pk})
 
     interaction = Interaction.objects.get(notes="Coffee")
     assert interaction.account == northwind
@@ -252,10 +262,13 @@ def test_a_meeting_on_an_account_that_changed_hands_cannot_be_confirmed(
     northwind.owner = bob
     northwind.save()
 
-    response = client.post(reverse("capture-item-confirm", args=[item.pk]))
+    response = client.post(
+        reverse("capture-item-confirm", args=[item.pk]), {"account": northwind.pk}
+    )
 
-    assert response.status_code == 404
+    assert response.status_code == 302
     assert not Interaction.objects.exists()
+    assert "Put it on one of your active accounts first." in _review(client)
 
 
 @pytest.mark.parametrize(
@@ -305,7 +318,7 @@ def test_messages_are_matched_by_their_correspondents(client, alice, northwind):
     assert item.account == northwind and item.from_client
     source = CaptureSource.objects.get()
     assert (source.found, source.matched, source.skipped_private) == (1, 1, 1)
-    client.post(reverse("capture-item-confirm", args=[item.pk]))
+    _confirm(client, item)
     interaction = Interaction.objects.get()
     assert interaction.kind == "email" and interaction.initiated_by_client
 
@@ -412,3 +425,178 @@ def test_without_a_key_no_password_is_stored_and_the_page_says_why(client, alice
     assert response.status_code == 200
     assert "needs CAPTURE_CREDENTIALS_KEY" in response.content.decode()
     assert not CaptureSource.objects.exists()
+
+
+def _review(client) -> str:
+    return client.get(reverse("capture-review")).content.decode()
+
+
+def test_a_confirm_sent_from_a_page_showing_another_account_is_refused(client, alice, northwind):
+    client.force_login(alice)
+    both = ics(
+        vevent(
+            "two@x",
+            days_ago(1),
+            summary="Two sides",
+            attendees=["x@northwind.example", "kim@other.example"],
+        )
+    )
+    _upload(client, both)
+    item = _items(alice)["Two sides"]
+    assert item.account == northwind
+    assert f'name="account" value="{northwind.pk}"' in _review(client)
+    other = AccountFactory(name="Other Co", owner=alice)
+    ContactFactory(account=other, name="Kim", email="kim@other.example")
+    _upload(client, both)
+    item.refresh_from_db()
+    assert item.account == other
+
+    # The tab still open on Northwind sends what it showed.
+    response = client.post(
+        reverse("capture-item-confirm", args=[item.pk]), {"account": northwind.pk}
+    )
+
+    assert response.status_code == 302
+    assert not Interaction.objects.exists()
+    item.refresh_from_db()
+    assert item.status == "pending"
+    assert "It was put on another account meanwhile" in _review(client)
+
+
+def test_the_confirm_page_sends_the_account_it_shows(client, alice, northwind):
+    client.force_login(alice)
+    _upload(client, _week_of_meetings())
+    item = _items(alice)["Dana's review"]
+
+    page = client.get(reverse("capture-item-confirm", args=[item.pk])).content.decode()
+
+    assert f'name="account" value="{northwind.pk}"' in page
+
+
+@pytest.mark.parametrize("change", ["handed to bob", "lost", "archived"])
+def test_meetings_on_an_account_no_longer_yours_wait_among_the_unmatched(
+    client, alice, bob, northwind, change
+):
+    client.force_login(alice)
+    _upload(client, _week_of_meetings())
+    if change == "handed to bob":
+        northwind.owner = bob
+    else:
+        northwind.status = change
+        northwind.lost_on = days_ago(0) if change == "lost" else None
+    northwind.save()
+
+    page = _review(client)
+
+    assert '<span data-testid="capture-count">0</span> to confirm' in page
+    assert "Not matched to an account (4)" in page
+    assert "meetings to confirm" not in client.get(reverse("home")).content.decode()
+    # Put on an account of Alice's, it can be confirmed.
+    mine = AccountFactory(name="Harbor Labs", owner=alice)
+    item = _items(alice)["Dana's review"]
+    client.post(reverse("capture-item-assign", args=[item.pk]), {"account": mine.pk})
+    client.post(reverse("capture-item-confirm", args=[item.pk]), {"account": mine.pk})
+    assert Interaction.objects.get().account == mine
+
+
+def test_a_mail_upload_without_a_file_asks_for_one(client, alice):
+    client.force_login(alice)
+
+    response = client.post(reverse("capture-mail-upload"), {})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_messages_error"' in html and "Choose at least one file." in html
+    assert not CaptureSource.objects.exists()
+
+
+def test_the_same_message_twice_in_an_upload_is_kept_once(client, alice, northwind):
+    client.force_login(alice)
+    message = eml(
+        sender="dana.reyes@northwind.example",
+        to=["alice@example.com"],
+        day=days_ago(1),
+        subject="Budget",
+        message_id="budget@northwind.example",
+    )
+    files = [SimpleUploadedFile("a.eml", message), SimpleUploadedFile("a (1).eml", message)]
+
+    response = client.post(reverse("capture-mail-upload"), {"messages": files})
+
+    assert response.status_code == 302
+    assert list(CapturedItem.objects.values_list("subject", flat=True)) == ["Budget"]
+    assert "Read 1 message from" in _review(client)
+
+
+def test_a_reimport_counts_only_what_waits_to_be_confirmed(client, alice, northwind):
+    client.force_login(alice)
+    _upload(client, _week_of_meetings())
+    items = _items(alice)
+    client.post(
+        reverse("capture-item-confirm", args=[items["Dana's review"].pk]), {"account": northwind.pk}
+    )
+    client.post(reverse("capture-item-discard", args=[items["Ops sync"].pk]))
+
+    _upload(client, _week_of_meetings())
+
+    assert "Read 4 meetings from calendar.ics: 0 matched to your accounts" in _review(client)
+
+
+def test_an_event_without_a_start_is_skipped_and_the_upload_says_so(client, alice, northwind):
+    client.force_login(alice)
+    no_start = "\r\n".join(["BEGIN:VEVENT", "UID:nostart@x", "SUMMARY:Undated", "END:VEVENT"])
+
+    response = _upload(
+        client,
+        ics(no_start, vevent("ok@x", days_ago(1), attendees=["dana.reyes@northwind.example"])),
+    )
+
+    assert response.status_code == 302
+    assert CapturedItem.objects.count() == 1
+    assert "1 unreadable skipped" in _review(client)
+
+
+def test_a_calendar_flooding_the_list_is_cut_at_the_limit_and_says_so(client, alice, northwind):
+    client.force_login(alice)
+    flood = vevent(
+        "flood@x",
+        days_ago(90),
+        attendees=["dana.reyes@northwind.example"],
+        extra=["RRULE:FREQ=SECONDLY;INTERVAL=30"],
+    )
+
+    response = _upload(client, ics(flood))
+
+    assert response.status_code == 302
+    assert CapturedItem.objects.count() == MAX_OCCURRENCES_PER_EVENT
+    assert "1 repeating event cut at its first 500 occurrences" in _review(client)
+
+
+def test_a_confirmed_meetings_confirm_page_says_it_is_done(client, alice, northwind):
+    client.force_login(alice)
+    _upload(client, _week_of_meetings())
+    item = _items(alice)["Dana's review"]
+    client.post(reverse("capture-item-confirm", args=[item.pk]), {"account": northwind.pk})
+
+    page = client.get(reverse("capture-item-confirm", args=[item.pk])).content.decode()
+
+    assert "already confirmed" in page and 'type="submit">Confirm<' not in page
+
+
+def test_a_confirm_in_place_tells_the_page_to_update_its_count(client, alice, northwind):
+    client.force_login(alice)
+    _upload(client, _week_of_meetings())
+    item = _items(alice)["Dana's review"]
+
+    response = client.post(
+        reverse("capture-item-confirm", args=[item.pk]),
+        {"account": northwind.pk},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert "captureChanged" in json.loads(response["HX-Trigger"])
+    heading = client.get(
+        reverse("capture-review") + "?panel=matched-heading", HTTP_HX_REQUEST="true"
+    )
+    assert '<span data-testid="capture-count">1</span> to confirm' in heading.content.decode()
+    assert "<html" not in heading.content.decode()
