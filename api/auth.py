@@ -13,6 +13,7 @@ from ninja.throttling import AuthRateThrottle
 from accounts.models import ApiToken
 from accounts.selectors import api_token_live
 from accounts.services import api_token_used
+from config.db_router import api_read_from_replica
 
 
 class ApiRequest(HttpRequest):
@@ -29,6 +30,9 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         api_token_used(token=found)
+        # The token is checked on the primary (a revoked one stops at once); a GET's reads
+        # may then come from the replica.
+        api_read_from_replica(request, token_id=found.pk)
         return found
 
 

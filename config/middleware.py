@@ -26,6 +26,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
+from config import db_router
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
@@ -143,3 +145,20 @@ class RequestSizeLimitMiddleware:
                 f"{message}\n", status=413, content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class ReplicaReadsMiddleware:
+    """With a read replica (config/db_router.py): each request starts reading from the
+    primary, whatever a view decides ends with it, and a successful write keeps its author on
+    the primary for the next few seconds, so they read their own change."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not db_router.replica_configured():
+            return self.get_response(request)
+        with db_router.request_scope():
+            response = self.get_response(request)
+        db_router.remember_write(request, response)
+        return response

@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # With a read replica: which requests may read from it, and read-your-writes after a
+    # write (config/db_router.py). Nothing at all without DATABASE_REPLICA_URL.
+    "config.middleware.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -137,6 +140,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+
+# An optional read replica of the primary (README, "Read replica"): the dashboard, the exports,
+# the backtest and the API's GET requests read there; writes and everything else go to the
+# primary, and a user who has just written reads the primary for the next few seconds
+# (DATABASE_REPLICA_PRIMARY_SECONDS). Tests read `default` through the alias (MIRROR).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+READ_REPLICA = "replica" in DATABASES  # the router reads from it only when this is on
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+REPLICA_PRIMARY_AFTER_WRITE_SECONDS = int(os.environ.get("DATABASE_REPLICA_PRIMARY_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
+from config.db_router import replica_reads_view
 from pages.http import AuthenticatedHttpRequest
 from scoring import charts
 from scoring.dashboard import panels
@@ -30,6 +31,7 @@ def _require_portfolio_role(request: AuthenticatedHttpRequest) -> None:
 
 
 @login_required
+@replica_reads_view
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_portfolio_role(request)
     form = DashboardFilterForm(request.GET)
@@ -68,6 +70,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads_view
 def dashboard_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The accounts in the current view as CSV (the columns of `export_portfolio`), with the
     active accounts not scored yet (their standing cells empty) unless a stage or risk band

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
+from config.db_router import replica_reads_view
 from pages.http import AuthenticatedHttpRequest
 from relationships.csv_bundle.exporter import portfolio_export
 from relationships.csv_bundle.forms import BundleUploadForm
@@ -79,6 +80,7 @@ def _import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads_view
 def portfolio_export_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The bundle as one zip file."""
     _require_bundle_role(request)

@@ -25,9 +25,12 @@ from relationships.selectors import pressures_by_account
 
 def _give_external_ids() -> None:
     for model, prefix in ((Account, "account-"), (Interaction, "interaction-")):
-        model.objects.filter(external_id="").update(
-            external_id=Concat(Value(prefix), Cast("pk", CharField()))
-        )
+        # Looked for first: with none missing the export only reads, and with a read replica
+        # reads there (a write keeps the rest of the export on the primary, which has it).
+        if model.objects.filter(external_id="").exists():
+            model.objects.filter(external_id="").update(
+                external_id=Concat(Value(prefix), Cast("pk", CharField()))
+            )
 
 
 def _csv(rows: Iterable[Sequence[object]], columns: tuple[str, ...]) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import Account, AccountStatus
+from config.db_router import replica_reads
 from scoring.backtest import Backtest
 from scoring.engine import score_timeline
 from scoring.models import BacktestRun, ScoringProfile
@@ -45,18 +46,21 @@ def backtest_reports(
         pk: Backtest(high=engine["risk_bands"]["high"], as_of=as_of)
         for pk, engine in engines.items()
     }
-    facts = {
-        pk: (name, external_id)
-        for pk, name, external_id in Account.objects.values_list("pk", "name", "external_id")
-    }
-    # An account archived without a loss (a duplicate, a client let go unrecorded) has no
-    # outcome to judge a warning by: neither lost on a known day nor still kept.
-    no_outcome = set(
-        Account.objects.filter(status=AccountStatus.ARCHIVED, lost_on__isnull=True).values_list(
-            "pk", flat=True
+    # The whole history is read at once, from the read replica when there is one; the
+    # progress reports below are writes, to the primary.
+    with replica_reads():
+        facts = {
+            pk: (name, external_id)
+            for pk, name, external_id in Account.objects.values_list("pk", "name", "external_id")
+        }
+        # An account archived without a loss (a duplicate, a client let go unrecorded) has no
+        # outcome to judge a warning by: neither lost on a known day nor still kept.
+        no_outcome = set(
+            Account.objects.filter(status=AccountStatus.ARCHIVED, lost_on__isnull=True).values_list(
+                "pk", flat=True
+            )
         )
-    )
-    evidence = evidence_for_accounts()
+        evidence = evidence_for_accounts()
     total = len(evidence)
     for done, (account_id, account_evidence) in enumerate(evidence.items(), start=1):
         if account_id in no_outcome:
