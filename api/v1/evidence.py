@@ -178,17 +178,10 @@ def interaction_create(
 
 
 def _contact(contact: Contact) -> dict[str, Any]:
-    return {
-        "id": contact.pk,
-        "name": contact.name,
-        "title": contact.title,
-        "email": contact.email,
-        "phone": contact.phone,
-        "role": contact.role,
-        "is_champion": contact.is_champion,
-        "reports_to": contact.reports_to_id,
-        "left_on": contact.left_on,
-    }
+    """The contact as the pages edit it (services.contact_state), with its id and leaving day."""
+    state = services.contact_state(contact)
+    state["reports_to"] = state.pop("reports_to_id")
+    return {"id": contact.pk, **state, "left_on": contact.left_on}
 
 
 @router.get(

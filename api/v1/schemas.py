@@ -92,7 +92,9 @@ class AccountFilters(Schema):
     revenue_max: Decimal | None = Field(None, ge=0)
 
 
-class AccountRow(Schema):
+class AccountFacts(Schema):
+    """What every answer about an account starts with: who it is and whose."""
+
     id: int
     name: str
     external_id: str
@@ -101,6 +103,9 @@ class AccountRow(Schema):
     annual_revenue: Decimal
     partnership_potential: str
     status: str
+
+
+class AccountRow(AccountFacts):
     # The standing: every field null while the account is not scored yet.
     score: float | None = Field(description="0-100")
     stage: str | None
@@ -148,15 +153,7 @@ class StandingNow(Schema):
     )
 
 
-class AccountDetail(Schema):
-    id: int
-    name: str
-    external_id: str
-    owner: Person
-    industry: str
-    annual_revenue: Decimal
-    partnership_potential: str
-    status: str
+class AccountDetail(AccountFacts):
     lost_on: datetime.date | None
     lost_reason: str
     mission: str
