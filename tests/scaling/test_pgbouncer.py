@@ -25,7 +25,7 @@ from scoring.models import ScoreSnapshot
 from scoring.selectors import evidence_for_accounts, profile_active
 from tests.factories import AccountFactory
 from tests.scaling.pgbouncer import TWO_SERVERS, Bouncer
-from webhooks import events
+from webhooks import events, services
 from webhooks.delivery import deliveries_claim
 from webhooks.models import Delivery
 from webhooks.outbox import event_emit
@@ -79,20 +79,21 @@ def test_a_bulk_insert_outside_a_transaction_goes_through(pgbouncer: Bouncer, al
 
 
 def test_two_workers_claim_different_webhook_deliveries(pgbouncer: Bouncer, sam, httpserver):
-    from webhooks import services
-
     services.endpoint_create(url=httpserver.url_for("/hooks"), events=["account.lost"], actor=sam)
     for number in range(4):
         payload = {"account": {"id": number, "external_id": "", "name": f"Client {number}"}}
         event_emit(kind=events.ACCOUNT_LOST, payload={**payload, "reason": "price"})
     now = datetime.datetime.now(datetime.UTC)
-    with pgbouncer.as_database(dbname=TWO_SERVERS):
-        # The first worker's claim is still open (its rows locked) while the second claims.
-        with pgbouncer.connect(TWO_SERVERS) as first, first.transaction():
-            held = first.execute(
-                "SELECT id FROM webhooks_delivery ORDER BY id LIMIT 2 FOR UPDATE SKIP LOCKED"
-            ).fetchall()
-            claimed = deliveries_claim(now=now, limit=10)
+    # The first worker's claim is still open (its rows locked) while the second claims.
+    with (
+        pgbouncer.as_database(dbname=TWO_SERVERS),
+        pgbouncer.connect(TWO_SERVERS) as first,
+        first.transaction(),
+    ):
+        held = first.execute(
+            "SELECT id FROM webhooks_delivery ORDER BY id LIMIT 2 FOR UPDATE SKIP LOCKED"
+        ).fetchall()
+        claimed = deliveries_claim(now=now, limit=10)
     assert len(held) == 2
     assert sorted(d.pk for d in claimed) == sorted(
         set(Delivery.objects.values_list("pk", flat=True)) - {pk for (pk,) in held}
