@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.caches import caches_from
 
@@ -153,6 +154,35 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 READ_REPLICA = "replica" in DATABASES  # the router reads from it only when this is on
+
+# Connection pooling (README, "Connection pooling"): DATABASE_POOLER=pgbouncer says that
+# DATABASE_URL (and DATABASE_REPLICA_URL) reach PostgreSQL through PgBouncer in transaction
+# mode, where each transaction may run on a different server connection. Nothing may then
+# live on a server connection beyond a transaction:
+# - server-side cursors: QuerySet.iterator() outside a transaction declares one WITH HOLD,
+#   and its next fetch may reach another server connection, which has no such cursor. Off,
+#   .iterator() reads its result in one fetch and hands it out in chunks.
+#   https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+# - prepared statements: psycopg prepares a query on the server once it has run a few
+#   times, and PgBouncer before 1.21 does not carry them across server connections. Django
+#   already leaves them off; said here so that no OPTIONS in the URL turns them back on.
+#   https://www.psycopg.org/psycopg3/docs/advanced/prepare.html#using-prepared-statements-with-pgbouncer
+# The app keeps no other state in a session: no SET outside a transaction (the time zone
+# Django sets is one of the parameters PgBouncer tracks and restores for each client), no
+# session advisory locks, LISTEN or temporary tables. The work itself runs through a real
+# PgBouncer in tests/scaling/test_pgbouncer.py.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER={DATABASE_POOLER!r}: leave it unset, or set it to pgbouncer "
+        "(PgBouncer in transaction mode)."
+    )
+if DATABASE_POOLER:
+    for database in DATABASES.values():
+        if database["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_POOLER=pgbouncer needs a postgres:// URL.")
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 REPLICA_PRIMARY_AFTER_WRITE_SECONDS = int(os.environ.get("DATABASE_REPLICA_PRIMARY_SECONDS", "10"))
 

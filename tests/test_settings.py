@@ -82,3 +82,48 @@ def test_a_replica_url_adds_the_replica_which_tests_read_as_the_primary():
         )
         == "['default', 'replica'] True ('replica.internal', 'relationships', 'default')"
     )
+
+
+def _pooler_settings_with(env_update: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
+    env.update(env_update)
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print([(alias, db.get('DISABLE_SERVER_SIDE_CURSORS'), "
+        "db.get('OPTIONS', {}).get('prepare_threshold', 'unset')) "
+        "for alias, db in sorted(settings.DATABASES.items())])"
+    )
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_without_a_pooler_server_side_cursors_stay_on():
+    result = _pooler_settings_with({"DATABASE_URL": "postgres://someone@db.internal/rel"})
+    assert result.stdout.strip() == "[('default', False, 'unset')]"
+
+
+def test_behind_pgbouncer_both_databases_keep_nothing_across_transactions():
+    result = _pooler_settings_with(
+        {
+            "DATABASE_URL": "postgres://someone@pgbouncer:6432/rel",
+            "DATABASE_REPLICA_URL": "postgres://reader@pgbouncer-replica:6432/rel",
+            "DATABASE_POOLER": "PgBouncer",
+        }
+    )
+    assert result.stdout.strip() == "[('default', True, None), ('replica', True, None)]"
+
+
+def test_an_unknown_pooler_is_refused_with_what_to_set():
+    result = _pooler_settings_with(
+        {"DATABASE_URL": "postgres://someone@db.internal/rel", "DATABASE_POOLER": "pgpool"}
+    )
+    assert result.returncode != 0
+    assert "set it to pgbouncer" in result.stderr
+
+
+def test_a_pooler_without_postgresql_is_refused():
+    result = _pooler_settings_with({"DATABASE_POOLER": "pgbouncer"})
+    assert result.returncode != 0
+    assert "needs a postgres:// URL" in result.stderr

@@ -26,6 +26,8 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
+from tests.scaling.pgbouncer import Bouncer, start_bouncer
+
 REPLICA = "replica"
 START_TIMEOUT_SECONDS = 30
 # The settings a hot standby must have at least as high as its primary's.
@@ -227,3 +229,11 @@ def replica(replica_cluster: ReplicaCluster, settings) -> Iterator[ReplicaCluste
     finally:
         connections[REPLICA].close()
         replica_cluster.resume_replay()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(django_db_setup, django_db_blocker) -> Iterator[Bouncer]:
+    """A running PgBouncer in transaction mode before the test database (tests/scaling/
+    pgbouncer.py); stopped before the test database is dropped."""
+    with django_db_blocker.unblock():
+        yield from start_bouncer(_free_port())
