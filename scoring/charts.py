@@ -390,8 +390,8 @@ def _stage_columns(
 
 
 def _bins_trace(bins: Sequence[tuple[int, int, int]]) -> dict[str, Any]:
-    """The whole view as grey discs, one per square of 5 x 5 points holding accounts, the
-    disc's area by how many."""
+    """The whole view as grey squares, one per square of 5 x 5 points holding accounts, the
+    marker's area by how many."""
     most = max(accounts for _, _, accounts in bins)
     return {
         "type": "scatter",
@@ -399,14 +399,13 @@ def _bins_trace(bins: Sequence[tuple[int, int, int]]) -> dict[str, Any]:
         "name": "Accounts per square",
         "x": [score * 5 + 2.5 for score, _, _ in bins],
         "y": [risk * 5 + 2.5 for _, risk, _ in bins],
+        # The counts ride along for whoever reads the figure's data; the squares take no
+        # hover or click, so that a point drawn over a square stays the one a click opens.
         "customdata": [
-            [accounts, score * 5, score * 5 + 5, risk * 5, risk * 5 + 5]
+            [None, accounts, score * 5, score * 5 + 5, risk * 5, risk * 5 + 5]
             for score, risk, accounts in bins
         ],
-        "hovertemplate": (
-            "%{customdata[0]} accounts<br>score %{customdata[1]}-%{customdata[2]}, "
-            "decline risk %{customdata[3]}-%{customdata[4]}<extra></extra>"
-        ),
+        "hoverinfo": "skip",
         "marker": {
             "symbol": "square",
             "size": [round(4 + 18 * (accounts / most) ** 0.5, 1) for _, _, accounts in bins],

@@ -217,8 +217,9 @@ class Standings:
 
     def transitions(self, week: datetime.date) -> Transitions:
         """How many accounts went from each stage they held in `week` to each stage now."""
+        # django-stubs cannot see a FilteredRelation's name (`past`) as a field.
         counts = (
-            self._with_past(week)
+            self._with_past(week)  # type: ignore[misc]
             .filter(past__isnull=False)
             .order_by()
             .values_list("past__stage", "stage")
@@ -306,7 +307,11 @@ class Standings:
         columns = _columns(account="account__", snapshot="")
         if past is not None:
             columns += ["past__score", "past__stage", "past__decline_risk"]
-        found = list(snapshots.values_list(*columns)[:limit])
+        # Ranked on the standings' index alone; only the chosen few are read in full.
+        chosen = snapshots.values("pk")[:limit]
+        order = snapshots.query.order_by
+        full = snapshots.filter(pk__in=chosen).order_by(*order)
+        found = list(full.values_list(*columns))
         rows = _portfolio_rows((line[:20] for line in found), self.engine_profile)
         if past is not None:
             for row, line in zip(rows, found, strict=True):

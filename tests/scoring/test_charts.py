@@ -124,7 +124,8 @@ def test_a_large_book_is_drawn_as_counted_squares_under_its_riskiest_accounts():
 
     counted, accounts = figure["data"]
     assert counted["x"] == [42.5, 42.5] and counted["y"] == [82.5, 12.5]
-    assert [square[0] for square in counted["customdata"]] == [2, 4_998]
+    # Counts, and no account id for a click to open.
+    assert [square[:2] for square in counted["customdata"]] == [[None, 2], [None, 4_998]]
     # The fullest square is the largest; a square's area grows with its count.
     assert counted["marker"]["size"][1] == 22 > counted["marker"]["size"][0]
     assert [point[0] for point in accounts["customdata"]] == [1, 2]
