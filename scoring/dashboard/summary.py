@@ -220,7 +220,8 @@ class Standings:
         # django-stubs cannot see a FilteredRelation's name (`past`) as a field.
         counts = (
             self._with_past(week)  # type: ignore[misc]
-            .filter(past__isnull=False)
+            # Tested on a column of the week's index, not the id: read from the index alone.
+            .filter(past__score__isnull=False)
             .order_by()
             .values_list("past__stage", "stage")
             .annotate(n=Count("*"))
