@@ -12,7 +12,6 @@ names, managers' names) goes through `label()`, so that it shows as typed.
 from __future__ import annotations
 
 import datetime
-import functools
 import html
 import math
 from collections.abc import Mapping, Sequence
@@ -317,27 +316,104 @@ RISK_SYMBOLS = {"low": "circle", "medium": "diamond", "high": "triangle-up"}
 RISK_SHAPE_NAMES = {"low": "circles", "medium": "diamonds", "high": "triangles"}
 
 
-@functools.lru_cache(maxsize=1024)
-def _maturity_at(score_tenths: int) -> float:
-    return round(s_curve_maturity(score_tenths / 10), 1)
+def portfolio_map_figure(
+    rows, *, bins: Sequence[tuple[int, int, int]], thresholds: Mapping[str, float], trails: bool
+) -> dict[str, Any]:
+    """The portfolio by score (across, the stages shaded) and decline risk (up): the whole
+    view as counts per square of 5 x 5 points (`bins`: score square, risk square, accounts;
+    empty when every account is drawn), and `rows` as markers on top, size by revenue, colour
+    and shape by decline risk, hover for the details, and (optionally) a trail from where each
+    stood 90 days ago.
 
-
-def portfolio_map_figure(rows, *, thresholds: Mapping[str, float], trails: bool) -> dict[str, Any]:
-    """Every account on the S-curve by score; marker size by revenue, colour by decline risk,
-    hover for the details, and (optionally) a trail from where it stood 90 days ago.
-
-    `rows` are dashboard rows. Each point's customdata starts with the account id, which
-    `layout.meta.clickable` turns into the account page's address when the point is clicked.
-    Built in one pass: the map holds every account of the portfolio.
+    Each marker's customdata starts with the account id, which `layout.meta.clickable` turns
+    into the account page's address when it is clicked. The figure's size is bounded by the
+    squares (at most 400) and the rows the caller chose, not by the size of the book.
     """
-    figure = s_curve_figure([], thresholds=thresholds)
+    shapes, annotations = _stage_columns(thresholds)
+    data: list[dict[str, Any]] = []
+    if bins:
+        data.append(_bins_trace(bins))
     points = _map_points(rows, trails=trails)
     if trails:
-        figure["data"].append(_trails_trace(points))
-    figure["data"].append(_accounts_trace(points))
-    figure["layout"]["height"] = 420
-    figure["layout"]["meta"] = {"clickable": "/accounts/{id}/"}
-    return figure
+        data.append(_trails_trace(points))
+    data.append(_accounts_trace(points))
+    return {
+        "data": data,
+        "layout": {
+            "margin": {"l": 45, "r": 10, "t": 24, "b": 40},
+            "height": 420,
+            "xaxis": {"range": [0, 100], "title": {"text": "score"}, "fixedrange": True},
+            "yaxis": {"range": [0, 100], "title": {"text": "decline risk"}, "fixedrange": True},
+            "hovermode": "closest",
+            "shapes": shapes,
+            "annotations": annotations,
+            "paper_bgcolor": "#fff",
+            "plot_bgcolor": "#fff",
+            "meta": {"clickable": "/accounts/{id}/"},
+        },
+    }
+
+
+def _stage_columns(
+    thresholds: Mapping[str, float],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The map's background: one shaded column per stage along the score, named on top."""
+    shapes, annotations = [], []
+    for stage, low, high in _stage_bands(thresholds):
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "x0": low,
+                "x1": high,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": STAGE_COLOURS[stage],
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "xref": "x",
+                "x": (low + high) / 2,
+                "yref": "paper",
+                "y": 1,
+                "yanchor": "bottom",
+                "text": stage.label,
+                "showarrow": False,
+                "font": {"size": 11, "color": "#5f6b7a"},
+            }
+        )
+    return shapes, annotations
+
+
+def _bins_trace(bins: Sequence[tuple[int, int, int]]) -> dict[str, Any]:
+    """The whole view as grey squares, one per square of 5 x 5 points holding accounts, the
+    marker's area by how many."""
+    most = max(accounts for _, _, accounts in bins)
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "Accounts per square",
+        "x": [score * 5 + 2.5 for score, _, _ in bins],
+        "y": [risk * 5 + 2.5 for _, risk, _ in bins],
+        # The counts ride along for whoever reads the figure's data; the squares take no
+        # hover or click, so that a point drawn over a square stays the one a click opens.
+        "customdata": [
+            [None, accounts, score * 5, score * 5 + 5, risk * 5, risk * 5 + 5]
+            for score, risk, accounts in bins
+        ],
+        "hoverinfo": "skip",
+        "marker": {
+            "symbol": "square",
+            "size": [round(4 + 18 * (accounts / most) ** 0.5, 1) for _, _, accounts in bins],
+            "color": "rgba(71, 85, 105, 0.35)",
+            "line": {"width": 0},
+        },
+        "showlegend": False,
+    }
 
 
 class _MapPoints(NamedTuple):
@@ -355,15 +431,14 @@ class _MapPoints(NamedTuple):
 
 
 def _map_points(rows, *, trails: bool) -> _MapPoints:
-    """Every row's point, in one pass over the portfolio."""
+    """Every row's point, in one pass."""
     largest = max((float(row.revenue) for row in rows), default=0.0) or 1.0
     xs, ys, sizes, colours, symbols, custom = [], [], [], [], [], []
     trail_x: list[float | None] = []
     trail_y: list[float | None] = []
     for row in rows:
-        tenths = round(row.score * 10)
-        xs.append(_maturity_at(tenths))
-        ys.append(tenths / 10)
+        xs.append(round(row.score, 1))
+        ys.append(round(row.decline_risk, 1))
         # Area proportional to revenue, from 5 px for the smallest up to 30 px.
         sizes.append(round(5 + 25 * (float(row.revenue) / largest) ** 0.5, 1))
         risk = round(row.decline_risk)
@@ -380,10 +455,19 @@ def _map_points(rows, *, trails: bool) -> _MapPoints:
                 row.risk_band,
             ]
         )
-        if trails and row.score_90 is not None and abs(row.score - row.score_90) >= 1:
-            trail_x += [_maturity_at(round(row.score_90 * 10)), xs[-1], None]
-            trail_y += [round(row.score_90, 1), ys[-1], None]
+        if trails and _moved(row):
+            trail_x += [round(row.score_90, 1), xs[-1], None]
+            trail_y += [round(row.decline_risk_90, 1), ys[-1], None]
     return _MapPoints(xs, ys, sizes, colours, symbols, custom, trail_x, trail_y)
+
+
+def _moved(row) -> bool:
+    """Whether the row stood a point or more elsewhere 90 days ago (known for that week)."""
+    past_score = row.score_90
+    past_risk = getattr(row, "decline_risk_90", None)
+    if past_score is None or past_risk is None:
+        return False
+    return abs(row.score - past_score) >= 1 or abs(row.decline_risk - past_risk) >= 1
 
 
 def _trails_trace(points: _MapPoints) -> dict[str, Any]:
@@ -464,14 +548,21 @@ def s_curve_summary(points: Sequence[HistoryPoint]) -> str:
     )
 
 
-def portfolio_map_summary(rows) -> str:
-    """How many accounts the map shows in each risk band, and the shape each band is drawn
-    with."""
-    counts = dict.fromkeys(RISK_SYMBOLS, 0)
-    for row in rows:
-        counts[row.risk_band] += 1
-    total = sum(counts.values())
+def portfolio_map_summary(
+    risk_bands: Mapping[str, int], *, drawn: int, every_point_up_to: int
+) -> str:
+    """How many accounts the map holds in each risk band, the shape each band is drawn with,
+    and how many of them are drawn one by one (the rest are counted in the grey squares)."""
+    total = sum(risk_bands.values())
     bands = ", ".join(
-        f"{counts[band]} {band} risk ({RISK_SHAPE_NAMES[band]})" for band in RISK_SYMBOLS
+        f"{risk_bands.get(band, 0):,} {band} risk ({RISK_SHAPE_NAMES[band]})"
+        for band in RISK_SYMBOLS
     )
-    return f"{total} account{'s' if total != 1 else ''}: {bands}."
+    summary = f"{total:,} account{'s' if total != 1 else ''}: {bands}."
+    if drawn < total:
+        summary += (
+            f" The {drawn:,} riskiest are drawn one by one; grey squares count every account"
+            " in each 5-point square of score and decline risk. Narrow the filters to"
+            f" {every_point_up_to:,} accounts or fewer to see each of them."
+        )
+    return summary

@@ -120,7 +120,17 @@ class ScoreSnapshot(models.Model):
                 fields=["profile", "week_ending"],
                 include=["account", "score", "stage"],
                 name="snapshot_profile_week",
-            )
+            ),
+            # The dashboard's counts, sums and rankings of the current standings, answered
+            # from this small index alone on PostgreSQL (one entry per account), not from one
+            # heap row per account spread over years of weekly history; riskiest first, so
+            # that a list of the riskiest stops after its first few entries.
+            models.Index(
+                fields=["profile", "-decline_risk"],
+                include=["id", "account", "score", "stage", "week_ending"],
+                condition=models.Q(is_latest=True),
+                name="snapshot_latest_standing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,8 @@ export."""
 from __future__ import annotations
 
 import csv
+import datetime
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -17,7 +19,9 @@ from scoring import charts
 from scoring.dashboard import panels
 from scoring.dashboard.export import EXPORT_COLUMNS, export_lines, last_contacts, with_unscored
 from scoring.dashboard.filters import DashboardFilterForm
-from scoring.dashboard.selectors import portfolio_unscored, portfolio_view
+from scoring.dashboard.selectors import portfolio_standings, portfolio_unscored
+from scoring.dashboard.summary import MAP_ALL_POINTS, Overview, Standings
+from scoring.engine.curve import week_ending
 from scoring.selectors import profile_active
 
 
@@ -33,40 +37,74 @@ def _require_portfolio_role(request: AuthenticatedHttpRequest) -> None:
 @login_required
 @replica_reads_view
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The portfolio in counts and short lists, whatever its size (scoring/dashboard/summary.py);
+    the CSV export holds every account."""
     _require_portfolio_role(request)
     form = DashboardFilterForm(request.GET)
     form.is_valid()  # errors are shown by their fields; valid filters still apply
     filters = form.filters()
     profile = profile_active()
     today = timezone.localdate()
-    view = portfolio_view(profile=profile, filters=filters, today=today)
-    rows = view.rows
-    climbers, sliders = panels.movers(rows, days=filters.period)
+    standings = Standings(profile=profile, filters=filters, today=today)
+    overview = standings.overview(this_week=week_ending(today))
     context = {
         "form": form,
         "filters": filters,
         "query": request.GET.urlencode(),
-        "latest_week": view.latest_week,
-        "behind": view.behind,
-        "tiles": panels.tiles(rows),
-        "map_chart": charts.portfolio_map_figure(
-            rows, thresholds=profile.params["stage_thresholds"], trails=filters.trails
-        ),
-        "map_summary": charts.portfolio_map_summary(rows),
-        "climbers": climbers,
-        "sliders": sliders,
-        "transitions": panels.transitions(rows, days=filters.period),
+        "latest_week": overview.latest_week,
+        "behind": overview.behind,
+        "tiles": panels.tiles(overview.stages, largest_account=standings.largest_account()),
         "stages": panels.STAGES,
-        "at_risk": panels.at_risk(rows),
-        "partners": panels.could_become_partners(rows),
-        "neglected": panels.neglected_regulars(rows),
-        "gaps": panels.perception_gaps(rows),
-        "managers": panels.by_manager(rows, interactions_30=view.interactions_30, today=today),
+        "at_risk": standings.at_risk(),
+        "partners": standings.could_become_partners(),
+        "neglected": standings.neglected_regulars(),
+        "gaps": standings.perception_gaps(),
+        "managers": standings.managers(),
+        **_period_panels(standings, overview.latest_week, days=filters.period),
+        **_map(standings, overview, thresholds=profile.params["stage_thresholds"]),
     }
     template_name = "pages/dashboard.html"
     if request.htmx and not request.htmx.history_restore_request:
         template_name += "#dashboard-body"
     return render(request, template_name, context)
+
+
+def _period_panels(
+    standings: Standings, latest_week: datetime.date | None, *, days: int
+) -> dict[str, Any]:
+    """The movers and the stage transitions over the period, from the latest week back."""
+    if latest_week is None:
+        return {"climbers": [], "sliders": [], "transitions": panels.Transitions()}
+    week_30, week_90 = panels.reference_weeks(latest_week)
+    start = week_30 if days == 30 else week_90
+    climbers, sliders = standings.movers(start, days=days)
+    return {
+        "climbers": climbers,
+        "sliders": sliders,
+        "transitions": standings.transitions(start),
+    }
+
+
+def _map(standings: Standings, overview: Overview, *, thresholds: dict) -> dict[str, Any]:
+    """The portfolio map: every account as a point while the view is small, else the
+    riskiest as points over squares that count the rest."""
+    trails_from = None
+    if standings.filters.trails and overview.latest_week is not None:
+        trails_from = panels.reference_weeks(overview.latest_week)[1]
+    points = standings.map_points(accounts=overview.accounts, trails_from=trails_from)
+    bins = []
+    if len(points) < overview.accounts:
+        bins = [(b.score_bin, b.risk_bin, b.accounts) for b in standings.map_bins()]
+    return {
+        "map_chart": charts.portfolio_map_figure(
+            points, bins=bins, thresholds=thresholds, trails=standings.filters.trails
+        ),
+        "map_summary": charts.portfolio_map_summary(
+            overview.risk_bands, drawn=len(points), every_point_up_to=MAP_ALL_POINTS
+        ),
+        "map_drawn": len(points),
+        "map_accounts": overview.accounts,
+    }
 
 
 @login_required
@@ -80,9 +118,9 @@ def dashboard_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     form.is_valid()
     today = timezone.localdate()
     profile, filters = profile_active(), form.filters()
-    view = portfolio_view(profile=profile, filters=filters, today=today)
+    standings = portfolio_standings(profile=profile, filters=filters)
     # The dashboard's panels need a standing; the export also lists accounts not scored yet.
-    rows = with_unscored(view.rows, portfolio_unscored(profile=profile, filters=filters))
+    rows = with_unscored(standings, portfolio_unscored(profile=profile, filters=filters))
     contacts = last_contacts(account_ids=[row.account_id for row in rows], as_of=today)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="portfolio-{today.isoformat()}.csv"'

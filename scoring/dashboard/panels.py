@@ -1,8 +1,9 @@
 """The portfolio dashboard's numbers, computed from plain rows (no ORM, no Django).
 
-The selectors turn snapshots into `PortfolioRow`s; everything a sales lead reads on the
-dashboard (docs/model.md, The account record) is derived here, so each panel can be tested against a
-hand-built portfolio whose answers are known.
+The database cuts each panel's rows short and sums the whole view (scoring/dashboard/summary.py);
+what a sales lead reads on the dashboard (docs/model.md, The account record) is ranked and
+derived here, so each panel can be tested against a hand-built portfolio whose answers are
+known.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime
 import heapq
 import json
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -70,6 +70,7 @@ class PortfolioRow:
     stage_30: Stage | None = None
     score_90: float | None = None  # standing 13 weeks earlier
     stage_90: Stage | None = None
+    decline_risk_90: float | None = None
     external_id: str = ""
     owner_username: str = ""
     next_step: str = ""  # our plan for the relationship (docs/model.md, The account record)
@@ -122,31 +123,37 @@ class Tiles:
     concentrated: bool
 
 
-def tiles(rows: Sequence[PortfolioRow]) -> Tiles:
-    """Accounts and revenue per stage, partnerships, revenue at risk, concentration."""
-    per_stage = {stage: StageTile(stage, 0, Decimal(0)) for stage in STAGES}
-    for row in rows:
-        tile = per_stage[row.stage]
-        tile.accounts += 1
-        tile.revenue += row.revenue
-    revenue = sum((row.revenue for row in rows), Decimal(0))
-    # Revenue weighted by the chance of losing it (decline risk read as a 0-1 weight).
-    at_risk = Decimal(round(sum(float(row.revenue) * row.decline_risk for row in rows) / 100))
-    largest = max(rows, key=lambda row: row.revenue, default=None)
+@dataclass
+class StageTotals:
+    """The accounts at one stage, as the database sums them (scoring/dashboard/summary.py)."""
+
+    stage: Stage
+    accounts: int = 0
+    revenue: Decimal = Decimal(0)
+    revenue_at_risk: float = 0.0  # revenue weighted by decline risk read as a 0-1 weight
+    revenue_squared: float = 0.0  # the sum of each account's revenue squared
+    largest: Decimal = Decimal(0)  # the largest revenue of one account
+
+
+def tiles(stages: Sequence[StageTotals], *, largest_account: PortfolioRow | None) -> Tiles:
+    """Accounts and revenue per stage, partnerships, revenue at risk, concentration, from
+    each stage's totals and the account with the largest revenue."""
+    revenue = sum((totals.revenue for totals in stages), Decimal(0))
+    at_risk = Decimal(round(sum(totals.revenue_at_risk for totals in stages)))
     if revenue > 0:
         total = float(revenue)
-        shares = [float(row.revenue) / total for row in rows]
-        largest_share = max(shares)
-        herfindahl = sum(share * share for share in shares) * 10_000
+        largest_share = float(max(totals.largest for totals in stages)) / total
+        # The sum of squared shares: the sum of squared revenues over the total squared.
+        herfindahl = sum(totals.revenue_squared for totals in stages) / total**2 * 10_000
     else:
         largest_share, herfindahl = 0.0, 0.0
     return Tiles(
-        stages=list(per_stage.values()),
-        accounts=len(rows),
+        stages=[StageTile(totals.stage, totals.accounts, totals.revenue) for totals in stages],
+        accounts=sum(totals.accounts for totals in stages),
         revenue=revenue,
-        partnerships=sum(1 for row in rows if row.stage in PARTNERSHIP_STAGES),
+        partnerships=sum(t.accounts for t in stages if t.stage in PARTNERSHIP_STAGES),
         revenue_at_risk=at_risk,
-        largest_account=largest if revenue > 0 else None,
+        largest_account=largest_account if revenue > 0 else None,
         largest_share=largest_share,
         herfindahl=herfindahl,
         concentrated=largest_share >= CONCENTRATION_SHARE_FLAG
@@ -192,15 +199,6 @@ class Transitions:
     @property
     def moved(self) -> int:
         return sum(n for (a, b), n in self.counts.items() if a != b)
-
-
-def transitions(rows: Iterable[PortfolioRow], *, days: int) -> Transitions:
-    counts: Counter = Counter()
-    for row in rows:
-        _, stage = row.past(days)
-        if stage is not None:
-            counts[(stage, row.stage)] += 1
-    return Transitions(dict(counts))
 
 
 def at_risk(rows: Iterable[PortfolioRow], *, limit: int = PANEL_LENGTH) -> list[PortfolioRow]:
@@ -273,35 +271,6 @@ class ManagerLine:
             str(self.no_step),
             str(self.overdue),
         ]
-
-
-def by_manager(
-    rows: Iterable[PortfolioRow], *, interactions_30: dict[int, int], today: datetime.date
-) -> list[ManagerLine]:
-    """Each manager's stage mix, risk, activity (interactions logged on their accounts in the
-    last 30 days, from `interactions_30`: account id -> count) and plans (accounts without a
-    next step, and with one overdue on `today`)."""
-    lines: dict[int, ManagerLine] = {}
-    risk_total: defaultdict[int, float] = defaultdict(float)
-    for row in rows:
-        line = lines.get(row.owner_id)
-        if line is None:
-            line = lines[row.owner_id] = ManagerLine(
-                row.owner_id, row.owner_name, 0, [0] * len(STAGES), Decimal(0), 0.0, 0, 0
-            )
-        line.accounts += 1
-        line.stage_counts[row.stage.rank - 1] += 1
-        line.revenue += row.revenue
-        risk_total[row.owner_id] += row.decline_risk
-        line.high_risk += row.risk_band == "high"
-        line.interactions_30 += interactions_30.get(row.account_id, 0)
-        if not row.next_step:
-            line.no_step += 1
-        elif row.next_step_due is not None and row.next_step_due < today:
-            line.overdue += 1
-    for owner_id, line in lines.items():
-        line.average_risk = risk_total[owner_id] / line.accounts
-    return sorted(lines.values(), key=lambda line: (line.owner_name, line.owner_id))
 
 
 def reference_weeks(latest_week: datetime.date) -> tuple[datetime.date, datetime.date]:

@@ -1,8 +1,6 @@
-"""Reads for the portfolio dashboard: precomputed snapshots only, never scoring at request time.
-
-Three queries whatever the size of the portfolio: the latest standing of every account in
-view (with the account's facts), its standing 4 and 13 weeks earlier, and the interactions of
-the last 30 days per account.
+"""Reads of the portfolio one row per account: precomputed snapshots only, never scoring at
+request time. The exports, the API's portfolio and its pages read these; the dashboard reads
+aggregates and short lists instead (scoring/dashboard/summary.py), with the same columns.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
-    Count,
     FilteredRelation,
     OuterRef,
     Q,
@@ -26,22 +23,10 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import Account
-from relationships.models import Interaction
 from scoring.dashboard.filters import DashboardFilters
-from scoring.dashboard.panels import PortfolioRow, reference_weeks
+from scoring.dashboard.panels import PortfolioRow
 from scoring.engine import Profile, Stage
-from scoring.engine.curve import week_ending
 from scoring.models import ScoreSnapshot, ScoringProfile
-
-
-@dataclass
-class Portfolio:
-    rows: list[PortfolioRow]
-    latest_week: datetime.date | None
-    interactions_30: dict[int, int]
-    # Accounts in view whose standing is from before this week: the daily catch-up
-    # (scoring/jobs/catch_up.py) has not reached them yet; for long, that means no worker runs.
-    behind: int = 0
 
 
 def portfolio_standings(
@@ -275,44 +260,3 @@ def _portfolio_rows(columns: Iterable[tuple], engine_profile: Profile) -> list[P
             next_step_due,
         ) in columns
     ]
-
-
-def portfolio_view(
-    *, profile: ScoringProfile, filters: DashboardFilters, today: datetime.date
-) -> Portfolio:
-    standings = portfolio_standings(profile=profile, filters=filters)
-    rows = {row.account_id: row for row in standings}
-    this_week = week_ending(today)
-    # Every standing carries its week; the row type leaves it optional for other callers.
-    weeks = [row.week_ending for row in standings if row.week_ending is not None]
-    latest_week = max(weeks, default=None)
-    behind = sum(week < this_week for week in weeks)
-    stages = {stage.value: stage for stage in Stage}
-
-    if latest_week is not None:
-        week_30, week_90 = reference_weeks(latest_week)
-        # Every account's past standing (no join): those not in view are skipped below.
-        past = (
-            ScoreSnapshot.objects.filter(profile=profile, week_ending__in=[week_30, week_90])
-            .order_by()
-            .values_list("account_id", "week_ending", "score", "stage")
-        )
-        for account_id, week, score, stage in past:
-            row = rows.get(account_id)
-            if row is None:
-                continue
-            if week == week_30:
-                row.score_30, row.stage_30 = score, stages[stage]
-            else:
-                row.score_90, row.stage_90 = score, stages[stage]
-
-    recent = (
-        Interaction.objects.filter(
-            filters.account_q("account__"), occurred_on__gt=today - datetime.timedelta(days=30)
-        )
-        .order_by()
-        .values("account_id")
-        .annotate(n=Count("*"))  # not COUNT(id): the covering index answers COUNT(*) alone
-        .values_list("account_id", "n")
-    )
-    return Portfolio(standings, latest_week, dict(recent), behind)

@@ -5,23 +5,28 @@ import datetime
 from django.utils import timezone
 
 from relationships.models import SignalType, TrustSignal
+from scoring.dashboard import summary
 from scoring.services import account_rescore
 from tests.browser.conftest import login
 from tests.factories import InteractionFactory
 
 
+def _early_notice(account, *, weeks):
+    """Early notice of the client's plans in each of those weeks back, and a rescore."""
+    early = SignalType.objects.get(slug="early_notice_of_plans")
+    for back in weeks:
+        day = timezone.localdate() - datetime.timedelta(weeks=back)
+        meeting = InteractionFactory(account=account, occurred_on=day)
+        TrustSignal.objects.create(
+            account=account, signal_type=early, observed_on=day, interaction=meeting
+        )
+    account_rescore(account_id=account.pk)
+
+
 def test_a_lead_filters_the_dashboard_and_opens_an_account_from_the_map(
     page, lena, alices_account, bobs_account
 ):
-    today = timezone.localdate()
-    early = SignalType.objects.get(slug="early_notice_of_plans")
-    for weeks in (8, 4, 2):
-        day = today - datetime.timedelta(weeks=weeks)
-        meeting = InteractionFactory(account=bobs_account, occurred_on=day)
-        TrustSignal.objects.create(
-            account=bobs_account, signal_type=early, observed_on=day, interaction=meeting
-        )
-    account_rescore(account_id=bobs_account.pk)
+    _early_notice(bobs_account, weeks=(8, 4, 2))
 
     login(page, "lena")
     page.click("nav >> text=Portfolio")
@@ -51,4 +56,29 @@ def test_a_lead_filters_the_dashboard_and_opens_an_account_from_the_map(
     assert "Northwind Freight" in page.inner_text("h1")
     page.go_back()
     page.wait_for_url("**manager=*")
+    assert page.console_errors == []
+
+
+def test_a_large_view_draws_counted_squares_under_its_riskiest_account(
+    page, lena, alices_account, bobs_account, monkeypatch
+):
+    # Two accounts stand for a book larger than the map draws one by one.
+    monkeypatch.setattr(summary, "MAP_ALL_POINTS", 1)
+    monkeypatch.setattr(summary, "MAP_TOP_POINTS", 1)
+    _early_notice(alices_account, weeks=(20,))
+    _early_notice(bobs_account, weeks=(8, 4, 2))
+
+    login(page, "lena")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.click("nav >> text=Portfolio")
+    page.wait_for_selector("[data-testid=portfolio-map][data-drawn=true]")
+
+    traces = page.locator("[data-testid=portfolio-map] .scatterlayer .trace")
+    assert traces.first.locator("path.point").count() >= 1  # the squares
+    assert traces.last.locator("path.point").count() == 1  # the riskiest account
+    traces.last.locator("path.point").first.click(force=True)
+    page.wait_for_url("**/accounts/*/")  # the riskiest opens as every point does
+    page.go_back()
+    caption = page.inner_text("[data-testid=map-summary]")
+    assert caption.startswith("2 accounts:") and "The 1 riskiest are drawn one by one" in caption
     assert page.console_errors == []

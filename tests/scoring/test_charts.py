@@ -105,15 +105,36 @@ def _row(account_id, risk, band, revenue=100):
 
 def test_the_map_draws_each_risk_band_with_its_own_shape_and_names_it():
     rows = [_row(1, 10, "low"), _row(2, 45, "medium"), _row(3, 80, "high"), _row(4, 5, "low")]
-    figure = portfolio_map_figure(rows, thresholds=THRESHOLDS, trails=False)
+    figure = portfolio_map_figure(rows, bins=[], thresholds=THRESHOLDS, trails=False)
     accounts = figure["data"][-1]
     # Colour alone would leave out whoever cannot tell green from red.
     assert accounts["marker"]["symbol"] == ["circle", "diamond", "triangle-up", "circle"]
     assert [point[6] for point in accounts["customdata"]] == ["low", "medium", "high", "low"]
     assert "%{customdata[6]}" in accounts["hovertemplate"]
-    assert portfolio_map_summary(rows) == (
+    bands = {"low": 2, "medium": 1, "high": 1}
+    assert portfolio_map_summary(bands, drawn=4, every_point_up_to=500) == (
         "4 accounts: 2 low risk (circles), 1 medium risk (diamonds), 1 high risk (triangles)."
     )
+
+
+def test_a_large_book_is_drawn_as_counted_squares_under_its_riskiest_accounts():
+    rows = [_row(1, 80, "high"), _row(2, 70, "high")]
+    squares = [(8, 16, 2), (8, 2, 4_998)]  # scores 40-45; risk 80-85, and 10-15
+    figure = portfolio_map_figure(rows, bins=squares, thresholds=THRESHOLDS, trails=False)
+
+    counted, accounts = figure["data"]
+    assert counted["x"] == [42.5, 42.5] and counted["y"] == [82.5, 12.5]
+    # Counts, and no account id for a click to open.
+    assert [square[:2] for square in counted["customdata"]] == [[None, 2], [None, 4_998]]
+    # The fullest square is the largest; a square's area grows with its count.
+    assert counted["marker"]["size"][1] == 22 > counted["marker"]["size"][0]
+    assert [point[0] for point in accounts["customdata"]] == [1, 2]
+    summary = portfolio_map_summary(
+        {"low": 4_998, "medium": 0, "high": 2}, drawn=2, every_point_up_to=500
+    )
+    assert summary.startswith("5,000 accounts: 4,998 low risk (circles), 0 medium risk")
+    assert "The 2 riskiest are drawn one by one; grey squares count every account" in summary
+    assert "500 accounts or fewer" in summary
 
 
 def test_the_history_and_the_path_are_said_in_words():

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relationships.models import SignalType, TrustSignal
+from scoring.dashboard import summary
 from scoring.models import ScoreSnapshot
 from scoring.selectors import profile_active
 from scoring.services import account_rescore
@@ -155,19 +156,91 @@ def test_a_filter_fragment_and_a_bad_filter(client, lena, book):
 
 @pytest.mark.parametrize("size", [4, 40])
 def test_the_dashboard_costs_the_same_queries_whatever_the_portfolio(
-    client, lena, alice, size, django_assert_num_queries
+    client, lena, alice, size, monkeypatch, django_assert_num_queries
 ):
+    # A view larger than the map draws point by point, at both sizes: the riskiest as points
+    # over the squares that count them all.
+    monkeypatch.setattr(summary, "MAP_ALL_POINTS", 2)
+    monkeypatch.setattr(summary, "MAP_TOP_POINTS", 1)
     for n in range(size):
         account = AccountFactory(owner=alice, industry=f"Industry {n % 3}")
         _standing(account, stage="confidant", score=40 + n % 20, risk=n % 90)
         _standing(account, stage="vendor", score=30, risk=10, weeks_ago=4)
         _standing(account, stage="vendor", score=20, risk=10, weeks_ago=13)
     client.force_login(lena)
-    # savepoint, session, user, roles, managers and industries for the filters, profile,
-    # latest standings, standings 4 and 13 weeks back, interactions of 30 days, release
-    with django_assert_num_queries(11):
-        response = client.get(reverse("dashboard"), {"trails": "on"})
+    # savepoint, session, user, roles, managers and industries for the filters, profile;
+    # the counts per stage, the largest account, four lists, the managers and their
+    # activity, climbers, sliders, transitions, the map's points and squares; release
+    with django_assert_num_queries(21):
+        response = client.get(reverse("dashboard"), {"trails": "on", "period": "90"})
     assert response.status_code == 200
+    assert len(_map_points(response.content.decode())) == 1
+
+
+def test_a_large_view_maps_the_riskiest_as_points_and_counts_every_account_in_squares(
+    client, lena, book, monkeypatch
+):
+    monkeypatch.setattr(summary, "MAP_ALL_POINTS", 3)
+    monkeypatch.setattr(summary, "MAP_TOP_POINTS", 2)
+    client.force_login(lena)
+    html = client.get(reverse("dashboard")).content.decode()
+
+    figure = _map_figure(html)
+    squares, accounts = figure["data"][0], figure["data"][-1]
+    # North (risk 70) and South (40) are drawn; every account is counted in its square.
+    assert [point[0] for point in accounts["customdata"]] == [
+        book["north"].pk,
+        book["south"].pk,
+    ]
+    assert sum(square[1] for square in squares["customdata"]) == 4
+    # West: score 90, risk 35, alone in the square from 90 to 95 and from 35 to 40.
+    assert [None, 1, 90, 95, 35, 40] in squares["customdata"]
+    caption = html[html.index('data-testid="map-summary"') :]
+    assert "4 accounts: 1 low risk (circles), 2 medium risk (diamonds), 1 high risk" in caption
+    assert "The 2 riskiest are drawn one by one" in caption
+
+    small = _map_figure(
+        client.get(reverse("dashboard"), {"manager": book["north"].owner_id}).content.decode()
+    )
+    assert len(small["data"]) == 1  # two accounts in view: each is drawn, no squares
+    assert len(small["data"][0]["customdata"]) == 2
+
+
+def test_the_lists_show_the_first_few_and_point_to_the_rest(client, lena, alice):
+    for n in range(12):
+        account = AccountFactory(name=f"Account {n:02}", owner=alice, annual_revenue=1000)
+        _standing(account, stage="vendor", score=10, risk=50 + n)
+    client.force_login(lena)
+    html = client.get(reverse("dashboard")).content.decode()
+
+    at_risk = html[html.index('data-testid="at-risk"') :]
+    at_risk = at_risk[: at_risk.index("</section>")]
+    assert at_risk.count("<li>") == 10
+    assert at_risk.index("Account 11") < at_risk.index("Account 02")
+    assert "Account 01" not in at_risk
+    assert "The 10 riskiest of 12" in at_risk and "export every account in this view" in at_risk
+
+
+def test_stage_transitions_and_managers_are_counted_over_the_view(client, lena, alice, book):
+    book["north"].next_step, book["north"].next_step_due = "Call the COO", datetime.date(2026, 1, 5)
+    book["north"].save()
+    InteractionFactory(account=book["north"], occurred_on=timezone.localdate())
+    client.force_login(lena)
+    html = client.get(reverse("dashboard")).content.decode()
+
+    # Over 30 days: North went from confidant to vendor, East stayed a confidant.
+    assert "Stage transitions over 30 days (1 moved)" in html
+    table = html[html.index('data-testid="by-manager"') :]
+    alices = table[table.index("Alice") :]
+    alices = alices[: alices.index("</tr>")]
+    cells = [cell.split(">")[-1] for cell in alices.split("</td>")[:-1]]
+    # vendor, confidant, consultant, partner; revenue; average risk (70 + 20) / 2; high risk;
+    # interactions of 30 days; no next step (East); overdue (North's, due in January)
+    assert cells == ["1", "1", "0", "0", "400,000", "45", "1", "1", "1", "1"]
+    only_retail = client.get(reverse("dashboard"), {"industry": "Retail", "stage": "vendor"})
+    table = only_retail.content.decode()
+    table = table[table.index('data-testid="by-manager"') :]
+    assert "Alice" in table and "Bob" not in table
 
 
 def test_the_command_exports_the_portfolio_as_of_a_date(lena, book, tmp_path):
@@ -263,10 +336,13 @@ def test_the_command_exports_the_standing_the_dashboard_and_the_account_page_sho
 LINK = '<a href="https://evil.example/">Pay here</a> & Co'
 
 
-def _map_points(html: str) -> list[list]:
+def _map_figure(html: str) -> dict:
     start = html.index('<script id="map-chart-data" type="application/json">')
-    source = html[html.index(">", start) + 1 : html.index("</script>", start)]
-    return json.loads(source)["data"][-1]["customdata"]
+    return json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+
+
+def _map_points(html: str) -> list[list]:
+    return _map_figure(html)["data"][-1]["customdata"]
 
 
 def test_the_map_shows_names_as_typed_not_as_markup(client, lena, book, alice):
