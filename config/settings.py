@@ -196,6 +196,11 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # one as the `worker` service), so a request never waits for a recompute.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Processes each worker forks to score a chunk of accounts (scoring/portfolio.py). Empty: one
+# per core, right for one worker per machine. With several workers on one machine, set 1 and
+# run a worker per core: each chunk of a recompute is a task any of them claims.
+SCORING_PROCESSES = int(os.environ.get("SCORING_PROCESSES") or 0) or None
+
 # Email (the reminder digest), with Django's own setting names from the environment. With no
 # DJANGO_EMAIL_BACKEND set, a development run (DJANGO_DEBUG=1, `make run`) prints messages to
 # the console; production sends through SMTP at EMAIL_HOST.

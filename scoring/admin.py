@@ -5,6 +5,7 @@ from scoring.models import (
     BacktestRun,
     ProfileChange,
     ProfileRollout,
+    RecomputeJob,
     ScoreSnapshot,
     ScoringProfile,
 )
@@ -71,3 +72,24 @@ class BacktestRunAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["error"]
     list_select_related = ["profile", "baseline"]
+
+
+@admin.register(RecomputeJob)
+class RecomputeJobAdmin(ReadOnlyAdmin):
+    """How many accounts each background recompute (full, rollout, daily catch-up) touched."""
+
+    list_display = [
+        "requested_at",
+        "kind",
+        "profile",
+        "status",
+        "accounts_done",
+        "accounts_total",
+        "chunks_done",
+        "chunks_total",
+        "finished_at",
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["error"]
+    list_select_related = ["profile"]
+    exclude = ["finished_chunks"]

@@ -217,6 +217,57 @@ class ProfileRollout(models.Model):
         return int(100 * self.accounts_done / self.accounts_total) if self.accounts_total else 0
 
 
+class RecomputeJob(models.Model):
+    """Scores recomputed in the background, spread over the queue: the accounts are cut into
+    chunks and each chunk is a task that any worker may claim (scoring/jobs/recompute.py)."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full recompute"
+        ROLLOUT = "rollout", "Version rollout"
+        CATCH_UP = "catch_up", "Daily catch-up"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind)
+    # The rollout this job computes the history of; it goes live when the last chunk is done.
+    rollout = models.OneToOneField(
+        ProfileRollout, null=True, blank=True, on_delete=models.CASCADE, related_name="job"
+    )
+    as_of = models.DateField(help_text="Scores are computed as if today were this date.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    # The numbers of the chunks done, so a chunk run twice (a task delivered again) counts once.
+    finished_chunks = models.JSONField(default=list, blank=True)
+    accounts_total = models.PositiveIntegerField(default=0)
+    accounts_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                name="recomputejob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["full", "rollout", "catch_up"]),
+                name="recomputejob_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        kind, status = self.get_kind_display(), self.get_status_display()
+        return f"{kind} under v{self.profile.version}: {status}"
+
+
 class BacktestRun(models.Model):
     """A backtest of one version against the accounts actually lost (scoring/backtest.py),
     next to the active version's, computed by the worker."""

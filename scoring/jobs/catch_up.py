@@ -20,15 +20,12 @@ from django_tasks import task
 from accounts.models import Account, AccountStatus
 from relationships.models import Assessment, Interaction, TrustSignal
 from scoring.engine.curve import week_ending
-from scoring.models import ScoreSnapshot, ScoringProfile
+from scoring.jobs.recompute import recompute_in_process, recompute_queue
+from scoring.models import RecomputeJob, ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
-from scoring.services import scores_recompute
 
 logger = logging.getLogger(__name__)
 
-# Accounts per transaction: each chunk holds its accounts' locks for under two seconds (1.6 s
-# on the 5,000-account demo), so a manager logging a meeting meanwhile waits at most that long.
-CHUNK = 250
 # The next day's run starts shortly after midnight (TIME_ZONE decides when that is).
 DAILY_AT = datetime.time(0, 10)
 
@@ -59,18 +56,27 @@ def stale_account_ids(*, profile: ScoringProfile, today: datetime.date) -> list[
 
 
 def scores_catch_up(*, today: datetime.date | None = None, workers: int | None = None) -> int:
-    """Rescore, as of `today`, every active account left in an earlier week under the live
-    profile; the number rescored. Idempotent: a second run the same day finds none."""
+    """Rescore here, as of `today`, every active account left in an earlier week under the
+    live profile; the number rescored. Idempotent: a second run the same day finds none."""
     today = today or timezone.localdate()
     profile = profile_active()
     ids = stale_account_ids(profile=profile, today=today)
-    for start in range(0, len(ids), CHUNK):
-        scores_recompute(
-            profile=profile, account_ids=ids[start : start + CHUNK], as_of=today, workers=workers
-        )
+    recompute_in_process(profile=profile, account_ids=ids, as_of=today, workers=workers)
     if ids:
         logger.info("Brought %d accounts' standings up to the week of %s", len(ids), today)
     return len(ids)
+
+
+def catch_up_queue(*, today: datetime.date | None = None) -> RecomputeJob:
+    """The same as a job whose chunks every worker shares; the job counts the accounts."""
+    today = today or timezone.localdate()
+    profile = profile_active()
+    ids = stale_account_ids(profile=profile, today=today)
+    job = recompute_queue(
+        profile=profile, kind=RecomputeJob.Kind.CATCH_UP, account_ids=ids, as_of=today
+    )
+    logger.info("Catch-up to the week of %s: %d accounts queued", today, len(ids))
+    return job
 
 
 def catch_up_schedule(*, run_after: datetime.datetime | None = None):
@@ -100,8 +106,9 @@ def next_daily_run(today: datetime.date) -> datetime.datetime:
 
 @task()
 def scores_catch_up_run() -> None:
-    """The worker's task: roll quiet accounts into the current week, then queue tomorrow's."""
+    """The worker's task: queue the quiet accounts' roll into the current week for every
+    worker to share, then queue tomorrow's run."""
     try:
-        scores_catch_up()
+        catch_up_queue()
     finally:
         catch_up_schedule(run_after=next_daily_run(timezone.localdate()))

@@ -1,11 +1,12 @@
 """The rollout job: making a scoring profile version live without stopping anyone's work.
 
 Applying a draft (or rolling back to an earlier version) computes that version's whole weekly
-history in the background, in chunks that each commit, so progress shows and no account stays
-locked for long. Meanwhile every rescore after a write also scores the version being rolled
-out, so nothing logged during the run is missed. Only when every chunk is done does the
-version become the active one: dashboards switch to it complete, never half-computed. An
-interrupted rollout leaves the previous version active; starting it again recomputes.
+history in the background, in chunks that each commit and that any worker may claim
+(scoring/jobs/recompute.py), so progress shows and no account stays locked for long.
+Meanwhile every rescore after a write also scores the version being rolled out, so nothing
+logged during the run is missed. Only when every chunk is done does the version become the
+active one: dashboards switch to it complete, never half-computed. A failed chunk fails the
+rollout and leaves the previous version active; starting it again recomputes.
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ import datetime
 import logging
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import Account
-from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot, ScoringProfile
-from scoring.services import profile_activate, scores_recompute
+from scoring.jobs.recompute import recompute_queue
+from scoring.models import (
+    ProfileChange,
+    ProfileRollout,
+    RecomputeJob,
+    ScoreSnapshot,
+    ScoringProfile,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
-
-# Accounts recomputed per transaction: large enough for both cores to be busy, small enough
-# that progress moves every few seconds and an account is never locked for long.
-CHUNK = 1000
 
 
 class RolloutBusy(Exception):
@@ -65,41 +68,25 @@ def profile_rollout_start(*, profile: ScoringProfile, actor: User | None = None)
     return rollout
 
 
-def rollout_execute(
-    rollout_id: int, *, as_of: datetime.date | None = None, workers: int | None = None
-) -> ProfileRollout:
-    """The worker's part: recompute the version's history chunk by chunk, then make it live."""
+def rollout_execute(rollout_id: int, *, as_of: datetime.date | None = None) -> ProfileRollout:
+    """The worker's part: queue the version's history as chunks (scoring/jobs/recompute.py);
+    whichever worker finishes the last chunk makes the version live."""
     rollout = ProfileRollout.objects.select_related("profile").get(pk=rollout_id)
-    if not rollout.is_open:
-        return rollout  # already finished (a task delivered twice)
-    profile = rollout.profile
+    if not rollout.is_open or hasattr(rollout, "job"):
+        return rollout  # already finished or already queued (a task delivered twice)
     try:
-        ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
-        ProfileRollout.objects.filter(pk=rollout.pk).update(
-            status=ProfileRollout.Status.RUNNING, accounts_total=len(ids), accounts_done=0
-        )
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            scores_recompute(profile=profile, account_ids=chunk, as_of=as_of, workers=workers)
-            ProfileRollout.objects.filter(pk=rollout.pk).update(accounts_done=start + len(chunk))
-        # Accounts added during the run were scored by their own rescores; accounts deleted
-        # took their snapshots with them.
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {ScoreSnapshot._meta.db_table}")
         with transaction.atomic():
-            profile_activate(profile=profile)
-            ProfileRollout.objects.filter(pk=rollout.pk).update(
-                status=ProfileRollout.Status.DONE, is_open=False, finished_at=timezone.now()
+            job = recompute_queue(
+                profile=rollout.profile,
+                kind=RecomputeJob.Kind.ROLLOUT,
+                as_of=as_of,
+                rollout=rollout,
             )
-            ProfileChange.objects.create(
-                profile=profile,
-                actor=rollout.requested_by,
-                action=ProfileChange.Action.APPLIED,
-                summary=f"Live ({len(ids)} accounts recomputed)",
+            ProfileRollout.objects.filter(pk=rollout.pk).update(
+                accounts_total=job.accounts_total, accounts_done=0
             )
     except Exception as error:
-        logger.exception("Rolling out scoring profile v%s failed", profile.version)
+        logger.exception("Rolling out scoring profile v%s failed", rollout.profile.version)
         ProfileRollout.objects.filter(pk=rollout.pk).update(
             status=ProfileRollout.Status.FAILED,
             is_open=False,

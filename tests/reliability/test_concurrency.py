@@ -270,7 +270,9 @@ def test_an_account_added_while_a_recompute_runs_keeps_the_meeting_logged_on_it(
     recompute_at = Checkpoints("after its locks", "after its evidence read")
 
     def read_with_stops(*, account_ids=None):
-        whole = account_ids is None  # the recompute's read, not a one-account rescore's
+        # The recompute's read (its chunk holds the existing account), not the new account's
+        # own rescore.
+        whole = account_ids is None or existing.pk in account_ids
         if whole:
             recompute_at.stop_at("after its locks")
         evidence = real_read(account_ids=account_ids)

@@ -18,7 +18,7 @@ from scoring.jobs.catch_up import (
     scores_catch_up_run,
     stale_account_ids,
 )
-from scoring.models import ScoreSnapshot
+from scoring.models import RecomputeJob, ScoreSnapshot
 from scoring.selectors import profile_active
 from scoring.services import account_rescore
 from tests.conftest import work_the_queue
@@ -104,6 +104,9 @@ def test_migrating_queues_a_catch_up_once_and_each_run_queues_the_next_day():
     work_the_queue()  # the worker runs it
 
     assert _latest(quiet).week_ending == week_ending(TODAY)
+    # The run says how many accounts it rolled, and the workers shared them as chunks.
+    job = RecomputeJob.objects.get(kind="catch_up")
+    assert (job.status, job.accounts_total, job.accounts_done) == ("done", 1, 1)
     done, following = _catch_up_tasks().order_by("enqueued_at")
     assert done.status == "SUCCESSFUL"
     assert (following.status, following.run_after) == ("READY", next_daily_run(TODAY))

@@ -4,8 +4,10 @@ from unittest import mock
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from scoring.engine import DEFAULTS
+from scoring.jobs import recompute
 from scoring.jobs import rollout as rollouts
 from scoring.models import ProfileChange, ProfileRollout, ScoreSnapshot
 from scoring.selectors import profile_active
@@ -103,13 +105,43 @@ def test_one_rollout_at_a_time_and_a_failure_leaves_the_live_version(
     with pytest.raises(rollouts.RolloutBusy):
         rollouts.profile_rollout_start(profile=other, actor=alice)
 
-    with (
-        mock.patch.object(rollouts, "scores_recompute", side_effect=RuntimeError("disk full")),
-        pytest.raises(RuntimeError),
-    ):
+    # The worker claims the rollout and queues its chunks; the first chunk fails.
+    with mock.patch.object(recompute, "scores_recompute", side_effect=RuntimeError("disk full")):
         rollouts.rollout_execute(rollout.pk, as_of=timezone.localdate())
+        work_the_queue()
 
     rollout.refresh_from_db()
     assert (rollout.status, rollout.is_open) == ("failed", False)
     assert "disk full" in rollout.error
     assert profile_active().version == 1
+    assert rollout.job.status == "failed"
+
+
+def test_a_rollout_in_many_chunks_goes_live_after_the_last_one(
+    portfolio, alice, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(recompute, "CHUNK", 2)  # three accounts: two chunks
+    draft = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+    with django_capture_on_commit_callbacks(execute=False):
+        rollout = rollouts.profile_rollout_start(profile=draft, actor=alice)
+    rollouts.rollout_execute(rollout.pk)
+    job = rollout.job
+    assert (job.chunks_total, job.accounts_total) == (2, 3)
+
+    # One chunk done: progress shows, the old version is still the live one.
+    chunks = DBTaskResult.objects.filter(task_path=recompute.recompute_chunk_run.module_path)
+    first = chunks.order_by("enqueued_at").first().args_kwargs["args"]
+    assert first[:2] == [job.pk, 0]
+    recompute.chunk_execute(*first)
+    rollout.refresh_from_db()
+    assert (rollout.status, rollout.accounts_done, rollout.percent) == ("running", 2, 66)
+    assert profile_active().version == 1
+
+    work_the_queue()  # the worker runs both queued chunks; the first is found done already
+    rollout.refresh_from_db()
+    assert (rollout.status, rollout.is_open) == ("done", False)
+    assert profile_active() == draft
+    assert rollout.job.chunks_done == 2 and rollout.job.accounts_done == 3
+    after = _rows(draft)
+    scores_recompute(profile=draft)  # every account, each once: as a clean recompute gives
+    assert _rows(draft) == after

@@ -13,7 +13,7 @@ from django.utils import timezone
 from relationships.models import SignalType
 from scoring import portfolio, services
 from scoring.engine import DEFAULTS, ProfileError
-from scoring.models import ScoreSnapshot, ScoringProfile
+from scoring.models import RecomputeJob, ScoreSnapshot, ScoringProfile
 from scoring.selectors import evidence_for_accounts, profile_active
 from scoring.services import (
     ProfileFrozen,
@@ -392,6 +392,27 @@ def test_the_command_reports_what_it_scored(scored, capsys):
     assert capsys.readouterr().out == "Scored 2 accounts under profile v1: 42 weekly snapshots.\n"
     call_command("recompute_scores", "--account", str(scored.pk), "--as-of", "2026-05-31")
     assert capsys.readouterr().out == "Scored 1 account under profile v1: 21 weekly snapshots.\n"
+
+
+@pytest.mark.django_db
+def test_the_command_can_leave_the_chunks_to_the_workers(scored, capsys, monkeypatch):
+    from scoring.jobs import recompute
+    from tests.conftest import work_the_queue
+
+    monkeypatch.setattr(recompute, "CHUNK", 1)
+    ScoreSnapshot.objects.all().delete()
+    call_command("recompute_scores", "--queue", "--as-of", "2026-05-31")
+    job = RecomputeJob.objects.get()
+    assert capsys.readouterr().out == (
+        f"Queued job {job.pk}: 2 accounts in 2 chunks for the workers.\n"
+    )
+    assert not ScoreSnapshot.objects.exists()  # nothing scored until a worker takes the chunks
+
+    work_the_queue()
+
+    job.refresh_from_db()
+    assert (job.status, job.accounts_done, job.as_of.isoformat()) == ("done", 2, "2026-05-31")
+    assert ScoreSnapshot.objects.filter(is_latest=True).count() == 2
 
 
 @pytest.mark.django_db

@@ -1,7 +1,9 @@
 """Recompute the weekly score history: `python manage.py recompute_scores`.
 
-Idempotent and all-or-nothing: run it again after an interruption and the portfolio ends up
-exactly as one clean run leaves it.
+Chunk by chunk (scoring/jobs/recompute.py), each committed on its own, so memory stays flat
+however large the portfolio: an interruption leaves every account either as it was or fully
+rescored, and running it again gives exactly what one clean run gives. With `--queue` the
+chunks go to the task queue instead, for every running worker to share.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from accounts.models import Account
+from scoring.jobs.recompute import recompute_in_process, recompute_queue
 from scoring.management.options import iso_date, profile_chosen
-from scoring.services import scores_recompute
+from scoring.models import RecomputeJob
 
 
 class Command(BaseCommand):
@@ -40,14 +43,33 @@ class Command(BaseCommand):
             metavar="YYYY-MM-DD",
             help="Score as if today were this date. Default: today.",
         )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue the chunks for the workers (manage.py run_worker) and return at once.",
+        )
 
-    def handle(self, *args, accounts, profile, as_of, verbosity, **options) -> None:
+    def handle(self, *args, accounts, profile, as_of, queue, verbosity, **options) -> None:
         chosen = profile_chosen(profile)
         if accounts:
             known = set(Account.objects.filter(pk__in=accounts).values_list("pk", flat=True))
             unknown = sorted(set(accounts) - known)
             if unknown:
                 raise CommandError(f"No account with id {', '.join(map(str, unknown))}.")
+        if queue:
+            job = recompute_queue(
+                profile=chosen,
+                kind=RecomputeJob.Kind.FULL,
+                account_ids=accounts,
+                as_of=as_of,
+            )
+            if verbosity:
+                self.stdout.write(
+                    f"Queued job {job.pk}: {job.accounts_total} account"
+                    f"{'' if job.accounts_total == 1 else 's'} in {job.chunks_total} chunk"
+                    f"{'' if job.chunks_total == 1 else 's'} for the workers."
+                )
+            return
         total = len(accounts) if accounts else Account.objects.count()
         with tqdm(
             total=total,
@@ -55,8 +77,11 @@ class Command(BaseCommand):
             file=sys.stderr,
             disable=verbosity == 0 or None,  # None: shown only on a terminal
         ) as bar:
-            result = scores_recompute(
-                profile=chosen, account_ids=accounts, as_of=as_of, progress=bar.update
+            result = recompute_in_process(
+                profile=chosen,
+                account_ids=accounts,
+                as_of=as_of,
+                progress=bar.update,
             )
         if verbosity:
             self.stdout.write(
