@@ -100,3 +100,56 @@ class Client:
         body = response.read()
         elapsed = time.perf_counter() - started
         return response.status, body, dict(response.getheaders()), elapsed
+
+
+class TreeMemory:
+    """Samples, every `every` seconds while the block runs, the memory of processes and all
+    their descendants, summed as PSS (each shared page counted once, in shares: forked
+    workers' copy-on-write pages are not double-counted); `peak_mib` is the largest sum seen.
+    Linux only (reads /proc)."""
+
+    def __init__(self, *pids: int, every: float = 0.2) -> None:
+        import threading
+
+        self.pids, self.every, self.peak_mib = list(pids), every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def add(self, pid: int) -> None:
+        self.pids.append(pid)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            total = sum(_pss_kib(pid) for pid in _with_descendants(self.pids))
+            self.peak_mib = max(self.peak_mib, total / 1024)
+
+
+def _with_descendants(roots: list[int]) -> set[int]:
+    seen, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo.extend(int(child) for child in task.read_text().split())
+    return seen
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

@@ -24,6 +24,7 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 
@@ -69,6 +70,58 @@ class _Account:
     known: np.ndarray  # the outcome of the week is known
 
 
+# What the backtest keeps of one account: see `account_record`.
+Record: TypeAlias = "_Account | tuple[int, str, str, datetime.date] | None"
+
+
+def account_record(
+    *,
+    as_of: datetime.date,
+    account_id: int,
+    name: str,
+    lost_on: datetime.date | None,
+    timeline: Sequence[WeekPoint],
+    contacts: Iterable[datetime.date] = (),
+    external_id: str = "",
+) -> Record:
+    """What the backtest keeps of one account (see `Backtest.add`): its weeks in compact
+    arrays, or (id, external id, name, lost on) for a loss with nothing logged, or None."""
+    if lost_on is not None and lost_on > as_of:
+        lost_on = None
+    if not timeline:
+        return (account_id, external_id, name, lost_on) if lost_on is not None else None
+    end = (lost_on or as_of).toordinal()
+    week_ending = np.fromiter((p.week_ending.toordinal() for p in timeline), np.int64)
+    day = np.minimum(week_ending, end)  # the last week is evaluated on its last day
+    contact_days = np.array(sorted(d.toordinal() for d in contacts), dtype=np.int64)
+    before = np.searchsorted(contact_days, day, side="right")  # contacts up to each day
+    since_first = day - week_ending[0] + 7  # no contact yet: silent since it began
+    last = contact_days[np.maximum(before - 1, 0)] if len(contact_days) else day
+    since_contact = np.where(before > 0, day - last, since_first)
+    recent = before - np.searchsorted(contact_days, day - RECENT_DAYS, side="right")
+    horizon = HORIZON_WEEKS * 7
+    if lost_on is None:
+        labels = np.zeros(len(day), dtype=bool)
+        known = day <= as_of.toordinal() - horizon
+    else:
+        labels = lost_on.toordinal() - day < horizon
+        known = np.ones(len(day), dtype=bool)
+    # Day counts are whole numbers, exact in 32 bits: half the memory of a whole portfolio's
+    # weeks, which the report needs all at once.
+    return _Account(
+        account_id,
+        external_id,
+        name,
+        lost_on,
+        week_ending.astype(np.int32),
+        np.fromiter((p.decline_risk for p in timeline), float),
+        since_contact.astype(np.float32),
+        recent.astype(np.float32),
+        labels,
+        known,
+    )
+
+
 class Backtest:
     """Feed it one account at a time; `report()` at the end."""
 
@@ -92,42 +145,24 @@ class Backtest:
         An account lost after `as_of` counts as retained: as of then, it was. A lost account
         with nothing logged before its loss counts as a loss never warned of; a kept one with
         nothing logged says nothing and is left out."""
-        if lost_on is not None and lost_on > self.as_of:
-            lost_on = None
-        if not timeline:
-            if lost_on is not None:
-                self.unscored_losses.append((account_id, external_id, name, lost_on))
-            return
-        end = (lost_on or self.as_of).toordinal()
-        week_ending = np.fromiter((p.week_ending.toordinal() for p in timeline), np.int64)
-        day = np.minimum(week_ending, end)  # the last week is evaluated on its last day
-        contact_days = np.array(sorted(d.toordinal() for d in contacts), dtype=np.int64)
-        before = np.searchsorted(contact_days, day, side="right")  # contacts up to each day
-        since_first = day - week_ending[0] + 7  # no contact yet: silent since it began
-        last = contact_days[np.maximum(before - 1, 0)] if len(contact_days) else day
-        since_contact = np.where(before > 0, day - last, since_first)
-        recent = before - np.searchsorted(contact_days, day - RECENT_DAYS, side="right")
-        horizon = HORIZON_WEEKS * 7
-        if lost_on is None:
-            labels = np.zeros(len(day), dtype=bool)
-            known = day <= self.as_of.toordinal() - horizon
-        else:
-            labels = lost_on.toordinal() - day < horizon
-            known = np.ones(len(day), dtype=bool)
-        self.accounts.append(
-            _Account(
-                account_id,
-                external_id,
-                name,
-                lost_on,
-                week_ending,
-                np.fromiter((p.decline_risk for p in timeline), float),
-                since_contact.astype(float),
-                recent.astype(float),
-                labels,
-                known,
+        self.add_record(
+            account_record(
+                as_of=self.as_of,
+                account_id=account_id,
+                name=name,
+                lost_on=lost_on,
+                timeline=timeline,
+                contacts=contacts,
+                external_id=external_id,
             )
         )
+
+    def add_record(self, record: Record) -> None:
+        """What `account_record` made of one account (in another process, say)."""
+        if isinstance(record, _Account):
+            self.accounts.append(record)
+        elif record is not None:
+            self.unscored_losses.append(record)
 
     # Reading the result ---------------------------------------------------------------
 

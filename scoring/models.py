@@ -244,8 +244,10 @@ class RecomputeJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
-    # The numbers of the chunks done, so a chunk run twice (a task delivered again) counts once.
+    # The numbers of the chunks done and of those that failed, so a chunk run twice (a task
+    # delivered again) counts once; the job ends when every chunk is in one or the other.
     finished_chunks = models.JSONField(default=list, blank=True)
+    failed_chunks = models.JSONField(default=list, blank=True)
     accounts_total = models.PositiveIntegerField(default=0)
     accounts_done = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -266,6 +268,17 @@ class RecomputeJob(models.Model):
     def __str__(self) -> str:
         kind, status = self.get_kind_display(), self.get_status_display()
         return f"{kind} under v{self.profile.version}: {status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def chunks_ended(self) -> int:
+        return len(self.finished_chunks) + len(self.failed_chunks)
+
+    def has_ended(self, number: int) -> bool:
+        return number in self.finished_chunks or number in self.failed_chunks
 
 
 class BacktestRun(models.Model):

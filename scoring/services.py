@@ -105,12 +105,19 @@ def scores_recompute(
     return RecomputeResult(profile.version, len(evidence), rows)
 
 
+def profiles_being_scored() -> list[ScoringProfile]:
+    """The active version first, then any version being rolled out: every write rescores
+    under both, so the rollout misses nothing written while it runs."""
+    profiles = [profile_active()]
+    profiles += ScoringProfile.objects.filter(rollouts__is_open=True).exclude(pk=profiles[0].pk)
+    return profiles
+
+
 def account_rescore(*, account_id: int, as_of: datetime.date | None = None) -> int:
     """Recompute one account's weekly history under the active profile, and under a version
     being rolled out (so the rollout misses nothing written meanwhile); returns the weeks
     under the active profile."""
-    profiles = [profile_active()]
-    profiles += ScoringProfile.objects.filter(rollouts__is_open=True).exclude(pk=profiles[0].pk)
+    profiles = profiles_being_scored()
     as_of = as_of or timezone.localdate()
     with transaction.atomic():
         if not Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists():

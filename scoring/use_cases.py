@@ -23,7 +23,12 @@ from relationships.capture import services as capture
 from relationships.capture.models import CapturedItem
 from relationships.csv_bundle import importer
 from relationships.models import Assessment, AuditEntry, Contact, Interaction, SignalType
-from scoring.services import account_rescore_now, forget_pending_rescores, scores_recompute
+from scoring.services import (
+    account_rescore_now,
+    forget_pending_rescores,
+    profiles_being_scored,
+    scores_recompute,
+)
 from scoring.standings import Standing, standing_of
 
 Written = TypeVar("Written")
@@ -212,7 +217,10 @@ def portfolio_import(
     today = today or timezone.localdate()
 
     def rescore(account_ids: Collection[int]) -> None:
-        scores_recompute(account_ids=account_ids, as_of=today, workers=workers)
+        # Under the live version, and under one being rolled out, whose chunks may have
+        # passed these accounts already: it must not go live without the import.
+        for profile in profiles_being_scored():
+            scores_recompute(profile=profile, account_ids=account_ids, as_of=today, workers=workers)
         forget_pending_rescores(account_ids)
 
     return importer.portfolio_import(

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import Account, AccountStatus
 from config.db_router import replica_reads
-from scoring.backtest import Backtest
+from scoring.backtest import Backtest, Record, account_record
 from scoring.engine import score_timeline
 from scoring.models import BacktestRun, ScoringProfile
+from scoring.portfolio import PARALLEL_FROM, worker_pool
 from scoring.selectors import evidence_for_accounts
 
 if TYPE_CHECKING:
@@ -28,7 +31,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PROGRESS_EVERY = 250  # accounts between two progress reports
+# Accounts whose evidence is read and scored at a time, and between two progress reports:
+# the memory of a run holds one chunk's evidence, not the portfolio's.
+CHUNK = 1000
+PIECE = 50  # accounts per unit of work handed to a scoring process
 
 
 def backtest_reports(
@@ -36,18 +42,20 @@ def backtest_reports(
     *,
     as_of: datetime.date,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, dict]:
     """{key: Backtest.report()} for each profile, scoring every account's history once per
     distinct version (a version backtested against itself, the live one, is scored once).
-    `progress(done, total)` is called every PROGRESS_EVERY accounts and at the end."""
+    `progress(done, total)` is called after each chunk of accounts. On PostgreSQL each chunk
+    is scored on every core (`workers` caps the processes)."""
     versions = {version.pk: version for version in profiles.values()}
     engines = {pk: version.engine_profile() for pk, version in versions.items()}
     tests = {
         pk: Backtest(high=engine["risk_bands"]["high"], as_of=as_of)
         for pk, engine in engines.items()
     }
-    # The whole history is read at once, from the read replica when there is one; the
-    # progress reports below are writes, to the primary.
+    # The history is read from the read replica when there is one; the progress reports
+    # are writes, to the primary.
     with replica_reads():
         facts = {
             pk: (name, external_id)
@@ -60,28 +68,69 @@ def backtest_reports(
                 "pk", flat=True
             )
         )
-        evidence = evidence_for_accounts()
-    total = len(evidence)
-    for done, (account_id, account_evidence) in enumerate(evidence.items(), start=1):
-        if account_id in no_outcome:
-            if progress is not None and done == total:
-                progress(done, total)
-            continue
-        name, external_id = facts.get(account_id, ("", ""))
-        contacts = [interaction.occurred_on for interaction in account_evidence.interactions]
-        for pk, engine in engines.items():
-            tests[pk].add(
-                account_id=account_id,
-                external_id=external_id or f"account-{account_id}",
-                name=name,
-                lost_on=account_evidence.lost_on,
-                timeline=score_timeline(account_evidence, engine, as_of=as_of),
-                contacts=contacts,
-            )
-        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
-            progress(done, total)
+    ids = sorted(pk for pk in facts if pk not in no_outcome)
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        with replica_reads():
+            evidence = evidence_for_accounts(account_ids=chunk)
+        for records in _scored(evidence, engines, facts, as_of, workers):
+            for pk, record in records.items():
+                tests[pk].add_record(record)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(ids))
     reports = {pk: test.report(profile=versions[pk].version) for pk, test in tests.items()}
     return {key: reports[version.pk] for key, version in profiles.items()}
+
+
+# What the scoring processes read: set just before they start, cleared when they end (they are
+# forked, so they inherit it without copying; scoring/portfolio.py does the same).
+_job: tuple | None = None
+
+
+def _scored(evidence, engines, facts, as_of, workers) -> Iterator[dict[int, Record]]:
+    """For each account of `evidence`, {version pk: its backtest record}."""
+    global _job
+    account_ids = list(evidence)
+    pieces = [account_ids[i : i + PIECE] for i in range(0, len(account_ids), PIECE)]
+    workers = workers or settings.SCORING_PROCESSES or os.cpu_count() or 1
+    _job = (evidence, engines, facts, as_of)
+    try:
+        if workers > 1 and len(account_ids) >= PARALLEL_FROM and connection.vendor == "postgresql":
+            with worker_pool(workers) as pool:
+                for piece in pool.imap(_score_piece, pieces):
+                    yield from piece
+        else:
+            for piece in pieces:
+                yield from _score_piece(piece)
+    finally:
+        _job = None
+
+
+def _score_piece(account_ids: list[int]) -> list[dict[int, Record]]:
+    assert _job is not None
+    evidence, engines, facts, as_of = _job
+    scored = []
+    for account_id in account_ids:
+        account_evidence = evidence[account_id]
+        name, external_id = facts.get(account_id, ("", ""))
+        contacts = [interaction.occurred_on for interaction in account_evidence.interactions]
+        scored.append(
+            {
+                pk: account_record(
+                    as_of=as_of,
+                    account_id=account_id,
+                    external_id=external_id or f"account-{account_id}",
+                    name=name,
+                    lost_on=account_evidence.lost_on,
+                    timeline=score_timeline(account_evidence, engine, as_of=as_of),
+                    contacts=contacts,
+                )
+                for pk, engine in engines.items()
+            }
+        )
+    return scored
 
 
 def backtest_start(*, profile: ScoringProfile, actor: User | None = None) -> BacktestRun:

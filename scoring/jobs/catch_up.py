@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Collection
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
@@ -20,7 +21,7 @@ from django_tasks import task
 from accounts.models import Account, AccountStatus
 from relationships.models import Assessment, Interaction, TrustSignal
 from scoring.engine.curve import week_ending
-from scoring.jobs.recompute import recompute_in_process, recompute_queue
+from scoring.jobs.recompute import chunk_execute, recompute_in_process, recompute_queue
 from scoring.models import RecomputeJob, ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
 
@@ -30,10 +31,12 @@ logger = logging.getLogger(__name__)
 DAILY_AT = datetime.time(0, 10)
 
 
-def stale_account_ids(*, profile: ScoringProfile, today: datetime.date) -> list[int]:
-    """Accounts whose standing under `profile` needs computing: active ones whose latest
-    snapshot is from before this week, and any account with evidence but no standing at all
-    (after an upgrade of the model removed the old snapshots, say)."""
+def stale_account_ids(
+    *, profile: ScoringProfile, today: datetime.date, among: Collection[int] | None = None
+) -> list[int]:
+    """Accounts (of `among`, None: all) whose standing under `profile` needs computing:
+    active ones whose latest snapshot is from before this week, and any account with evidence
+    but no standing at all (after an upgrade of the model removed the old snapshots, say)."""
     behind = ScoreSnapshot.objects.filter(
         profile=profile,
         is_latest=True,
@@ -52,6 +55,8 @@ def stale_account_ids(*, profile: ScoringProfile, today: datetime.date) -> list[
         .filter(~Exists(standing))
         .values_list("pk", flat=True)
     )
+    if among is not None:
+        behind, unscored = behind.filter(account_id__in=among), unscored.filter(pk__in=among)
     return sorted({*behind, *unscored})
 
 
@@ -67,16 +72,36 @@ def scores_catch_up(*, today: datetime.date | None = None, workers: int | None =
     return len(ids)
 
 
-def catch_up_queue(*, today: datetime.date | None = None) -> RecomputeJob:
-    """The same as a job whose chunks every worker shares; the job counts the accounts."""
+def catch_up_queue(*, today: datetime.date | None = None) -> RecomputeJob | None:
+    """The same as a job whose chunks every worker shares (None when no account is behind);
+    the job counts the accounts it rolled."""
     today = today or timezone.localdate()
     profile = profile_active()
     ids = stale_account_ids(profile=profile, today=today)
+    if not ids:
+        return None
     job = recompute_queue(
-        profile=profile, kind=RecomputeJob.Kind.CATCH_UP, account_ids=ids, as_of=today
+        profile=profile,
+        kind=RecomputeJob.Kind.CATCH_UP,
+        account_ids=ids,
+        as_of=today,
+        task=catch_up_chunk_run,
     )
     logger.info("Catch-up to the week of %s: %d accounts queued", today, len(ids))
     return job
+
+
+@task()
+def catch_up_chunk_run(job_id: int, number: int, account_ids: list[int]) -> None:
+    """The worker's task: roll the accounts of one chunk that are still behind when it runs,
+    under the version live then (a rollout may have made another live since it was queued,
+    and another catch-up or a write may have rolled them already)."""
+    chunk_execute(job_id, number, account_ids, narrow=_still_behind)
+
+
+def _still_behind(job: RecomputeJob, account_ids: list[int]) -> tuple[ScoringProfile, list[int]]:
+    profile = profile_active()
+    return profile, stale_account_ids(profile=profile, today=job.as_of, among=account_ids)
 
 
 def catch_up_schedule(*, run_after: datetime.datetime | None = None):

@@ -22,7 +22,9 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks import task
+from django_tasks.base import Task
 
 from accounts.models import Account
 from scoring.models import (
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 # forks from 500), few enough that an account is locked for a few seconds at most and a chunk
 # holds a few tens of megabytes of evidence.
 CHUNK = 500
+# Below the default: a long recompute never holds up the digest, calendar syncs or webhooks.
+PRIORITY = -10
 
 
 def chunks_of(account_ids: Sequence[int], size: int | None = None) -> Iterator[list[int]]:
@@ -81,16 +85,19 @@ def recompute_queue(
     *,
     profile: ScoringProfile,
     kind: str,
-    account_ids: Sequence[int] | None = None,
+    account_ids: Collection[int] | None = None,
     as_of: datetime.date | None = None,
     rollout: ProfileRollout | None = None,
     chunk: int | None = None,
+    task: Task | None = None,
 ) -> RecomputeJob:
-    """A job recomputing `account_ids` (None: every account), one queued task per chunk. The
-    tasks are rows of the same database, written in the job's own transaction: no worker sees
-    a chunk before its job, and none is lost if the transaction rolls back."""
-    ids = sorted(account_ids) if account_ids is not None else all_account_ids()
+    """A job recomputing `account_ids` (None: every account), one queued task per chunk
+    (`task`, by default `recompute_chunk_run`). The tasks are rows of the same database,
+    written in the job's own transaction: no worker sees a chunk before its job, and none is
+    lost if the transaction rolls back."""
+    ids = sorted(set(account_ids)) if account_ids is not None else all_account_ids()
     parts = list(chunks_of(ids, chunk))
+    runner = (task or recompute_chunk_run).using(priority=PRIORITY)
     with transaction.atomic():
         job = RecomputeJob.objects.create(
             profile=profile,
@@ -101,7 +108,7 @@ def recompute_queue(
             accounts_total=len(ids),
         )
         for number, part in enumerate(parts):
-            recompute_chunk_run.enqueue(job.pk, number, part)
+            runner.enqueue(job.pk, number, part)
         if not parts:
             _job_finish(job)
     return job
@@ -113,56 +120,95 @@ def recompute_chunk_run(job_id: int, number: int, account_ids: list[int]) -> Non
     chunk_execute(job_id, number, account_ids)
 
 
+# What a chunk scores when it runs: the job's profile and accounts, or what `narrow` picks
+# from them then (the catch-up's accounts still behind, under the version live by then).
+Narrow = Callable[[RecomputeJob, list[int]], tuple[ScoringProfile, list[int]]]
+
+
 def chunk_execute(
-    job_id: int, number: int, account_ids: list[int], *, workers: int | None = None
+    job_id: int,
+    number: int,
+    account_ids: list[int],
+    *,
+    workers: int | None = None,
+    narrow: Narrow | None = None,
 ) -> None:
-    """Score chunk `number` of the job (its `account_ids`); the last chunk to finish finishes
-    the job. A chunk already done, or a job already ended, does nothing."""
-    job = RecomputeJob.objects.select_related("profile").filter(pk=job_id).first()
-    if job is None or job.status in (RecomputeJob.Status.DONE, RecomputeJob.Status.FAILED):
-        return  # deleted, or ended by a failed chunk: the rest of its chunks have no purpose
-    if number in job.finished_chunks:
-        return
-    RecomputeJob.objects.filter(pk=job_id, status=RecomputeJob.Status.QUEUED).update(
-        status=RecomputeJob.Status.RUNNING
-    )
-    if job.rollout_id:
-        ProfileRollout.objects.filter(
-            pk=job.rollout_id, status=ProfileRollout.Status.QUEUED
-        ).update(status=ProfileRollout.Status.RUNNING)
+    """Score chunk `number` of the job (its `account_ids`); the last chunk to end ends the
+    job. A chunk already done, or a job already ended, does nothing."""
     try:
-        scores_recompute(
-            profile=job.profile,
-            account_ids=account_ids,
-            as_of=job.as_of,
-            workers=workers or settings.SCORING_PROCESSES,
+        job = RecomputeJob.objects.select_related("profile").filter(pk=job_id).first()
+        if job is None or not job.is_open or job.has_ended(number):
+            return  # deleted, cancelled, failed, or this chunk ran already
+        RecomputeJob.objects.filter(pk=job_id, status=RecomputeJob.Status.QUEUED).update(
+            status=RecomputeJob.Status.RUNNING
         )
-        with transaction.atomic():
-            # The row lock orders the chunks finishing at the same moment: exactly one of them
-            # sees the count reach the total.
-            job = RecomputeJob.objects.select_for_update().select_related("profile").get(pk=job_id)
-            if number in job.finished_chunks or job.status != RecomputeJob.Status.RUNNING:
-                return  # the same chunk, run twice at once, finished first elsewhere
-            job.finished_chunks = [*job.finished_chunks, number]
-            job.chunks_done = len(job.finished_chunks)
-            job.accounts_done += len(account_ids)
-            job.save(update_fields=["finished_chunks", "chunks_done", "accounts_done"])
-            if job.rollout_id:
-                ProfileRollout.objects.filter(pk=job.rollout_id).update(
-                    accounts_done=job.accounts_done
-                )
-            if job.chunks_done >= job.chunks_total:
-                _job_finish(job)
-    except Exception as error:
-        logger.exception("A chunk of recompute job %s failed", job_id)
-        job_fail(job_id, error)
+        if job.rollout_id:
+            ProfileRollout.objects.filter(
+                pk=job.rollout_id, status=ProfileRollout.Status.QUEUED
+            ).update(status=ProfileRollout.Status.RUNNING)
+        profile, ids = narrow(job, account_ids) if narrow else (job.profile, account_ids)
+        scored = 0
+        if ids:
+            scored = scores_recompute(
+                profile=profile,
+                account_ids=ids,
+                as_of=job.as_of,
+                workers=workers or settings.SCORING_PROCESSES,
+            ).accounts
+    except BaseException as error:  # an interrupted worker too: the job must not hang
+        logger.exception("Chunk %s of recompute job %s failed", number, job_id)
+        _chunk_failed(job_id, number, error)
         raise
+    _chunk_done(job_id, number, scored)
+
+
+def _chunk_done(job_id: int, number: int, scored: int) -> None:
+    with transaction.atomic():
+        # The row lock orders the chunks ending at the same moment: exactly one of them sees
+        # the last chunk end.
+        job = RecomputeJob.objects.select_for_update().select_related("profile").get(pk=job_id)
+        if not job.is_open or job.has_ended(number):
+            return  # the same chunk, run twice at once, ended first elsewhere
+        job.finished_chunks = [*job.finished_chunks, number]
+        job.chunks_done = len(job.finished_chunks)
+        job.accounts_done += scored
+        job.save(update_fields=["finished_chunks", "chunks_done", "accounts_done"])
+        if job.rollout_id:
+            ProfileRollout.objects.filter(pk=job.rollout_id).update(accounts_done=job.accounts_done)
+        if job.chunks_ended >= job.chunks_total:
+            if job.failed_chunks:  # the others are done; the job says which failed
+                job.status, job.finished_at = RecomputeJob.Status.FAILED, timezone.now()
+                job.save(update_fields=["status", "finished_at"])
+            else:
+                _job_finish(job)
     if job.status == RecomputeJob.Status.DONE and job.accounts_total >= CHUNK:
         statistics_refresh()
 
 
+def _chunk_failed(job_id: int, number: int, error: BaseException) -> None:
+    """A rollout fails at its first failed chunk (the live version stays); any other job
+    goes on with its other chunks and ends as failed, naming the error."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    try:
+        with transaction.atomic():
+            job = RecomputeJob.objects.select_for_update().filter(pk=job_id).first()
+            if job is None or not job.is_open or job.has_ended(number):
+                return
+            if job.rollout_id:
+                job_fail(job_id, message)
+                return
+            job.failed_chunks = [*job.failed_chunks, number]
+            job.error = f"{len(job.failed_chunks)} chunk(s) failed; the last: {message}"
+            if job.chunks_ended >= job.chunks_total:
+                job.status, job.finished_at = RecomputeJob.Status.FAILED, timezone.now()
+            job.save(update_fields=["failed_chunks", "error", "status", "finished_at"])
+    except Exception:
+        # The database itself may be what failed; `recompute_jobs resume` picks the job up.
+        logger.exception("Recording the failure of recompute job %s failed", job_id)
+
+
 def _job_finish(job: RecomputeJob) -> None:
-    """The last chunk is done: a rollout's version goes live; the job is done."""
+    """Every chunk is done: a rollout's version goes live; the job is done."""
     if job.rollout_id:
         rollout = ProfileRollout.objects.select_related("requested_by").get(pk=job.rollout_id)
         profile_activate(profile=job.profile)
@@ -173,7 +219,7 @@ def _job_finish(job: RecomputeJob) -> None:
             profile=job.profile,
             actor=rollout.requested_by,
             action=ProfileChange.Action.APPLIED,
-            summary=f"Live ({job.accounts_total} accounts recomputed)",
+            summary=f"Live ({job.accounts_done} accounts recomputed)",
         )
     job.status = RecomputeJob.Status.DONE
     job.finished_at = timezone.now()
@@ -182,15 +228,14 @@ def _job_finish(job: RecomputeJob) -> None:
         "%s under v%s: %d accounts in %d chunks",
         job.get_kind_display(),
         job.profile.version,
-        job.accounts_total,
+        job.accounts_done,
         job.chunks_total,
     )
 
 
-def job_fail(job_id: int, error: BaseException) -> None:
-    """End the job (its remaining chunks will do nothing); a rollout fails with it and the
+def job_fail(job_id: int, message: str) -> None:
+    """End the job now (its remaining chunks will do nothing); a rollout fails with it and the
     live version stays."""
-    message = f"{type(error).__name__}: {error}"
     now = timezone.now()
     RecomputeJob.objects.filter(pk=job_id).exclude(status=RecomputeJob.Status.DONE).update(
         status=RecomputeJob.Status.FAILED, finished_at=now, error=message
@@ -200,6 +245,44 @@ def job_fail(job_id: int, error: BaseException) -> None:
         ProfileRollout.objects.filter(pk=rollout_id, is_open=True).update(
             status=ProfileRollout.Status.FAILED, is_open=False, finished_at=now, error=message
         )
+
+
+class CannotResume(Exception):
+    pass
+
+
+def job_resume(job: RecomputeJob) -> int:
+    """Queue again every chunk of `job` that has not finished (after a worker was killed in
+    the middle of one, say, or a chunk failed); the number queued. A chunk that is still
+    running somewhere is harmless to queue: whichever run ends second does nothing."""
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        job = RecomputeJob.objects.select_for_update().get(pk=job.pk)
+        if job.status == RecomputeJob.Status.DONE:
+            raise CannotResume(f"Job {job.pk} is done.")
+        if (
+            job.rollout_id
+            and not ProfileRollout.objects.filter(pk=job.rollout_id, is_open=True).exists()
+        ):
+            raise CannotResume(
+                f"Job {job.pk} belonged to a rollout that has ended; apply the version again "
+                "from the tuning page."
+            )
+        queued: dict[int, tuple[str, list]] = {}
+        for path, args in DBTaskResult.objects.filter(args_kwargs__args__0=job.pk).values_list(
+            "task_path", "args_kwargs__args"
+        ):
+            if path.startswith("scoring.jobs.") and len(args) == 3:
+                queued.setdefault(args[1], (path, args))
+        missing = [n for n in range(job.chunks_total) if n not in job.finished_chunks]
+        for number in missing:
+            path, args = queued[number]
+            import_string(path).using(priority=PRIORITY).enqueue(*args)
+        job.failed_chunks, job.error, job.finished_at = [], "", None
+        job.status = RecomputeJob.Status.RUNNING if job.chunks_done else RecomputeJob.Status.QUEUED
+        job.save(update_fields=["failed_chunks", "error", "finished_at", "status"])
+    return len(missing)
 
 
 def statistics_refresh() -> None:
