@@ -14,7 +14,7 @@ from scoring.engine import DEFAULTS
 from scoring.engine.curve import week_ending
 from scoring.jobs import catch_up, recompute
 from scoring.jobs import rollout as rollouts
-from scoring.models import ProfileRollout, RecomputeJob, ScoreSnapshot
+from scoring.models import RecomputeJob, ScoreSnapshot
 from scoring.selectors import profile_active
 from scoring.services import profile_activate, profile_create, scores_recompute
 from scoring.use_cases import portfolio_import
