@@ -8,14 +8,14 @@ Usage (PostgreSQL, holding the large demo portfolio from `make seed-large`):
 Each run queues a backtest of a draft copy of the active profile against the active one, as
 the tuning page's button does, and runs the worker's part (`backtest_execute`) in this process:
 every account's whole history scored under both versions, leads, false alarms, AUC and both
-baselines. Reports per run the wall time and the peak memory of the process; then the median,
+baselines. Reports per run the wall time and the peak memory of the process with the scoring
+processes it forks (PSS, summed; bench.common.TreeMemory); then the median,
 and the headline figures of the report.
 The draft and its runs are deleted afterwards. Figures go to docs/benchmarks.md.
 """
 
 import argparse
 import os
-import resource
 import statistics
 import sys
 import time
@@ -29,6 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 from accounts.models import Account  # noqa: E402
+from bench.common import TreeMemory  # noqa: E402
 from scoring.jobs import backtest_run as backtest_runs  # noqa: E402
 from scoring.models import BacktestRun  # noqa: E402
 from scoring.selectors import profile_active  # noqa: E402
@@ -47,14 +48,15 @@ def main() -> None:
         for run_number in range(1, options.runs + 1):
             run = BacktestRun.objects.create(profile=draft, baseline=live)
             started = time.perf_counter()
-            backtest_runs.backtest_execute(run.pk)
+            with TreeMemory(os.getpid()) as memory:
+                backtest_runs.backtest_execute(run.pk)
             times.append(time.perf_counter() - started)
             run.refresh_from_db()
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
                 f"run {run_number}: {times[-1]:.1f} s, progress shown every "
-                f"{backtest_runs.PROGRESS_EVERY} of {run.accounts_done} accounts, "
-                f"peak memory {peak:.0f} MiB"
+                f"{backtest_runs.CHUNK} of {run.accounts_done} accounts, "
+                f"peak memory of the process and its scoring processes {memory.peak_mib:.0f} MiB",
+                flush=True,
             )
         report = run.result["profile"]
         print(f"median of {options.runs}: {statistics.median(times):.1f} s")

@@ -69,7 +69,7 @@ def by_workers(count: int, processes: int) -> tuple[float, float]:
     queued = manage("recompute_scores", "--queue", "--verbosity", "0")
     queued.wait()
     assert queued.returncode == 0
-    job = RecomputeJob.objects.order_by("-pk").first()
+    job = RecomputeJob.objects.latest("pk")
     env = {"SCORING_PROCESSES": str(processes)}
     workers = [
         manage("db_worker", "--batch", "--no-reload", "--worker-id", f"bench-{n}", env=env)
