@@ -16,7 +16,9 @@ them all at once from this process, one thread and one connection each, for a bo
   fetches the five panels the `evidenceChanged` event refreshes, then pauses (0.5-2 s);
 - a sales lead opens the dashboard (/dashboard/), changes a filter (the fragment, HX-Request,
   one of a few filter sets), opens an account, then pauses.
-Requests accept gzip, as a browser does. Pauses are seeded (--seed). Meanwhile a probe thread
+Requests accept gzip, as a browser does. Pauses are seeded (--seed). With --think-each-page
+each user also pauses after every page they open (reading it, filling the form in), as people
+do, instead of once per loop; the run's last pause may end it mid-loop, which is not counted. Meanwhile a probe thread
 times /healthz, a trivial view of the same app under the same server, every 0.1 s: the
 ceiling under the same load; /healthz is also timed alone before the users start.
 
@@ -44,11 +46,11 @@ import threading
 import time
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple, NotRequired, TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -108,6 +110,11 @@ class UserState(TypedDict):
     signals: int
     loops: int
     failed_loops: int
+    reads: NotRequired[Callable[[], None]]  # the pause after a page, set by `simulate`
+
+
+class TimeUp(Exception):
+    """The run's time ran out while a user paused."""
 
 
 class Browser(Client):
@@ -169,11 +176,14 @@ class Browser(Client):
 
 def manager_loop(browser: Browser, rng: random.Random, accounts: list[int], tag: str, state):
     browser.get("list", "/")
+    state["reads"]()
     account_id = rng.choice(accounts)
     page = f"/accounts/{account_id}/"
     browser.get("account", page)
+    state["reads"]()
     log = f"/accounts/{account_id}/log/"
     _, form, _ = browser.get("log_form", log, htmx=True, current=page)
+    state["reads"]()  # filling the form in
     found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form)
     if found is None:
         browser.errors["log_form"].append(f"GET {log}: no csrfmiddlewaretoken in the form")
@@ -221,15 +231,28 @@ def manager_loop(browser: Browser, rng: random.Random, accounts: list[int], tag:
 
 def lead_loop(browser: Browser, rng: random.Random, accounts: list[int], tag: str, state):
     browser.get("dashboard", "/dashboard/")
+    state["reads"]()
     browser.get("fragment", f"/dashboard/?{rng.choice(FILTERS)}", htmx=True, current="/dashboard/")
+    state["reads"]()
     browser.get("lead_account", f"/accounts/{rng.choice(accounts)}/")
 
 
-def simulate(loop, browser, rng, accounts, tag, deadline, think, state) -> None:
+def simulate(loop, browser, rng, accounts, tag, deadline, think, state, each_page=False) -> None:
+    def reads() -> None:
+        """With --think-each-page, the user reads each page before the next click."""
+        if each_page:
+            pause = rng.uniform(*think)
+            time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+            if time.monotonic() >= deadline:
+                raise TimeUp
+
+    state["reads"] = reads
     while time.monotonic() < deadline:
         try:
             loop(browser, rng, accounts, tag, state)
             state["loops"] += 1
+        except TimeUp:
+            break  # the run ended while the user was reading: not a loop, nor a failure
         except Failure:
             state["failed_loops"] += 1
         pause = rng.uniform(*think)
@@ -381,6 +404,11 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--think-min", type=float, default=0.5, help="seconds")
     parser.add_argument("--think-max", type=float, default=2.0, help="seconds")
+    parser.add_argument(
+        "--think-each-page",
+        action="store_true",
+        help="pause after every page a user opens, not once per loop",
+    )
     parser.add_argument("--probe-interval", type=float, default=0.1, help="seconds")
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args()
@@ -495,7 +523,17 @@ def run_users(server, users: list[tuple], options: argparse.Namespace, tag: str)
     threads = [
         threading.Thread(
             target=simulate,
-            args=(loop, browser, user_rng, accounts, tag, deadline, think, state),
+            args=(
+                loop,
+                browser,
+                user_rng,
+                accounts,
+                tag,
+                deadline,
+                think,
+                state,
+                options.think_each_page,
+            ),
         )
         for (loop, browser, user_rng, accounts), state in zip(users, states, strict=True)
     ]
