@@ -13,6 +13,9 @@ Reports, one run each:
   `manage.py db_worker --batch` processes with SCORING_PROCESSES=--processes claiming the
   chunks; wall time from the first worker's start to the last one's exit, and the peak memory
   of all workers together;
+- for each queue run, the machine's busy CPU time split between the workers and everything
+  else (PostgreSQL above all), which says how many cores N workers would keep busy; with
+  --accounts N only the first N accounts are queued (a quick measurement of that split);
 - with --floor, the I/O floor of bench/recompute.py (the same reads, DELETE and COPY of as
   many snapshot rows with no computation, in one transaction, rolled back) and each time's
   ratio to it.
@@ -21,6 +24,7 @@ Figures go to docs/benchmarks.md.
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -63,10 +67,27 @@ def in_one_process() -> tuple[float, float]:
     return time.perf_counter() - started, memory.peak_mib
 
 
-def by_workers(count: int, processes: int) -> tuple[float, float]:
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def by_workers(count: int, processes: int, accounts: int | None = None) -> tuple[float, float]:
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.exclude(status__in=["SUCCESSFUL", "FAILED"]).count()
+    if waiting:
+        sys.exit(f"{waiting} tasks are waiting or running: the workers would run them too.")
     vacuum()
-    started = time.perf_counter()
-    queued = manage("recompute_scores", "--queue", "--verbosity", "0")
+    started, busy = time.perf_counter(), busy_seconds()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    chosen = []
+    if accounts:
+        for pk in Account.objects.order_by("pk").values_list("pk", flat=True)[:accounts]:
+            chosen += ["--account", str(pk)]
+    queued = manage("recompute_scores", "--queue", "--verbosity", "0", *chosen)
     queued.wait()
     assert queued.returncode == 0
     job = RecomputeJob.objects.latest("pk")
@@ -79,6 +100,14 @@ def by_workers(count: int, processes: int) -> tuple[float, float]:
         for worker in workers:
             worker.wait()
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    python = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    machine = busy_seconds() - busy
+    print(
+        f"  CPU: {machine:.0f} core-seconds busy in all, of which the worker processes "
+        f"{python:.0f} and everything else (PostgreSQL above all) {machine - python:.0f}",
+        flush=True,
+    )
     job.refresh_from_db()
     assert job.status == RecomputeJob.Status.DONE, (job.status, job.error)
     return elapsed, memory.peak_mib
@@ -108,6 +137,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--floor", action="store_true")
     parser.add_argument("--skip-command", action="store_true")
+    parser.add_argument(
+        "--accounts", type=int, help="queue only the first N accounts (a quick CPU split)"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL (set DATABASE_URL).")
@@ -118,7 +150,7 @@ def main() -> None:
         times["command"] = elapsed
         print(f"recompute_scores: {elapsed:.1f} s, peak memory {peak:,.0f} MiB", flush=True)
     for count in args.workers:
-        elapsed, peak = by_workers(count, args.processes)
+        elapsed, peak = by_workers(count, args.processes, args.accounts)
         times[f"{count} workers"] = elapsed
         print(
             f"queue, {count} worker(s) x {args.processes} process(es): {elapsed:.1f} s, "
