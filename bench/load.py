@@ -16,9 +16,9 @@ them all at once from this process, one thread and one connection each, for a bo
   fetches the five panels the `evidenceChanged` event refreshes, then pauses (0.5-2 s);
 - a sales lead opens the dashboard (/dashboard/), changes a filter (the fragment, HX-Request,
   one of a few filter sets), opens an account, then pauses.
-Requests accept gzip, as a browser does. Pauses are seeded (--seed). With --think-each-page
-each user also pauses after every page they open (reading it, filling the form in), as people
-do, instead of once per loop; the run's last pause may end it mid-loop, which is not counted. Meanwhile a probe thread
+Requests accept gzip, as a browser does. Pauses are seeded (--seed). With
+--think-each-page each user also pauses after every page they open (reading it, filling the
+form in), as people do; the run's last pause may end it mid-loop, which is not counted. Meanwhile a probe thread
 times /healthz, a trivial view of the same app under the same server, every 0.1 s: the
 ceiling under the same load; /healthz is also timed alone before the users start.
 
