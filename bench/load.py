@@ -20,7 +20,8 @@ Requests accept gzip, as a browser does. Pauses are seeded (--seed). With
 --think-each-page each user also pauses after every page they open (reading it, filling the
 form in), as people do; the run's last pause may end it mid-loop, which is not counted.
 Meanwhile a probe thread times /healthz, a trivial view of the same app under the same
-server, every 0.1 s: the ceiling under the same load; /healthz is also timed alone before the users start.
+server, every 0.1 s: the ceiling under the same load; /healthz is also timed alone before
+the users start.
 
 Reports per page: count, p50, p95 and max, errors, and the p50's ratio to the ceiling (under
 load, and alone); loops, meetings logged and throughput; the load average at start and end, and
