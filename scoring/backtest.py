@@ -84,8 +84,10 @@ def account_record(
     contacts: Iterable[datetime.date] = (),
     external_id: str = "",
 ) -> Record:
-    """What the backtest keeps of one account (see `Backtest.add`): its weeks in compact
-    arrays, or (id, external id, name, lost on) for a loss with nothing logged, or None."""
+    """What the backtest keeps of one account from its weekly timeline (as score_timeline
+    gives it) and its days of contact: its weeks in compact arrays, or (id, external id, name,
+    lost on) for a loss with nothing logged, or None for a kept account with nothing logged
+    (it says nothing). An account lost after `as_of` counts as retained: as of then, it was."""
     if lost_on is not None and lost_on > as_of:
         lost_on = None
     if not timeline:
@@ -131,31 +133,9 @@ class Backtest:
         self.accounts: list[_Account] = []
         self.unscored_losses: list[tuple[int, str, str, datetime.date]] = []
 
-    def add(
-        self,
-        *,
-        account_id: int,
-        name: str,
-        lost_on: datetime.date | None,
-        timeline: Sequence[WeekPoint],
-        contacts: Iterable[datetime.date] = (),
-        external_id: str = "",
-    ) -> None:
-        """One account's weekly timeline (as score_timeline gives it) and its days of contact.
-        An account lost after `as_of` counts as retained: as of then, it was. A lost account
-        with nothing logged before its loss counts as a loss never warned of; a kept one with
-        nothing logged says nothing and is left out."""
-        self.add_record(
-            account_record(
-                as_of=self.as_of,
-                account_id=account_id,
-                name=name,
-                lost_on=lost_on,
-                timeline=timeline,
-                contacts=contacts,
-                external_id=external_id,
-            )
-        )
+    def add(self, **fields) -> None:
+        """One account, as `account_record` takes it (without `as_of`)."""
+        self.add_record(account_record(as_of=self.as_of, **fields))
 
     def add_record(self, record: Record) -> None:
         """What `account_record` made of one account (in another process, say)."""
