@@ -240,7 +240,9 @@ class Backtest:
             }
             for _, external_id, name, lost_on in self.unscored_losses
         ]
-        per_account.sort(key=lambda row: (row["status"], row["lost_on"] or "", row["name"]))
+        per_account.sort(
+            key=lambda row: (row["status"], row["lost_on"] or "", row["name"], row["external_id"])
+        )
         report = {
             "profile": profile,
             "as_of": self.as_of.isoformat(),

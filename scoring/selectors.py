@@ -63,7 +63,9 @@ class _EvidenceRead:
             self.accounts = self.accounts.filter(pk__in=ids)
             self.signals = self.signals.filter(account_id__in=ids)
             self.interactions = self.interactions.filter(account_id__in=ids)
-            self.participants = self._participants_of(self.interactions)
+            self.participants = (
+                self._participants_of(self.interactions) if ids else self.participants.none()
+            )
             self.assessments = self.assessments.filter(account_id__in=ids)
 
     def _participants_of(self, interactions: QuerySet) -> QuerySet:
@@ -74,7 +76,8 @@ class _EvidenceRead:
         if connection.vendor != "postgresql":
             return self.participants.filter(interaction__in=interactions.values("pk"))
         sql, params = interactions.values("pk").query.sql_with_params()
-        column = f"{Interaction.participants.through._meta.db_table}.interaction_id"
+        table = connection.ops.quote_name(Interaction.participants.through._meta.db_table)
+        column = f"{table}.{connection.ops.quote_name('interaction_id')}"
         return self.participants.extra(where=[f"{column} = ANY(ARRAY({sql}))"], params=params)
 
     def rows(self, queryset: QuerySet, *fields: str) -> Iterable[tuple]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
@@ -69,6 +70,8 @@ def backtest_reports(
             )
         )
     ids = sorted(pk for pk in facts if pk not in no_outcome)
+    if progress is not None:
+        progress(0, len(ids))  # the total the page shows from the start
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -97,7 +100,12 @@ def _scored(evidence, engines, facts, as_of, workers) -> Iterator[dict[int, Reco
     workers = workers or settings.SCORING_PROCESSES or os.cpu_count() or 1
     _job = (evidence, engines, facts, as_of)
     try:
-        if workers > 1 and len(account_ids) >= PARALLEL_FROM and connection.vendor == "postgresql":
+        if (
+            workers > 1
+            and len(account_ids) >= PARALLEL_FROM
+            and connection.vendor == "postgresql"
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
             with worker_pool(workers) as pool:
                 for piece in pool.imap(_score_piece, pieces):
                     yield from piece

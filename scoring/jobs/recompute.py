@@ -269,15 +269,29 @@ def job_resume(job: RecomputeJob) -> int:
                 f"Job {job.pk} belonged to a rollout that has ended; apply the version again "
                 "from the tuning page."
             )
-        queued: dict[int, tuple[str, list]] = {}
-        for path, args in DBTaskResult.objects.filter(args_kwargs__args__0=job.pk).values_list(
-            "task_path", "args_kwargs__args"
-        ):
+        tasks: dict[int, tuple[str, list]] = {}
+        waiting: set[int] = set()
+        for path, args, status in DBTaskResult.objects.filter(
+            args_kwargs__args__0=job.pk
+        ).values_list("task_path", "args_kwargs__args", "status"):
             if path.startswith("scoring.jobs.") and len(args) == 3:
-                queued.setdefault(args[1], (path, args))
-        missing = [n for n in range(job.chunks_total) if n not in job.finished_chunks]
+                tasks.setdefault(args[1], (path, args))
+                if status == "READY":
+                    waiting.add(args[1])  # still in the queue: queuing it again adds nothing
+        missing = [
+            number
+            for number in range(job.chunks_total)
+            if number not in job.finished_chunks and number not in waiting
+        ]
+        gone = [number for number in missing if number not in tasks]
+        if gone:
+            raise CannotResume(
+                f"Job {job.pk}: the queue no longer holds chunk(s) "
+                f"{', '.join(map(str, gone[:10]))} (pruned); cancel it and queue a new "
+                "recompute."
+            )
         for number in missing:
-            path, args = queued[number]
+            path, args = tasks[number]
             import_string(path).using(priority=PRIORITY).enqueue(*args)
         job.failed_chunks, job.error, job.finished_at = [], "", None
         job.status = RecomputeJob.Status.RUNNING if job.chunks_done else RecomputeJob.Status.QUEUED

@@ -171,6 +171,30 @@ def test_a_backtest_runs_in_the_background_and_shows_both_versions(
     assert 'hx-trigger="every 2s"' not in page
 
 
+def test_a_backtest_in_chunks_reports_what_one_pass_does(alice, monkeypatch):
+    from scoring.jobs import backtest_run
+
+    for name in ("Kept", "Also kept"):
+        _history(AccountFactory(owner=alice, name=name), weeks=20)
+    gone = AccountFactory(
+        owner=alice, name="Gone", status="lost", lost_on=datetime.date(2026, 4, 1)
+    )
+    _history(gone, weeks=8)
+    # Archived without a loss: no outcome to judge, so neither read nor counted.
+    _history(AccountFactory(owner=alice, name="Duplicate", status="archived"), weeks=8)
+    versions = {"profile": profile_active()}
+    as_of = datetime.date(2026, 11, 22)
+    whole = backtest_reports(versions, as_of=as_of)
+
+    monkeypatch.setattr(backtest_run, "CHUNK", 2)
+    seen: list[tuple[int, int]] = []
+    chunked = backtest_reports(versions, as_of=as_of, progress=lambda *done: seen.append(done))
+
+    assert chunked == whole
+    assert (whole["profile"]["lost"], whole["profile"]["retained"]) == (1, 2)
+    assert seen == [(0, 3), (2, 3), (3, 3)]  # the page's total is right from the start
+
+
 def test_a_backtest_run_before_this_report_asks_to_be_run_again(client, sam):
     run = BacktestRun.objects.create(
         profile=profile_active(),

@@ -200,3 +200,31 @@ def test_accounts_imported_during_a_rollout_go_live_with_their_scores(
     imported = Account.objects.filter(external_id__in=["A1", "A2"])
     live = ScoreSnapshot.objects.filter(profile=draft, account__in=imported, is_latest=True)
     assert live.count() == 2
+
+
+def test_a_chunk_whose_accounts_were_all_deleted_meanwhile_just_finishes(portfolio):
+    job = recompute.recompute_queue(
+        profile=profile_active(), kind=RecomputeJob.Kind.FULL, account_ids=[portfolio[0].pk]
+    )
+    portfolio[0].delete()
+
+    work_the_queue()
+
+    job.refresh_from_db()
+    assert (job.status, job.chunks_done, job.accounts_done, job.error) == ("done", 1, 0, "")
+
+
+def test_resuming_leaves_waiting_chunks_alone_and_names_chunks_the_queue_lost(portfolio, capsys):
+    job = recompute.recompute_queue(profile=profile_active(), kind=RecomputeJob.Kind.FULL)
+
+    call_command("recompute_jobs", "resume", str(job.pk))  # nothing has run: all still waiting
+    assert capsys.readouterr().out == f"Job {job.pk}: 0 chunks queued.\n"
+    assert DBTaskResult.objects.filter(args_kwargs__args__0=job.pk).count() == 3
+
+    # The queue's rows were cleaned away before any worker ran them.
+    DBTaskResult.objects.filter(args_kwargs__args__0=job.pk).delete()
+    with pytest.raises(CommandError, match=r"no longer holds chunk\(s\) 0, 1, 2 \(pruned\)"):
+        call_command("recompute_jobs", "resume", str(job.pk))
+    call_command("recompute_jobs", "cancel", str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "failed"

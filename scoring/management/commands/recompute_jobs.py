@@ -10,6 +10,7 @@ with it, leaving the live version as it was.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from scoring.jobs.recompute import CannotResume, job_fail, job_resume
 from scoring.models import RecomputeJob
@@ -54,9 +55,11 @@ class Command(BaseCommand):
             self.stdout.write("No recompute jobs yet.")
             return
         for job in jobs:
-            finished = f", ended {job.finished_at:%Y-%m-%d %H:%M}" if job.finished_at else ""
+            ended = job.finished_at and timezone.localtime(job.finished_at)
+            finished = f", ended {ended:%Y-%m-%d %H:%M}" if ended else ""
             self.stdout.write(
-                f"{job.pk:>6}  {job.requested_at:%Y-%m-%d %H:%M}  {job.get_kind_display():<16} "
+                f"{job.pk:>6}  {timezone.localtime(job.requested_at):%Y-%m-%d %H:%M}  "
+                f"{job.get_kind_display():<16} "
                 f"v{job.profile.version:<3} {job.status:<8} "
                 f"{job.accounts_done}/{job.accounts_total} accounts, "
                 f"{job.chunks_done}/{job.chunks_total} chunks{finished}"
