@@ -155,11 +155,12 @@ def chunk_execute(
                 as_of=job.as_of,
                 workers=workers or settings.SCORING_PROCESSES,
             ).accounts
+        # Counting it in, and for the last chunk finishing the job (a rollout going live).
+        _chunk_done(job_id, number, scored)
     except BaseException as error:  # an interrupted worker too: the job must not hang
         logger.exception("Chunk %s of recompute job %s failed", number, job_id)
         _chunk_failed(job_id, number, error)
         raise
-    _chunk_done(job_id, number, scored)
 
 
 def _chunk_done(job_id: int, number: int, scored: int) -> None:

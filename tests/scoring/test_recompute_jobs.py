@@ -228,3 +228,16 @@ def test_resuming_leaves_waiting_chunks_alone_and_names_chunks_the_queue_lost(po
     call_command("recompute_jobs", "cancel", str(job.pk))
     job.refresh_from_db()
     assert job.status == "failed"
+
+
+def test_a_rollout_that_cannot_go_live_at_the_end_fails_and_the_live_version_stays(
+    portfolio, alice, django_capture_on_commit_callbacks
+):
+    draft, rollout = _queued_rollout(alice, django_capture_on_commit_callbacks)
+    with mock.patch.object(recompute, "profile_activate", side_effect=RuntimeError("lock timeout")):
+        work_the_queue()
+
+    rollout.refresh_from_db()
+    assert (rollout.status, rollout.is_open) == ("failed", False)
+    assert "lock timeout" in rollout.error
+    assert profile_active().version == 1
