@@ -42,6 +42,7 @@ from django.db import connection  # noqa: E402
 
 from accounts.models import Account  # noqa: E402
 from bench.common import TreeMemory  # noqa: E402
+from bench.recompute import vacuum  # noqa: E402
 from scoring.models import RecomputeJob, ScoreSnapshot  # noqa: E402
 from scoring.selectors import profile_active  # noqa: E402
 
@@ -50,11 +51,6 @@ def manage(*arguments: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", *arguments], cwd=ROOT, env={**os.environ, **(env or {})}
     )
-
-
-def vacuum() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {ScoreSnapshot._meta.db_table}")
 
 
 def in_one_process() -> tuple[float, float]:

@@ -42,18 +42,23 @@ def snapshots_write(
     or a database other than PostgreSQL scores in this process.
     """
     workers = workers or os.cpu_count() or 1
-    parallel = (
-        workers > 1
-        and len(evidence) >= PARALLEL_FROM
-        and connection.vendor == "postgresql"
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
-    if parallel:
+    if forks_pay(len(evidence), workers):
         return _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, workers)
     counter = _RowCounter()
     rows = _serial_rows(evidence, profile_id, engine_profile, as_of, progress)
     insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, counter.count(rows))
     return counter.rows
+
+
+def forks_pay(accounts: int, workers: int) -> bool:
+    """Whether scoring `accounts` in `workers` forked processes pays: several workers, enough
+    accounts, PostgreSQL (the parent streams while they compute) and a platform that forks."""
+    return (
+        workers > 1
+        and accounts >= PARALLEL_FROM
+        and connection.vendor == "postgresql"
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
 
 
 def _serial_rows(evidence, profile_id, engine_profile, as_of, progress) -> Iterator[tuple]:

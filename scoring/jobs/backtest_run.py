@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -24,7 +23,7 @@ from config.db_router import replica_reads
 from scoring.backtest import Backtest, Record, account_record
 from scoring.engine import score_timeline
 from scoring.models import BacktestRun, ScoringProfile
-from scoring.portfolio import PARALLEL_FROM, worker_pool
+from scoring.portfolio import forks_pay, worker_pool
 from scoring.selectors import evidence_for_accounts
 
 if TYPE_CHECKING:
@@ -100,12 +99,7 @@ def _scored(evidence, engines, facts, as_of, workers) -> Iterator[dict[int, Reco
     workers = workers or settings.SCORING_PROCESSES or os.cpu_count() or 1
     _job = (evidence, engines, facts, as_of)
     try:
-        if (
-            workers > 1
-            and len(account_ids) >= PARALLEL_FROM
-            and connection.vendor == "postgresql"
-            and "fork" in multiprocessing.get_all_start_methods()
-        ):
+        if forks_pay(len(account_ids), workers):
             with worker_pool(workers) as pool:
                 for piece in pool.imap(_score_piece, pieces):
                     yield from piece
