@@ -18,7 +18,7 @@ from accounts.models import (
     normalise_domain,
     validate_domain,
 )
-from accounts.selectors import account_managers
+from accounts.selectors import account_managers, managers_matching
 
 # A client with more email domains than this is a data-entry slip (a pasted address book).
 MAX_DOMAINS = 20
@@ -83,7 +83,61 @@ class ManagersChoiceField(ManagerChoiceMixin, RowsChoiceField):
     pass
 
 
-class OwnerForm(forms.Form):
+# A team this size fits on the form, so every manager is offered. Past it the team form
+# offers the managers already chosen and those a search finds: thousands of radio buttons and
+# checkboxes are neither readable nor quick to send.
+OFFER_ALL_UP_TO = 30
+# How many managers one search offers; past this the form asks for a narrower search.
+FOUND_AT_MOST = 20
+
+
+def manager_ids(values) -> list[int]:
+    """The ids among `values` (form input) that can be a row's id; anything else is dropped."""
+    ids = []
+    for value in values:
+        text = str(getattr(value, "pk", value)).strip()
+        if text.isdigit() and not beyond_any_id(text):
+            ids.append(int(text))
+    return ids
+
+
+class TeamSearch:
+    """The search of the team form: whether the team is too large to list, and the managers
+    that match `find` (every word in a first, last or user name or email)."""
+
+    limit = FOUND_AT_MOST
+
+    def __init__(self, find: str = ""):
+        self.find = " ".join(str(find).split())[:100]
+        self.searching = account_managers().count() > OFFER_ALL_UP_TO
+        self.found: list = []
+        self.more = False
+        if self.searching and self.find:
+            self.found, self.more = managers_matching(self.find, limit=FOUND_AT_MOST)
+
+
+class ManagerPickForm(forms.Form):
+    """A form with one field of managers. While the team is small every manager is offered;
+    past `OFFER_ALL_UP_TO`, only those already `chosen` and those the search found. Any
+    active manager is accepted on submit either way."""
+
+    field_name: str
+
+    def offer(self, search: TeamSearch, *, chosen) -> None:
+        if not search.searching:
+            return
+        field = self.fields[self.field_name]
+        assert isinstance(field, ManagerChoiceMixin)
+        ids = set(manager_ids(chosen))
+        offered = list(account_managers().filter(pk__in=ids)) if ids else []
+        offered += [manager for manager in search.found if manager.pk not in ids]
+        field.widget.choices = [
+            (manager.pk, field.label_from_instance(manager)) for manager in offered
+        ]
+
+
+class OwnerForm(ManagerPickForm):
+    field_name = "owner"
     owner = ManagerChoiceField(queryset=None, label="Account manager", empty_label=None)
 
     def __init__(self, *args, **kwargs):
@@ -92,8 +146,15 @@ class OwnerForm(forms.Form):
         assert isinstance(owner, ManagerChoiceField)
         owner.queryset = account_managers()
 
+    def offer(self, search: TeamSearch, *, chosen) -> None:
+        if search.searching:
+            # A short list of names reads better as radio buttons than as a drop-down.
+            self.fields["owner"].widget = forms.RadioSelect()
+        super().offer(search, chosen=chosen)
 
-class SharingForm(forms.Form):
+
+class SharingForm(ManagerPickForm):
+    field_name = "shared_with"
     shared_with = ManagersChoiceField(
         queryset=None,
         required=False,

@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import AccountDomain, ApiToken
 from accounts.roles import ACCOUNT_MANAGER
@@ -21,6 +21,21 @@ def account_managers() -> QuerySet[User]:
         .objects.filter(is_active=True, groups__name=ACCOUNT_MANAGER)
         .order_by("first_name", "last_name", "username")
     )
+
+
+def managers_matching(words: str, *, limit: int) -> tuple[list[User], bool]:
+    """Up to `limit` account managers whose first, last or user name or email holds every
+    word of `words`, and whether more match than that."""
+    managers = account_managers()
+    for word in words.split():
+        managers = managers.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+            | Q(email__icontains=word)
+        )
+    found = list(managers[: limit + 1])
+    return found[:limit], len(found) > limit
 
 
 def domains_claimed_elsewhere(

@@ -48,6 +48,7 @@ urlpatterns = [
     ),
     path("accounts/<int:account_id>/contacts/new/", account.contact_new, name="contact-new"),
     path("contacts/<int:contact_id>/left/", account.contact_left, name="contact-left"),
+    path("accounts/<int:account_id>/team/", team.account_team, name="account-team"),
     path("accounts/<int:account_id>/owner/", team.account_owner, name="account-owner"),
     path("accounts/<int:account_id>/sharing/", team.account_sharing, name="account-sharing"),
     path("accounts/<int:account_id>/reopen/", team.account_reopen, name="account-reopen"),

@@ -69,6 +69,7 @@ RULES = {
     "interaction-edit": ({"alice"}, MANAGER_ONLY),
     "interaction-delete": ({"alice"}, MANAGER_ONLY),
     "interaction-undo": ({"alice"}, MANAGER_ONLY),
+    "account-team": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
     "account-owner": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
     "account-sharing": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
     "account-reopen": ({"lena"}, {"alice": 403, "bob": 404, "sam": 403}),
@@ -233,6 +234,8 @@ REQUESTS: dict[str, list[Send]] = {
     ],
     "interaction-delete": [Send("get", 200), Send("post", 302, None, _page, writes=True)],
     "interaction-undo": [POST_ONLY, Send("post", 302, None, _page, writes=True)],
+    # Without htmx, a search of the team goes back to the account page.
+    "account-team": [Send("get", 302), Send("post", 405)],
     "account-owner": [
         POST_ONLY,
         Send("post", 302, lambda o: {"owner": o.bob.pk}, _page, writes=True),

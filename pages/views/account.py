@@ -26,9 +26,9 @@ from accounts.access import (
     may_manage_accounts,
     may_write,
 )
-from accounts.forms import OwnerForm, SharingForm
 from accounts.models import Account, AccountStatus
 from pages.http import AuthenticatedHttpRequest
+from pages.views.team import team_forms
 from relationships import selectors, services
 from relationships.forms import AccountFactsForm, AssessmentForm, ContactForm, ContactLeftForm
 from relationships.models import Contact
@@ -151,10 +151,7 @@ def account_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpRe
     for build in dict.fromkeys(PANELS.values()):  # each builder once
         context.update(build(data))
     if may_manage_accounts(request.user):
-        context["owner_form"] = OwnerForm(initial={"owner": account.owner_id})
-        context["sharing_form"] = SharingForm(
-            initial={"shared_with": list(account.shared_with.all())}
-        )
+        context.update(team_forms(account, find=request.GET.get("find", "")))
         context["can_reopen"] = account.status == AccountStatus.LOST
     return render(request, TEMPLATE, context)
 

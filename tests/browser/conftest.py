@@ -282,7 +282,7 @@ def axe_problems(page: Page, where: str) -> list[str]:
     return problems
 
 
-def _manager(username: str, first_name: str, last_name: str):
+def make_manager(username: str, first_name: str, last_name: str):
     ensure_migrated_rows()
     user = UserFactory.create(username=username, first_name=first_name, last_name=last_name)
     user.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
@@ -291,12 +291,12 @@ def _manager(username: str, first_name: str, last_name: str):
 
 @pytest.fixture
 def alice(transactional_db):
-    return _manager("alice", "Alice", "Moreau")
+    return make_manager("alice", "Alice", "Moreau")
 
 
 @pytest.fixture
 def bob(transactional_db):
-    return _manager("bob", "Bob", "Okafor")
+    return make_manager("bob", "Bob", "Okafor")
 
 
 @pytest.fixture

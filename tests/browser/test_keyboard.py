@@ -6,8 +6,9 @@ import datetime
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.forms import OFFER_ALL_UP_TO
 from accounts.models import Account
-from tests.browser.conftest import login, settle
+from tests.browser.conftest import axe_problems, login, make_manager, settle
 
 # Enough for any form of the account page; a test that needs more has found a problem.
 MOST_TABS = 60
@@ -127,6 +128,36 @@ def test_a_lead_shares_an_account_with_checkboxes_from_the_keyboard(
     expect(team.locator("summary")).to_be_focused()
     expect(team.get_by_label("Bob Okafor")).to_be_checked()
     assert list(alices_account.shared_with.values_list("username", flat=True)) == ["bob"]
+
+
+def test_a_lead_of_a_large_team_finds_the_new_owner_by_name_from_the_keyboard(
+    page, lena, alice, bob, alices_account
+):
+    for number in range(OFFER_ALL_UP_TO):
+        make_manager(f"casey{number}", "Casey", f"Number{number}")
+    make_manager("quinn", "Quinn", "Abara")
+    login(page, "lena")
+    page.goto(f"/accounts/{alices_account.pk}/")
+
+    page.locator("summary", has_text="Owner and sharing").focus()
+    page.keyboard.press("Enter")
+    _tab_until(page, "#team-find")
+    page.keyboard.type("quin")
+    team = page.locator("#account-team")
+    expect(team.get_by_role("status")).to_have_text("1 manager matches “quin”: offered below.")
+    expect(page.locator("#team-find")).to_be_focused()  # typing on is not interrupted
+    assert axe_problems(page, "lena, large team searched") == []
+    _tab_until(page, "input[name=owner]")
+    # Alice, the owner now, is ticked; the arrow moves the choice to the one found.
+    expect(page.locator(":focus")).to_have_accessible_name("Alice Moreau")
+    page.keyboard.press("ArrowDown")
+    expect(team.get_by_label("Quinn Abara").first).to_be_checked()
+    _tab_until(page, "form[action$='/owner/'] button[type=submit]")
+    page.keyboard.press("Enter")
+
+    expect(team.locator(".note")).to_have_text("Quinn Abara now manages this account.")
+    alices_account.refresh_from_db()
+    assert alices_account.owner.username == "quinn"
 
 
 def _lose(account: Account) -> datetime.date:
