@@ -24,7 +24,7 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
 
@@ -70,6 +70,21 @@ class _Account:
     known: np.ndarray  # the outcome of the week is known
 
 
+class Weeks(NamedTuple):
+    """An account's weeks as the backtest reads them: each week's Sunday (a day ordinal) and
+    its decline risk, in order; from a timeline (`of`) or from stored snapshots."""
+
+    week_ending: np.ndarray
+    risk: np.ndarray
+
+    @classmethod
+    def of(cls, timeline: Sequence[WeekPoint]) -> Weeks:
+        return cls(
+            np.fromiter((p.week_ending.toordinal() for p in timeline), np.int64, len(timeline)),
+            np.fromiter((p.decline_risk for p in timeline), float, len(timeline)),
+        )
+
+
 # What the backtest keeps of one account: see `account_record`.
 Record: TypeAlias = "_Account | tuple[int, str, str, datetime.date] | None"
 
@@ -80,20 +95,22 @@ def account_record(
     account_id: int,
     name: str,
     lost_on: datetime.date | None,
-    timeline: Sequence[WeekPoint],
+    timeline: Sequence[WeekPoint] | Weeks,
     contacts: Iterable[datetime.date] = (),
     external_id: str = "",
 ) -> Record:
     """What the backtest keeps of one account from its weekly timeline (as score_timeline
-    gives it) and its days of contact: its weeks in compact arrays, or (id, external id, name,
-    lost on) for a loss with nothing logged, or None for a kept account with nothing logged
-    (it says nothing). An account lost after `as_of` counts as retained: as of then, it was."""
+    gives it, or its `Weeks`) and its days of contact: its weeks in compact arrays, or (id,
+    external id, name, lost on) for a loss with nothing logged, or None for a kept account
+    with nothing logged (it says nothing). An account lost after `as_of` counts as retained:
+    as of then, it was."""
     if lost_on is not None and lost_on > as_of:
         lost_on = None
-    if not timeline:
+    weeks = timeline if isinstance(timeline, Weeks) else Weeks.of(timeline)
+    if not len(weeks.week_ending):
         return (account_id, external_id, name, lost_on) if lost_on is not None else None
     end = (lost_on or as_of).toordinal()
-    week_ending = np.fromiter((p.week_ending.toordinal() for p in timeline), np.int64)
+    week_ending = weeks.week_ending
     day = np.minimum(week_ending, end)  # the last week is evaluated on its last day
     contact_days = np.array(sorted(d.toordinal() for d in contacts), dtype=np.int64)
     before = np.searchsorted(contact_days, day, side="right")  # contacts up to each day
@@ -116,7 +133,9 @@ def account_record(
         name,
         lost_on,
         week_ending.astype(np.int32),
-        np.fromiter((p.decline_risk for p in timeline), float),
+        # To the hundredth, as snapshots store it and the app judges the bands by it; the
+        # live version's stored weeks and a draft's scored ones then read alike.
+        np.round(weeks.risk, 2),
         since_contact.astype(np.float32),
         recent.astype(np.float32),
         labels,

@@ -1,5 +1,6 @@
-"""The backtest job: every account's history scored under a version (and, for the tuning
-page, under the live one too), compared with what happened (scoring/backtest.py).
+"""The backtest job: every account's history under a version (and, for the tuning page,
+under the live one too), compared with what happened (scoring/backtest.py). A draft's weeks
+are scored; the live version's are read from its snapshots (`stored_weeks`).
 
 The tuning page queues a run for the worker, which reports its progress as it goes;
 `manage.py backtest_scores` runs one in the foreground.
@@ -8,11 +9,13 @@ The tuning page queues a run for the worker, which reports its progress as it go
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -20,9 +23,10 @@ from django_tasks import task
 
 from accounts.models import Account, AccountStatus
 from config.db_router import replica_reads
-from scoring.backtest import Backtest, Record, account_record
-from scoring.engine import score_timeline
-from scoring.models import BacktestRun, ScoringProfile
+from scoring.backtest import Backtest, Record, Weeks, account_record
+from scoring.engine import Evidence, Profile, score_timeline
+from scoring.engine.batch import build, columns_from_evidence, standings
+from scoring.models import BacktestRun, ScoreSnapshot, ScoringProfile
 from scoring.portfolio import forks_pay, worker_pool
 from scoring.selectors import evidence_for_accounts
 
@@ -71,12 +75,19 @@ def backtest_reports(
     ids = sorted(pk for pk in facts if pk not in no_outcome)
     if progress is not None:
         progress(0, len(ids))  # the total the page shows from the start
+    # The live version's weeks are stored: they are read, not scored again.
+    live = next((pk for pk, version in versions.items() if version.is_active), None)
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with replica_reads():
             evidence = evidence_for_accounts(account_ids=chunk)
-        for records in _scored(evidence, engines, facts, as_of, workers):
+            stored = (
+                {live: stored_weeks(live, evidence, engines[live], as_of=as_of)}
+                if live is not None
+                else {}
+            )
+        for records in _scored(evidence, engines, stored, facts, as_of, workers):
             for pk, record in records.items():
                 tests[pk].add_record(record)
         done += len(chunk)
@@ -91,13 +102,57 @@ def backtest_reports(
 _job: tuple | None = None
 
 
-def _scored(evidence, engines, facts, as_of, workers) -> Iterator[dict[int, Record]]:
-    """For each account of `evidence`, {version pk: its backtest record}."""
+def stored_weeks(
+    profile_id: int, evidence: Mapping[int, Evidence], engine: Profile, *, as_of: datetime.date
+) -> dict[int, Weeks]:
+    """The weeks stored for `profile_id` (the live version) of the accounts of `evidence`, by
+    account id, as scoring them again would give them.
+
+    Every change of evidence rescores its account in the same transaction, so the stored weeks
+    are what scoring gives, save two things checked here. The week in progress was evaluated
+    on the day of the last rescore, not on `as_of`: its risk is taken from the batch engine,
+    all the accounts at once, as of `as_of`. And an account may be behind (the daily catch-up
+    has not reached it) or have been lost since: one whose stored weeks are not exactly the
+    weeks its evidence spans is left out, to be scored."""
+    batch = build(columns_from_evidence(evidence), as_of=as_of)
+    today = standings(batch, engine)
+    ids = batch.account_ids.tolist()
+    spans = dict(
+        zip(
+            ids,
+            zip(
+                (batch.base + 7 * batch.first_week).tolist(),
+                (batch.base + 7 * batch.last_week).tolist(),
+                strict=True,
+            ),
+            strict=True,
+        )
+    )
+    rows = (
+        ScoreSnapshot.objects.filter(profile_id=profile_id, account_id__in=list(evidence))
+        .order_by("account_id", "week_ending")
+        .values_list("account_id", "week_ending", "decline_risk")
+    )
+    result = {}
+    for account_id, weeks in itertools.groupby(rows.iterator(2000), key=lambda row: row[0]):
+        days, risks = zip(*((day.toordinal(), risk) for _, day, risk in weeks), strict=True)
+        whole = len(days) == (days[-1] - days[0]) // 7 + 1  # no week missing
+        if spans.get(account_id) != (days[0], days[-1]) or not whole:
+            continue
+        risk = np.array(risks, dtype=float)
+        risk[-1] = today[account_id].decline_risk
+        result[account_id] = Weeks(np.array(days, dtype=np.int64), risk)
+    return result
+
+
+def _scored(evidence, engines, stored, facts, as_of, workers) -> Iterator[dict[int, Record]]:
+    """For each account of `evidence`, {version pk: its backtest record}; the weeks of
+    `stored` ({version pk: {account id: Weeks}}) are taken as they are."""
     global _job
     account_ids = list(evidence)
     pieces = [account_ids[i : i + PIECE] for i in range(0, len(account_ids), PIECE)]
     workers = workers or settings.SCORING_PROCESSES or os.cpu_count() or 1
-    _job = (evidence, engines, facts, as_of)
+    _job = (evidence, engines, stored, facts, as_of)
     try:
         if forks_pay(len(account_ids), workers):
             with worker_pool(workers) as pool:
@@ -112,7 +167,7 @@ def _scored(evidence, engines, facts, as_of, workers) -> Iterator[dict[int, Reco
 
 def _score_piece(account_ids: list[int]) -> list[dict[int, Record]]:
     assert _job is not None
-    evidence, engines, facts, as_of = _job
+    evidence, engines, stored, facts, as_of = _job
     scored = []
     for account_id in account_ids:
         account_evidence = evidence[account_id]
@@ -126,7 +181,8 @@ def _score_piece(account_ids: list[int]) -> list[dict[int, Record]]:
                     external_id=external_id or f"account-{account_id}",
                     name=name,
                     lost_on=account_evidence.lost_on,
-                    timeline=score_timeline(account_evidence, engine, as_of=as_of),
+                    timeline=stored.get(pk, {}).get(account_id)
+                    or score_timeline(account_evidence, engine, as_of=as_of),
                     contacts=contacts,
                 )
                 for pk, engine in engines.items()

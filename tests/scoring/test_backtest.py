@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from scoring.backtest import Backtest, roc_auc
-from scoring.engine import DEFAULTS, Stage, WeekPoint
+from accounts.models import Account
+from scoring.backtest import Backtest, Weeks, roc_auc
+from scoring.engine import DEFAULTS, Stage, WeekPoint, score_timeline
 from scoring.jobs.backtest_run import backtest_reports
-from scoring.models import BacktestRun
-from scoring.selectors import profile_active
+from scoring.models import BacktestRun, ScoreSnapshot
+from scoring.selectors import evidence_for_accounts, profile_active
 from scoring.services import profile_create
 from tests.conftest import work_the_queue
 from tests.factories import AccountFactory
@@ -430,3 +431,45 @@ def test_the_verdict_says_which_rule_of_thumb_beats_the_profile():
         "Beats days since last contact but not recent activity"
     )
     assert verdict(report(0.8, 0.7, 0.6)).startswith("Beats both rules of thumb")
+
+
+@pytest.mark.django_db
+def test_the_live_version_is_read_from_its_snapshots_as_scoring_it_again_gives_it(monkeypatch):
+    """The live version's weeks are stored; the backtest reads them instead of scoring every
+    account again, and reports what scoring again reports. The week in progress was stored on
+    an earlier day (a Wednesday here), so its risk is taken as of the backtest's day."""
+    from scoring.jobs import backtest_run
+
+    call_command("seed_demo", "--as-of", "2026-11-18", stdout=StringIO())
+    as_of = datetime.date(2026, 11, 21)  # the Saturday of the same week
+    live = profile_active()
+    # One account fell behind (its newest week is gone) and is scored again instead.
+    behind = ScoreSnapshot.objects.filter(profile=live, is_latest=True).order_by("pk").first()
+    assert behind is not None
+    behind.delete()
+    scored: list[object] = []
+    timeline = backtest_run.score_timeline
+
+    def counted(evidence, engine, *, as_of):
+        scored.append(evidence)
+        return timeline(evidence, engine, as_of=as_of)
+
+    # Week by week, what is read is what scoring again gives, to the hundredth as stored.
+    ids = list(Account.objects.values_list("pk", flat=True))
+    evidence = evidence_for_accounts(account_ids=ids)
+    engine = live.engine_profile()
+    stored = backtest_run.stored_weeks(live.pk, evidence, engine, as_of=as_of)
+    assert set(stored) == set(ids) - {behind.account_id}
+    for pk, weeks in stored.items():
+        again = Weeks.of(score_timeline(evidence[pk], engine, as_of=as_of))
+        assert list(weeks.week_ending) == list(again.week_ending)
+        assert list(np.round(weeks.risk, 2)) == list(np.round(again.risk, 2))
+
+    monkeypatch.setattr(backtest_run, "score_timeline", counted)
+    read = backtest_reports({"live": live}, as_of=as_of)["live"]
+
+    assert len(scored) == 1  # the account behind, alone
+    monkeypatch.setattr(backtest_run, "stored_weeks", lambda *args, **kwargs: {})
+    scored_again = backtest_reports({"live": live}, as_of=as_of)["live"]
+    assert len(scored) == 1 + read["lost"] + read["retained"]
+    assert read == scored_again
