@@ -96,7 +96,8 @@ def manager_ids(values) -> list[int]:
     ids = []
     for value in values:
         text = str(getattr(value, "pk", value)).strip()
-        if text.isdigit() and not beyond_any_id(text):
+        # isascii: "²" is a digit to str.isdigit() but no number to int().
+        if text.isascii() and text.isdigit() and not beyond_any_id(text):
             ids.append(int(text))
     return ids
 
@@ -108,7 +109,8 @@ class TeamSearch:
     limit = FOUND_AT_MOST
 
     def __init__(self, find: str = ""):
-        self.find = " ".join(str(find).split())[:100]
+        # Commas split words too ("Smith, Jane"); PostgreSQL refuses a NUL even in a search.
+        self.find = " ".join(str(find).replace("\x00", "").replace(",", " ").split())[:100]
         self.searching = account_managers().count() > OFFER_ALL_UP_TO
         self.found: list = []
         self.more = False
@@ -118,21 +120,27 @@ class TeamSearch:
 
 class ManagerPickForm(forms.Form):
     """A form with one field of managers. While the team is small every manager is offered;
-    past `OFFER_ALL_UP_TO`, only those already `chosen` and those the search found. Any
-    active manager is accepted on submit either way."""
+    past `OFFER_ALL_UP_TO`, only those `chosen` (ticked), those `kept` on offer unticked (who
+    is saved now), and those the search found. Any active manager is accepted on submit."""
 
     field_name: str
+    nobody_offered = "None to choose from."
 
-    def offer(self, search: TeamSearch, *, chosen) -> None:
+    def offer(self, search: TeamSearch, *, chosen, kept=()) -> None:
         if not search.searching:
             return
+        self.nobody_offered = "Nobody yet: find a manager above."
         field = self.fields[self.field_name]
         assert isinstance(field, ManagerChoiceMixin)
-        ids = set(manager_ids(chosen))
+        ids = {*manager_ids(chosen), *manager_ids(kept)}
         offered = list(account_managers().filter(pk__in=ids)) if ids else []
         offered += [manager for manager in search.found if manager.pk not in ids]
+        # Namesakes are common in a large team: the user name tells them apart.
         field.widget.choices = [
-            (manager.pk, field.label_from_instance(manager)) for manager in offered
+            (manager.pk, f"{field.label_from_instance(manager)} ({manager.username})")
+            if manager.get_full_name()
+            else (manager.pk, manager.username)
+            for manager in offered
         ]
 
 
@@ -146,11 +154,11 @@ class OwnerForm(ManagerPickForm):
         assert isinstance(owner, ManagerChoiceField)
         owner.queryset = account_managers()
 
-    def offer(self, search: TeamSearch, *, chosen) -> None:
+    def offer(self, search: TeamSearch, *, chosen, kept=()) -> None:
         if search.searching:
             # A short list of names reads better as radio buttons than as a drop-down.
             self.fields["owner"].widget = forms.RadioSelect()
-        super().offer(search, chosen=chosen)
+        super().offer(search, chosen=chosen, kept=kept)
 
 
 class SharingForm(ManagerPickForm):

@@ -35,18 +35,20 @@ def team_forms(
     comes from a refused form's input, else from `chosen` (a search's request), else from
     the account."""
     search = TeamSearch(find)
+    shared_now = [manager.pk for manager in account.shared_with.all()]
     if owner_form is None:
         owner = chosen.get("owner") if chosen is not None else None
         owner_form = OwnerForm(initial={"owner": owner or account.owner_id})
     if sharing_form is None:
-        shared: list = (
-            chosen.getlist("shared_with")
-            if chosen is not None
-            else [manager.pk for manager in account.shared_with.all()]
-        )
+        shared: list = chosen.getlist("shared_with") if chosen is not None else shared_now
         sharing_form = SharingForm(initial={"shared_with": shared})
-    owner_form.offer(search, chosen=[*_values(owner_form, "owner"), account.owner_id])
-    sharing_form.offer(search, chosen=_values(sharing_form, "shared_with"))
+    # Who is saved now stays on offer, unticked when the lead unticked it, until a save.
+    owner_form.offer(search, chosen=_values(owner_form, "owner"), kept=[account.owner_id])
+    sharing_form.offer(
+        search,
+        chosen=_values(sharing_form, "shared_with"),
+        kept=shared_now,
+    )
     return {"owner_form": owner_form, "sharing_form": sharing_form, "team_search": search}
 
 
@@ -81,7 +83,11 @@ def account_team(request: AuthenticatedHttpRequest, account_id: int) -> HttpResp
     if not request.htmx:
         page = reverse("account-detail", args=[account.pk])
         return redirect(f"{page}?{urlencode({'find': find})}#account-team")
-    context = {"account": account, **team_forms(account, find=find, chosen=request.GET)}
+    context = {
+        "account": account,
+        "search_reply": True,  # the search's status line comes along, out of band
+        **team_forms(account, find=find, chosen=request.GET),
+    }
     return render(request, "pages/_team_form.html#team-forms", context)
 
 

@@ -32,7 +32,7 @@ def _managers(count: int, *, first_name: str = "Casey") -> list:
 
 @pytest.fixture
 def large_team(alice, bob):
-    """Far more managers than the form lists: 60 Caseys and Quinn Abara."""
+    """Far more managers than the form lists: 60 Caseys and one Quinn."""
     return [*_managers(60), *_managers(1, first_name="Quinn")]
 
 
@@ -81,7 +81,10 @@ def test_a_search_offers_the_matching_managers_and_keeps_what_is_ticked(
 
     page = response.content.decode()
     assert page.lstrip().startswith('<div id="account-team-forms">')
-    assert "1 manager matches “quinn”" in page
+    # The result is said in the status line that stays on the page (out of band).
+    assert re.search(
+        r'<span id="team-find-status" hx-swap-oob="innerHTML">1 manager matches “quinn”', page
+    )
     assert _offered(page, "owner") == {alice.pk, quinn.pk}
     assert _offered(page, "shared_with") == {bob.pk, quinn.pk}
     assert re.search(rf'name="shared_with" value="{bob.pk}"[^>]*checked', page)
@@ -103,7 +106,82 @@ def test_every_word_of_a_search_must_match_and_a_long_list_is_cut_short(
 
     nobody = client.get(url, {"find": "zebedee", "owner": alice.pk}, **HTMX).content.decode()
     assert "No manager matches “zebedee”." in nobody
+    by_surname_first = client.get(url, {"find": "Number000, Quinn", "owner": alice.pk}, **HTMX)
+    assert large_team[-1].pk in _offered(by_surname_first.content.decode(), "owner")
     assert _offered(nobody, "owner") == {alice.pk}
+
+
+def test_a_manager_unticked_before_a_search_stays_on_offer_until_saved(
+    client, lena, alice, bob, alices_account, large_team
+):
+    alices_account.shared_with.add(bob)
+    client.force_login(lena)
+
+    # Bob unticked (not sent), then a search for Quinn.
+    page = client.get(
+        reverse("account-team", args=[alices_account.pk]),
+        {"find": "quinn", "owner": alice.pk},
+        **HTMX,
+    ).content.decode()
+
+    assert _offered(page, "shared_with") == {bob.pk, large_team[-1].pk}
+    assert not re.search(r'name="shared_with" value="\d+"[^>]*checked', page)
+
+
+def test_namesakes_are_told_apart_and_an_empty_list_says_where_to_look(
+    client, lena, alice, alices_account, large_team
+):
+    twin = _managers(1, first_name="Alice")[0]
+    twin.last_name = "Moreau"
+    twin.save()
+    alice.first_name, alice.last_name = "Alice", "Moreau"
+    alice.save()
+    client.force_login(lena)
+
+    page = client.get(
+        reverse("account-detail", args=[alices_account.pk]), {"find": "moreau"}
+    ).content.decode()
+
+    assert "Alice Moreau (alice)" in page and f"Alice Moreau ({twin.username})" in page
+    empty = client.get(reverse("account-detail", args=[alices_account.pk])).content.decode()
+    assert "Nobody yet: find a manager above." in empty  # nobody shares it yet
+
+
+def test_odd_input_is_refused_or_ignored_without_a_server_error(
+    client, lena, alice, alices_account, large_team
+):
+    client.force_login(lena)
+    team = reverse("account-team", args=[alices_account.pk])
+    for odd in ("²", "①", "abc", "-1", "9" * 30, "\x00"):
+        assert (
+            client.get(team, {"find": odd, "owner": odd, "shared_with": [odd]}, **HTMX).status_code
+            == 200
+        )
+        refused = client.post(
+            reverse("account-owner", args=[alices_account.pk]), {"owner": odd}, **HTMX
+        )
+        assert (
+            "Select a valid choice" in refused.content.decode()
+            or "required" in refused.content.decode()
+        )
+        shared = client.post(
+            reverse("account-sharing", args=[alices_account.pk]), {"shared_with": [odd]}, **HTMX
+        )
+        assert shared.status_code == 200 and "Sharing saved." not in shared.content.decode()
+    assert client.get(team, {"find": "Smith, Quinn\x00"}, **HTMX).status_code == 200
+    alices_account.refresh_from_db()
+    assert alices_account.owner == alice and not alices_account.shared_with.exists()
+
+
+def test_a_search_on_a_small_team_changes_nothing(client, lena, alice, bob, alices_account):
+    client.force_login(lena)
+
+    page = client.get(
+        reverse("account-detail", args=[alices_account.pk]), {"find": "alice"}
+    ).content.decode()
+
+    assert "matches" not in page and '<details class="team" id="account-team">' in page
+    assert _offered(page, "shared_with") == {alice.pk, bob.pk}
 
 
 def test_a_found_manager_becomes_the_owner_and_is_shared_with(

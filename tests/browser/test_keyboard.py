@@ -149,7 +149,7 @@ def test_a_lead_of_a_large_team_finds_the_new_owner_by_name_from_the_keyboard(
     assert axe_problems(page, "lena, large team searched") == []
     _tab_until(page, "input[name=owner]")
     # Alice, the owner now, is ticked; the arrow moves the choice to the one found.
-    expect(page.locator(":focus")).to_have_accessible_name("Alice Moreau")
+    expect(page.locator(":focus")).to_have_accessible_name("Alice Moreau (alice)")
     page.keyboard.press("ArrowDown")
     expect(team.get_by_label("Quinn Abara").first).to_be_checked()
     _tab_until(page, "form[action$='/owner/'] button[type=submit]")
