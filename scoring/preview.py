@@ -42,11 +42,11 @@ class DayNumber(Func):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
-def _columns(queryset) -> list[list]:
+def driver_columns(queryset) -> list[list]:
     """The columns of a values_list queryset, each a list of the database driver's own values
-    (a million rows skip the ORM's per-value conversions)."""
+    (a million rows skip the ORM's per-value conversions), read where the queryset reads."""
     sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
         width = len(cursor.description)
@@ -120,7 +120,7 @@ def _evidence_columns(since: datetime.date) -> list[list[list]]:
     participants of interactions after `since`: four reads, at once where they can be."""
     return _at_once(
         *(
-            partial(_columns, queryset)
+            partial(driver_columns, queryset)
             for queryset in (
                 TrustSignal.objects.order_by().values_list(
                     "account_id", DayNumber("observed_on"), "signal_type_id"

@@ -9,7 +9,6 @@ The tuning page queues a run for the worker, which reports its progress as it go
 from __future__ import annotations
 
 import datetime
-import itertools
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +27,7 @@ from scoring.engine import Evidence, Profile, score_timeline
 from scoring.engine.batch import build, columns_from_evidence, standings
 from scoring.models import BacktestRun, ScoreSnapshot, ScoringProfile
 from scoring.portfolio import forks_pay, worker_pool
+from scoring.preview import DayNumber, driver_columns
 from scoring.selectors import evidence_for_accounts
 
 if TYPE_CHECKING:
@@ -77,16 +77,13 @@ def backtest_reports(
         progress(0, len(ids))  # the total the page shows from the start
     # The live version's weeks are stored: they are read, not scored again.
     live = next((pk for pk, version in versions.items() if version.is_active), None)
+
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with replica_reads():
             evidence = evidence_for_accounts(account_ids=chunk)
-            stored = (
-                {live: stored_weeks(live, evidence, engines[live], as_of=as_of)}
-                if live is not None
-                else {}
-            )
+            stored = {live: snapshot_weeks(live, chunk)} if live is not None else {}
         for records in _scored(evidence, engines, stored, facts, as_of, workers):
             for pk, record in records.items():
                 tests[pk].add_record(record)
@@ -102,11 +99,37 @@ def backtest_reports(
 _job: tuple | None = None
 
 
+def snapshot_weeks(profile_id: int, account_ids: list[int]) -> dict[int, Weeks]:
+    """The weeks stored for `profile_id` of these accounts, by account id, as they are: one
+    query, days read as ordinals (plain integers are much cheaper to read than dates)."""
+    rows = (
+        ScoreSnapshot.objects.filter(profile_id=profile_id, account_id__in=account_ids)
+        .order_by("account_id", "week_ending")
+        .values_list("account_id", DayNumber("week_ending"), "decline_risk")
+    )
+    columns = driver_columns(rows)
+    if not columns[0]:
+        return {}
+    accounts = np.array(columns[0], dtype=np.int64)
+    days = np.array(columns[1], dtype=np.int64)
+    risks = np.array(columns[2], dtype=float)
+    starts = np.flatnonzero(np.r_[True, accounts[1:] != accounts[:-1]])
+    ends = [*starts[1:], len(accounts)]
+    return {
+        int(accounts[start]): Weeks(days[start:end], risks[start:end])
+        for start, end in zip(starts, ends, strict=True)
+    }
+
+
 def stored_weeks(
-    profile_id: int, evidence: Mapping[int, Evidence], engine: Profile, *, as_of: datetime.date
+    snapshots: Mapping[int, Weeks],
+    evidence: Mapping[int, Evidence],
+    engine: Profile,
+    *,
+    as_of: datetime.date,
 ) -> dict[int, Weeks]:
-    """The weeks stored for `profile_id` (the live version) of the accounts of `evidence`, by
-    account id, as scoring them again would give them.
+    """Of the accounts of `evidence`, the weeks their `snapshots` (the live version's, by
+    account id) hold, as scoring them again would give them.
 
     Every change of evidence rescores its account in the same transaction, so the stored weeks
     are what scoring gives, save two things checked here. The week in progress was evaluated
@@ -116,38 +139,25 @@ def stored_weeks(
     weeks its evidence spans is left out, to be scored."""
     batch = build(columns_from_evidence(evidence), as_of=as_of)
     today = standings(batch, engine)
-    ids = batch.account_ids.tolist()
-    spans = dict(
-        zip(
-            ids,
-            zip(
-                (batch.base + 7 * batch.first_week).tolist(),
-                (batch.base + 7 * batch.last_week).tolist(),
-                strict=True,
-            ),
-            strict=True,
-        )
-    )
-    rows = (
-        ScoreSnapshot.objects.filter(profile_id=profile_id, account_id__in=list(evidence))
-        .order_by("account_id", "week_ending")
-        .values_list("account_id", "week_ending", "decline_risk")
-    )
+    firsts = (batch.base + 7 * batch.first_week).tolist()
+    lasts = (batch.base + 7 * batch.last_week).tolist()
     result = {}
-    for account_id, weeks in itertools.groupby(rows.iterator(2000), key=lambda row: row[0]):
-        days, risks = zip(*((day.toordinal(), risk) for _, day, risk in weeks), strict=True)
-        whole = len(days) == (days[-1] - days[0]) // 7 + 1  # no week missing
-        if spans.get(account_id) != (days[0], days[-1]) or not whole:
+    for account_id, first, last in zip(batch.account_ids.tolist(), firsts, lasts, strict=True):
+        weeks = snapshots.get(account_id)
+        if weeks is None or len(weeks.week_ending) != (last - first) // 7 + 1:
+            continue  # not scored yet, or a week is missing
+        if (weeks.week_ending[0], weeks.week_ending[-1]) != (first, last):
             continue
-        risk = np.array(risks, dtype=float)
+        risk = weeks.risk.copy()
         risk[-1] = today[account_id].decline_risk
-        result[account_id] = Weeks(np.array(days, dtype=np.int64), risk)
+        result[account_id] = Weeks(weeks.week_ending, risk)
     return result
 
 
 def _scored(evidence, engines, stored, facts, as_of, workers) -> Iterator[dict[int, Record]]:
-    """For each account of `evidence`, {version pk: its backtest record}; the weeks of
-    `stored` ({version pk: {account id: Weeks}}) are taken as they are."""
+    """For each account of `evidence`, {version pk: its backtest record}. A version with
+    weeks in `stored` ({version pk: {account id: Weeks}}, its snapshots) has them read
+    (`stored_weeks`) rather than scored, where they are current."""
     global _job
     account_ids = list(evidence)
     pieces = [account_ids[i : i + PIECE] for i in range(0, len(account_ids), PIECE)]
@@ -168,9 +178,13 @@ def _scored(evidence, engines, stored, facts, as_of, workers) -> Iterator[dict[i
 def _score_piece(account_ids: list[int]) -> list[dict[int, Record]]:
     assert _job is not None
     evidence, engines, stored, facts, as_of = _job
+    piece = {account_id: evidence[account_id] for account_id in account_ids}
+    read = {
+        pk: stored_weeks(snapshots, piece, engines[pk], as_of=as_of)
+        for pk, snapshots in stored.items()
+    }
     scored = []
-    for account_id in account_ids:
-        account_evidence = evidence[account_id]
+    for account_id, account_evidence in piece.items():
         name, external_id = facts.get(account_id, ("", ""))
         contacts = [interaction.occurred_on for interaction in account_evidence.interactions]
         scored.append(
@@ -181,7 +195,7 @@ def _score_piece(account_ids: list[int]) -> list[dict[int, Record]]:
                     external_id=external_id or f"account-{account_id}",
                     name=name,
                     lost_on=account_evidence.lost_on,
-                    timeline=stored.get(pk, {}).get(account_id)
+                    timeline=read.get(pk, {}).get(account_id)
                     or score_timeline(account_evidence, engine, as_of=as_of),
                     contacts=contacts,
                 )

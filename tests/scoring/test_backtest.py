@@ -458,7 +458,8 @@ def test_the_live_version_is_read_from_its_snapshots_as_scoring_it_again_gives_i
     ids = list(Account.objects.values_list("pk", flat=True))
     evidence = evidence_for_accounts(account_ids=ids)
     engine = live.engine_profile()
-    stored = backtest_run.stored_weeks(live.pk, evidence, engine, as_of=as_of)
+    snapshots = backtest_run.snapshot_weeks(live.pk, ids)
+    stored = backtest_run.stored_weeks(snapshots, evidence, engine, as_of=as_of)
     assert set(stored) == set(ids) - {behind.account_id}
     for pk, weeks in stored.items():
         again = Weeks.of(score_timeline(evidence[pk], engine, as_of=as_of))
