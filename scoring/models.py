@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains
 
 from accounts.models import Account
 from scoring.engine import Profile, Stage
@@ -65,6 +67,16 @@ class ScoringProfile(models.Model):
 
     def engine_profile(self) -> Profile:
         return Profile.from_dict(self.params)
+
+
+# The risk drivers the dashboard lists accounts by (scoring/dashboard/summary.py).
+LISTED_DRIVERS = ("silence", "perception_gap")
+
+
+def drivers_naming(key: str) -> Contains:
+    """Whether a snapshot's risk drivers name `key`: their JSON text holds the quoted key. The
+    dashboard's lists filter with it, and their partial indexes are defined by it."""
+    return Contains(Cast("risk_drivers", models.TextField()), f'"{key}"')
 
 
 class ScoreSnapshot(models.Model):
@@ -130,6 +142,17 @@ class ScoreSnapshot(models.Model):
                 include=["id", "account", "score", "stage", "week_ending"],
                 condition=models.Q(is_latest=True),
                 name="snapshot_latest_standing",
+            ),
+            # The dashboard's lists of standings with a given risk driver (neglected regular
+            # customers, perception gaps), riskiest first: each holds only the standings that
+            # name the driver, so a list reads its few rows instead of every standing's JSON.
+            *(
+                models.Index(
+                    fields=["profile", "-decline_risk"],
+                    condition=models.Q(is_latest=True) & models.Q(drivers_naming(key)),
+                    name=f"snapshot_latest_{key}",
+                )
+                for key in LISTED_DRIVERS
             ),
         ]
 

@@ -24,7 +24,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    TextField,
     Value,
 )
 from django.db.models.functions import Cast, Floor, Least
@@ -42,7 +41,7 @@ from scoring.dashboard.panels import (
 )
 from scoring.dashboard.selectors import _columns, _portfolio_rows
 from scoring.engine import Profile, Stage
-from scoring.models import ScoreSnapshot, ScoringProfile
+from scoring.models import ScoreSnapshot, ScoringProfile, drivers_naming
 
 # The map's squares: 20 x 20 of 5 points of score by 5 of decline risk.
 MAP_BIN = 5
@@ -269,9 +268,7 @@ class Standings:
     def _with_driver(self, key: str) -> QuerySet[ScoreSnapshot]:
         """The standings whose risk drivers name `key` (read as `PortfolioRow.has_driver`
         reads them: the drivers' JSON text holds the quoted key)."""
-        return self.latest.annotate(drivers_text=Cast("risk_drivers", TextField())).filter(
-            drivers_text__contains=f'"{key}"'
-        )
+        return self.latest.filter(drivers_naming(key))
 
     # The map
 
@@ -308,10 +305,12 @@ class Standings:
         columns = _columns(account="account__", snapshot="")
         if past is not None:
             columns += ["past__score", "past__stage", "past__decline_risk"]
-        # Ranked on the standings' index alone; only the chosen few are read in full.
+        # Ranked on the standings' index alone; only the chosen few are read in full, by id
+        # (the view's filters are not applied again: the planner would scan by them anew).
         chosen = snapshots.values("pk")[:limit]
         order = snapshots.query.order_by
-        full = snapshots.filter(pk__in=chosen).order_by(*order)
+        by_id = snapshots if past is not None else ScoreSnapshot.objects.all()
+        full = by_id.filter(pk__in=chosen).order_by(*order)
         found = list(full.values_list(*columns))
         rows = _portfolio_rows((line[:20] for line in found), self.engine_profile)
         if past is not None:

@@ -206,6 +206,29 @@ def test_a_large_view_maps_the_riskiest_as_points_and_counts_every_account_in_sq
     assert len(small["data"][0]["customdata"]) == 2
 
 
+def test_the_lists_by_risk_driver_follow_the_filters(client, lena, alice, bob, book):
+    """West (Bob's) is silent and misread by its client; in Alice's view neither list names
+    it, and a lookalike of hers whose drivers name neither is left out too."""
+    quiet = AccountFactory(name="Quiet", owner=alice, partnership_potential="regular")
+    _standing(quiet, stage="vendor", score=10, risk=80, drivers=[("momentum", 80, "score down after the silence")])
+    client.force_login(lena)
+
+    def lists(**filters) -> tuple[str, str]:
+        html = client.get(reverse("dashboard"), filters).content.decode()
+        neglected = html[html.index('data-testid="neglected"') :]
+        gaps = html[html.index('data-testid="gaps"') :]
+        return neglected[: neglected.index("</ol>")], gaps[: gaps.index("</ol>")]
+
+    neglected, gaps = lists()
+    assert "West" in neglected and "West" in gaps and "Quiet" not in neglected
+    neglected, gaps = lists(manager=alice.pk)
+    assert "West" not in neglected and "West" not in gaps
+    assert "Every regular customer is in touch" in neglected
+    assert "Clients see us as the evidence does." in gaps
+    neglected, gaps = lists(manager=bob.pk, risk_band="medium")
+    assert "West" in neglected and "West" in gaps
+
+
 def test_the_lists_show_the_first_few_and_point_to_the_rest(client, lena, alice):
     for n in range(12):
         account = AccountFactory(name=f"Account {n:02}", owner=alice, annual_revenue=1000)
