@@ -210,7 +210,13 @@ def test_the_lists_by_risk_driver_follow_the_filters(client, lena, alice, bob, b
     """West (Bob's) is silent and misread by its client; in Alice's view neither list names
     it, and a lookalike of hers whose drivers name neither is left out too."""
     quiet = AccountFactory(name="Quiet", owner=alice, partnership_potential="regular")
-    _standing(quiet, stage="vendor", score=10, risk=80, drivers=[("momentum", 80, "score down after the silence")])
+    _standing(
+        quiet,
+        stage="vendor",
+        score=10,
+        risk=80,
+        drivers=[("momentum", 80, "score down after the silence")],
+    )
     client.force_login(lena)
 
     def lists(**filters) -> tuple[str, str]:
