@@ -146,6 +146,9 @@ class ScoreSnapshot(models.Model):
             # The dashboard's lists of standings with a given risk driver (neglected regular
             # customers, perception gaps), riskiest first: each holds only the standings that
             # name the driver, so a list reads its few rows instead of every standing's JSON.
+            # PostgreSQL matches the lists' queries to them; SQLite does not (it matches a
+            # partial index only to a literal, and the pattern is a bound parameter), which
+            # a small SQLite portfolio does not need.
             *(
                 models.Index(
                     fields=["profile", "-decline_risk"],

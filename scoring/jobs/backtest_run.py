@@ -82,6 +82,9 @@ def backtest_reports(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with replica_reads():
+            # A version that stopped being live during the run is no longer kept current.
+            if live is not None and not ScoringProfile.objects.filter(pk=live, is_active=True):
+                live = None
             evidence = evidence_for_accounts(account_ids=chunk)
             stored = {live: snapshot_weeks(live, chunk)} if live is not None else {}
         for records in _scored(evidence, engines, stored, facts, as_of, workers):
@@ -131,8 +134,9 @@ def stored_weeks(
     """Of the accounts of `evidence`, the weeks their `snapshots` (the live version's, by
     account id) hold, as scoring them again would give them.
 
-    Every change of evidence rescores its account in the same transaction, so the stored weeks
-    are what scoring gives, save two things checked here. The week in progress was evaluated
+    Every change of evidence rescores the live version's weeks of its account as it commits
+    (and a version is live only once its whole history is computed), so the stored weeks are
+    what scoring gives, save two things checked here. The week in progress was evaluated
     on the day of the last rescore, not on `as_of`: its risk is taken from the batch engine,
     all the accounts at once, as of `as_of`. And an account may be behind (the daily catch-up
     has not reached it) or have been lost since: one whose stored weeks are not exactly the

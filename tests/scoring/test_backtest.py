@@ -18,7 +18,7 @@ from scoring.engine import DEFAULTS, Stage, WeekPoint, score_timeline
 from scoring.jobs.backtest_run import backtest_reports
 from scoring.models import BacktestRun, ScoreSnapshot
 from scoring.selectors import evidence_for_accounts, profile_active
-from scoring.services import profile_create
+from scoring.services import profile_activate, profile_create
 from tests.conftest import work_the_queue
 from tests.factories import AccountFactory
 from tests.scoring.test_services import _history
@@ -474,3 +474,27 @@ def test_the_live_version_is_read_from_its_snapshots_as_scoring_it_again_gives_i
     scored_again = backtest_reports({"live": live}, as_of=as_of)["live"]
     assert len(scored) == 1 + read["lost"] + read["retained"]
     assert read == scored_again
+
+
+@pytest.mark.django_db
+def test_a_version_replaced_during_the_backtest_is_scored_not_read(monkeypatch):
+    """Once another version goes live, the old one's snapshots are no longer kept current
+    (an edit of the evidence rescores only the live version): the rest of the run scores it."""
+    from scoring.jobs import backtest_run
+
+    call_command("seed_demo", "--as-of", "2026-11-18", stdout=StringIO())
+    old = profile_active()  # as the run loaded it when it started
+    profile_activate(profile=profile_create(params=old.params))
+    scored: list[object] = []
+    timeline = backtest_run.score_timeline
+
+    def counted(evidence, engine, *, as_of):
+        scored.append(evidence)
+        return timeline(evidence, engine, as_of=as_of)
+
+    monkeypatch.setattr(backtest_run, "score_timeline", counted)
+
+    report = backtest_reports({"old": old}, as_of=datetime.date(2026, 11, 21))["old"]
+
+    assert old.is_active  # the run's own copy still says so
+    assert len(scored) == report["lost"] + report["retained"] > 0
