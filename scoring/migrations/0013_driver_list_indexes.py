@@ -6,19 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_api_tokens'),
-        ('scoring', '0012_recompute_jobs'),
+        ("accounts", "0007_api_tokens"),
+        ("scoring", "0012_recompute_jobs"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='scoresnapshot',
-            index=models.Index(condition=models.Q(('is_latest', True), django.db.models.lookups.Contains(django.db.models.functions.comparison.Cast('risk_drivers', models.TextField()), '"silence"')), fields=['profile', '-decline_risk'], name='snapshot_latest_silence'),
+            model_name="scoresnapshot",
+            index=models.Index(
+                condition=models.Q(
+                    ("is_latest", True),
+                    django.db.models.lookups.Contains(
+                        django.db.models.functions.comparison.Cast(
+                            "risk_drivers", models.TextField()
+                        ),
+                        '"silence"',
+                    ),
+                ),
+                fields=["profile", "-decline_risk"],
+                name="snapshot_latest_silence",
+            ),
         ),
         migrations.AddIndex(
-            model_name='scoresnapshot',
-            index=models.Index(condition=models.Q(('is_latest', True), django.db.models.lookups.Contains(django.db.models.functions.comparison.Cast('risk_drivers', models.TextField()), '"perception_gap"')), fields=['profile', '-decline_risk'], name='snapshot_latest_perception_gap'),
+            model_name="scoresnapshot",
+            index=models.Index(
+                condition=models.Q(
+                    ("is_latest", True),
+                    django.db.models.lookups.Contains(
+                        django.db.models.functions.comparison.Cast(
+                            "risk_drivers", models.TextField()
+                        ),
+                        '"perception_gap"',
+                    ),
+                ),
+                fields=["profile", "-decline_risk"],
+                name="snapshot_latest_perception_gap",
+            ),
         ),
     ]
