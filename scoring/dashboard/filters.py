@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 
 from accounts import roles
+from accounts.forms import LongSelect
 from accounts.models import Account, PartnershipPotential
 from scoring.engine import Stage
 
@@ -68,21 +65,6 @@ class DashboardFilters:
         elif self.risk_band == "high":
             q &= Q(**{f"{risk}__gte": risk_bands["high"]})
         return q
-
-
-class LongSelect(forms.Select):
-    """A select rendered in one pass: a sales floor has hundreds of managers, and rendering
-    each option through a template costs more than the rest of the dashboard."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        selected = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{html.escape(str(key))}"{" selected" if str(key) == selected else ""}>'
-            f"{html.escape(str(label))}</option>"
-            for key, label in self.choices
-        )
-        return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))
 
 
 class DashboardFilterForm(forms.Form):

@@ -247,3 +247,21 @@ def test_the_account_page_costs_the_same_queries_with_ten_times_the_team(
     assert len(large) == len(small)
     assert len(_offered(page, "shared_with")) == FOUND_AT_MOST
     assert len(page) < 200_000
+
+
+def test_the_details_form_offers_a_large_team_in_one_select_with_the_owner_chosen(
+    client, lena, alice, alices_account, large_team
+):
+    """The details form keeps a plain select of every manager (typing a name finds it), built
+    in one pass however large the team; the owner is chosen and a refusal is explained."""
+    client.force_login(lena)
+    url = reverse("account-details", args=[alices_account.pk])
+
+    page = client.get(url).content.decode()
+
+    select = re.search(r'<select[^>]*name="owner"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    assert len(re.findall(r"<option value=\"\d+\"", select.group(1))) == len(large_team) + 2
+    assert f'<option value="{alice.pk}" selected>Alice</option>' in select.group(1)
+    refused = client.post(url, {"name": "Northwind Freight", "owner": "x"}).content.decode()
+    assert re.search(r'<select aria-describedby="[^"]*id_owner_error" aria-invalid="true"', refused)
