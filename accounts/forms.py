@@ -138,6 +138,12 @@ class TeamSearch:
             self.found, self.more = managers_matching(self.find, limit=FOUND_AT_MOST)
 
 
+def _told_apart(manager) -> str:
+    """A manager's name with their user name: namesakes are common in a large team."""
+    name = manager.get_full_name()
+    return f"{name} ({manager.username})" if name else manager.username
+
+
 class ManagerPickForm(forms.Form):
     """A form with one field of managers. While the team is small every manager is offered;
     past `OFFER_ALL_UP_TO`, only those `chosen` (ticked), those `kept` on offer unticked (who
@@ -155,13 +161,7 @@ class ManagerPickForm(forms.Form):
         ids = {*manager_ids(chosen), *manager_ids(kept)}
         offered = list(account_managers().filter(pk__in=ids)) if ids else []
         offered += [manager for manager in search.found if manager.pk not in ids]
-        # Namesakes are common in a large team: the user name tells them apart.
-        field.widget.choices = [
-            (manager.pk, f"{field.label_from_instance(manager)} ({manager.username})")
-            if manager.get_full_name()
-            else (manager.pk, manager.username)
-            for manager in offered
-        ]
+        field.widget.choices = [(manager.pk, _told_apart(manager)) for manager in offered]
 
 
 class OwnerForm(ManagerPickForm):
