@@ -157,7 +157,6 @@ class ManagerPickForm(forms.Form):
             return
         self.nobody_offered = "Nobody yet: find a manager above."
         field = self.fields[self.field_name]
-        assert isinstance(field, ManagerChoiceMixin)
         ids = {*manager_ids(chosen), *manager_ids(kept)}
         offered = list(account_managers().filter(pk__in=ids)) if ids else []
         offered += [manager for manager in search.found if manager.pk not in ids]
