@@ -12,7 +12,7 @@ import datetime
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from django.db import connection
 
@@ -35,17 +35,23 @@ def snapshots_write(
     as_of: datetime.date,
     progress: Progress = None,
     workers: int | None = None,
+    since: Mapping[int, datetime.date] | None = None,
 ) -> int:
     """Score every account in `evidence` and insert its weekly snapshots; returns the rows.
 
-    `workers` caps the processes (None: one per core); 1, fewer than PARALLEL_FROM accounts,
-    or a database other than PostgreSQL scores in this process.
+    `since` maps an account to the first week to insert (the weeks before it are kept as they
+    are stored); an account it does not name gets its whole history. `workers` caps the
+    processes (None: one per core); 1, fewer than PARALLEL_FROM accounts, or a database other
+    than PostgreSQL scores in this process.
     """
     workers = workers or os.cpu_count() or 1
+    since = since or {}
     if forks_pay(len(evidence), workers):
-        return _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, workers)
+        return _write_in_parallel(
+            evidence, profile_id, engine_profile, as_of, since, progress, workers
+        )
     counter = _RowCounter()
-    rows = _serial_rows(evidence, profile_id, engine_profile, as_of, progress)
+    rows = _serial_rows(evidence, profile_id, engine_profile, as_of, since, progress)
     insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, counter.count(rows))
     return counter.rows
 
@@ -61,11 +67,13 @@ def forks_pay(accounts: int, workers: int) -> bool:
     )
 
 
-def _serial_rows(evidence, profile_id, engine_profile, as_of, progress) -> Iterator[tuple]:
+def _serial_rows(evidence, profile_id, engine_profile, as_of, since, progress) -> Iterator[tuple]:
     encoder = SnapshotEncoder()
     done = 0
     for account_id, account_evidence in evidence.items():
-        timeline = score_timeline(account_evidence, engine_profile, as_of=as_of)
+        timeline = score_timeline(
+            account_evidence, engine_profile, as_of=as_of, from_week=since.get(account_id)
+        )
         yield from encoder.rows(account_id, profile_id, timeline)
         done += 1
         if progress is not None and done == CHUNK:
@@ -91,7 +99,9 @@ _job: tuple | None = None
 _encoder: SnapshotEncoder | None = None
 
 
-def _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, workers) -> int:
+def _write_in_parallel(
+    evidence, profile_id, engine_profile, as_of, since, progress, workers
+) -> int:
     global _job
     account_ids = list(evidence)
     chunks = [account_ids[i : i + CHUNK] for i in range(0, len(account_ids), CHUNK)]
@@ -108,7 +118,7 @@ def _write_in_parallel(evidence, profile_id, engine_profile, as_of, progress, wo
                     progress(accounts)
                 yield text
 
-    _job = (evidence, profile_id, engine_profile, as_of)
+    _job = (evidence, profile_id, engine_profile, as_of, since)
     try:
         copy_text(ScoreSnapshot, SNAPSHOT_FIELDS, texts())
     finally:
@@ -131,12 +141,14 @@ def _worker_start() -> None:
 def _score_chunk(account_ids: list[int]) -> tuple[int, int, str]:
     global _encoder
     assert _job is not None
-    evidence, profile_id, engine_profile, as_of = _job
+    evidence, profile_id, engine_profile, as_of, since = _job
     if _encoder is None:
         _encoder = SnapshotEncoder(for_copy=True)
     parts, rows = [], 0
     for account_id in account_ids:
-        timeline = score_timeline(evidence[account_id], engine_profile, as_of=as_of)
+        timeline = score_timeline(
+            evidence[account_id], engine_profile, as_of=as_of, from_week=since.get(account_id)
+        )
         rows += len(timeline)
         parts.append(_encoder.copy_text(account_id, profile_id, timeline))
     return len(account_ids), rows, "".join(parts)

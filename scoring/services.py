@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Account
 from config.bulk import insert_rows
 from scoring.engine import Profile, flatten, score_timeline
+from scoring.engine.curve import week_ending
 from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
 from scoring.portfolio import snapshots_write
 from scoring.selectors import evidence_for_accounts, profile_active
@@ -50,12 +51,22 @@ def scores_recompute(
     as_of: datetime.date | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    roll: bool = False,
 ) -> RecomputeResult:
     """Replace the weekly snapshots of `account_ids` (None: every account) under `profile`.
 
     All in one transaction: an interrupted run leaves the previous snapshots as they were, and
     running it again gives the same rows. `progress` is called with the number of accounts
     scored since the last call; `workers` caps the processes used (None: one per core).
+
+    With `roll`, an account keeps the weeks before its latest one as they are stored, and only
+    its latest week on is written: the week that was in progress closes, and the weeks since
+    are added. Those earlier weeks cannot have changed, since every write of evidence rescores
+    its account whole and a new profile version is scored whole; the weeks rolled read the
+    same evidence, so the rows are the ones a full recompute would write. (A change to the
+    model's code clears the snapshots in a migration, as 0008 did, so nothing is rolled on
+    from weeks scored by the old code.) An account without a standing gets its whole history;
+    one whose latest week is after `as_of`'s is left alone.
     """
     profile = profile or profile_active()
     as_of = as_of or timezone.localdate()
@@ -75,18 +86,19 @@ def scores_recompute(
         if len(evidence) != len(locked):
             held = set(locked)
             evidence = {pk: account for pk, account in evidence.items() if pk in held}
+        # A roll starts each account at its latest week; one already past `as_of` stays.
+        since = _latest_weeks(profile, locked) if roll else {}
+        if ahead := {pk for pk, week in since.items() if week > week_ending(as_of)}:
+            locked = [pk for pk in locked if pk not in ahead]
+            evidence = {pk: account for pk, account in evidence.items() if pk not in ahead}
         # Standings before, to tell the webhooks which accounts changed stage or risk band.
         watch = standings_watch(
             profile=profile, account_ids=None if account_ids is None else locked
         )
-        # One DELETE (nothing cascades from snapshots), in pieces where the database limits
-        # the parameters of a statement (SQLite; one parameter is the profile).
-        limit = connection.features.max_query_params
-        step = limit - 1 if limit else max(len(locked), 1)
-        for start in range(0, len(locked), step):
-            ScoreSnapshot.objects.filter(
-                profile=profile, account_id__in=locked[start : start + step]
-            ).delete()
+        # One DELETE (nothing cascades from snapshots); a roll deletes the latest weeks alone.
+        for part in _id_parts(locked):
+            stale = ScoreSnapshot.objects.filter(profile=profile, account_id__in=part)
+            (stale.filter(is_latest=True) if roll else stale).delete()
         rows = snapshots_write(
             evidence=evidence,
             profile_id=profile.pk,
@@ -94,6 +106,7 @@ def scores_recompute(
             as_of=as_of,
             progress=progress,
             workers=workers,
+            since=since,
         )
         if account_ids is None and connection.vendor == "postgresql":
             # Fresh statistics keep the one-account queries on their indexes (autovacuum may
@@ -103,6 +116,27 @@ def scores_recompute(
         if watch is not None:
             watch.emit(account_ids=None if account_ids is None else locked)
     return RecomputeResult(profile.version, len(evidence), rows)
+
+
+def _id_parts(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` in pieces small enough for one statement's parameters (SQLite limits them; one
+    more parameter is left for the profile)."""
+    limit = connection.features.max_query_params
+    step = limit - 1 if limit else max(len(ids), 1)
+    for start in range(0, len(ids), step):
+        yield ids[start : start + step]
+
+
+def _latest_weeks(profile: ScoringProfile, account_ids: list[int]) -> dict[int, datetime.date]:
+    """The week of each account's latest snapshot under `profile` (accounts with none left out)."""
+    weeks: dict[int, datetime.date] = {}
+    for part in _id_parts(account_ids):
+        weeks.update(
+            ScoreSnapshot.objects.filter(
+                profile=profile, is_latest=True, account_id__in=part
+            ).values_list("account_id", "week_ending")
+        )
+    return weeks
 
 
 def profiles_being_scored() -> list[ScoringProfile]:

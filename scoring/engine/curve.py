@@ -55,13 +55,21 @@ def score_from_evidence(evidence_points: float, scale: float) -> float:
 
 
 def score_timeline(
-    evidence: Evidence, profile: Profile, *, as_of: datetime.date
+    evidence: Evidence,
+    profile: Profile,
+    *,
+    as_of: datetime.date,
+    from_week: datetime.date | None = None,
 ) -> list[WeekPoint]:
     """One point per week from the week of the first evidence up to `as_of`.
 
     Each point closes on a Sunday; the last one is evaluated on `as_of` itself, so today's
     standing is always current. Evidence dated after `as_of` is ignored; a lost account's
     timeline ends on the day it was lost. Returns [] when there is no evidence up to then.
+
+    With `from_week` (a Sunday), only the points of that week on are returned: the weeks
+    before are still walked, since each week's standing builds on the last, but neither their
+    risk nor their explanation is worked out, which saves about half the work of each.
     """
     p = profile.params
     as_of = min(as_of, evidence.lost_on or as_of)
@@ -76,6 +84,7 @@ def score_timeline(
     stage = Stage.VENDOR
     today = as_of.toordinal()
     first_sunday = week_ending(datetime.date.fromordinal(origin)).toordinal()
+    explain_from = from_week.toordinal() if from_week else first_sunday
     for week_end in range(first_sunday, week_ending(as_of).toordinal() + 1, 7):
         day = week_end if week_end < today else today
         # Evidence fades, and the week's new evidence arrives already faded for its days before
@@ -98,6 +107,8 @@ def score_timeline(
         # positive evidence alone (bad news has drivers of its own).
         trust_built = score_from_evidence(positive_points, scale)
         risk_inputs = walk.windows.close(day, stage=stage, trust_built=trust_built)
+        if week_end < explain_from:
+            continue
         # The drivers combine into the decline risk.
         risk, drivers = decline_risk(risk_inputs, p)
         # The explanation: what makes up the score, and what the next stage needs.

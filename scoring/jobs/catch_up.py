@@ -5,6 +5,14 @@ must keep moving: evidence fades and silence raises decline risk (docs/model.md,
 a day the worker rolls each active account whose latest snapshot belongs to an earlier week into the
 current one (`scores_catch_up`), then queues itself for the next day. Migrating the database queues
 the first run, so a deployment after a quiet spell catches up at once.
+
+Only accounts that can have moved are touched: an active one whose standing is from an earlier
+week (its silence has grown and its evidence faded since, so its standing has changed), or one
+with evidence and no standing. Within the week nothing is rolled: each write rescores its own
+account, and a standing is read by the week. A rolled account keeps its stored weeks; only the
+week that was in progress and the weeks since are written (`scores_recompute(roll=True)`), so
+the roll writes a few rows per account where a full recompute rewrites years of them. A full
+recompute happens only when a profile version changes (its rollout) or by hand.
 """
 
 from __future__ import annotations
@@ -66,7 +74,7 @@ def scores_catch_up(*, today: datetime.date | None = None, workers: int | None =
     today = today or timezone.localdate()
     profile = profile_active()
     ids = stale_account_ids(profile=profile, today=today)
-    recompute_in_process(profile=profile, account_ids=ids, as_of=today, workers=workers)
+    recompute_in_process(profile=profile, account_ids=ids, as_of=today, workers=workers, roll=True)
     if ids:
         logger.info("Brought %d accounts' standings up to the week of %s", len(ids), today)
     return len(ids)

@@ -64,15 +64,22 @@ def recompute_in_process(
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
     chunk: int | None = None,
+    roll: bool = False,
 ) -> RecomputeResult:
     """Recompute `account_ids` (None: every account) under `profile`, chunk after chunk, each
-    committed on its own. Running it again after an interruption finishes the job."""
+    committed on its own (with `roll`, only from each account's latest week: see
+    `scores_recompute`). Running it again after an interruption finishes the job."""
     as_of = as_of or timezone.localdate()
     ids = sorted(account_ids) if account_ids is not None else all_account_ids()
     accounts = snapshots = 0
     for part in chunks_of(ids, chunk):
         result = scores_recompute(
-            profile=profile, account_ids=part, as_of=as_of, progress=progress, workers=workers
+            profile=profile,
+            account_ids=part,
+            as_of=as_of,
+            progress=progress,
+            workers=workers,
+            roll=roll,
         )
         accounts += result.accounts
         snapshots += result.snapshots
@@ -154,6 +161,8 @@ def chunk_execute(
                 account_ids=ids,
                 as_of=job.as_of,
                 workers=workers or settings.SCORING_PROCESSES,
+                # The daily catch-up moves standings on a week; the rest score whole histories.
+                roll=job.kind == RecomputeJob.Kind.CATCH_UP,
             ).accounts
         # Counting it in, and for the last chunk finishing the job (a rollout going live).
         _chunk_done(job_id, number, scored)

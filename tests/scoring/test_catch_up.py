@@ -52,8 +52,12 @@ def test_a_quiet_account_is_rolled_into_this_week_and_its_silence_counts():
     before = _latest(quiet)
     assert before.week_ending == week_ending(WENT_QUIET)
     assert "silence" not in {key for key, *_ in before.risk_drivers}
+    history = set(ScoreSnapshot.objects.filter(account=quiet, is_latest=False).values_list("pk"))
 
     assert scores_catch_up(today=TODAY) == 1
+
+    # The weeks before the one in progress stay as stored: only the rest is written.
+    assert history <= set(ScoreSnapshot.objects.filter(account=quiet).values_list("pk"))
 
     after = _latest(quiet)
     assert after.week_ending == week_ending(TODAY)
@@ -96,6 +100,9 @@ def test_current_and_lost_accounts_are_left_alone_and_a_second_run_finds_nothing
 def test_migrating_queues_a_catch_up_once_and_each_run_queues_the_next_day():
     _catch_up_tasks().delete()
     quiet = _weekly_client(until=WENT_QUIET)
+    history = list(
+        ScoreSnapshot.objects.filter(account=quiet, is_latest=False).values_list("pk", flat=True)
+    )
 
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
@@ -107,6 +114,8 @@ def test_migrating_queues_a_catch_up_once_and_each_run_queues_the_next_day():
     # The run says how many accounts it rolled, and the workers shared them as chunks.
     job = RecomputeJob.objects.get(kind="catch_up")
     assert (job.status, job.accounts_total, job.accounts_done) == ("done", 1, 1)
+    # The worker's chunk rolled it too: the weeks stored before were kept.
+    assert ScoreSnapshot.objects.filter(account=quiet, pk__in=history).count() == len(history)
     done, following = _catch_up_tasks().order_by("enqueued_at")
     assert done.status == "SUCCESSFUL"
     assert (following.status, following.run_after) == ("READY", next_daily_run(TODAY))

@@ -97,6 +97,16 @@ def test_the_timeline_runs_weekly_from_the_first_evidence_to_today():
     assert timeline[-1].week_ending == week_ending(day(60))
 
 
+@given(histories, st.integers(min_value=-10, max_value=170))
+def test_a_timeline_from_a_later_week_is_the_tail_of_the_whole_one(history, weeks_in):
+    """What the daily roll writes: the weeks from its first on, exactly as the whole walk
+    gives them (a week before the first evidence gives all of it; one after `as_of`, none)."""
+    whole = score_timeline(history, DEFAULT, as_of=AS_OF)
+    first = week_ending(day(0)) + datetime.timedelta(weeks=weeks_in)
+    tail = score_timeline(history, DEFAULT, as_of=AS_OF, from_week=first)
+    assert tail == [point for point in whole if point.week_ending >= first]
+
+
 def test_evidence_after_the_as_of_date_is_ignored():
     with_future = evidence(meeting(10), signal("invited_to_planning", 100))
     assert score_timeline(with_future, DEFAULT, as_of=day(50)) == score_timeline(

@@ -192,6 +192,60 @@ def test_scoring_on_several_cores_writes_what_one_core_writes(alice, monkeypatch
     assert result.snapshots == len(one_core) == 4 * 21  # every week up to AS_OF
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rolling_into_later_weeks_writes_only_them_and_gives_a_full_recompute_s_rows(
+    alice, monkeypatch, workers
+):
+    """The daily catch-up's roll: stored weeks stay as they are (the same rows), and the
+    standings end up exactly as a full recompute as of the later day leaves them."""
+    accounts = [AccountFactory(owner=alice) for _ in range(4)]
+    for account in accounts:
+        _history(account, weeks=6 + accounts.index(account))
+    midweek = AS_OF - datetime.timedelta(days=3)
+    scores_recompute(as_of=midweek)
+    kept = set(
+        ScoreSnapshot.objects.filter(is_latest=False).values_list("pk", "week_ending", "score")
+    )
+    later = AS_OF + datetime.timedelta(weeks=3, days=2)  # a Tuesday, three weeks on
+    monkeypatch.setattr(portfolio, "PARALLEL_FROM", 2)  # both paths (forks on PostgreSQL)
+    monkeypatch.setattr(portfolio, "CHUNK", 1)
+
+    result = scores_recompute(as_of=later, workers=workers, roll=True)
+
+    # Per account: the week that was in progress (closed now), three whole weeks, this one.
+    assert result.snapshots == 4 * 5
+    assert kept <= set(ScoreSnapshot.objects.values_list("pk", "week_ending", "score"))
+    rolled = _rows()
+    scores_recompute(as_of=later, workers=1)
+    assert rolled == _rows()
+    assert {_latest(account).week_ending for account in accounts} == {
+        AS_OF + datetime.timedelta(weeks=4)
+    }
+
+
+@pytest.mark.django_db
+def test_a_roll_leaves_an_account_already_past_its_day_alone_and_scores_a_new_one_whole(alice):
+    current, unscored = AccountFactory(owner=alice), AccountFactory(owner=alice)
+    _history(current)
+    account_rescore(account_id=current.pk, as_of=AS_OF)
+    before = _rows()
+    _history(unscored, weeks=3)
+
+    earlier = AS_OF - datetime.timedelta(weeks=2)
+    result = scores_recompute(account_ids=[current.pk, unscored.pk], as_of=earlier, roll=True)
+
+    assert result.accounts == 1
+    assert [row for row in _rows() if row[0] == current.pk] == before
+    weeks = list(ScoreSnapshot.objects.filter(account=unscored).values_list("week_ending"))
+    # Every week from its first meeting's (Monday 5 January) to the day's.
+    assert (weeks[0], weeks[-1], len(weeks)) == (
+        (datetime.date(2026, 1, 11),),
+        (earlier,),
+        19,
+    )
+
+
 def test_scoring_workers_end_when_the_pool_closes_even_inside_the_task_worker():
     """The task worker catches SIGTERM to finish its running task first; the scoring pool it
     forks during a rollout must not inherit that, or closing the pool waits for ever."""
