@@ -200,7 +200,7 @@ def _score_piece(account_ids: list[int]) -> list[dict[int, Record]]:
                     name=name,
                     lost_on=account_evidence.lost_on,
                     timeline=read.get(pk, {}).get(account_id)
-                    or score_timeline(account_evidence, engine, as_of=as_of),
+                    or score_timeline(account_evidence, engine, as_of=as_of, explain=False),
                     contacts=contacts,
                 )
                 for pk, engine in engines.items()

@@ -450,9 +450,9 @@ def test_the_live_version_is_read_from_its_snapshots_as_scoring_it_again_gives_i
     scored: list[object] = []
     timeline = backtest_run.score_timeline
 
-    def counted(evidence, engine, *, as_of):
+    def counted(evidence, engine, **options):
         scored.append(evidence)
-        return timeline(evidence, engine, as_of=as_of)
+        return timeline(evidence, engine, **options)
 
     # Week by week, what is read is what scoring again gives, to the hundredth as stored.
     ids = list(Account.objects.values_list("pk", flat=True))
@@ -488,9 +488,9 @@ def test_a_version_replaced_during_the_backtest_is_scored_not_read(monkeypatch):
     scored: list[object] = []
     timeline = backtest_run.score_timeline
 
-    def counted(evidence, engine, *, as_of):
+    def counted(evidence, engine, **options):
         scored.append(evidence)
-        return timeline(evidence, engine, as_of=as_of)
+        return timeline(evidence, engine, **options)
 
     monkeypatch.setattr(backtest_run, "score_timeline", counted)
 

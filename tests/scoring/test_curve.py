@@ -107,6 +107,15 @@ def test_a_timeline_from_a_later_week_is_the_tail_of_the_whole_one(history, week
     assert tail == [point for point in whole if point.week_ending >= first]
 
 
+@given(histories)
+def test_a_timeline_left_unexplained_has_the_same_standings_and_risks(history):
+    """The backtest's walk: every week's score, stage, risk and drivers as the explained
+    timeline has them, without the contributions and the words on the next stage."""
+    whole = score_timeline(history, DEFAULT, as_of=AS_OF)
+    lean = score_timeline(history, DEFAULT, as_of=AS_OF, explain=False)
+    assert lean == [point._replace(contributions=(), next_stage_gap="") for point in whole]
+
+
 def test_evidence_after_the_as_of_date_is_ignored():
     with_future = evidence(meeting(10), signal("invited_to_planning", 100))
     assert score_timeline(with_future, DEFAULT, as_of=day(50)) == score_timeline(
