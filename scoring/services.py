@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from config.bulk import insert_rows
-from scoring.engine import Profile, flatten, score_timeline
+from scoring.engine import Evidence, Profile, flatten, score_timeline
 from scoring.engine.curve import week_ending
 from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
 from scoring.portfolio import snapshots_write
@@ -59,33 +59,21 @@ def scores_recompute(
     running it again gives the same rows. `progress` is called with the number of accounts
     scored since the last call; `workers` caps the processes used (None: one per core).
 
-    With `roll`, an account keeps the weeks before its latest one as they are stored, and only
-    its latest week on is written: the week that was in progress closes, and the weeks since
-    are added. Those earlier weeks cannot have changed, since every write of evidence rescores
-    its account whole and a new profile version is scored whole; the weeks rolled read the
-    same evidence, so the rows are the ones a full recompute would write. (A change to the
-    model's code clears the snapshots in a migration, as 0008 did, so nothing is rolled on
-    from weeks scored by the old code.) An account without a standing gets its whole history;
-    one whose latest week is after `as_of`'s is left alone.
+    With `roll`, an account keeps its stored weeks before its latest one, and only its latest
+    week on is written (the week in progress closes; the weeks since are added). Every write
+    of evidence rescores its account whole and a profile version is scored whole, so those
+    weeks cannot have changed, and the rows come out as a full recompute's (a change to the
+    model's code clears the snapshots in a migration, as 0008 did). An account without a
+    standing gets its whole history; one whose latest week is after `as_of`'s is left alone.
     """
     profile = profile or profile_active()
     as_of = as_of or timezone.localdate()
     engine_profile = profile.engine_profile()
     with transaction.atomic(), _no_cyclic_gc():
-        accounts = Account.objects.select_for_update(no_key=True).order_by("pk")
-        if account_ids is not None:
-            accounts = accounts.filter(pk__in=list(account_ids))
-        locked = list(accounts.values_list("pk", flat=True))
+        locked, evidence = _locked_evidence(account_ids)
         if not profile.frozen:
             ScoringProfile.objects.filter(pk=profile.pk).update(frozen=True)
             profile.frozen = True
-        evidence = evidence_for_accounts(account_ids=None if account_ids is None else locked)
-        # Only the accounts locked above are this run's to score. One added since (the lock
-        # cannot cover it) is rescored by the writes made to it; clearing or writing its
-        # snapshots here would undo that rescore or clash with it.
-        if len(evidence) != len(locked):
-            held = set(locked)
-            evidence = {pk: account for pk, account in evidence.items() if pk in held}
         # A roll starts each account at its latest week; one already past `as_of` stays.
         since = _latest_weeks(profile, locked) if roll else {}
         if ahead := {pk for pk, week in since.items() if week > week_ending(as_of)}:
@@ -116,6 +104,25 @@ def scores_recompute(
         if watch is not None:
             watch.emit(account_ids=None if account_ids is None else locked)
     return RecomputeResult(profile.version, len(evidence), rows)
+
+
+def _locked_evidence(
+    account_ids: Collection[int] | None,
+) -> tuple[list[int], dict[int, Evidence]]:
+    """Lock `account_ids` (None: every account) and read their evidence: the ids locked, in
+    order, and the evidence of each."""
+    accounts = Account.objects.select_for_update(no_key=True).order_by("pk")
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=list(account_ids))
+    locked = list(accounts.values_list("pk", flat=True))
+    evidence = evidence_for_accounts(account_ids=None if account_ids is None else locked)
+    # Only the accounts locked above are this run's to score. One added since (the lock
+    # cannot cover it) is rescored by the writes made to it; clearing or writing its
+    # snapshots here would undo that rescore or clash with it.
+    if len(evidence) != len(locked):
+        held = set(locked)
+        evidence = {pk: account for pk, account in evidence.items() if pk in held}
+    return locked, evidence
 
 
 def _id_parts(ids: list[int]) -> Iterator[list[int]]:

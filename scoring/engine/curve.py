@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scoring.engine.profile import Profile
-from scoring.engine.risk import decline_risk
+from scoring.engine.risk import RiskInputs, decline_risk
 from scoring.engine.stages import Stage, StageGaps, decide_stage
 from scoring.engine.types import Contribution, Evidence, WeekPoint
 from scoring.engine.windows import RiskWindows
@@ -79,17 +79,45 @@ def score_timeline(
     p = profile.params
     as_of = min(as_of, evidence.lost_on or as_of)
     arrivals = _Arrivals.of(evidence, p, as_of)
-    origin = arrivals.first_day
-    if origin is None:
+    if arrivals.first_day is None:
         return []
     rules = _StageRules.of(profile)
-    walk = _Walk(arrivals, profile, rules, origin=origin)
+    walk = _Walk(arrivals, profile, rules, origin=arrivals.first_day)
     scale = p["score_scale"]
+    explain_from = from_week.toordinal() if from_week else 0
     timeline: list[WeekPoint] = []
+    for week_end, score, stage, gate_open, evidence_points, risk_inputs in _weeks(
+        walk, rules, scale, as_of
+    ):
+        if week_end < explain_from:
+            continue
+        # The drivers combine into the decline risk.
+        risk, drivers = decline_risk(risk_inputs, p)
+        # The explanation: what makes up the score, and what the next stage needs.
+        timeline.append(
+            WeekPoint(
+                datetime.date.fromordinal(week_end),
+                score,
+                stage,
+                risk,
+                _contributions(walk.active, score, evidence_points, scale) if explain else (),
+                drivers,
+                rules.gap_words(stage, score, gate_open) if explain else "",
+                evidence_points,
+            )
+        )
+    return timeline
+
+
+def _weeks(
+    walk: _Walk, rules: _StageRules, scale: float, as_of: datetime.date
+) -> Iterator[tuple[int, float, Stage, bool, float, RiskInputs]]:
+    """Walk the weeks from the first evidence's to `as_of`'s: for each, its Sunday (ordinal),
+    score, stage, whether the next stage's gate is open, the evidence points and what the risk
+    drivers read. `walk` holds the week's evidence until the next one is taken."""
     stage = Stage.VENDOR
     today = as_of.toordinal()
-    first_sunday = week_ending(datetime.date.fromordinal(origin)).toordinal()
-    explain_from = from_week.toordinal() if from_week else first_sunday
+    first_sunday = week_ending(datetime.date.fromordinal(walk.origin)).toordinal()
     for week_end in range(first_sunday, week_ending(as_of).toordinal() + 1, 7):
         day = week_end if week_end < today else today
         # Evidence fades, and the week's new evidence arrives already faded for its days before
@@ -112,24 +140,7 @@ def score_timeline(
         # positive evidence alone (bad news has drivers of its own).
         trust_built = score_from_evidence(positive_points, scale)
         risk_inputs = walk.windows.close(day, stage=stage, trust_built=trust_built)
-        if week_end < explain_from:
-            continue
-        # The drivers combine into the decline risk.
-        risk, drivers = decline_risk(risk_inputs, p)
-        # The explanation: what makes up the score, and what the next stage needs.
-        timeline.append(
-            WeekPoint(
-                datetime.date.fromordinal(week_end),
-                score,
-                stage,
-                risk,
-                _contributions(walk.active, score, evidence_points, scale) if explain else (),
-                drivers,
-                rules.gap_words(stage, score, gate_open) if explain else "",
-                evidence_points,
-            )
-        )
-    return timeline
+        yield week_end, score, stage, gate_open, evidence_points, risk_inputs
 
 
 @dataclass(frozen=True, slots=True)
