@@ -6,8 +6,9 @@ from collections.abc import Collection
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from accounts.folding import contains_folded
 from accounts.models import AccountDomain, ApiToken
 from accounts.roles import ACCOUNT_MANAGER
 from accounts.services import token_hash
@@ -25,14 +26,14 @@ def account_managers() -> QuerySet[User]:
 
 def managers_matching(words: str, *, limit: int) -> tuple[list[User], bool]:
     """Up to `limit` account managers whose first, last or user name or email holds every
-    word of `words`, and whether more match than that."""
+    word of `words` (ignoring case and accents), and whether more match than that."""
     managers = account_managers()
     for word in words.split():
         managers = managers.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(username__icontains=word)
-            | Q(email__icontains=word)
+            contains_folded("first_name", word)
+            | contains_folded("last_name", word)
+            | contains_folded("username", word)
+            | contains_folded("email", word)
         )
     found = list(managers[: limit + 1])
     return found[:limit], len(found) > limit

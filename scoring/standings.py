@@ -17,6 +17,7 @@ from django.db.models import Count, F, Max, Min, OrderBy, OuterRef, Q, QuerySet,
 from django.utils import timezone
 
 from accounts.access import User, accounts_visible_to
+from accounts.folding import contains_folded
 from accounts.models import Account, AccountStatus
 from relationships.models import Assessment, Contact, Interaction, TrustSignal
 from scoring.charts import HistoryPoint, SignalMark
@@ -176,8 +177,9 @@ def account_rows_for(
     include_closed: bool = False,
 ) -> QuerySet[WithAnnotations[Account, AccountRowAnnotations]]:
     """The rows of the account list, searchable by name or industry, or by the name or email
-    of a person at the client (the row then names the first such person), and sortable. Only
-    active accounts unless `include_closed` (lost and archived ones too).
+    of a person at the client (the row then names the first such person), ignoring case and
+    accents, and sortable. Only active accounts unless `include_closed` (lost and archived
+    ones too).
 
     Each row carries its latest score and decline risk (under the active profile), its last
     contact and the number and first date of contacts in the rhythm window (the active
@@ -212,10 +214,13 @@ def account_rows_for(
     if search.strip():
         term = search.strip()
         people = Contact.objects.filter(
-            Q(name__icontains=term) | Q(email__icontains=term), account=OuterRef("pk")
+            contains_folded("name", term) | contains_folded("email", term),
+            account=OuterRef("pk"),
         ).order_by("name")
         rows = rows.annotate(matched_contact=Subquery(people.values("name")[:1])).filter(
-            Q(name__icontains=term) | Q(industry__icontains=term) | Q(matched_contact__isnull=False)
+            contains_folded("name", term)
+            | contains_folded("industry", term)
+            | Q(matched_contact__isnull=False)
         )
     return rows.order_by(*ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["name"]))
 

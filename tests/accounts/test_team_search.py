@@ -111,6 +111,18 @@ def test_every_word_of_a_search_must_match_and_a_long_list_is_cut_short(
     assert _offered(nobody, "owner") == {alice.pk}
 
 
+def test_a_search_ignores_accents_on_either_side(client, lena, alice, alices_account, large_team):
+    elodie = UserFactory.create(username="elodie", first_name="Élodie", last_name="Ørsted")
+    elodie.groups.add(Group.objects.get(name=roles.ACCOUNT_MANAGER))
+    client.force_login(lena)
+    url = reverse("account-team", args=[alices_account.pk])
+
+    for words in ("elodie orsted", "ÉLODIE", "qúinn"):
+        page = client.get(url, {"find": words, "owner": alice.pk}, **HTMX).content.decode()
+        found = elodie if "lodie" in words.lower() else large_team[-1]
+        assert _offered(page, "owner") == {alice.pk, found.pk}, words
+
+
 def test_a_manager_unticked_before_a_search_stays_on_offer_until_saved(
     client, lena, alice, bob, alices_account, large_team
 ):

@@ -410,6 +410,20 @@ def test_a_person_is_found_by_name_or_email_from_the_account_list(
     assert "Bluepeak" not in client.get(reverse("home"), {"q": "omar"}).content.decode()
 
 
+def test_the_account_list_search_ignores_accents_either_way(client, alice, alices_account):
+    """Typed without the accents a name carries, or with accents it does not carry."""
+    alices_account.name, alices_account.industry = "Société Générale Øresund", "Logistique"
+    alices_account.save()
+    ContactFactory(account=alices_account, name="Zoë Müller")
+    client.force_login(alice)
+    for term in ("societe generale", "ORESUND", "lógistique"):
+        page = client.get(reverse("home"), {"q": term}).content.decode()
+        assert "Société Générale Øresund" in page, term
+    page = client.get(reverse("home"), {"q": "zoe muller"}).content.decode()
+    assert "contact: Zoë Müller" in page
+    assert "Société" not in client.get(reverse("home"), {"q": "societa"}).content.decode()
+
+
 # What the new pages cost -----------------------------------------------------------------------
 
 
