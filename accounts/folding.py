@@ -9,6 +9,7 @@ function, so a search matches alike whichever folding the database does.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from django.db.backends.signals import connection_created
@@ -16,19 +17,27 @@ from django.db.models import Func, Q, TextField, Value
 from django.db.models.lookups import IContains
 from django.dispatch import receiver
 
-# Letters that carry no separable accent in Unicode but are folded by PostgreSQL's unaccent.
+# Latin letters that carry no separable accent in Unicode but that PostgreSQL's unaccent folds.
 _WHOLE_LETTERS = str.maketrans(
     {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d",
-     "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"}
+     "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH"}
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
+def _folded_letter(char: str) -> str:
+    """A Latin letter with accents as its plain letter; any other character as it is (the
+    marks of other scripts are part of their letters: й is not и)."""
+    decomposed = unicodedata.normalize("NFD", char)
+    return decomposed[0] if decomposed[0].isascii() and len(decomposed) > 1 else char
+
+
 def fold(text: str | None) -> str | None:
-    """`text` with its accents taken off ("Élodie Ørsted" gives "Elodie Orsted")."""
+    """`text` with the accents of its Latin letters taken off ("Élodie Ørsted" gives
+    "Elodie Orsted")."""
     if text is None:
         return None
-    decomposed = unicodedata.normalize("NFKD", text.translate(_WHOLE_LETTERS))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return "".join(map(_folded_letter, text.translate(_WHOLE_LETTERS)))
 
 
 class Unaccent(Func):

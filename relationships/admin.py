@@ -78,7 +78,16 @@ class SignalTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "category", "polarity", "is_active"]
     list_filter = ["category", "polarity", "is_active"]
     search_fields = ["name", "slug", "description"]
-    prepopulated_fields = {"slug": ["name"]}
+    # What a type means is fixed once it exists: every signal logged under it, and every
+    # score computed from them, reads it so (relationships/catalog.py). A type that means
+    # something else is a new type; this one can be retired.
+    MEANING = ("slug", "category", "polarity")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.MEANING if obj is not None else ()
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ["name"]} if obj is None else {}
 
 
 class InteractionAdminForm(forms.ModelForm):

@@ -6,7 +6,7 @@ Bulk loaders that bypass `save()` call `scores_recompute` themselves.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from relationships.models import Assessment, Interaction, TrustSignal
+from relationships.models import Assessment, Contact, Interaction, TrustSignal
 from scoring.services import account_rescore_on_commit
 
 
@@ -17,6 +17,13 @@ from scoring.services import account_rescore_on_commit
 @receiver(post_delete, sender=TrustSignal)
 @receiver(post_delete, sender=Assessment)
 def evidence_changed(sender, instance, **kwargs) -> None:
+    account_rescore_on_commit(instance.account_id)
+
+
+@receiver(post_delete, sender=Contact)
+def person_deleted(sender, instance, **kwargs) -> None:
+    # Deleting a person (in the admin) takes them out of every interaction they took part
+    # in, by cascade, without the signal above.
     account_rescore_on_commit(instance.account_id)
 
 

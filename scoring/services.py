@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from accounts.models import Account
 from config.bulk import insert_rows
 from scoring.engine import Evidence, Profile, flatten, score_timeline
-from scoring.engine.curve import week_ending
+from scoring.engine.curve import first_week, week_ending
 from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
 from scoring.portfolio import snapshots_write
 from scoring.selectors import evidence_for_accounts, profile_active
@@ -74,19 +75,16 @@ def scores_recompute(
         if not profile.frozen:
             ScoringProfile.objects.filter(pk=profile.pk).update(frozen=True)
             profile.frozen = True
-        # A roll starts each account at its latest week; one already past `as_of` stays.
-        since = _latest_weeks(profile, locked) if roll else {}
-        if ahead := {pk for pk, week in since.items() if week > week_ending(as_of)}:
+        since: dict[int, datetime.date] = {}
+        if roll:  # where each account's roll starts; one already past `as_of` stays as it is
+            since, ahead = _roll_starts(profile, evidence, as_of)
             locked = [pk for pk in locked if pk not in ahead]
             evidence = {pk: account for pk, account in evidence.items() if pk not in ahead}
         # Standings before, to tell the webhooks which accounts changed stage or risk band.
         watch = standings_watch(
             profile=profile, account_ids=None if account_ids is None else locked
         )
-        # One DELETE (nothing cascades from snapshots); a roll deletes the latest weeks alone.
-        for part in _id_parts(locked):
-            stale = ScoreSnapshot.objects.filter(profile=profile, account_id__in=part)
-            (stale.filter(is_latest=True) if roll else stale).delete()
+        _snapshots_clear(profile, locked, since)
         rows = snapshots_write(
             evidence=evidence,
             profile_id=profile.pk,
@@ -126,24 +124,56 @@ def _locked_evidence(
 
 
 def _id_parts(ids: list[int]) -> Iterator[list[int]]:
-    """`ids` in pieces small enough for one statement's parameters (SQLite limits them; one
-    more parameter is left for the profile)."""
+    """`ids` in pieces small enough for one statement's parameters (SQLite limits them; two
+    more parameters are left for the profile and a week)."""
     limit = connection.features.max_query_params
-    step = limit - 1 if limit else max(len(ids), 1)
+    step = limit - 2 if limit else max(len(ids), 1)
     for start in range(0, len(ids), step):
         yield ids[start : start + step]
 
 
-def _latest_weeks(profile: ScoringProfile, account_ids: list[int]) -> dict[int, datetime.date]:
-    """The week of each account's latest snapshot under `profile` (accounts with none left out)."""
-    weeks: dict[int, datetime.date] = {}
-    for part in _id_parts(account_ids):
-        weeks.update(
-            ScoreSnapshot.objects.filter(
-                profile=profile, is_latest=True, account_id__in=part
-            ).values_list("account_id", "week_ending")
+def _roll_starts(
+    profile: ScoringProfile, evidence: Mapping[int, Evidence], as_of: datetime.date
+) -> tuple[dict[int, datetime.date], set[int]]:
+    """Where a roll starts each account of `evidence` under `profile`: at its latest stored
+    week, when its stored weeks run unbroken from the week of its first evidence to that one
+    (as scoring gives them); and the accounts whose latest week is past `as_of`'s, to leave
+    alone. Any other account (not scored yet, or whose stored weeks no longer match its
+    evidence) is scored whole."""
+    spans: dict[int, tuple[datetime.date, datetime.date, int]] = {}
+    for part in _id_parts(list(evidence)):
+        stored = (
+            ScoreSnapshot.objects.filter(profile=profile, account_id__in=part)
+            .order_by()
+            .values("account_id")
+            .annotate(first=Min("week_ending"), last=Max("week_ending"), weeks=Count("*"))
+            .values_list("account_id", "first", "last", "weeks")
         )
-    return weeks
+        spans.update((pk, (first, last, weeks)) for pk, first, last, weeks in stored)
+    this_week, since, ahead = week_ending(as_of), {}, set()
+    for pk, (first, last, weeks) in spans.items():
+        if last > this_week:
+            ahead.add(pk)
+        elif weeks == (last - first).days // 7 + 1 and first == first_week(
+            evidence[pk], as_of=as_of
+        ):
+            since[pk] = last
+    return since, ahead
+
+
+def _snapshots_clear(
+    profile: ScoringProfile, account_ids: list[int], since: Mapping[int, datetime.date]
+) -> None:
+    """Delete the snapshots under `profile` of `account_ids` that are about to be written: of
+    an account in `since`, its weeks from that one on; of any other, all of them. A few
+    DELETEs (nothing cascades from snapshots): one per piece of ids and week."""
+    by_week: dict[datetime.date | None, list[int]] = {}
+    for pk in account_ids:
+        by_week.setdefault(since.get(pk), []).append(pk)
+    for week, ids in by_week.items():
+        for part in _id_parts(ids):
+            stale = ScoreSnapshot.objects.filter(profile=profile, account_id__in=part)
+            (stale if week is None else stale.filter(week_ending__gte=week)).delete()
 
 
 def profiles_being_scored() -> list[ScoringProfile]:
@@ -322,8 +352,19 @@ def _rescore_pending(account_id: int) -> None:
         account_rescore(account_id=account_id)
     except Exception:
         # The user's write has already committed; a failed rescore must not turn it into an
-        # error page. The next rescore or `recompute_scores` repairs the snapshots.
-        logger.exception("Rescoring account %s failed", account_id)
+        # error page. The worker tries again: until then the account's weeks do not match its
+        # evidence (the daily roll would notice only a change of its first week).
+        logger.exception("Rescoring account %s failed; queued for the worker", account_id)
+        _rescore_later(account_id)
+
+
+def _rescore_later(account_id: int) -> None:
+    from scoring.jobs.recompute import account_rescore_run  # the jobs build on this module
+
+    try:
+        account_rescore_run.enqueue(account_id)
+    except Exception:
+        logger.exception("Could not queue the rescore of account %s either", account_id)
 
 
 @contextlib.contextmanager

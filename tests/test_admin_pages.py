@@ -59,3 +59,32 @@ def test_a_scoring_admin_reads_the_catalog_and_what_scoring_keeps_in_admin(clien
     # Nothing beyond scoring: accounts, evidence and people are not theirs to browse here.
     for label in ("accounts.Account", "relationships.Interaction", "auth.User"):
         assert client.get(_admin_url(label, "changelist")).status_code == 403, label
+
+
+def test_what_a_signal_type_means_is_fixed_once_it_exists(admin_client):
+    """Every signal logged under a type, and every stored week scored from them, reads its
+    category and polarity: an edit may rename it or retire it, never change its meaning."""
+    from relationships.models import SignalType
+
+    kept = SignalType.objects.get(slug="delivered_as_promised")
+    url = reverse("admin:relationships_signaltype_change", args=[kept.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="name"' in page
+    for field in ("slug", "category", "polarity"):
+        assert f'name="{field}"' not in page, field
+
+    response = admin_client.post(
+        url,
+        {"name": "Delivered on time", "description": "", "slug": "changed", "category":
+         "openness", "polarity": "-1", "is_active": "on"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    kept.refresh_from_db()
+    assert (kept.name, kept.slug, kept.polarity) == (
+        "Delivered on time",
+        "delivered_as_promised",
+        1,
+    )
+    new = admin_client.get(reverse("admin:relationships_signaltype_add")).content.decode()
+    assert all(f'name="{field}"' in new for field in ("slug", "category", "polarity"))

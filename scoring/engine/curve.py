@@ -46,6 +46,18 @@ def week_ending(day: datetime.date) -> datetime.date:
     return day + datetime.timedelta(days=6 - day.weekday())
 
 
+def first_week(evidence: Evidence, *, as_of: datetime.date) -> datetime.date | None:
+    """The Sunday of the first week `score_timeline(evidence, ..., as_of=as_of)` gives (None
+    when it gives none): the week of the earliest evidence up to `as_of` (or the day lost)."""
+    last_day = min(as_of, evidence.lost_on or as_of)
+    days = [
+        *(s.observed_on for s in evidence.signals if s.observed_on <= last_day),
+        *(i.occurred_on for i in evidence.interactions if i.occurred_on <= last_day),
+        *(a.assessed_on for a in evidence.assessments if a.assessed_on <= last_day),
+    ]
+    return week_ending(min(days)) if days else None
+
+
 def score_from_evidence(evidence_points: float, scale: float) -> float:
     """Score 0-100 for `evidence_points`: 50 at `scale` points, 75 at three times that, 90 at
     nine times; halving a top account's evidence costs it about ten points."""

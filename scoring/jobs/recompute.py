@@ -34,7 +34,12 @@ from scoring.models import (
     ScoreSnapshot,
     ScoringProfile,
 )
-from scoring.services import RecomputeResult, profile_activate, scores_recompute
+from scoring.services import (
+    RecomputeResult,
+    account_rescore,
+    profile_activate,
+    scores_recompute,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +124,12 @@ def recompute_queue(
         if not parts:
             _job_finish(job)
     return job
+
+
+@task()
+def account_rescore_run(account_id: int) -> None:
+    """The worker's task: rescore one account whose rescore after a write failed."""
+    account_rescore(account_id=account_id)
 
 
 @task()

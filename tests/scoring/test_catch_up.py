@@ -161,3 +161,47 @@ def test_a_catch_up_queued_before_the_jobs_moved_still_runs_after_the_upgrade():
 
     assert DBTaskResult.objects.get(pk=queued.id).status == "SUCCESSFUL"
     assert _latest(quiet).week_ending == week_ending(TODAY)
+
+
+def _weeks_of(account):
+    return list(
+        ScoreSnapshot.objects.filter(account=account, profile=profile_active())
+        .order_by("week_ending")
+        .values_list("week_ending", "score", "stage", "decline_risk", "risk_drivers", "is_latest")
+    )
+
+
+def test_an_account_whose_stored_weeks_no_longer_match_its_evidence_is_rolled_whole():
+    """Evidence gone without its rescore (a failed one): the roll scores such an account
+    whole, as a full recompute would, and the rest of its chunk still rolls."""
+    shortened = _weekly_client(until=WENT_QUIET)  # loses its first half year of meetings
+    emptied = _weekly_client(until=WENT_QUIET)  # loses everything
+    quiet = _weekly_client(until=WENT_QUIET)
+    # A query's delete queues the rescores for the commit, which a test never reaches.
+    first = shortened.interactions.order_by("occurred_on").values_list("pk", flat=True)[:10]
+    shortened.interactions.filter(pk__in=list(first)).delete()
+    emptied.interactions.all().delete()
+
+    assert scores_catch_up(today=TODAY) == 3
+
+    assert not ScoreSnapshot.objects.filter(account=emptied).exists()
+    rolled = _weeks_of(shortened)
+    assert rolled[0][0] == week_ending(WENT_QUIET - datetime.timedelta(weeks=15))
+    account_rescore(account_id=shortened.pk, as_of=TODAY)
+    assert rolled == _weeks_of(shortened)
+    assert _latest(quiet).week_ending == week_ending(TODAY)
+
+
+def test_an_account_left_with_weeks_but_no_standing_is_scored_whole_without_a_clash():
+    account = _weekly_client(until=WENT_QUIET)
+    ScoreSnapshot.objects.filter(account=account, is_latest=True).delete()
+    # And a week missing in the middle of what is left.
+    ScoreSnapshot.objects.filter(account=account).order_by("week_ending")[5].delete()
+    quiet = _weekly_client(until=WENT_QUIET)
+
+    assert scores_catch_up(today=TODAY) == 2
+
+    rolled = _weeks_of(account)
+    account_rescore(account_id=account.pk, as_of=TODAY)
+    assert rolled == _weeks_of(account)
+    assert _latest(quiet).week_ending == week_ending(TODAY)

@@ -3,6 +3,7 @@
 Decline risk has its own file, test_risk.py."""
 
 import copy
+import dataclasses
 import datetime
 import random
 
@@ -19,6 +20,7 @@ from scoring.engine import (
     score_timeline,
     week_ending,
 )
+from scoring.engine.curve import first_week
 from tests.scoring.evidence import (
     NEGATIVE,
     POSITIVE,
@@ -105,6 +107,17 @@ def test_a_timeline_from_a_later_week_is_the_tail_of_the_whole_one(history, week
     first = week_ending(day(0)) + datetime.timedelta(weeks=weeks_in)
     tail = score_timeline(history, DEFAULT, as_of=AS_OF, from_week=first)
     assert tail == [point for point in whole if point.week_ending >= first]
+
+
+@given(
+    histories,
+    st.integers(min_value=-30, max_value=3 * 365),
+    st.one_of(st.none(), st.integers(min_value=-30, max_value=3 * 365)),
+)
+def test_the_first_week_is_the_one_the_timeline_begins_with(history, days, lost):
+    history = dataclasses.replace(history, lost_on=None if lost is None else day(lost))
+    timeline = score_timeline(history, DEFAULT, as_of=day(days))
+    assert first_week(history, as_of=day(days)) == (timeline[0].week_ending if timeline else None)
 
 
 @given(histories)

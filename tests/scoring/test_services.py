@@ -13,6 +13,7 @@ from django.utils import timezone
 from relationships.models import SignalType
 from scoring import portfolio, services
 from scoring.engine import DEFAULTS, ProfileError
+from scoring.engine.curve import week_ending
 from scoring.models import RecomputeJob, ScoreSnapshot, ScoringProfile
 from scoring.selectors import evidence_for_accounts, profile_active
 from scoring.services import (
@@ -428,13 +429,45 @@ def test_one_commit_rescores_each_account_once(scored, django_capture_on_commit_
 
 
 @pytest.mark.django_db
-def test_a_failed_rescore_does_not_undo_the_users_write(scored, django_capture_on_commit_callbacks):
+def test_a_failed_rescore_does_not_undo_the_users_write_and_the_worker_retries_it(
+    scored, django_capture_on_commit_callbacks
+):
+    from tests.conftest import work_the_queue
+
+    before = _latest(scored)
     with (
         mock.patch.object(services, "account_rescore", side_effect=RuntimeError("boom")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         meeting = InteractionFactory(account=scored, occurred_on=timezone.localdate())
     assert meeting.__class__.objects.filter(pk=meeting.pk).exists()
+    assert _latest(scored).pk == before.pk  # not rescored yet
+
+    work_the_queue()
+
+    after = _latest(scored)
+    assert after.week_ending == week_ending(timezone.localdate())
+    assert not any(key == "silence" for key, _, _ in after.risk_drivers)
+
+
+@pytest.mark.django_db
+def test_deleting_a_person_rescores_their_account(scored, django_capture_on_commit_callbacks):
+    """In the admin: the person leaves every meeting they were in without a signal of its own."""
+    today = timezone.localdate()
+    people = [ContactFactory(account=scored) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for days in (60, 30, 1):
+            meeting = InteractionFactory(
+                account=scored, occurred_on=today - datetime.timedelta(days=days)
+            )
+            meeting.participants.add(*people)
+    assert "single_threaded" not in {key for key, _, _ in _latest(scored).risk_drivers}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        people[2].delete()
+
+    drivers = {key: detail for key, _, detail in _latest(scored).risk_drivers}
+    assert drivers["single_threaded"] == "only 2 contacts engaged in 120 days"
 
 
 # The command ---------------------------------------------------------------------------------
