@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
@@ -136,28 +136,26 @@ def _roll_starts(
     profile: ScoringProfile, evidence: Mapping[int, Evidence], as_of: datetime.date
 ) -> tuple[dict[int, datetime.date], set[int]]:
     """Where a roll starts each account of `evidence` under `profile`: at its latest stored
-    week, when its stored weeks run unbroken from the week of its first evidence to that one
-    (as scoring gives them); and the accounts whose latest week is past `as_of`'s, to leave
-    alone. Any other account (not scored yet, or whose stored weeks no longer match its
-    evidence) is scored whole."""
-    spans: dict[int, tuple[datetime.date, datetime.date, int]] = {}
+    week, when its stored weeks start at the week of its first evidence (as scoring gives
+    them); and the accounts whose latest week is past `as_of`'s, to leave alone. Any other
+    account (not scored yet, or whose stored weeks no longer match its evidence) is scored
+    whole. Two index lookups per account, however long its history."""
+    weeks = ScoreSnapshot.objects.filter(profile=profile, account_id=OuterRef("pk"))
+    first = weeks.order_by("week_ending").values("week_ending")[:1]
+    last = weeks.order_by("-week_ending").values("week_ending")[:1]
+    this_week, since, ahead = week_ending(as_of), {}, set()
     for part in _id_parts(list(evidence)):
         stored = (
-            ScoreSnapshot.objects.filter(profile=profile, account_id__in=part)
-            .order_by()
-            .values("account_id")
-            .annotate(first=Min("week_ending"), last=Max("week_ending"), weeks=Count("*"))
-            .values_list("account_id", "first", "last", "weeks")
+            Account.objects.filter(pk__in=part)
+            .annotate(first=Subquery(first), last=Subquery(last))
+            .filter(last__isnull=False)
+            .values_list("pk", "first", "last")
         )
-        spans.update((pk, (first, last, weeks)) for pk, first, last, weeks in stored)
-    this_week, since, ahead = week_ending(as_of), {}, set()
-    for pk, (first, last, weeks) in spans.items():
-        if last > this_week:
-            ahead.add(pk)
-        elif weeks == (last - first).days // 7 + 1 and first == first_week(
-            evidence[pk], as_of=as_of
-        ):
-            since[pk] = last
+        for pk, first_stored, last_stored in stored:
+            if last_stored > this_week:
+                ahead.add(pk)
+            elif first_stored == first_week(evidence[pk], as_of=as_of):
+                since[pk] = last_stored
     return since, ahead
 
 
