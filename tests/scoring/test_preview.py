@@ -120,18 +120,21 @@ def test_the_preview_counts_what_a_full_recompute_under_the_draft_then_produces(
     }
 
 
-def test_the_preview_follows_new_evidence(client, alice, sam):
+def test_the_preview_follows_new_evidence(
+    client, alice, sam, django_capture_on_commit_callbacks
+):
     accounts = _book(alice, count=2)
     client.force_login(sam)
     draft = _start_draft(client)
     changes = {"stage_thresholds.confidant": "15"}
     before = _counts(_preview(client, draft, **changes))
 
-    TrustSignal.objects.create(
-        account=accounts[0],
-        signal_type=SignalType.objects.get(slug="invited_to_planning"),
-        observed_on=timezone.localdate(),
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the write commits, as in use
+        TrustSignal.objects.create(
+            account=accounts[0],
+            signal_type=SignalType.objects.get(slug="invited_to_planning"),
+            observed_on=timezone.localdate(),
+        )
 
     after = _counts(_preview(client, draft, **changes))
     assert after["Confidant"][1] == before["Confidant"][1] + 1
