@@ -228,7 +228,7 @@ def _standings(key: tuple, batch: Batch, profile: Profile) -> dict:
     with cache.lock:
         if cache.key == key and params in cache.standings:
             return cache.standings[params]
-    result = standings(batch, profile)
+    result = standings(batch, profile, drivers=False)
     with cache.lock:
         if cache.key == key:
             cache.standings = {params: result, **dict(list(cache.standings.items())[-3:])}

@@ -29,7 +29,7 @@ DEFAULT_RHYTHM_DAYS = 30  # until there are enough contacts to know the account'
 # The few points of positive evidence a steady account gains and loses from week to week:
 # momentum counts only a fall beyond them.
 MOMENTUM_NOISE = 5.0
-_MAX_SHARE = 0.999_999  # a driver at 100 would make the product zero and the shares infinite
+MAX_SHARE = 0.999_999  # a driver at 100 would make the product zero and the shares infinite
 
 
 @dataclass(slots=True)
@@ -227,7 +227,7 @@ def combine(found: list[_Found]) -> tuple[float, tuple[RiskDriver, ...]]:
     """Drivers (key, risk 0-100 alone, detail) combined as independent chances; each driver's
     part of the total is its share of -log(1 - risk/100). Largest first, zeros left out."""
     logs = [
-        (key, -math.log1p(-min(points / 100, _MAX_SHARE)), detail) for key, points, detail in found
+        (key, -math.log1p(-min(points / 100, MAX_SHARE)), detail) for key, points, detail in found
     ]
     total_log = sum(log for _, log, _ in logs)
     if total_log <= 0:

@@ -142,7 +142,7 @@ def stored_weeks(
     has not reached it) or have been lost since: one whose stored weeks are not exactly the
     weeks its evidence spans is left out, to be scored."""
     batch = build(columns_from_evidence(evidence), as_of=as_of)
-    today = standings(batch, engine)
+    today = standings(batch, engine, drivers=False)
     firsts = (batch.base + 7 * batch.first_week).tolist()
     lasts = (batch.base + 7 * batch.last_week).tolist()
     result = {}

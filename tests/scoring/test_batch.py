@@ -82,6 +82,25 @@ def test_each_account_stands_where_its_own_timeline_ends(portfolio, profile):
         _same_standing(result[pk], timeline[-1])
 
 
+@given(portfolios, st.sampled_from(PROFILES))
+@settings(max_examples=150, deadline=None)
+def test_risks_worked_out_all_at_once_are_the_ones_the_drivers_add_up_to(portfolio, profile):
+    """The preview's and the backtest's way: every account's risk at once, drivers unnamed."""
+    book = {100 + index: history for index, history in enumerate(portfolio)}
+    batch = build(columns_from_evidence(book), as_of=AS_OF)
+    named = standings(batch, profile)
+
+    unnamed = standings(batch, profile, drivers=False)
+
+    assert unnamed.keys() == named.keys()
+    for pk, point in unnamed.items():
+        assert point.decline_risk == pytest.approx(named[pk].decline_risk, abs=1e-9)
+        assert point.risk_drivers == ()
+        assert point._replace(decline_risk=0, risk_drivers=()) == named[pk]._replace(
+            decline_risk=0, risk_drivers=()
+        )
+
+
 def test_a_lost_account_stands_where_it_was_the_day_it_was_lost():
     lost_on = day(400)
     book = {
