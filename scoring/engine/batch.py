@@ -468,7 +468,8 @@ def _walk(batch: Batch, rules: _Rules) -> _Walked:
     """Walk every account's weeks at once, one array operation across the portfolio per step,
     in curve.score_timeline's order: evidence fades and arrives, the score, the stage."""
     n = len(batch.account_ids)
-    points = np.zeros((n, len(rules.signs)))
+    # [account, bucket], stored bucket by bucket: each week sums the buckets one by one.
+    points = np.zeros((n, len(rules.signs)), order="F")
     gate_seen = np.full((n, len(_GATED)), _NEVER, dtype=np.int64)
     stage = np.ones(n, dtype=np.int64)  # ranks: 1 vendor .. 4 virtual partner
     trust_built = np.zeros((batch.weeks, n))
@@ -481,7 +482,13 @@ def _walk(batch: Batch, rules: _Rules) -> _Walked:
         # A week's step is 7 days, the last one up to the account's last day; no evidence has
         # arrived before an account's first step, and ended accounts stand still.
         step = np.where(walking & (batch.first_week < week), day - (sunday - 7), 0)
-        points *= rules.fade[step]
+        # Most accounts fade a whole week: one row of factors for all, in place; the few that
+        # step less (a last day within the week, or an ended account) get their own factors.
+        # (An account yet to start holds no points: any factor leaves it at 0.)
+        odd = np.flatnonzero((step != 7) & (batch.first_week < week))
+        held = points[odd]
+        points *= rules.fade[7]
+        points[odd] = held * rules.fade[step[odd]]
         _take_signals(batch, rules, week, points, gate_seen, stage)
         _take_interactions(batch, rules, week, points)
         points[points <= _EPSILON] = 0.0
@@ -586,10 +593,16 @@ def _final_weeks(
             p, score_drop=best - built, stage=walked.stage, peak_stage=peak
         ).tolist()
     )
+    # Read as plain lists once: indexing arrays one element at a time costs more than the rest.
+    ranks, scores = walked.stage.tolist(), final.tolist()
+    points = walked.evidence_points.tolist()
+    sundays = (batch.base + 7 * last).tolist()
+    gates = list(zip(*(column.tolist() for column in gate_open_now), strict=True))
+    days: dict[int, datetime.date] = {}
+    gaps: dict[tuple, str] = {}  # (stage, score as shown, gates open): the words
     result = {}
     for index, pk in enumerate(batch.account_ids.tolist()):
-        held = _STAGE_OF_RANK[walked.stage[index]]
-        score = float(final[index])
+        held, score, gates_open = _STAGE_OF_RANK[ranks[index]], scores[index], gates[index]
         if risks is None:
             risk, named = decline_risk(
                 readings.risk_inputs(
@@ -602,17 +615,13 @@ def _final_weeks(
             )
         else:
             risk, named = risks[index], ()
-        gate_open = {target: bool(gate_open_now[i][index]) for i, target in enumerate(_GATED)}
-        result[pk] = WeekPoint(
-            datetime.date.fromordinal(int(batch.base + 7 * last[index])),
-            score,
-            held,
-            risk,
-            (),
-            named,
-            gap_words(held, score, gate_open),
-            float(walked.evidence_points[index]),
-        )
+        gap = gaps.get(key := (held, round(score), gates_open))
+        if gap is None:
+            gap = gaps[key] = gap_words(held, score, dict(zip(_GATED, gates_open, strict=True)))
+        sunday = sundays[index]
+        if (week := days.get(sunday)) is None:
+            week = days[sunday] = datetime.date.fromordinal(sunday)
+        result[pk] = WeekPoint(week, score, held, risk, (), named, gap, points[index])
     return result
 
 
