@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -66,7 +67,7 @@ def week_behind(week_ago: datetime.date) -> None:
         cursor.execute(f"VACUUM ANALYZE {ScoreSnapshot._meta.db_table}")
 
 
-def timed(work, **arguments) -> tuple[float, object]:
+def timed(work, **arguments) -> tuple[float, Any]:
     started = time.perf_counter()
     result = work(**arguments)
     return time.perf_counter() - started, result

@@ -599,7 +599,7 @@ def _final_weeks(
     sundays = (batch.base + 7 * last).tolist()
     gates = list(zip(*(column.tolist() for column in gate_open_now), strict=True))
     days: dict[int, datetime.date] = {}
-    gaps: dict[tuple, str] = {}  # (stage, score as shown, gates open): the words
+    gaps: dict[tuple[Stage, int, tuple[bool, ...]], str] = {}  # by stage, score shown, gates
     result = {}
     for index, pk in enumerate(batch.account_ids.tolist()):
         held, score, gates_open = _STAGE_OF_RANK[ranks[index]], scores[index], gates[index]

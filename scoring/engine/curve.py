@@ -123,9 +123,9 @@ def score_timeline(
 
 def _weeks(
     walk: _Walk, rules: _StageRules, scale: float, as_of: datetime.date
-) -> Iterator[tuple[int, float, Stage, bool, float, RiskInputs]]:
+) -> Iterator[tuple[int, float, Stage, dict[Stage, bool], float, RiskInputs]]:
     """Walk the weeks from the first evidence's to `as_of`'s: for each, its Sunday (ordinal),
-    score, stage, whether the next stage's gate is open, the evidence points and what the risk
+    score, stage, which stages' gates are open, the evidence points and what the risk
     drivers read. `walk` holds the week's evidence until the next one is taken."""
     stage = Stage.VENDOR
     today = as_of.toordinal()

@@ -120,9 +120,7 @@ def test_the_preview_counts_what_a_full_recompute_under_the_draft_then_produces(
     }
 
 
-def test_the_preview_follows_new_evidence(
-    client, alice, sam, django_capture_on_commit_callbacks
-):
+def test_the_preview_follows_new_evidence(client, alice, sam, django_capture_on_commit_callbacks):
     accounts = _book(alice, count=2)
     client.force_login(sam)
     draft = _start_draft(client)
