@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from django.db import connection, connections
-from django.db.models import Count, Func, IntegerField, Max
+from django.db.models import Count, Func, IntegerField, Max, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Account, AccountStatus
@@ -188,21 +188,23 @@ def _batch_columns(
 
 
 def evidence_fingerprint() -> tuple:
-    """Changes whenever the evidence does, in three small reads whatever the portfolio's
-    size. Every change of evidence rescores its account as it commits (scoring/receivers.py;
-    an import recomputes its accounts), which writes its snapshots anew, with new ids: the
-    newest snapshot id moves with every change, read from the end of its index. Accounts
-    (their status and loss) and the signal catalog are counted and their latest change read.
-    Counting the evidence itself instead costs a second at 50,000 accounts."""
-    reads = (
-        (Account, Count("pk"), Max("updated_at")),
-        (SignalType, Count("pk"), Max("pk")),
-        (ScoreSnapshot, Max("pk")),
+    """Changes whenever the evidence of an active account does, in three small reads whatever
+    the portfolio's size. Every change of evidence rescores its account as it commits
+    (scoring/receivers.py; an import recomputes its accounts), which replaces its standing by
+    a row with a new id, or removes it when nothing is left to score: the count and the sum
+    of the ids of the live version's standings move with every change, whatever order the
+    writes commit in. The active accounts (by count and sum of ids) and the signal catalog
+    are read too. Counting the evidence itself costs a second at 50,000 accounts."""
+    standings = ScoreSnapshot.objects.filter(is_latest=True, profile__is_active=True)
+    return (
+        _count_and_sum(Account.objects.filter(status=AccountStatus.ACTIVE)),
+        _count_and_sum(standings),
+        tuple(SignalType.objects.order_by().aggregate(Count("pk"), Max("pk")).values()),
     )
-    return tuple(
-        tuple(model._default_manager.order_by().aggregate(*values).values())
-        for model, *values in reads
-    )
+
+
+def _count_and_sum(rows: QuerySet) -> tuple[Any, ...]:
+    return tuple(rows.order_by().aggregate(Count("pk"), Sum("pk")).values())
 
 
 class _Cache:

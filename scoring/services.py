@@ -139,7 +139,8 @@ def _roll_starts(
     week, when its stored weeks start at the week of its first evidence (as scoring gives
     them); and the accounts whose latest week is past `as_of`'s, to leave alone. Any other
     account (not scored yet, or whose stored weeks no longer match its evidence) is scored
-    whole. Two index lookups per account, however long its history."""
+    whole. Two index lookups per account, however long its history (so a week deleted by
+    hand from the middle of a history goes unnoticed; nothing in the app deletes one)."""
     weeks = ScoreSnapshot.objects.filter(profile=profile, account_id=OuterRef("pk"))
     first = weeks.order_by("week_ending").values("week_ending")[:1]
     last = weeks.order_by("-week_ending").values("week_ending")[:1]
@@ -147,11 +148,13 @@ def _roll_starts(
     for part in _id_parts(list(evidence)):
         stored = (
             Account.objects.filter(pk__in=part)
+            .order_by()
             .annotate(first=Subquery(first), last=Subquery(last))
-            .filter(last__isnull=False)
             .values_list("pk", "first", "last")
         )
         for pk, first_stored, last_stored in stored:
+            if last_stored is None:
+                continue  # nothing stored: scored whole
             if last_stored > this_week:
                 ahead.add(pk)
             elif first_stored == first_week(evidence[pk], as_of=as_of):

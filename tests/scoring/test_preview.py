@@ -138,6 +138,40 @@ def test_the_preview_follows_new_evidence(client, alice, sam, django_capture_on_
     assert after["Confidant"][1] == before["Confidant"][1] + 1
 
 
+def test_the_preview_follows_an_account_whose_evidence_is_all_removed(
+    client, alice, sam, django_capture_on_commit_callbacks
+):
+    accounts = _book(alice, count=3)
+    client.force_login(sam)
+    draft = _start_draft(client)
+    before = _counts(_preview(client, draft))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts[0].signals.all().delete()
+        accounts[0].interactions.all().delete()
+
+    after = _counts(_preview(client, draft))
+    assert sum(live for live, _ in after.values()) == sum(live for live, _ in before.values()) - 1
+
+
+def test_the_fingerprint_moves_with_a_standing_replaced_under_a_lower_id(alice):
+    """A write that took its ids before another's but commits after it still shows: the ids
+    of the standings are summed, not only their newest read."""
+    first, second = _book(alice, count=2)
+    account_rescore(account_id=second.pk)  # frees second's earlier ids, below the newest
+    freed = ScoreSnapshot.objects.order_by("pk").values_list("pk", flat=True)
+    free_id = next(pk + 1 for pk, after in zip(freed, freed[1:], strict=False) if after > pk + 1)
+    before = preview.evidence_fingerprint()
+
+    standing = ScoreSnapshot.objects.get(account=first, is_latest=True)
+    standing.delete()
+    standing.pk = free_id
+    standing.save(force_insert=True)
+
+    assert free_id < ScoreSnapshot.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    assert preview.evidence_fingerprint() != before
+
+
 def test_a_broken_draft_previews_nothing_and_says_what_to_fix(client, sam):
     client.force_login(sam)
     draft = _start_draft(client)
