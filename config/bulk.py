@@ -1,4 +1,5 @@
-"""Fast bulk inserts: COPY on PostgreSQL, one executemany elsewhere.
+"""Fast bulk inserts: COPY on PostgreSQL, one executemany elsewhere; and many ids in as few
+statements as the database allows.
 
 Used where thousands of rows are written at once (the demo portfolio, score snapshots). The
 rows bypass model `save()` and signals on purpose; callers validate what they write.
@@ -7,7 +8,7 @@ rows bypass model `save()` and signals on purpose; callers validate what they wr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -15,6 +16,15 @@ from django.db import connection, models
 
 class JsonText(str):
     """A JSON value already encoded as text: written as it is, not encoded again."""
+
+
+def id_chunks(ids: Sequence[int], *, spare: int = 0) -> Iterator[Sequence[int]]:
+    """`ids` in pieces small enough for one statement's parameters beside `spare` others
+    (SQLite limits them; PostgreSQL takes them all in one piece)."""
+    limit = connection.features.max_query_params
+    step = limit - spare if limit else max(len(ids), 1)
+    for start in range(0, len(ids), step):
+        yield ids[start : start + step]
 
 
 def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:

@@ -23,7 +23,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
-from config.bulk import insert_rows
+from config.bulk import id_chunks, insert_rows
 from scoring.engine import Evidence, Profile, flatten, score_timeline
 from scoring.engine.curve import first_week, week_ending
 from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
@@ -123,15 +123,6 @@ def _locked_evidence(
     return locked, evidence
 
 
-def _id_parts(ids: list[int]) -> Iterator[list[int]]:
-    """`ids` in pieces small enough for one statement's parameters (SQLite limits them; two
-    more parameters are left for the profile and a week)."""
-    limit = connection.features.max_query_params
-    step = limit - 2 if limit else max(len(ids), 1)
-    for start in range(0, len(ids), step):
-        yield ids[start : start + step]
-
-
 def _roll_starts(
     profile: ScoringProfile, evidence: Mapping[int, Evidence], as_of: datetime.date
 ) -> tuple[dict[int, datetime.date], set[int]]:
@@ -145,7 +136,7 @@ def _roll_starts(
     first = weeks.order_by("week_ending").values("week_ending")[:1]
     last = weeks.order_by("-week_ending").values("week_ending")[:1]
     this_week, since, ahead = week_ending(as_of), {}, set()
-    for part in _id_parts(list(evidence)):
+    for part in id_chunks(list(evidence), spare=2):  # the profile, in each subquery
         stored = (
             Account.objects.filter(pk__in=part)
             .order_by()
@@ -172,7 +163,7 @@ def _snapshots_clear(
     for pk in account_ids:
         by_week.setdefault(since.get(pk), []).append(pk)
     for week, ids in by_week.items():
-        for part in _id_parts(ids):
+        for part in id_chunks(ids, spare=2):  # the profile and a week
             stale = ScoreSnapshot.objects.filter(profile=profile, account_id__in=part)
             (stale if week is None else stale.filter(week_ending__gte=week)).delete()
 

@@ -14,9 +14,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
 from accounts.models import Account
+from config.bulk import id_chunks
 from scoring.engine import Profile, Stage, WeekPoint
 from scoring.models import ScoreSnapshot, ScoringProfile
 from webhooks import events, outbox
@@ -52,12 +51,9 @@ def latest_standings(*, profile_id: int, account_ids: Collection[int] | None) ->
     fields = ("account_id", "week_ending", "score", "stage", "decline_risk")
     if account_ids is None:
         return {row[0]: Latest(*row[1:]) for row in rows.values_list(*fields)}
-    ids = list(account_ids)
-    limit = connection.features.max_query_params
-    step = limit - 2 if limit else max(len(ids), 1)
     found: dict[int, Latest] = {}
-    for start in range(0, len(ids), step):
-        chunk = rows.filter(account_id__in=ids[start : start + step]).values_list(*fields)
+    for part in id_chunks(list(account_ids), spare=2):
+        chunk = rows.filter(account_id__in=part).values_list(*fields)
         found.update((row[0], Latest(*row[1:])) for row in chunk)
     return found
 
@@ -115,12 +111,9 @@ def standings_watch(
 
 def _accounts(account_ids: list[int]) -> dict[int, dict[str, Any]]:
     """{id: {id, external_id, name}} of the accounts that moved (in chunks, as above)."""
-    limit = connection.features.max_query_params or len(account_ids)
     found: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(account_ids), limit):
-        rows = Account.objects.filter(pk__in=account_ids[start : start + limit]).values_list(
-            "id", "external_id", "name"
-        )
+    for part in id_chunks(account_ids):
+        rows = Account.objects.filter(pk__in=part).values_list("id", "external_id", "name")
         found.update((pk, {"id": pk, "external_id": ext, "name": name}) for pk, ext, name in rows)
     return found
 
