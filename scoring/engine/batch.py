@@ -599,7 +599,6 @@ def _final_weeks(
     sundays = (batch.base + 7 * last).tolist()
     gates = list(zip(*(column.tolist() for column in gate_open_now), strict=True))
     days: dict[int, datetime.date] = {}
-    gaps: dict[tuple[Stage, int, tuple[bool, ...]], str] = {}  # by stage, score shown, gates
     result = {}
     for index, pk in enumerate(batch.account_ids.tolist()):
         held, score, gates_open = _STAGE_OF_RANK[ranks[index]], scores[index], gates[index]
@@ -615,9 +614,7 @@ def _final_weeks(
             )
         else:
             risk, named = risks[index], ()
-        gap = gaps.get(key := (held, round(score), gates_open))
-        if gap is None:
-            gap = gaps[key] = gap_words(held, score, dict(zip(_GATED, gates_open, strict=True)))
+        gap = gap_words.for_gates(held, score, gates_open)
         sunday = sundays[index]
         if (week := days.get(sunday)) is None:
             week = days[sunday] = datetime.date.fromordinal(sunday)

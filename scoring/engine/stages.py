@@ -143,7 +143,7 @@ class StageGaps:
     """`next_stage_gap` for one profile, with each wording built once: the same few sentences
     come back week after week and account after account."""
 
-    __slots__ = ("thresholds", "gates", "gate_window_days", "_words")
+    __slots__ = ("thresholds", "gates", "gate_window_days", "_words", "_by_gates")
 
     def __init__(
         self,
@@ -156,6 +156,7 @@ class StageGaps:
         self.gates = gates
         self.gate_window_days = gate_window_days
         self._words: dict[tuple[object, ...], str] = {}  # (stage, score, *gates open)
+        self._by_gates: dict[tuple[Stage, int, tuple[bool, ...]], str] = {}
 
     def __call__(self, stage: Stage, score: float, gate_open: dict[Stage, bool]) -> str:
         """What the account lacks for the next stage, at `score` rounded as shown."""
@@ -171,4 +172,14 @@ class StageGaps:
                 gates=self.gates,
                 gate_window_days=self.gate_window_days,
             )
+        return words
+
+    def for_gates(self, stage: Stage, score: float, gates_open: tuple[bool, ...]) -> str:
+        """The same, with whether each gated stage is open given in the order of `gates`
+        (what the batch engine has at hand, without a mapping built for every account)."""
+        key = (stage, round(score), gates_open)
+        words = self._by_gates.get(key)
+        if words is None:
+            gate_open = dict(zip(self.gates, gates_open, strict=True))
+            words = self._by_gates[key] = self(stage, score, gate_open)
         return words
