@@ -8,8 +8,10 @@ import html
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
@@ -128,17 +130,21 @@ class TeamSearch:
 
     limit = FOUND_AT_MOST
 
-    def __init__(self, find: str = ""):
+    def __init__(self, find: str = "", *, among: QuerySet[User] | None = None):
+        """`among`: the managers to search (by default, `account_managers()`)."""
         # Commas split words too ("Smith, Jane"); PostgreSQL refuses a NUL even in a search.
         self.find = " ".join(str(find).replace("\x00", "").replace(",", " ").split())[:100]
-        self.searching = account_managers().count() > OFFER_ALL_UP_TO
+        managers = account_managers() if among is None else among
+        self.searching = managers.count() > OFFER_ALL_UP_TO
         self.found: list = []
         self.more = False
         if self.searching and self.find:
-            self.found, self.more = managers_matching(self.find, limit=FOUND_AT_MOST)
+            self.found, self.more = managers_matching(
+                self.find, limit=FOUND_AT_MOST, among=managers
+            )
 
 
-def _told_apart(manager) -> str:
+def told_apart(manager) -> str:
     """A manager's name with their user name: namesakes are common in a large team."""
     name = manager.get_full_name()
     return f"{name} ({manager.username})" if name else manager.username
@@ -160,7 +166,7 @@ class ManagerPickForm(forms.Form):
         ids = {*manager_ids(chosen), *manager_ids(kept)}
         offered = list(account_managers().filter(pk__in=ids)) if ids else []
         offered += [manager for manager in search.found if manager.pk not in ids]
-        field.widget.choices = [(manager.pk, _told_apart(manager)) for manager in offered]
+        field.widget.choices = [(manager.pk, told_apart(manager)) for manager in offered]
 
 
 class OwnerForm(ManagerPickForm):

@@ -24,10 +24,13 @@ def account_managers() -> QuerySet[User]:
     )
 
 
-def managers_matching(words: str, *, limit: int) -> tuple[list[User], bool]:
-    """Up to `limit` account managers whose first, last or user name or email holds every
-    word of `words` (ignoring case and accents), and whether more match than that."""
-    managers = account_managers()
+def managers_matching(
+    words: str, *, limit: int, among: QuerySet[User] | None = None
+) -> tuple[list[User], bool]:
+    """Up to `limit` account managers (of `among`, by default `account_managers()`) whose
+    first, last or user name or email holds every word of `words` (ignoring case and
+    accents), and whether more match than that."""
+    managers = account_managers() if among is None else among
     for word in words.split():
         managers = managers.filter(
             contains_folded("first_name", word)

@@ -3,11 +3,14 @@ from django.contrib import admin
 from config.admin import ReadOnlyAdmin
 from scoring.models import (
     BacktestRun,
+    MapTally,
     ProfileChange,
     ProfileRollout,
     RecomputeJob,
     ScoreSnapshot,
     ScoringProfile,
+    StandingLine,
+    StandingTally,
 )
 
 
@@ -46,6 +49,34 @@ class ScoreSnapshotAdmin(ReadOnlyAdmin):
     list_select_related = ["account", "profile"]
     date_hierarchy = "week_ending"
     show_full_result_count = False  # millions of rows: no COUNT(*) per page
+
+
+@admin.register(StandingLine)
+class StandingLineAdmin(ReadOnlyAdmin):
+    """The dashboard's lines, derived from the snapshots and the accounts: readable for
+    checking what the dashboard counts, never edited by hand."""
+
+    list_display = ["name", "owner_id", "stage", "score", "decline_risk", "week_ending"]
+    list_filter = ["stage", "silence", "perception_gap"]
+    search_fields = ["name"]
+
+
+@admin.register(StandingTally)
+class StandingTallyAdmin(ReadOnlyAdmin):
+    """The dashboard's lines counted by group (its tiles and transitions), derived from them."""
+
+    list_display = ["industry", "potential", "stage", "risk_band", "week_ending", "accounts"]
+    list_filter = ["stage", "risk_band", "potential"]
+    search_fields = ["industry"]
+
+
+@admin.register(MapTally)
+class MapTallyAdmin(ReadOnlyAdmin):
+    """The dashboard's lines counted per square of its map, derived from them."""
+
+    list_display = ["industry", "potential", "stage", "score_bin", "risk_bin", "accounts"]
+    list_filter = ["stage", "risk_band", "potential"]
+    search_fields = ["industry"]
 
 
 @admin.register(ProfileChange)

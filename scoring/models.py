@@ -9,8 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Cast
-from django.db.models.lookups import Contains
 
 from accounts.models import Account
 from scoring.engine import Profile, Stage
@@ -69,16 +67,6 @@ class ScoringProfile(models.Model):
         return Profile.from_dict(self.params)
 
 
-# The risk drivers the dashboard lists accounts by (scoring/dashboard/summary.py).
-LISTED_DRIVERS = ("silence", "perception_gap")
-
-
-def drivers_naming(key: str) -> Contains:
-    """Whether a snapshot's risk drivers name `key`: their JSON text holds the quoted key. The
-    dashboard's lists filter with it, and their partial indexes are defined by it."""
-    return Contains(Cast("risk_drivers", models.TextField()), f'"{key}"')
-
-
 class ScoreSnapshot(models.Model):
     """An account's standing at the end of one week, under one profile version.
 
@@ -133,34 +121,170 @@ class ScoreSnapshot(models.Model):
                 include=["account", "score", "stage"],
                 name="snapshot_profile_week",
             ),
-            # The dashboard's counts, sums and rankings of the current standings, answered
-            # from this small index alone on PostgreSQL (one entry per account), not from one
-            # heap row per account spread over years of weekly history; riskiest first, so
-            # that a list of the riskiest stops after its first few entries.
+            # The current standings of the whole portfolio (the what-if preview's fingerprint,
+            # the webhooks' standings before and after a version goes live), answered from
+            # this small index alone on PostgreSQL (one entry per account), not from one heap
+            # row per account spread over years of weekly history.
             models.Index(
                 fields=["profile", "-decline_risk"],
                 include=["id", "account", "score", "stage", "week_ending"],
                 condition=models.Q(is_latest=True),
                 name="snapshot_latest_standing",
             ),
-            # The dashboard's lists of standings with a given risk driver (neglected regular
-            # customers, perception gaps), riskiest first: each holds only the standings that
-            # name the driver, so a list reads its few rows instead of every standing's JSON.
-            # PostgreSQL matches the lists' queries to them; SQLite does not (it matches a
-            # partial index only to a literal, and the pattern is a bound parameter), which
-            # a small SQLite portfolio does not need.
-            *(
-                models.Index(
-                    fields=["profile", "-decline_risk"],
-                    condition=models.Q(is_latest=True) & models.Q(drivers_naming(key)),
-                    name=f"snapshot_latest_{key}",
-                )
-                for key in LISTED_DRIVERS
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.account} week ending {self.week_ending}: {self.score:.0f} ({self.stage})"
+
+
+class StandingLine(models.Model):
+    """One active account's current standing under the live version, beside the facts of the
+    account the portfolio dashboard filters, sums and ranks by, and where it stood 4 and 13
+    weeks before (scoring/standing_lines.py keeps it, in the transaction of every write that
+    changes either side).
+
+    The dashboard reads these narrow rows alone: no join to the accounts, and no search for
+    the earlier weeks among years of weekly history, so each of its sums is one pass over a
+    small table and each of its lists the first few entries of an index.
+    """
+
+    profile = models.ForeignKey(
+        ScoringProfile, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="standing_line", db_index=False
+    )
+    snapshot_id = models.BigIntegerField(help_text="The latest snapshot this line repeats.")
+    # The account's facts
+    name = models.CharField(max_length=200)
+    owner_id = models.IntegerField()
+    industry = models.CharField(max_length=100, blank=True)
+    potential = models.CharField(max_length=20)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+    no_step = models.BooleanField(help_text="No next step planned.")
+    next_step_due = models.DateField(null=True)
+    # The standing, as the latest snapshot holds it
+    week_ending = models.DateField()
+    score = models.FloatField()
+    stage = models.CharField(max_length=20, choices=Stage.choices())
+    decline_risk = models.FloatField()
+    risk_band = models.CharField(max_length=10)
+    silence = models.BooleanField(help_text="The risk drivers name the silence.")
+    perception_gap = models.BooleanField(help_text="The risk drivers name a perception gap.")
+    # The same account's weeks 4 and 13 before this one (none, and no stage, while it has no
+    # such week)
+    score_4w = models.FloatField(null=True)
+    stage_4w = models.CharField(max_length=20, blank=True)
+    change_4w = models.FloatField(null=True, help_text="Score points since 4 weeks before.")
+    score_13w = models.FloatField(null=True)
+    stage_13w = models.CharField(max_length=20, blank=True)
+    change_13w = models.FloatField(null=True, help_text="Score points since 13 weeks before.")
+    decline_risk_13w = models.FloatField(null=True)
+
+    class Meta:
+        # Each index leads with the profile: the lines of a version being replaced by another
+        # are deleted in the same transaction, so one profile is all there is, but a query
+        # that names it stays on the index whatever happens in between.
+        indexes = [
+            # The riskiest (the at-risk list, the map's points) and the lists by risk driver.
+            models.Index(fields=["profile", "-decline_risk"], name="line_risk"),
+            models.Index(
+                fields=["profile", "-decline_risk"],
+                condition=models.Q(silence=True),
+                name="line_silence",
+            ),
+            models.Index(
+                fields=["profile", "-decline_risk"],
+                condition=models.Q(perception_gap=True),
+                name="line_perception_gap",
+            ),
+            # The closest to the next stage (could become partners), the largest account
+            # and a revenue range, the movers either way, one manager's accounts.
+            models.Index(fields=["profile", "-score"], name="line_score"),
+            models.Index(fields=["profile", "-revenue"], name="line_revenue"),
+            models.Index(fields=["profile", "change_4w"], name="line_change_4w"),
+            models.Index(fields=["profile", "change_13w"], name="line_change_13w"),
+            models.Index(fields=["profile", "owner_id"], name="line_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.score:.0f} ({self.stage}), risk {self.decline_risk:.0f}"
+
+
+# What the tallies below group the dashboard's lines by (their unique keys, beside the profile).
+STANDING_TALLY_KEY = (
+    "industry",
+    "potential",
+    "stage",
+    "risk_band",
+    "week_ending",
+    "stage_4w",
+    "stage_13w",
+)
+MAP_TALLY_KEY = ("industry", "potential", "stage", "risk_band", "score_bin", "risk_bin")
+
+
+class StandingTally(models.Model):
+    """The dashboard's lines counted and summed by everything the dashboard groups or filters
+    them by, except the manager and the revenue: per industry, potential, stage, risk band,
+    week and the stages held 4 and 13 weeks before. Kept with the lines, in the same
+    transaction (scoring/standing_lines.py), so the tiles, the risk bands and the stage
+    transitions add up a few hundred of these rows, not one line per account.
+    """
+
+    profile = models.ForeignKey(
+        ScoringProfile, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    industry = models.CharField(max_length=100, blank=True)
+    potential = models.CharField(max_length=20)
+    stage = models.CharField(max_length=20)
+    risk_band = models.CharField(max_length=10)
+    week_ending = models.DateField()
+    stage_4w = models.CharField(max_length=20, blank=True)
+    stage_13w = models.CharField(max_length=20, blank=True)
+    accounts = models.IntegerField()
+    revenue = models.DecimalField(max_digits=20, decimal_places=2)
+    # Revenue weighted by decline risk read as a 0-1 weight, and revenue squared (for the
+    # Herfindahl index): floating sums, as the dashboard shows them rounded.
+    revenue_at_risk = models.FloatField()
+    revenue_squared = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", *STANDING_TALLY_KEY], name="one_standing_tally_per_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.accounts} at {self.stage}, {self.risk_band} risk, {self.industry or '-'}"
+
+
+class MapTally(models.Model):
+    """The dashboard's lines counted per square of the portfolio map (5 points of score by 5
+    of decline risk) and per industry, potential, stage and risk band: the map's squares add
+    up these rows. Kept with the lines (scoring/standing_lines.py)."""
+
+    profile = models.ForeignKey(
+        ScoringProfile, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    industry = models.CharField(max_length=100, blank=True)
+    potential = models.CharField(max_length=20)
+    stage = models.CharField(max_length=20)
+    risk_band = models.CharField(max_length=10)
+    score_bin = models.SmallIntegerField()
+    risk_bin = models.SmallIntegerField()
+    accounts = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", *MAP_TALLY_KEY], name="one_map_tally_per_square"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.accounts} in square ({self.score_bin}, {self.risk_bin})"
 
 
 class ProfileChange(models.Model):

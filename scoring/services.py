@@ -26,11 +26,12 @@ from accounts.models import Account
 from config.bulk import id_chunks, insert_rows
 from scoring.engine import Evidence, Profile, flatten, score_timeline
 from scoring.engine.curve import first_week, week_ending
-from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile
+from scoring.models import ProfileChange, ScoreSnapshot, ScoringProfile, StandingLine
 from scoring.portfolio import snapshots_write
 from scoring.selectors import evidence_for_accounts, profile_active
 from scoring.snapshots import SNAPSHOT_FIELDS, SnapshotEncoder
 from scoring.standing_events import Latest, standings_watch
+from scoring.standing_lines import lines_rebuild, lines_refresh
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -94,14 +95,29 @@ def scores_recompute(
             workers=workers,
             since=since,
         )
-        if account_ids is None and connection.vendor == "postgresql":
-            # Fresh statistics keep the one-account queries on their indexes (autovacuum may
-            # be slow to notice a bulk write, or off).
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {ScoreSnapshot._meta.db_table}")
+        _after_write(profile, None if account_ids is None else locked)
         if watch is not None:
             watch.emit(account_ids=None if account_ids is None else locked)
     return RecomputeResult(profile.version, len(evidence), rows)
+
+
+def _after_write(profile: ScoringProfile, account_ids: list[int] | None) -> None:
+    """The dashboard's lines of the accounts written (None: every account), and after a
+    whole portfolio, fresh statistics."""
+    if account_ids is not None:
+        lines_refresh(profile=profile, account_ids=account_ids)
+        return
+    lines_rebuild(profile=profile)
+    statistics_refresh()
+
+
+def statistics_refresh() -> None:
+    """Fresh statistics after a bulk write keep the one-account queries on their indexes
+    (autovacuum may be slow to notice, or off)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (ScoreSnapshot, StandingLine):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def _locked_evidence(
@@ -193,6 +209,7 @@ def account_rescore(*, account_id: int, as_of: datetime.date | None = None) -> i
             timeline = score_timeline(evidence, profile.engine_profile(), as_of=as_of)
             rows = SnapshotEncoder().rows(account_id, profile.pk, timeline)
             insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, rows)
+            lines_refresh(profile=profile, account_ids=[account_id])
             if watch is not None and profile == watch.profile and timeline:
                 watch.emit(after={account_id: Latest.of(timeline[-1])})
             weeks = weeks or len(timeline)
@@ -295,6 +312,7 @@ def profile_activate(*, profile: ScoringProfile) -> ScoringProfile:
         ScoringProfile.objects.filter(is_active=True).update(is_active=False)
         ScoringProfile.objects.filter(pk=profile.pk).update(is_active=True, frozen=True)
         profile.refresh_from_db()
+        lines_rebuild(profile=profile)
         if watch is not None:
             watch.emit(account_ids=None, after_profile=profile)
     return profile

@@ -23,12 +23,14 @@ from relationships.capture import services as capture
 from relationships.capture.models import CapturedItem
 from relationships.csv_bundle import importer
 from relationships.models import Assessment, AuditEntry, Contact, Interaction, SignalType
+from scoring.selectors import profile_active
 from scoring.services import (
     account_rescore_now,
     forget_pending_rescores,
     profiles_being_scored,
     scores_recompute,
 )
+from scoring.standing_lines import lines_refresh
 from scoring.standings import Standing, standing_of
 
 Written = TypeVar("Written")
@@ -223,8 +225,16 @@ def portfolio_import(
             scores_recompute(profile=profile, account_ids=account_ids, as_of=today, workers=workers)
         forget_pending_rescores(account_ids)
 
+    def facts_changed(account_ids: Collection[int]) -> None:
+        lines_refresh(profile=profile_active(), account_ids=account_ids)
+
     return importer.portfolio_import(
-        files=files, dry_run=dry_run, actor=actor, today=today, rescore=rescore
+        files=files,
+        dry_run=dry_run,
+        actor=actor,
+        today=today,
+        rescore=rescore,
+        facts_changed=facts_changed,
     )
 
 

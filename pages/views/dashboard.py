@@ -8,7 +8,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -59,7 +59,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "partners": standings.could_become_partners(),
         "neglected": standings.neglected_regulars(),
         "gaps": standings.perception_gaps(),
-        "managers": standings.managers(),
+        "managers": standings.managers(page=_managers_page(request)),
+        "query_without_page": _without(request.GET, "managers_page"),
         **_period_panels(standings, overview.latest_week, days=filters.period),
         **_map(standings, overview, thresholds=profile.params["stage_thresholds"]),
     }
@@ -69,29 +70,39 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, template_name, context)
 
 
+def _managers_page(request: AuthenticatedHttpRequest) -> int:
+    """The page of the by-manager table asked for: 1 unless the link said a whole number (a
+    page past the last says there are no managers that far)."""
+    value = request.GET.get("managers_page", "")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def _without(query: QueryDict, name: str) -> str:
+    """`query` encoded for a link, without `name`."""
+    rest = query.copy()
+    rest.pop(name, None)
+    return rest.urlencode()
+
+
 def _period_panels(
     standings: Standings, latest_week: datetime.date | None, *, days: int
 ) -> dict[str, Any]:
-    """The movers and the stage transitions over the period, from the latest week back."""
+    """The movers and the stage transitions over the period, from each account's latest week
+    back."""
     if latest_week is None:
         return {"climbers": [], "sliders": [], "transitions": panels.Transitions()}
-    week_30, week_90 = panels.reference_weeks(latest_week)
-    start = week_30 if days == 30 else week_90
-    climbers, sliders = standings.movers(start, days=days)
+    climbers, sliders = standings.movers(days=days)
     return {
         "climbers": climbers,
         "sliders": sliders,
-        "transitions": standings.transitions(start),
+        "transitions": standings.transitions(days=days),
     }
 
 
 def _map(standings: Standings, overview: Overview, *, thresholds: dict) -> dict[str, Any]:
     """The portfolio map: every account as a point while the view is small, else the
     riskiest as points over squares that count the rest."""
-    trails_from = None
-    if standings.filters.trails and overview.latest_week is not None:
-        trails_from = panels.reference_weeks(overview.latest_week)[1]
-    points = standings.map_points(accounts=overview.accounts, trails_from=trails_from)
+    points = standings.map_points(accounts=overview.accounts, trails=standings.filters.trails)
     bins = []
     if len(points) < overview.accounts:
         bins = [(b.score_bin, b.risk_bin, b.accounts) for b in standings.map_bins()]

@@ -111,12 +111,14 @@ def portfolio_import(
     actor: User | None = None,
     today: datetime.date | None = None,
     rescore: Callable[[set[int]], None] | None,
+    facts_changed: Callable[[set[int]], None] | None = None,
 ) -> ImportReport:
     """Import the bundle `files` (file name -> bytes). A bundle with any problem imports
     nothing and reports every problem; a dry run reports the changes and writes nothing.
 
     `rescore` is called, inside the import's transaction, with the ids of the accounts whose
-    evidence changed (scoring/use_cases.py passes the recompute; this app knows no scores).
+    evidence changed (scoring/use_cases.py passes the recompute; this app knows no scores),
+    and `facts_changed` with the other accounts whose own fields or owner it changed.
     """
     today = today or timezone.localdate()
     bundle = read_bundle(files, today=today)
@@ -130,7 +132,7 @@ def portfolio_import(
             if bundle.problems:
                 report.problems = bundle.problems
                 raise _Rollback
-            touched = _apply(bundle, known, report, actor)
+            touched, changed = _apply(bundle, known, report, actor)
             if bundle.problems:  # found only against what the database holds
                 report.problems = bundle.problems
                 raise _Rollback
@@ -139,6 +141,8 @@ def portfolio_import(
             if touched and rescore is not None:
                 rescore(touched)
                 report.rescored_accounts = len(touched)
+            if changed - touched and facts_changed is not None:
+                facts_changed(changed - touched)
     except _Rollback:
         pass
     return report
@@ -282,9 +286,12 @@ def _status_problems(ref: References, known: _Known, actor: User | None) -> list
     ]
 
 
-def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor: User | None) -> set[int]:
+def _apply(
+    bundle: Bundle, known: _Known, report: ImportReport, actor: User | None
+) -> tuple[set[int], set[int]]:
     """Write the bundle's rows, every reference of which is known, one file (and kind of row)
-    after the other; return the ids of accounts whose evidence changed."""
+    after the other; return the ids of accounts whose evidence changed, and of those whose
+    own fields or owner changed."""
     now = timezone.now()  # `updated_at` of every edited row (bulk_update does not apply auto_now)
     accounts = _apply_accounts(bundle, known, report, actor, now)
     accounts.edited |= _apply_domains(bundle, known.accounts)
@@ -297,7 +304,8 @@ def _apply(bundle: Bundle, known: _Known, report: ImportReport, actor: User | No
     touched |= _apply_assessments(bundle, known.accounts, report)
     _write_history(accounts.owner_changes, touched | accounts.edited, report, actor)
     _emit_events(accounts.lost, wanted_signals, known)
-    return touched
+    reassigned = {entry.account_id for entry in accounts.owner_changes}
+    return touched, accounts.edited | reassigned
 
 
 def _emit_events(

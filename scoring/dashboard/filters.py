@@ -10,11 +10,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from accounts import roles
-from accounts.forms import LongSelect
-from accounts.models import Account, PartnershipPotential
+from accounts.forms import OFFER_ALL_UP_TO, LongSelect, TeamSearch, manager_ids, told_apart
+from accounts.models import PartnershipPotential
 from scoring.engine import Stage
+from scoring.models import StandingTally
 
 RISK_BANDS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+RISK_BAND_NAMES = [band for band, _ in RISK_BANDS]
 PERIODS = [("30", "30 days"), ("90", "90 days")]
 
 
@@ -46,6 +48,33 @@ class DashboardFilters:
             q &= Q(**{f"{prefix}annual_revenue__lte": self.revenue_max})
         return q
 
+    def line_q(self) -> Q:
+        """The account-level filters on the dashboard's lines (scoring.models.StandingLine),
+        which hold active accounts only."""
+        q = Q()
+        if self.manager_id:
+            q &= Q(owner_id=self.manager_id)
+        if self.industry:
+            q &= Q(industry=self.industry)
+        if self.potential:
+            q &= Q(potential=self.potential)
+        if self.revenue_min is not None:
+            q &= Q(revenue__gte=self.revenue_min)
+        if self.revenue_max is not None:
+            q &= Q(revenue__lte=self.revenue_max)
+        return q
+
+    def tally_filter(self) -> dict[str, str]:
+        """The filters the dashboard's tallies (scoring.models.StandingTally, MapTally) are
+        grouped by, as lookups on them: all but the manager and the revenue range."""
+        named = {
+            "industry": self.industry,
+            "potential": self.potential,
+            "stage": self.stage,
+            "risk_band": self.risk_band,
+        }
+        return {field: value for field, value in named.items() if value}
+
     @property
     def needs_standing(self) -> bool:
         """Whether the filters ask about the standing, which leaves unscored accounts out."""
@@ -68,6 +97,10 @@ class DashboardFilters:
 
 
 class DashboardFilterForm(forms.Form):
+    # Past OFFER_ALL_UP_TO managers (the team form's limit too), the manager filter offers
+    # the one chosen and those this search finds, not every manager: thousands of options
+    # are neither readable nor quick to send, and the page would grow with the team.
+    manager_find = forms.CharField(label="Find a manager", required=False, max_length=100)
     # Plain choices read as rows, not a model choice field: hundreds of managers as model
     # instances on every page view cost more than the rest of the filter form.
     manager = forms.TypedChoiceField(
@@ -101,19 +134,11 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        managers = (
-            get_user_model()
-            .objects.filter(groups__name=roles.ACCOUNT_MANAGER)
-            .order_by("first_name", "last_name", "username")
-            .values_list("pk", "first_name", "last_name", "username")
-        )
-        manager = self.fields["manager"]
-        assert isinstance(manager, forms.TypedChoiceField)
-        manager.choices = [("", "All managers")] + [
-            (pk, f"{first} {last}".strip() or username) for pk, first, last, username in managers
-        ]
+        self._offer_managers()
+        # The industries of the accounts in the dashboard (active and scored), read from
+        # its tallies: a few hundred rows, where the accounts are tens of thousands.
         industries = (
-            Account.objects.exclude(industry="")
+            StandingTally.objects.exclude(industry="")
             .order_by("industry")
             .values_list("industry", flat=True)
             .distinct()
@@ -121,6 +146,39 @@ class DashboardFilterForm(forms.Form):
         industry = self.fields["industry"]
         assert isinstance(industry, forms.ChoiceField)
         industry.choices = [("", "All industries")] + [(i, i) for i in industries]
+
+    def _offer_managers(self) -> None:
+        """Every manager (their accounts may stay with them after they leave) while there
+        are no more than OFFER_ALL_UP_TO; past that, the one chosen and up to FOUND_AT_MOST
+        that the search finds, with their user names (namesakes are common in a large
+        team)."""
+        managers = (
+            get_user_model()
+            .objects.filter(groups__name=roles.ACCOUNT_MANAGER)
+            .order_by("first_name", "last_name", "username")
+        )
+        manager = self.fields["manager"]
+        assert isinstance(manager, forms.TypedChoiceField)
+        if managers.count() <= OFFER_ALL_UP_TO:
+            del self.fields["manager_find"]
+            rows = managers.values_list("pk", "first_name", "last_name", "username")
+            manager.choices = [("", "All managers")] + [
+                (pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows
+            ]
+            return
+        search = TeamSearch(self.data.get("manager_find", ""), among=managers)
+        chosen = list(managers.filter(pk__in=manager_ids([self.data.get("manager", "")])))
+        offered = chosen + [found for found in search.found if found not in chosen]
+        manager.choices = [("", "All managers")] + [(m.pk, told_apart(m)) for m in offered]
+        finder = self.fields["manager_find"]
+        if search.more:
+            finder.help_text = (
+                f"The first {search.limit} found are offered below; type more of the name."
+            )
+        elif search.find and not search.found:
+            finder.help_text = "Nobody on the team matches that."
+        else:
+            finder.help_text = "Type part of a name, then choose the manager below."
 
     def clean(self):
         super().clean()

@@ -132,7 +132,6 @@ class StageTotals:
     revenue: Decimal = Decimal(0)
     revenue_at_risk: float = 0.0  # revenue weighted by decline risk read as a 0-1 weight
     revenue_squared: float = 0.0  # the sum of each account's revenue squared
-    largest: Decimal = Decimal(0)  # the largest revenue of one account
 
 
 def tiles(stages: Sequence[StageTotals], *, largest_account: PortfolioRow | None) -> Tiles:
@@ -142,7 +141,8 @@ def tiles(stages: Sequence[StageTotals], *, largest_account: PortfolioRow | None
     at_risk = Decimal(round(sum(totals.revenue_at_risk for totals in stages)))
     if revenue > 0:
         total = float(revenue)
-        largest_share = float(max(totals.largest for totals in stages)) / total
+        largest = largest_account.revenue if largest_account is not None else Decimal(0)
+        largest_share = float(largest) / total
         # The sum of squared shares: the sum of squared revenues over the total squared.
         herfindahl = sum(totals.revenue_squared for totals in stages) / total**2 * 10_000
     else:
@@ -273,6 +273,24 @@ class ManagerLine:
         ]
 
 
-def reference_weeks(latest_week: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The weeks that stand for "30 days ago" and "90 days ago" (4 and 13 weeks back)."""
-    return latest_week - datetime.timedelta(weeks=4), latest_week - datetime.timedelta(weeks=13)
+@dataclass
+class ManagerPage:
+    """One page of the by-manager table: its lines, which page it is, the position of its
+    first line among all (from 1), and whether more managers follow."""
+
+    lines: list[ManagerLine]
+    page: int = 1
+    first: int = 1
+    more: bool = False
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.lines) - 1
+
+    @property
+    def previous_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.more else None

@@ -4,8 +4,10 @@ Every panel is a query whose answer has a bounded size, whatever the size of the
 and sums grouped by stage, by manager, by the stage held at the start of the period, or by a
 square of the score-risk plane; and lists cut by the database (`ORDER BY ... LIMIT`). Only the
 few rows a panel shows become Python objects, so the page's work (and its size) stays flat as
-the portfolio grows from thousands of accounts to tens of thousands; the database's own scans
-are what still grow, and they read the latest standings through the index kept for them.
+the portfolio grows from thousands of accounts to tens of thousands. Every query reads the
+dashboard's lines (`StandingLine`, scoring/standing_lines.py): one narrow row per active
+account, with its facts and its standing 4 and 13 weeks back, so no sum joins the accounts or
+searches years of weekly history, and the by-manager table reads one page of managers.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Avg,
     Count,
+    Exists,
     F,
-    FilteredRelation,
     FloatField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -30,10 +35,11 @@ from django.db.models.functions import Cast, Floor, Least
 
 from relationships.models import Interaction
 from scoring.dashboard import panels
-from scoring.dashboard.filters import DashboardFilters
+from scoring.dashboard.filters import RISK_BAND_NAMES, DashboardFilters
 from scoring.dashboard.panels import (
     PANEL_LENGTH,
     ManagerLine,
+    ManagerPage,
     Move,
     PortfolioRow,
     StageTotals,
@@ -41,15 +47,15 @@ from scoring.dashboard.panels import (
 )
 from scoring.dashboard.selectors import _columns, _portfolio_rows
 from scoring.engine import Profile, Stage
-from scoring.models import ScoreSnapshot, ScoringProfile, drivers_naming
+from scoring.models import MapTally, ScoreSnapshot, ScoringProfile, StandingLine, StandingTally
+from scoring.tallies import MAP_BIN, MAP_BINS
 
-# The map's squares: 20 x 20 of 5 points of score by 5 of decline risk.
-MAP_BIN = 5
-MAP_BINS = 100 // MAP_BIN
 # The accounts the map draws as points: every one while the view holds this many or fewer,
 # else the riskiest this many (the rest are counted in the squares).
 MAP_ALL_POINTS = 500
 MAP_TOP_POINTS = 200
+# Managers per page of the by-manager table.
+MANAGERS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,8 @@ class Overview:
 
 
 class Standings:
-    """The latest standing of the accounts in the dashboard's view, under one profile, as the
-    queries of each panel."""
+    """The current standing of the accounts in the dashboard's view, under the live version,
+    as the queries of each panel (on the dashboard's lines)."""
 
     def __init__(
         self, *, profile: ScoringProfile, filters: DashboardFilters, today: datetime.date
@@ -86,110 +92,142 @@ class Standings:
         self.filters = filters
         self.today = today
         self.bands = self.engine_profile["risk_bands"]
-        self.latest = ScoreSnapshot.objects.filter(profile=profile, is_latest=True).filter(
-            filters.account_q("account__"), filters.snapshot_q(self.bands)
+        self.lines = StandingLine.objects.filter(profile=profile).filter(
+            filters.line_q(), filters.snapshot_q(self.bands)
         )
+        # The tallies hold every group but a manager's or a revenue range: with one of
+        # those, the sums read the lines in view (a manager's few, or the range's).
+        self.tallied = not (
+            filters.manager_id or filters.revenue_min is not None or filters.revenue_max is not None
+        )
+        self.standing_tally = StandingTally.objects.filter(
+            profile=profile, **filters.tally_filter()
+        )
+        self.map_tally = MapTally.objects.filter(profile=profile, **filters.tally_filter())
 
     # The whole view, as counts and sums
 
     def overview(self, *, this_week: datetime.date) -> Overview:
         """One query: per stage, the accounts, their revenue, revenue weighted by decline risk,
-        the sum of squared revenues (for the Herfindahl index), the largest revenue, the risk
-        band counts, the newest week and the accounts standing before `this_week`."""
-        revenue = Cast("account__annual_revenue", FloatField())
-        medium, high = self.bands["medium"], self.bands["high"]
-        groups = (
-            self.latest.order_by()
-            .values("stage")
-            .annotate(
-                accounts=Count("*"),
-                revenue=Sum("account__annual_revenue"),
-                revenue_at_risk=Sum(revenue * F("decline_risk") / Value(100.0)),
-                revenue_squared=Sum(revenue * revenue),
-                largest=Max("account__annual_revenue"),
-                low=Count("pk", filter=Q(decline_risk__lt=medium)),
-                medium=Count("pk", filter=Q(decline_risk__gte=medium, decline_risk__lt=high)),
-                high=Count("pk", filter=Q(decline_risk__gte=high)),
-                latest_week=Max("week_ending"),
-                behind=Count("pk", filter=Q(week_ending__lt=this_week)),
+        the sum of squared revenues (for the Herfindahl index), the risk band counts, the
+        newest week and the accounts standing before `this_week`."""
+        groups: QuerySet[Any, dict[str, Any]]
+        if self.tallied:
+            n = "accounts"
+            groups = (
+                self.standing_tally.order_by()
+                .values("stage")
+                .annotate(
+                    n=Sum(n),
+                    revenue_sum=Sum("revenue"),
+                    at_risk=Sum("revenue_at_risk"),
+                    squared=Sum("revenue_squared"),
+                    latest_week=Max("week_ending"),
+                    **{band: Sum(n, filter=Q(risk_band=band)) for band in RISK_BAND_NAMES},
+                    behind=Sum(n, filter=Q(week_ending__lt=this_week)),
+                )
             )
-        )
+        else:
+            revenue = Cast("revenue", FloatField())
+            groups = (
+                self.lines.order_by()
+                .values("stage")
+                .annotate(
+                    n=Count("*"),
+                    revenue_sum=Sum("revenue"),
+                    at_risk=Sum(revenue * F("decline_risk") / Value(100.0)),
+                    squared=Sum(revenue * revenue),
+                    latest_week=Max("week_ending"),
+                    **{band: Count("pk", filter=Q(risk_band=band)) for band in RISK_BAND_NAMES},
+                    behind=Count("pk", filter=Q(week_ending__lt=this_week)),
+                )
+            )
         stages = {stage: StageTotals(stage) for stage in Stage}
-        risk_bands = {"low": 0, "medium": 0, "high": 0}
+        risk_bands = dict.fromkeys(RISK_BAND_NAMES, 0)
         weeks, behind = [], 0
         for group in groups:
+            if not group["n"]:
+                continue
             stages[Stage(group["stage"])] = StageTotals(
                 Stage(group["stage"]),
-                accounts=group["accounts"],
-                revenue=Decimal(group["revenue"] or 0),
-                revenue_at_risk=group["revenue_at_risk"] or 0.0,
-                revenue_squared=group["revenue_squared"] or 0.0,
-                largest=Decimal(group["largest"] or 0),
+                accounts=group["n"],
+                revenue=Decimal(group["revenue_sum"] or 0),
+                revenue_at_risk=group["at_risk"] or 0.0,
+                revenue_squared=group["squared"] or 0.0,
             )
             for band in risk_bands:
-                risk_bands[band] += group[band]
+                risk_bands[band] += group[band] or 0
             weeks.append(group["latest_week"])
-            behind += group["behind"]
+            behind += group["behind"] or 0
         return Overview(list(stages.values()), risk_bands, max(weeks, default=None), behind)
 
     def largest_account(self) -> PortfolioRow | None:
         """The account with the largest revenue (the first by name among equals)."""
-        return next(
-            iter(self._rows(self.latest.order_by("-account__annual_revenue", "account__name"), 1)),
-            None,
-        )
+        return next(iter(self._rows(self.lines.order_by("-revenue", "name"), 1)), None)
 
-    def managers(self) -> list[ManagerLine]:
-        """Each manager's line of the by-manager table: stage mix, revenue, risk, activity of
-        the last 30 days and plans (two queries, one line per manager)."""
-        per_stage = {stage: Count("pk", filter=Q(stage=stage.value)) for stage in panels.STAGES}
-        no_step = Q(account__next_step="")
-        groups = (
-            self.latest.order_by()
-            .values(
-                "account__owner_id",
-                "account__owner__first_name",
-                "account__owner__last_name",
-                "account__owner__username",
+    def managers(self, *, page: int) -> ManagerPage:
+        """One page of the by-manager table, by name: each manager with accounts in view, with
+        their stage mix, revenue, risk, activity of the last 30 days and plans. Three queries
+        whatever the number of managers: the page's names (the team walked in name order on
+        its index, until a page of managers with accounts in view is found), their lines'
+        sums and their interactions."""
+        page = max(page, 1)
+        start = (page - 1) * MANAGERS_PER_PAGE
+        in_view = get_user_model().objects.filter(
+            Exists(self.lines.filter(owner_id=OuterRef("pk")))
+        )
+        names = list(
+            in_view.order_by("first_name", "last_name", "username").values_list(
+                "pk", "first_name", "last_name", "username"
+            )[start : start + MANAGERS_PER_PAGE + 1]
+        )
+        more, names = len(names) > MANAGERS_PER_PAGE, names[:MANAGERS_PER_PAGE]
+        ids = [pk for pk, *_ in names]
+        sums = {group["owner_id"]: group for group in self._manager_sums(ids)}
+        activity = self._interactions_per_manager(ids)
+        lines = []
+        for pk, first, last, username in names:
+            group = sums[pk]
+            lines.append(
+                ManagerLine(
+                    owner_id=pk,
+                    owner_name=f"{first} {last}".strip() or username,
+                    accounts=group["accounts"],
+                    stage_counts=[group[f"stage_{stage.value}"] for stage in panels.STAGES],
+                    revenue=Decimal(group["revenue_sum"] or 0),
+                    average_risk=group["average_risk"] or 0.0,
+                    high_risk=group["high_risk"],
+                    interactions_30=activity.get(pk, 0),
+                    no_step=group["without_step"],
+                    overdue=group["overdue"],
+                )
             )
+        return ManagerPage(lines, page=page, first=start + 1, more=more)
+
+    def _manager_sums(self, owner_ids: list[int]) -> QuerySet:
+        per_stage = {stage: Count("pk", filter=Q(stage=stage.value)) for stage in panels.STAGES}
+        return (
+            self.lines.filter(owner_id__in=owner_ids)
+            .order_by()
+            .values("owner_id")
             .annotate(
                 accounts=Count("*"),
-                revenue=Sum("account__annual_revenue"),
+                revenue_sum=Sum("revenue"),
                 average_risk=Avg("decline_risk"),
                 high_risk=Count("pk", filter=Q(decline_risk__gte=self.bands["high"])),
-                no_step=Count("pk", filter=no_step),
-                overdue=Count("pk", filter=~no_step & Q(account__next_step_due__lt=self.today)),
+                without_step=Count("pk", filter=Q(no_step=True)),
+                overdue=Count("pk", filter=Q(no_step=False, next_step_due__lt=self.today)),
                 **{f"stage_{stage.value}": count for stage, count in per_stage.items()},
             )
         )
-        activity = self._interactions_per_manager()
-        lines = [
-            ManagerLine(
-                owner_id=group["account__owner_id"],
-                owner_name=f"{group['account__owner__first_name']} "
-                f"{group['account__owner__last_name']}".strip()
-                or group["account__owner__username"],
-                accounts=group["accounts"],
-                stage_counts=[group[f"stage_{stage.value}"] for stage in panels.STAGES],
-                revenue=Decimal(group["revenue"] or 0),
-                average_risk=group["average_risk"] or 0.0,
-                high_risk=group["high_risk"],
-                interactions_30=activity.get(group["account__owner_id"], 0),
-                no_step=group["no_step"],
-                overdue=group["overdue"],
-            )
-            for group in groups
-        ]
-        return sorted(lines, key=lambda line: (line.owner_name, line.owner_id))
 
-    def _interactions_per_manager(self) -> dict[int, int]:
-        """Interactions of the last 30 days on the accounts in view, per manager."""
-        in_view = Q(account__snapshots__profile=self.profile, account__snapshots__is_latest=True)
-        in_view &= self.filters.snapshot_q(self.bands, prefix="account__snapshots__")
+    def _interactions_per_manager(self, owner_ids: list[int]) -> dict[int, int]:
+        """Interactions of the last 30 days on the accounts in view of `owner_ids`, per
+        manager."""
+        in_view = self.lines.filter(owner_id__in=owner_ids).values("account_id")
         recent = (
             Interaction.objects.filter(
-                self.filters.account_q("account__"),
-                in_view,
+                account_id__in=in_view,
                 occurred_on__gt=self.today - datetime.timedelta(days=30),
             )
             .order_by()
@@ -199,40 +237,27 @@ class Standings:
         )
         return dict(recent)
 
-    # The period: where the accounts stood 4 or 13 weeks before the latest week
+    # The period: where each account stood 4 or 13 weeks before its latest week
 
-    def _with_past(self, week: datetime.date) -> QuerySet[ScoreSnapshot]:
-        """The standings with their account's snapshot of `week` as `past` (none if it has
-        none that week)."""
-        return self.latest.annotate(
-            past=FilteredRelation(
-                "account__snapshots",
-                condition=Q(
-                    account__snapshots__profile=self.profile,
-                    account__snapshots__week_ending=week,
-                ),
-            )
-        )
-
-    def transitions(self, week: datetime.date) -> Transitions:
-        """How many accounts went from each stage they held in `week` to each stage now."""
-        # django-stubs cannot see a FilteredRelation's name (`past`) as a field.
+    def transitions(self, *, days: int) -> Transitions:
+        """How many accounts went from each stage they held at the start of the period (30 or
+        90 days: 4 or 13 weeks back) to each stage now."""
+        past = "stage_4w" if days == 30 else "stage_13w"
+        source = self.standing_tally if self.tallied else self.lines
         counts = (
-            self._with_past(week)  # type: ignore[misc]
-            # Tested on a column of the week's index, not the id: read from the index alone.
-            .filter(past__score__isnull=False)
+            source.exclude(**{past: ""})
             .order_by()
-            .values_list("past__stage", "stage")
-            .annotate(n=Count("*"))
+            .values_list(past, "stage")
+            .annotate(n=Sum("accounts") if self.tallied else Count("*"))
         )
         return Transitions({(Stage(a), Stage(b)): n for a, b, n in counts})
 
-    def movers(self, week: datetime.date, *, days: int) -> tuple[list[Move], list[Move]]:
-        """The biggest climbers and sliders since `week`: each list cut by the database, then
-        ranked by `panels.movers` as any list of rows would be."""
-        moved = self._with_past(week).annotate(change=F("score") - F("past__score"))
-        climbing = moved.filter(change__gte=0.5).order_by("-change", "account__name")
-        slipping = moved.filter(change__lte=-0.5).order_by("change", "account__name")
+    def movers(self, *, days: int) -> tuple[list[Move], list[Move]]:
+        """The biggest climbers and sliders over the period (30 or 90 days): each list cut by
+        the database, then ranked by `panels.movers` as any list of rows would be."""
+        change = "change_4w" if days == 30 else "change_13w"
+        climbing = self.lines.filter(**{f"{change}__gte": 0.5}).order_by(f"-{change}", "name")
+        slipping = self.lines.filter(**{f"{change}__lte": -0.5}).order_by(change, "name")
         candidates = [
             *self._rows(climbing, PANEL_LENGTH, past=days),
             *self._rows(slipping, PANEL_LENGTH, past=days),
@@ -242,85 +267,97 @@ class Standings:
     # The lists: the first few by the panel's own order
 
     def at_risk(self) -> list[PortfolioRow]:
-        riskiest = self.latest.filter(decline_risk__gt=0).order_by(
-            "-decline_risk", "-account__annual_revenue", "account__name"
+        riskiest = self.lines.filter(decline_risk__gt=0).order_by(
+            "-decline_risk", "-revenue", "name"
         )
         return panels.at_risk(self._rows(riskiest, PANEL_LENGTH))
 
     def could_become_partners(self) -> list[PortfolioRow]:
-        found = self.latest.filter(
-            account__partnership_potential__in=panels.POTENTIAL_PARTNER_VALUES
-        ).exclude(stage__in=[stage.value for stage in panels.PARTNERSHIP_STAGES])
-        ranked = found.order_by("-score", "account__name")
+        potential, stage = self.filters.potential, self.filters.stage
+        if (potential and potential not in panels.POTENTIAL_PARTNER_VALUES) or (
+            stage and Stage(stage) in panels.PARTNERSHIP_STAGES
+        ):
+            return []  # the filters leave none: no need to search the lines for them
+        found = self.lines.filter(potential__in=panels.POTENTIAL_PARTNER_VALUES).exclude(
+            stage__in=[stage.value for stage in panels.PARTNERSHIP_STAGES]
+        )
+        ranked = found.order_by("-score", "name")
         return panels.could_become_partners(self._rows(ranked, PANEL_LENGTH))
 
     def neglected_regulars(self) -> list[PortfolioRow]:
-        found = self._with_driver("silence").filter(
-            account__partnership_potential=panels.REGULAR_VALUE
-        )
-        ranked = found.order_by("-decline_risk", "account__name")
+        if self.filters.potential not in ("", panels.REGULAR_VALUE):
+            return []  # the filters leave none
+        found = self.lines.filter(silence=True, potential=panels.REGULAR_VALUE)
+        ranked = found.order_by("-decline_risk", "name")
         return panels.neglected_regulars(self._rows(ranked, PANEL_LENGTH))
 
     def perception_gaps(self) -> list[PortfolioRow]:
-        ranked = self._with_driver("perception_gap").order_by("-decline_risk", "account__name")
+        ranked = self.lines.filter(perception_gap=True).order_by("-decline_risk", "name")
         return panels.perception_gaps(self._rows(ranked, PANEL_LENGTH))
-
-    def _with_driver(self, key: str) -> QuerySet[ScoreSnapshot]:
-        """The standings whose risk drivers name `key` (read as `PortfolioRow.has_driver`
-        reads them: the drivers' JSON text holds the quoted key)."""
-        return self.latest.filter(drivers_naming(key))
 
     # The map
 
     def map_bins(self) -> list[MapBin]:
         """How many accounts fall in each square of the score-risk plane (at most 400)."""
-        last, width = Value(float(MAP_BINS - 1)), Value(float(MAP_BIN))
-        squares = (
-            self.latest.order_by()
-            .annotate(
-                score_bin=Least(Floor(F("score") / width), last),
-                risk_bin=Least(Floor(F("decline_risk") / width), last),
+        squares: QuerySet[Any, tuple]
+        if self.tallied:
+            squares = (
+                self.map_tally.order_by()
+                .values_list("score_bin", "risk_bin")
+                .annotate(n=Sum("accounts"))
             )
-            .values_list("score_bin", "risk_bin")
-            .annotate(n=Count("*"))
-        )
-        return [MapBin(int(score), int(risk), n) for score, risk, n in squares]
+        else:
+            last, width = Value(float(MAP_BINS - 1)), Value(float(MAP_BIN))
+            squares = (
+                self.lines.order_by()
+                .annotate(
+                    score_bin=Least(Floor(F("score") / width), last),
+                    risk_bin=Least(Floor(F("decline_risk") / width), last),
+                )
+                .values_list("score_bin", "risk_bin")
+                .annotate(n=Count("*"))
+            )
+        return [MapBin(int(score), int(risk), n) for score, risk, n in squares if n]
 
-    def map_points(self, *, accounts: int, trails_from: datetime.date | None) -> list[PortfolioRow]:
+    def map_points(self, *, accounts: int, trails: bool) -> list[PortfolioRow]:
         """The accounts the map draws one by one: all of them while the view holds no more
         than `MAP_ALL_POINTS` (`accounts` in all), else the `MAP_TOP_POINTS` riskiest. With
-        `trails_from`, each with its standing of that week (13 weeks back) for its trail."""
+        `trails`, each with its standing of 13 weeks before, for its trail."""
         limit = accounts if accounts <= MAP_ALL_POINTS else MAP_TOP_POINTS
-        standings = self.latest if trails_from is None else self._with_past(trails_from)
-        riskiest = standings.order_by("-decline_risk", "-account__annual_revenue", "account__name")
-        return self._rows(riskiest, limit, past=90 if trails_from else None)
+        riskiest = self.lines.order_by("-decline_risk", "-revenue", "name")
+        return self._rows(riskiest, limit, past=90 if trails else None)
 
     # Rows
 
     def _rows(
-        self, snapshots: QuerySet[ScoreSnapshot], limit: int, *, past: int | None = None
+        self, lines: QuerySet[StandingLine], limit: int, *, past: int | None = None
     ) -> list[PortfolioRow]:
-        """The first `limit` standings as dashboard rows (one query); with `past` (30 or 90
-        days), each with the score and stage of `past__` (from `_with_past`) as of then."""
-        columns = _columns(account="account__", snapshot="")
-        if past is not None:
-            columns += ["past__score", "past__stage", "past__decline_risk"]
-        # Ranked on the standings' index alone; only the chosen few are read in full, by id
-        # (the view's filters are not applied again: the planner would scan by them anew).
-        chosen = snapshots.values("pk")[:limit]
-        order = snapshots.query.order_by
-        by_id = snapshots if past is not None else ScoreSnapshot.objects.all()
-        full = by_id.filter(pk__in=chosen).order_by(*order)
-        found = list(full.values_list(*columns))
-        rows = _portfolio_rows((line[:20] for line in found), self.engine_profile)
-        if past is not None:
-            for row, line in zip(rows, found, strict=True):
-                score, stage, risk = line[20:]
-                if score is None:
-                    continue
-                if past == 30:
-                    row.score_30, row.stage_30 = score, Stage(stage)
-                else:
-                    row.score_90, row.stage_90 = score, Stage(stage)
-                    row.decline_risk_90 = risk
+        """The first `limit` lines as dashboard rows, in the lines' order (one query: the lines
+        ranked on their index, then only those read in full with their snapshots and
+        accounts); with `past` (30 or 90 days), each with its score and stage (and, 90 days
+        back, its risk) as of then."""
+        line = "account__standing_line__"
+        # The panels order the lines by their own fields, named as text.
+        fields = [str(field) for field in lines.query.order_by]
+        order = [f"-{line}{f[1:]}" if f.startswith("-") else f"{line}{f}" for f in fields]
+        chosen = lines.values("snapshot_id")[:limit]
+        found = list(
+            ScoreSnapshot.objects.filter(pk__in=chosen)
+            .order_by(*order)
+            .values_list(
+                *_columns(account="account__", snapshot=""),
+                *(f"{line}{field}" for field in _PAST_COLUMNS),
+            )
+        )
+        rows = _portfolio_rows((row[:20] for row in found), self.engine_profile)
+        for row, found_row in zip(rows, found, strict=True):
+            score_4w, stage_4w, score_13w, stage_13w, risk_13w = found_row[20:]
+            if past == 30 and score_4w is not None:
+                row.score_30, row.stage_30 = score_4w, Stage(stage_4w)
+            elif past == 90 and score_13w is not None:
+                row.score_90, row.stage_90 = score_13w, Stage(stage_13w)
+                row.decline_risk_90 = risk_13w
         return rows
+
+
+_PAST_COLUMNS = ("score_4w", "stage_4w", "score_13w", "stage_13w", "decline_risk_13w")

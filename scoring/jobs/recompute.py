@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Collection, Iterator, Sequence
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
@@ -31,7 +31,6 @@ from scoring.models import (
     ProfileChange,
     ProfileRollout,
     RecomputeJob,
-    ScoreSnapshot,
     ScoringProfile,
 )
 from scoring.services import (
@@ -39,6 +38,7 @@ from scoring.services import (
     account_rescore,
     profile_activate,
     scores_recompute,
+    statistics_refresh,
 )
 
 logger = logging.getLogger(__name__)
@@ -318,11 +318,3 @@ def job_resume(job: RecomputeJob) -> int:
         job.status = RecomputeJob.Status.RUNNING if job.chunks_done else RecomputeJob.Status.QUEUED
         job.save(update_fields=["failed_chunks", "error", "finished_at", "status"])
     return len(missing)
-
-
-def statistics_refresh() -> None:
-    """Fresh statistics after a bulk write keep the one-account queries on their indexes
-    (autovacuum may be slow to notice, or off)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {ScoreSnapshot._meta.db_table}")

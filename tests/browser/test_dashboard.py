@@ -7,7 +7,7 @@ from django.utils import timezone
 from relationships.models import SignalType, TrustSignal
 from scoring.dashboard import summary
 from scoring.services import account_rescore
-from tests.browser.conftest import login
+from tests.browser.conftest import axe_problems, login, make_manager
 from tests.factories import InteractionFactory
 
 
@@ -81,4 +81,29 @@ def test_a_large_view_draws_counted_squares_under_its_riskiest_account(
     page.go_back()
     caption = page.inner_text("[data-testid=map-summary]")
     assert caption.startswith("2 accounts:") and "The 1 riskiest are drawn one by one" in caption
+    assert page.console_errors == []
+
+
+def test_a_lead_of_a_large_team_finds_a_manager_by_keyboard(page, lena, alices_account):
+    """Past 30 managers the filter offers a search: typed, then chosen from the few found,
+    all from the keyboard, and the page stays accessible at phone width."""
+    for n in range(30):
+        make_manager(f"member{n:02}", "Team", f"Member {n:02}")
+    account_rescore(account_id=alices_account.pk)
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "lena")
+    page.goto("/dashboard/")
+
+    assert page.locator("#id_manager option").all_inner_texts() == ["All managers"]
+    page.fill("#id_manager_find", "moreau")
+    page.keyboard.press("Tab")  # leaving the search asks for the managers it finds
+    page.wait_for_url("**manager_find=moreau*")
+    page.wait_for_function("document.querySelectorAll('#id_manager option').length === 2")
+    assert page.evaluate("document.activeElement.id") == "id_manager"
+    page.keyboard.press("ArrowDown")  # a select chooses its next option from the keyboard
+    page.wait_for_url("**manager=*")
+    page.wait_for_selector("[data-testid=portfolio-map][data-drawn=true]")
+    assert "Alice Moreau" in page.inner_text("[data-testid=by-manager]")
+    assert "Team Member" not in page.inner_text("[data-testid=by-manager]")
+    assert axe_problems(page, "dashboard, large team, 390 px") == []
     assert page.console_errors == []

@@ -24,8 +24,17 @@ from django.utils import timezone
 from relationships.models import Interaction, SignalType
 from scoring import services as scoring_services
 from scoring import use_cases
-from scoring.models import ScoreSnapshot
+from scoring.models import (
+    MAP_TALLY_KEY,
+    STANDING_TALLY_KEY,
+    MapTally,
+    ScoreSnapshot,
+    StandingLine,
+    StandingTally,
+)
+from scoring.selectors import profile_active
 from scoring.services import account_rescore, scores_recompute
+from scoring.standing_lines import lines_rebuild
 from tests.factories import AccountFactory, InteractionFactory, TrustSignalFactory
 from tests.reliability.support import ON_POSTGRESQL, Running, run_together, snapshot_rows
 
@@ -176,10 +185,59 @@ def test_a_full_recompute_and_live_logging_together_lose_nothing(
             notes = f"{who}: meeting {n}"
             assert Interaction.objects.filter(account=owned[n % 2], notes=notes).count() == 1
 
-    # Every account's weekly history is what a clean recompute gives.
+    # Every account's weekly history, and the dashboard's lines and tallies, are what a
+    # clean recompute gives.
     stored = snapshot_rows([account.pk for account in everyone])
+    dashboard = _dashboard_rows()
     scores_recompute()
     assert snapshot_rows([account.pk for account in everyone]) == stored
+    assert _dashboard_rows() == dashboard
+
+
+def _dashboard_rows() -> tuple:
+    """The dashboard's lines and tallies, without their ids (the floating sums to the cent);
+    each line repeats its account's latest snapshot."""
+    latest = dict(ScoreSnapshot.objects.filter(is_latest=True).values_list("account_id", "pk"))
+    lines = sorted(
+        StandingLine.objects.values_list("account_id", "snapshot_id", "score", "stage", "revenue")
+    )
+    assert all(latest[account] == snapshot for account, snapshot, *_ in lines)
+    kept = [(account, *rest) for account, _, *rest in lines]
+    standing = sorted(
+        (*key, n, revenue, round(at_risk, 2))
+        for *key, n, revenue, at_risk in StandingTally.objects.values_list(
+            *STANDING_TALLY_KEY, "accounts", "revenue", "revenue_at_risk"
+        )
+    )
+    squares = sorted(MapTally.objects.values_list(*MAP_TALLY_KEY, "accounts"))
+    return kept, standing, squares
+
+
+def test_managers_logging_at_once_on_accounts_counted_together_keep_the_tallies_true(
+    alice, bob, slow_writes
+):
+    """Six meetings at once on six accounts alike (one industry, potential and stage): each
+    rescore moves its account between the same few groups of the dashboard's tallies, and
+    every one of them lands without a deadlock or a lost count."""
+    accounts = [AccountFactory(owner=(alice, bob)[n % 2]) for n in range(6)]
+    for account in accounts:
+        _history(account)
+    outcomes = run_together(
+        *(
+            _poster(_signed_in(account.owner), account, f"meeting {n}", "strategy_advice_requested")
+            for n, account in enumerate(accounts)
+        )
+    )
+    for outcome in outcomes:
+        assert outcome.result.status_code == 200
+        assert "Logged" in outcome.result.content.decode()
+    first_done = min(outcome.finished for outcome in outcomes)
+    assert all(outcome.started < first_done for outcome in outcomes)  # they overlapped
+
+    left = _dashboard_rows()
+    assert sum(row[-3] for row in left[1]) == 6  # every account counted once
+    lines_rebuild(profile=profile_active())
+    assert _dashboard_rows() == left
 
 
 def _recompute_held_before_writing(monkeypatch) -> list[float]:

@@ -4,18 +4,23 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles
 from relationships.models import SignalType, TrustSignal
 from scoring.dashboard import summary
 from scoring.models import ScoreSnapshot
 from scoring.selectors import profile_active
 from scoring.services import account_rescore
-from tests.factories import AccountFactory, InteractionFactory
+from scoring.standing_lines import lines_rebuild, lines_refresh
+from tests.factories import AccountFactory, InteractionFactory, UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 WEEK = datetime.date(2026, 11, 15)  # a Sunday
@@ -24,7 +29,8 @@ MIDWEEK = datetime.date(2026, 11, 25)
 
 
 def _standing(account, *, stage, score, risk, weeks_ago=0, drivers=(), latest=None):
-    return ScoreSnapshot.objects.create(
+    """A stored week of `account`, and its dashboard line refreshed, as a rescore would."""
+    snapshot = ScoreSnapshot.objects.create(
         account=account,
         profile=profile_active(),
         week_ending=WEEK - datetime.timedelta(weeks=weeks_ago),
@@ -35,6 +41,8 @@ def _standing(account, *, stage, score, risk, weeks_ago=0, drivers=(), latest=No
         next_stage_gap="consultant needs a strategy_advice_requested in the last 12 months",
         is_latest=weeks_ago == 0 if latest is None else latest,
     )
+    lines_refresh(profile=profile_active(), account_ids=[account.pk])
+    return snapshot
 
 
 @pytest.fixture
@@ -140,6 +148,7 @@ def test_the_dashboard_says_when_accounts_stand_in_an_earlier_week(client, lena,
 
     current = timezone.localdate() + datetime.timedelta(days=6 - timezone.localdate().weekday())
     ScoreSnapshot.objects.filter(is_latest=True).update(week_ending=current)
+    lines_rebuild(profile=profile_active())  # as the catch-up's rescores would
     assert 'data-testid="behind"' not in client.get(reverse("dashboard")).content.decode()
 
 
@@ -168,10 +177,11 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_portfolio(
         _standing(account, stage="vendor", score=30, risk=10, weeks_ago=4)
         _standing(account, stage="vendor", score=20, risk=10, weeks_ago=13)
     client.force_login(lena)
-    # savepoint, session, user, roles, managers and industries for the filters, profile;
-    # the counts per stage, the largest account, four lists, the managers and their
-    # activity, climbers, sliders, transitions, the map's points and squares; release
-    with django_assert_num_queries(21):
+    # savepoint, session, user, roles, how many managers and their names, industries for
+    # the filters, profile; the counts per stage, the largest account, four lists, the
+    # managers (a page of names, their sums and activity), climbers, sliders, transitions,
+    # the map's points and squares; release
+    with django_assert_num_queries(23):
         response = client.get(reverse("dashboard"), {"trails": "on", "period": "90"})
     assert response.status_code == 200
     assert len(_map_points(response.content.decode())) == 1
@@ -233,6 +243,8 @@ def test_the_lists_by_risk_driver_follow_the_filters(client, lena, alice, bob, b
     assert "Clients see us as the evidence does." in gaps
     neglected, gaps = lists(manager=bob.pk, risk_band="medium")
     assert "West" in neglected and "West" in gaps
+    neglected, gaps = lists(potential="strategic")  # no regular customer in view
+    assert "Every regular customer is in touch" in neglected and "West" not in gaps
 
 
 def test_the_lists_show_the_first_few_and_point_to_the_rest(client, lena, alice):
@@ -403,3 +415,42 @@ def test_the_by_manager_table_shows_a_name_as_typed_and_links_to_that_managers_a
     assert f'<a href="{link}" hx-get="{link}"' in html
     assert "&lt;b&gt;Alice&lt;/b&gt; &amp; Co</a></th>" in html
     assert "<b>Alice</b>" not in html
+
+
+def test_a_large_team_finds_its_manager_by_name_instead_of_a_list_of_everyone(
+    client, lena, alice, book
+):
+    team = Group.objects.get(name=roles.ACCOUNT_MANAGER)
+    for n in range(30):
+        UserFactory(username=f"member{n:02}", first_name="Team", last_name=f"Member {n:02}")
+    elodie = UserFactory(username="eorsted", first_name="Élodie", last_name="Ørsted")
+    team.user_set.add(elodie, *get_user_model().objects.filter(username__startswith="member"))
+    client.force_login(lena)
+
+    def manager_options(**query) -> tuple[list[str], str]:
+        response = client.get(reverse("dashboard"), query)
+        assert response.status_code == 200
+        html = response.content.decode()
+        select = html[
+            html.index('name="manager"') : html.index("</select>", html.index('name="manager"'))
+        ]
+        return re.findall(r">([^<]+)</option>", select), html
+
+    options, html = manager_options()
+    assert options == ["All managers"]  # not 33 names on every page view
+    assert 'name="manager_find"' in html and "Type part of a name" in html
+
+    options, _ = manager_options(manager_find="elodie orsted")
+    assert options == ["All managers", "Élodie Ørsted (eorsted)"]
+
+    # The by-manager table's link names a manager by id: offered, chosen, and the view
+    # holds their accounts only.
+    options, html = manager_options(manager=alice.pk)
+    assert options == ["All managers", "Alice (alice)"]
+    assert f'<option value="{alice.pk}" selected>' in html
+    assert "Managers 1–1, by name</p>" in html
+
+    options, html = manager_options(manager_find="member")
+    assert len(options) == 1 + 20 and "The first 20 found are offered below" in html
+    options, html = manager_options(manager_find="nobody like this")
+    assert options == ["All managers"] and "Nobody on the team matches that." in html

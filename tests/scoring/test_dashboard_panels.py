@@ -95,7 +95,6 @@ def _totals(rows) -> list[panels.StageTotals]:
         stage.revenue += r.revenue
         stage.revenue_at_risk += float(r.revenue) * r.decline_risk / 100
         stage.revenue_squared += float(r.revenue) ** 2
-        stage.largest = max(stage.largest, r.revenue)
     return list(totals.values())
 
 

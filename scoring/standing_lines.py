@@ -1,0 +1,210 @@
+"""The dashboard's lines (`StandingLine`): each active account's current standing under the
+live version, beside its facts and its weeks 4 and 13 before, kept in the transaction of every
+write that changes one of them, with the tallies that count them (scoring/tallies.py).
+
+Who calls what:
+- a rescore or a recompute under the live version refreshes the accounts it wrote
+  (scoring/services.py);
+- saving an account refreshes it (scoring/receivers.py), and the CSV import refreshes the
+  accounts it edits in bulk (scoring/use_cases.py); deleting one takes its line and its
+  count away (`lines_forget`, scoring/receivers.py);
+- making a version live replaces every line (`lines_rebuild`).
+
+A line is derived data: `lines_rebuild` (and `manage.py recompute_scores`) builds every line
+again from the snapshots and the accounts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Iterator, Sequence
+
+from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
+from accounts.models import Account, AccountStatus
+from config.bulk import id_chunks
+from scoring.models import ScoreSnapshot, ScoringProfile, StandingLine, StandingTally
+from scoring.tallies import TALLIED_FIELDS, TallyChange, tallies_rebuild
+
+# The weeks a line looks back: the dashboard's "30 days" and "90 days".
+BACK_30 = datetime.timedelta(weeks=4)
+BACK_90 = datetime.timedelta(weeks=13)
+# Accounts per round of reads and inserts in a rebuild: bounded memory, few round trips.
+REBUILD_CHUNK = 2000
+
+_COLUMNS = (
+    "pk",
+    "account_id",
+    "account__name",
+    "account__owner_id",
+    "account__industry",
+    "account__partnership_potential",
+    "account__annual_revenue",
+    "account__next_step",
+    "account__next_step_due",
+    "week_ending",
+    "score",
+    "stage",
+    "decline_risk",
+)
+
+
+def lines_refresh(*, profile: ScoringProfile, account_ids: Collection[int]) -> None:
+    """Replace the lines of `account_ids` from what the database holds now, if `profile` is
+    the live version (no other has lines). An account that is not active, or has no standing
+    under it, is left without one.
+
+    The caller holds the accounts' locks (a rescore, an edit). Whether `profile` is live is
+    read again under them: a version made live meanwhile has replaced every line already,
+    and an instance read before that would still say it was."""
+    if not _is_live(profile):
+        return
+    # Beside the ids: the profile, the flag and the status; then the weeks 4 and 13 back.
+    change = TallyChange()
+    for part in id_chunks(list(account_ids), spare=64):
+        _lines_delete(part, change)
+        change.add(StandingLine.objects.bulk_create(_lines(profile, part)))
+    change.apply(profile)
+
+
+def lines_forget(*, account_id: int) -> None:
+    """Take an account about to be deleted off the dashboard: its line, and its count in the
+    tallies (the line would go with the account, but the tallies would still count it)."""
+    change = TallyChange()
+    _lines_delete([account_id], change)
+    live = ScoringProfile.objects.filter(is_active=True).first()
+    if live is not None:
+        change.apply(live)
+
+
+def _lines_delete(account_ids: Sequence[int], change: TallyChange) -> None:
+    old = StandingLine.objects.filter(account_id__in=account_ids)
+    change.remove(old.values_list(*TALLIED_FIELDS))
+    old.delete()
+
+
+def lines_rebuild(*, profile: ScoringProfile) -> int:
+    """Replace every line with one per active account standing under `profile` (made live);
+    returns how many there are. Nothing changes if `profile` is not the live version."""
+    if not _is_live(profile):
+        return 0
+    with transaction.atomic():
+        return _rebuild(profile)
+
+
+def _rebuild(profile: ScoringProfile) -> int:
+    # Locked, in the order every rescore locks them: a rescore running meanwhile writes its
+    # account's line before this or after it, never in between.
+    active = (
+        Account.objects.select_for_update(no_key=True)
+        .filter(status=AccountStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(active)
+    StandingLine.objects.all().delete()
+    change, built = TallyChange(), 0
+    for start in range(0, len(ids), REBUILD_CHUNK):
+        lines = list(_lines(profile, ids[start : start + REBUILD_CHUNK]))
+        StandingLine.objects.bulk_create(lines, batch_size=REBUILD_CHUNK)
+        change.add(lines)
+        built += len(lines)
+    tallies_rebuild(profile, change)
+    return built
+
+
+def lines_missing_build() -> int:
+    """Build every line and tally if there are none while the live version has standings (a
+    database migrated from before them); returns how many lines were built."""
+    live = ScoringProfile.objects.filter(is_active=True).first()
+    if live is None or (StandingLine.objects.exists() and StandingTally.objects.exists()):
+        return 0
+    if not ScoreSnapshot.objects.filter(profile=live, is_latest=True).exists():
+        return 0
+    return lines_rebuild(profile=live)
+
+
+def _is_live(profile: ScoringProfile) -> bool:
+    return ScoringProfile.objects.filter(pk=profile.pk, is_active=True).exists()
+
+
+def _lines(profile: ScoringProfile, account_ids: Sequence[int]) -> Iterator[StandingLine]:
+    """The lines of `account_ids` (a statement's worth), from two reads: their latest
+    snapshots with their accounts' facts, and their weeks 4 and 13 before those."""
+    latest = list(
+        ScoreSnapshot.objects.filter(
+            profile=profile,
+            is_latest=True,
+            account_id__in=account_ids,
+            account__status=AccountStatus.ACTIVE,
+        )
+        .order_by()
+        .values_list(*_COLUMNS, Cast("risk_drivers", TextField()))
+    )
+    past = _weeks_before(profile, {row[1]: row[9] for row in latest})
+    engine_profile = profile.engine_profile()
+    for (
+        snapshot_id,
+        account_id,
+        name,
+        owner_id,
+        industry,
+        potential,
+        revenue,
+        next_step,
+        next_step_due,
+        week,
+        score,
+        stage,
+        risk,
+        drivers,
+    ) in latest:
+        score_4w, stage_4w, _ = past.get((account_id, week - BACK_30), (None, "", None))
+        score_13w, stage_13w, risk_13w = past.get((account_id, week - BACK_90), (None, "", None))
+        yield StandingLine(
+            profile=profile,
+            account_id=account_id,
+            snapshot_id=snapshot_id,
+            name=name,
+            owner_id=owner_id,
+            industry=industry,
+            potential=potential,
+            revenue=revenue,
+            no_step=not next_step,
+            next_step_due=next_step_due,
+            week_ending=week,
+            score=score,
+            stage=stage,
+            decline_risk=risk,
+            risk_band=engine_profile.risk_band(risk),
+            # As the dashboard's rows read the drivers (PortfolioRow.has_driver).
+            silence='"silence"' in drivers,
+            perception_gap='"perception_gap"' in drivers,
+            score_4w=score_4w,
+            stage_4w=stage_4w,
+            change_4w=None if score_4w is None else score - score_4w,
+            score_13w=score_13w,
+            stage_13w=stage_13w,
+            change_13w=None if score_13w is None else score - score_13w,
+            decline_risk_13w=risk_13w,
+        )
+
+
+def _weeks_before(
+    profile: ScoringProfile, latest_weeks: dict[int, datetime.date]
+) -> dict[tuple[int, datetime.date], tuple[float, str, float]]:
+    """(account, week) -> (score, stage, decline risk) for each account's weeks 4 and 13
+    before its latest week (`latest_weeks`), where it has them."""
+    if not latest_weeks:
+        return {}
+    wanted = {week - back for week in latest_weeks.values() for back in (BACK_30, BACK_90)}
+    rows = (
+        ScoreSnapshot.objects.filter(
+            profile=profile, account_id__in=list(latest_weeks), week_ending__in=wanted
+        )
+        .order_by()
+        .values_list("account_id", "week_ending", "score", "stage", "decline_risk")
+    )
+    return {(account, week): (score, stage, risk) for account, week, score, stage, risk in rows}

@@ -1,0 +1,307 @@
+"""The dashboard's lines (scoring/standing_lines.py): every write that changes an account's
+standing or its facts leaves its line as a rebuild from the database would make it."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Account
+from relationships.models import SignalType, TrustSignal
+from scoring.dashboard.filters import DashboardFilters
+from scoring.dashboard.summary import Standings
+from scoring.models import (
+    MAP_TALLY_KEY,
+    STANDING_TALLY_KEY,
+    MapTally,
+    ScoreSnapshot,
+    StandingLine,
+    StandingTally,
+)
+from scoring.selectors import profile_active
+from scoring.services import (
+    account_rescore,
+    profile_activate,
+    profile_draft,
+    profile_update,
+    scores_recompute,
+)
+from scoring.standing_lines import lines_missing_build, lines_rebuild
+from scoring.use_cases import account_mark_lost, portfolio_import
+from tests.factories import AccountFactory, InteractionFactory
+
+TODAY = datetime.date(2026, 11, 20)
+FIELDS = [
+    field.name
+    for field in StandingLine._meta.concrete_fields
+    if field.name not in ("id", "snapshot_id")
+]
+
+
+def _lines() -> dict[int, tuple]:
+    return {
+        line.account_id: tuple(getattr(line, f) for f in FIELDS)
+        for line in StandingLine.objects.all()
+    }
+
+
+def _tallies() -> dict:
+    """Both tallies, group by group (the floating sums to the cent)."""
+    standing = {
+        tuple(getattr(row, field) for field in STANDING_TALLY_KEY): (
+            row.accounts,
+            row.revenue,
+            round(row.revenue_at_risk, 2),
+            round(row.revenue_squared),
+        )
+        for row in StandingTally.objects.all()
+    }
+    squares = {
+        tuple(getattr(row, field) for field in MAP_TALLY_KEY): row.accounts
+        for row in MapTally.objects.all()
+    }
+    return {"standing": standing, "map": squares}
+
+
+def _kept_and_rebuilt() -> tuple[tuple, tuple]:
+    """The lines and tallies the writes left, and those a rebuild from the database gives
+    now (the ones left are put back)."""
+    kept = (_lines(), _tallies())
+    lines, standing, squares = (
+        list(StandingLine.objects.all()),
+        list(StandingTally.objects.all()),
+        list(MapTally.objects.all()),
+    )
+    lines_rebuild(profile=profile_active())
+    rebuilt = (_lines(), _tallies())
+    StandingLine.objects.all().delete()
+    StandingLine.objects.bulk_create(lines)
+    StandingTally.objects.all().delete()
+    StandingTally.objects.bulk_create(standing)
+    MapTally.objects.all().delete()
+    MapTally.objects.bulk_create(squares)
+    return kept, rebuilt
+
+
+def _as_rebuilt() -> dict[int, tuple]:
+    """The lines a rebuild gives now, after checking that the tallies the writes left are
+    the tallies a rebuild gives."""
+    (lines, tallies), (rebuilt_lines, rebuilt_tallies) = _kept_and_rebuilt()
+    assert tallies == rebuilt_tallies
+    return rebuilt_lines
+
+
+@pytest.fixture
+def scored(alice, bob):
+    """Three accounts with a year of meetings, scored under the live version."""
+    accounts = [
+        AccountFactory(name="North", owner=alice, annual_revenue=100_000),
+        AccountFactory(name="East", owner=alice, partnership_potential="regular"),
+        AccountFactory(name="South", owner=bob, industry="Retail"),
+    ]
+    for n, account in enumerate(accounts):
+        for month in range(1, 12, 1 + n):
+            InteractionFactory(account=account, occurred_on=datetime.date(2026, month, 3))
+    scores_recompute(as_of=TODAY, workers=1)
+    return accounts
+
+
+def test_a_recompute_writes_one_line_per_active_account_with_its_weeks_before(scored):
+    north = scored[0]
+    line = StandingLine.objects.get(account=north)
+    latest = ScoreSnapshot.objects.get(account=north, is_latest=True)
+    four_back = ScoreSnapshot.objects.get(
+        account=north, week_ending=latest.week_ending - datetime.timedelta(weeks=4)
+    )
+    thirteen_back = ScoreSnapshot.objects.get(
+        account=north, week_ending=latest.week_ending - datetime.timedelta(weeks=13)
+    )
+    assert (line.snapshot_id, line.score, line.stage) == (latest.pk, latest.score, latest.stage)
+    assert (line.name, line.owner_id, line.revenue) == ("North", north.owner_id, 100_000)
+    assert (line.score_4w, line.stage_4w) == (four_back.score, four_back.stage)
+    assert line.change_4w == pytest.approx(latest.score - four_back.score)
+    assert (line.score_13w, line.decline_risk_13w) == (
+        thirteen_back.score,
+        thirteen_back.decline_risk,
+    )
+    assert StandingLine.objects.count() == 3
+    assert _lines() == _as_rebuilt()
+
+
+def test_editing_an_account_moves_its_line_with_it(scored, bob):
+    north = scored[0]
+    north.annual_revenue = 900_000
+    north.owner = bob
+    north.industry = "Energy"
+    north.next_step = "Invite them to the planning day"
+    north.save()
+    line = StandingLine.objects.get(account=north)
+    assert (line.revenue, line.owner_id, line.industry, line.no_step) == (
+        900_000,
+        bob.pk,
+        "Energy",
+        False,
+    )
+    assert _lines() == _as_rebuilt()
+
+
+def test_a_lost_archived_or_deleted_account_leaves_the_dashboard(scored, alice):
+    north, east, south = scored
+    account_mark_lost(account=north, actor=alice, lost_on=TODAY, reason="price")
+    east.status = "archived"
+    east.save()
+    south.delete()
+    assert StandingLine.objects.count() == 0
+    assert _as_rebuilt() == {}
+    assert _tallies() == {"standing": {}, "map": {}}  # no group left with no account
+
+
+def test_new_evidence_refreshes_the_line_in_the_rescore(scored):
+    south = scored[2]
+    before = StandingLine.objects.get(account=south)
+    meeting = InteractionFactory(account=south, occurred_on=TODAY)
+    TrustSignal.objects.create(
+        interaction=meeting,
+        account=south,
+        signal_type=SignalType.objects.get(slug="invited_to_planning"),
+        observed_on=TODAY,
+    )
+    account_rescore(account_id=south.pk, as_of=TODAY)
+    after = StandingLine.objects.get(account=south)
+    assert after.score > before.score
+    assert after.snapshot_id == ScoreSnapshot.objects.get(account=south, is_latest=True).pk
+    assert _lines() == _as_rebuilt()
+
+
+def test_importing_a_changed_revenue_or_owner_refreshes_the_line(scored, bob):
+    north = scored[0]
+    north.external_id = "N1"
+    north.save()
+    accounts = (
+        "external_id,name,industry,owner_username,annual_revenue,partnership_potential,status,"
+        "lost_on\nN1,North,Logistics,bob,777000,regular,active,\n"
+    )
+    files = {
+        "accounts.csv": accounts.encode(),
+        "interactions.csv": b"external_id,account_external_id,occurred_on,kind,"
+        b"initiated_by_client,notes,signals\n",
+    }
+    report = portfolio_import(files=files, dry_run=False, today=TODAY)
+    assert not list(report.problems), list(report.problems)
+    line = StandingLine.objects.get(account=north)
+    assert (line.revenue, line.owner_id, line.potential) == (777_000, bob.pk, "regular")
+    assert _lines() == _as_rebuilt()
+
+
+def test_only_the_live_version_has_lines_and_going_live_replaces_them(scored, alice):
+    live = profile_active()
+    draft = profile_draft(source=live, actor=alice)
+    params = {**draft.params, "stage_thresholds": {**draft.params["stage_thresholds"]}}
+    params["stage_thresholds"]["confidant"] = 5
+    draft = profile_update(profile=draft, params=params, actor=alice)
+    before = _lines()
+    scores_recompute(profile=draft, as_of=TODAY, workers=1)
+    assert _lines() == before  # a draft's scores are not the dashboard's
+
+    profile_activate(profile=draft)
+    assert set(StandingLine.objects.values_list("profile", flat=True)) == {draft.pk}
+    assert _lines() == _as_rebuilt()
+    assert StandingLine.objects.count() == 3
+
+
+def test_a_database_from_before_the_lines_gets_them_after_migrating(scored):
+    StandingLine.objects.all().delete()
+    assert lines_missing_build() == 3
+    assert StandingLine.objects.count() == 3
+    assert lines_missing_build() == 0  # already there: nothing to do
+
+
+def test_the_dashboard_pages_its_managers_by_name(client, lena, scored, django_user_model):
+    profile = profile_active()
+    managers = [
+        django_user_model.objects.create(username=f"m{n:02}", first_name=f"Manager {n:02}")
+        for n in range(30)
+    ]
+    for manager in managers:
+        AccountFactory(owner=manager)
+    for account in Account.objects.filter(owner__in=managers):
+        InteractionFactory(account=account, occurred_on=datetime.date(2026, 10, 1))
+        account_rescore(account_id=account.pk, as_of=TODAY)
+    assert StandingLine.objects.filter(profile=profile).count() == 33
+    client.force_login(lena)
+
+    first = client.get(reverse("dashboard")).content.decode()
+    table = _by_manager(first)
+    assert "Managers 1–25, by name; more follow" in table  # alice, bob and the thirty
+    assert "Alice" in table and "Manager 22" in table and "Manager 23" not in table
+    assert "managers_page=2" in table and "Previous managers" not in table
+
+    second = client.get(reverse("dashboard"), {"managers_page": "2", "industry": "Logistics"})
+    html = _by_manager(second.content.decode())
+    assert "Managers 26–31, by name</p>" in html  # Bob's Retail account is out of view
+    assert "Manager 29" in html and "Manager 22" not in html
+    assert "industry=Logistics&amp;managers_page=1" in html and "Next managers" not in html
+
+    past_the_end = client.get(reverse("dashboard"), {"managers_page": "99"}).content.decode()
+    assert "No managers past number 2450 in this view." in _by_manager(past_the_end)
+    assert "First page of managers" in past_the_end and "Previous managers" not in past_the_end
+    nonsense = client.get(reverse("dashboard"), {"managers_page": "-1x"}).content.decode()
+    assert "Managers 1–25, by name" in _by_manager(nonsense)
+
+
+def _by_manager(html: str) -> str:
+    """The by-manager table and what follows it (the manager filter lists every manager)."""
+    return html[html.index('data-testid="by-manager"') :]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"industry": "Retail"},
+        {"potential": "regular"},
+        {"stage": "vendor"},
+        {"risk_band": "low"},
+        {"industry": "Logistics", "stage": "confidant", "risk_band": "medium"},
+    ],
+)
+def test_the_tallies_add_up_to_what_the_lines_in_view_give(scored, filters):
+    """The dashboard sums the tallies unless a manager or a revenue range is chosen; either
+    way the tiles, the bands, the transitions and the map's squares are the same."""
+    for n in range(12):
+        account = AccountFactory(
+            industry=("Retail", "Logistics")[n % 2],
+            partnership_potential=("regular", "strategic", "unknown")[n % 3],
+            annual_revenue=10_000 * (n + 1),
+        )
+        for month in range(1 + n % 4, 12, 2 + n % 3):
+            InteractionFactory(account=account, occurred_on=datetime.date(2026, month, 9))
+    scores_recompute(as_of=TODAY, workers=1)
+    standings = Standings(
+        profile=profile_active(), filters=DashboardFilters(**filters), today=TODAY
+    )
+    assert standings.tallied
+
+    def figures() -> tuple:
+        overview = standings.overview(this_week=TODAY)
+        totals = [
+            (t.stage, t.accounts, t.revenue, round(t.revenue_at_risk, 2), round(t.revenue_squared))
+            for t in overview.stages
+        ]
+        return (
+            totals,
+            overview.risk_bands,
+            overview.latest_week,
+            overview.behind,
+            standings.transitions(days=30).counts,
+            standings.transitions(days=90).counts,
+            sorted(standings.map_bins(), key=lambda square: (square.score_bin, square.risk_bin)),
+        )
+
+    from_tallies = figures()
+    standings.tallied = False
+    from_lines = figures()
+    assert from_tallies == from_lines
+    if not filters:  # the whole book: every account, most of them with weeks before
+        assert sum(total[1] for total in from_tallies[0]) == 15
+        assert sum(from_tallies[4].values()) >= 12
