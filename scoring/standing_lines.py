@@ -17,14 +17,14 @@ again from the snapshots and the accounts.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from accounts.models import Account, AccountStatus
-from config.bulk import id_chunks
+from config.bulk import id_chunks, insert_rows
 from scoring.models import ScoreSnapshot, ScoringProfile, StandingLine, StandingTally
 from scoring.tallies import TALLIED_FIELDS, TallyChange, tallies_rebuild
 
@@ -65,7 +65,7 @@ def lines_refresh(*, profile: ScoringProfile, account_ids: Collection[int]) -> N
     change = TallyChange()
     for part in id_chunks(list(account_ids), spare=64):
         _lines_delete(part, change)
-        change.add(StandingLine.objects.bulk_create(_lines(profile, part)))
+        change.add(_insert(_lines(profile, part)))
     change.apply(profile)
 
 
@@ -107,8 +107,7 @@ def _rebuild(profile: ScoringProfile) -> int:
     StandingLine.objects.all().delete()
     change, built = TallyChange(), 0
     for start in range(0, len(ids), REBUILD_CHUNK):
-        lines = list(_lines(profile, ids[start : start + REBUILD_CHUNK]))
-        StandingLine.objects.bulk_create(lines, batch_size=REBUILD_CHUNK)
+        lines = _insert(_lines(profile, ids[start : start + REBUILD_CHUNK]))
         change.add(lines)
         built += len(lines)
     tallies_rebuild(profile, change)
@@ -124,6 +123,24 @@ def lines_missing_build() -> int:
     if not ScoreSnapshot.objects.filter(profile=live, is_latest=True).exists():
         return 0
     return lines_rebuild(profile=live)
+
+
+# Every column of a line but its id, by attribute (the relations' ids).
+_LINE_COLUMNS = [
+    field.attname for field in StandingLine._meta.concrete_fields if not field.primary_key
+]
+
+
+def _insert(lines: Iterable[StandingLine]) -> list[StandingLine]:
+    """Insert `lines` (COPY on PostgreSQL, a fraction of an insert's cost at thousands of
+    rows); returns them."""
+    lines = list(lines)
+    insert_rows(
+        StandingLine,
+        _LINE_COLUMNS,
+        (tuple(getattr(line, column) for column in _LINE_COLUMNS) for line in lines),
+    )
+    return lines
 
 
 def _is_live(profile: ScoringProfile) -> bool:
