@@ -244,10 +244,11 @@ class StandingTally(models.Model):
     stage_13w = models.CharField(max_length=20, blank=True)
     accounts = models.IntegerField()
     revenue = models.DecimalField(max_digits=20, decimal_places=2)
-    # Revenue weighted by decline risk read as a 0-1 weight, and revenue squared (for the
-    # Herfindahl index): floating sums, as the dashboard shows them rounded.
-    revenue_at_risk = models.FloatField()
-    revenue_squared = models.FloatField()
+    # Revenue weighted by decline risk read as a 0-1 weight (to the hundredth), and revenue
+    # squared (for the Herfindahl index): exact sums, so that what writes add and take away
+    # cancels out (a floating sum would keep the rounding of a large account long gone).
+    revenue_at_risk = models.DecimalField(max_digits=20, decimal_places=2)
+    revenue_squared = models.DecimalField(max_digits=34, decimal_places=4)
 
     class Meta:
         constraints = [

@@ -305,7 +305,10 @@ def profile_activate(*, profile: ScoringProfile) -> ScoringProfile:
     """Make `profile` the one active version (it is frozen from now on). Every account whose
     stage or risk band differs under it is announced to the webhooks."""
     with transaction.atomic():
-        live = ScoringProfile.objects.select_for_update().filter(is_active=True).first()
+        # FOR NO KEY UPDATE: it serializes the versions going live, yet lets the writes
+        # under the live one meanwhile check their reference to it (FOR KEY SHARE), so that
+        # a write holding the dashboard's tallies can finish before those are rebuilt.
+        live = ScoringProfile.objects.select_for_update(no_key=True).filter(is_active=True).first()
         watch = None
         if live is not None and live.pk != profile.pk:
             watch = standings_watch(profile=live, account_ids=None)

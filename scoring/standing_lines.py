@@ -10,8 +10,9 @@ Who calls what:
   count away (`lines_forget`, scoring/receivers.py);
 - making a version live replaces every line (`lines_rebuild`).
 
-A line is derived data: `lines_rebuild` (and `manage.py recompute_scores`) builds every line
-again from the snapshots and the accounts.
+A line is derived data: `lines_rebuild` builds every line and tally again from the snapshots
+and the accounts, as a recompute of the whole portfolio does at its end
+(`manage.py recompute_scores`, with or without `--queue`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import datetime
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from django.db import transaction
-from django.db.models import TextField
+from django.db.models import Sum, TextField
 from django.db.models.functions import Cast
 
 from accounts.models import Account, AccountStatus
 from config.bulk import id_chunks, insert_rows
 from scoring.models import ScoreSnapshot, ScoringProfile, StandingLine, StandingTally
-from scoring.tallies import TALLIED_FIELDS, TallyChange, tallies_rebuild
+from scoring.tallies import TALLIED_FIELDS, TallyChange, tallies_rebuild, tally_lock
 
 # The weeks a line looks back: the dashboard's "30 days" and "90 days".
 BACK_30 = datetime.timedelta(weeks=4)
@@ -57,9 +58,10 @@ def lines_refresh(*, profile: ScoringProfile, account_ids: Collection[int]) -> N
     under it, is left without one.
 
     The caller holds the accounts' locks (a rescore, an edit). Whether `profile` is live is
-    read again under them: a version made live meanwhile has replaced every line already,
-    and an instance read before that would still say it was."""
-    if not _is_live(profile):
+    read again under the tallies' lock (`tallies.tally_lock`): a version made live meanwhile
+    has replaced every line already, and an instance read before that would still say it
+    was."""
+    if not _live_under_lock(profile):
         return
     # Beside the ids: the profile, the flag and the status; then the weeks 4 and 13 back.
     change = TallyChange()
@@ -71,10 +73,14 @@ def lines_refresh(*, profile: ScoringProfile, account_ids: Collection[int]) -> N
 
 def lines_forget(*, account_id: int) -> None:
     """Take an account about to be deleted off the dashboard: its line, and its count in the
-    tallies (the line would go with the account, but the tallies would still count it)."""
+    tallies (the line would go with the account, but the tallies would still count it).
+    Runs in the deletion's transaction; the account is locked first, so a save of it still
+    running has refreshed its line before this reads it."""
+    Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists()
+    tally_lock()
+    live = ScoringProfile.objects.filter(is_active=True).first()
     change = TallyChange()
     _lines_delete([account_id], change)
-    live = ScoringProfile.objects.filter(is_active=True).first()
     if live is not None:
         change.apply(live)
 
@@ -103,7 +109,16 @@ def _rebuild(profile: ScoringProfile) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    ids = list(active)
+    list(active)
+    tally_lock()
+    # Read again under the lock: an account made active meanwhile (a win-back, an import)
+    # by a write that held the lock before this took it is in, and one whose write is still
+    # waiting for the lock refreshes its line after this commits.
+    ids = list(
+        Account.objects.filter(status=AccountStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     StandingLine.objects.all().delete()
     change, built = TallyChange(), 0
     for start in range(0, len(ids), REBUILD_CHUNK):
@@ -115,12 +130,25 @@ def _rebuild(profile: ScoringProfile) -> int:
 
 
 def lines_missing_build() -> int:
-    """Build every line and tally if there are none while the live version has standings (a
-    database migrated from before them); returns how many lines were built."""
+    """After migrating: build every line and tally again unless they match the standings
+    (as many lines as active accounts standing under the live version, each repeating a
+    latest snapshot that exists, and tallies counting every line). A database from before
+    them, or a migration that cleared the snapshots, gets them rebuilt; a migration that
+    changes the live version's parameters in place must call `lines_rebuild` itself.
+    Returns how many lines were built."""
     live = ScoringProfile.objects.filter(is_active=True).first()
-    if live is None or (StandingLine.objects.exists() and StandingTally.objects.exists()):
+    if live is None:
         return 0
-    if not ScoreSnapshot.objects.filter(profile=live, is_latest=True).exists():
+    standing = ScoreSnapshot.objects.filter(
+        profile=live, is_latest=True, account__status=AccountStatus.ACTIVE
+    )
+    lines = StandingLine.objects.filter(profile=live)
+    counted = StandingTally.objects.filter(profile=live).aggregate(n=Sum("accounts"))["n"] or 0
+    true = (
+        lines.count() == StandingLine.objects.count() == standing.count() == counted
+        and not lines.exclude(snapshot_id__in=standing.values("pk")).exists()
+    )
+    if true:
         return 0
     return lines_rebuild(profile=live)
 
@@ -135,6 +163,8 @@ def _insert(lines: Iterable[StandingLine]) -> list[StandingLine]:
     """Insert `lines` (COPY on PostgreSQL, a fraction of an insert's cost at thousands of
     rows); returns them."""
     lines = list(lines)
+    if not lines:
+        return lines
     insert_rows(
         StandingLine,
         _LINE_COLUMNS,
@@ -145,6 +175,13 @@ def _insert(lines: Iterable[StandingLine]) -> list[StandingLine]:
 
 def _is_live(profile: ScoringProfile) -> bool:
     return ScoringProfile.objects.filter(pk=profile.pk, is_active=True).exists()
+
+
+def _live_under_lock(profile: ScoringProfile) -> bool:
+    """Whether `profile` is live, read once the tallies' lock is held: a version going live
+    holds it until it has replaced every line and committed."""
+    tally_lock()
+    return _is_live(profile)
 
 
 def _lines(profile: ScoringProfile, account_ids: Sequence[int]) -> Iterator[StandingLine]:

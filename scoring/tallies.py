@@ -1,11 +1,12 @@
 """The dashboard's tallies (`StandingTally`, `MapTally`): its lines counted and summed by group,
 changed by what each write adds and takes away, in the same transaction as the lines.
 
-A write of lines (scoring/standing_lines.py) gathers a `TallyChange`: minus every line it
-deletes, plus every line it inserts. `TallyChange.apply` then adds the difference to each group
-in one statement per table (INSERT ... ON CONFLICT DO UPDATE, the same on PostgreSQL and on
-SQLite), groups in key order, so two writes touching the same groups lock them in the same
-order; a group left with no account is deleted. A rebuild counts every line afresh.
+A write of lines (scoring/standing_lines.py) takes the tallies' lock (`tally_lock`) and
+gathers a `TallyChange`: minus every line it deletes, plus every line it inserts.
+`TallyChange.apply` then adds the difference to each group in one statement per table
+(INSERT ... ON CONFLICT DO UPDATE, the same on PostgreSQL and on SQLite); a group left with
+no account is deleted. A rebuild counts every line afresh. The sums are exact decimals, so
+that a group's sums after any number of writes are what a rebuild gives.
 """
 
 from __future__ import annotations
@@ -52,12 +53,23 @@ def map_square(score: float, risk: float) -> tuple[int, int]:
     return min(int(score // MAP_BIN), MAP_BINS - 1), min(int(risk // MAP_BIN), MAP_BINS - 1)
 
 
+def revenue_at_risk(revenue: Decimal, risk: float) -> Decimal:
+    """Revenue weighted by decline risk read as a 0-1 weight, to the hundredth of a unit:
+    exact decimals, so that what one write adds and another takes away cancels out."""
+    return (revenue * Decimal(repr(risk)) / 100).quantize(CENT)
+
+
+CENT = Decimal("0.01")
+
+
 class TallyChange:
     """What a write of lines changes in each group of the tallies."""
 
     def __init__(self) -> None:
         # group -> [accounts, revenue, revenue at risk, revenue squared]
-        self.standing: defaultdict[tuple, list] = defaultdict(lambda: [0, Decimal(0), 0.0, 0.0])
+        self.standing: defaultdict[tuple, list] = defaultdict(
+            lambda: [0, Decimal(0), Decimal(0), Decimal(0)]
+        )
         self.squares: Counter[tuple] = Counter()
 
     def add(self, lines: Iterable[StandingLine]) -> None:
@@ -74,8 +86,8 @@ class TallyChange:
         group = self.standing[(industry, potential, stage, band, week, stage_4w, stage_13w)]
         group[0] += sign
         group[1] += sign * revenue
-        group[2] += sign * float(revenue) * risk / 100
-        group[3] += sign * float(revenue) ** 2
+        group[2] += sign * revenue_at_risk(revenue, risk)
+        group[3] += sign * revenue * revenue
         self.squares[(industry, potential, stage, band, *map_square(score, risk))] += sign
 
     def apply(self, profile: ScoringProfile) -> None:
@@ -95,6 +107,21 @@ class TallyChange:
             StandingTally.objects.filter(profile=profile, accounts=0).delete()
         if any(n < 0 for n in self.squares.values()):
             MapTally.objects.filter(profile=profile, accounts=0).delete()
+
+
+# The key of the transaction-scoped advisory lock every write of the tallies holds.
+TALLY_LOCK = 0x7A11E5
+
+
+def tally_lock() -> None:
+    """Hold the tallies' lock until the transaction ends (PostgreSQL; SQLite has one writer
+    at a time anyway). Every write of lines takes it before its first change to them, so
+    writes of the tallies never wait on each other's groups in a cycle (a transaction that
+    changes them twice, as the CSV import does, would otherwise lock groups out of order),
+    and a version going live replaces them while no other write can."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TALLY_LOCK])
 
 
 def tallies_rebuild(profile: ScoringProfile, change: TallyChange) -> None:

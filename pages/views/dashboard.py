@@ -74,7 +74,8 @@ def _managers_page(request: AuthenticatedHttpRequest) -> int:
     """The page of the by-manager table asked for: 1 unless the link said a whole number (a
     page past the last says there are no managers that far)."""
     value = request.GET.get("managers_page", "")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    # isascii: "²" is a digit to str.isdigit() but no number to int().
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else 1
 
 
 def _without(query: QueryDict, name: str) -> str:

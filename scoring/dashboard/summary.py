@@ -152,8 +152,8 @@ class Standings:
                 Stage(group["stage"]),
                 accounts=group["n"],
                 revenue=Decimal(group["revenue_sum"] or 0),
-                revenue_at_risk=group["at_risk"] or 0.0,
-                revenue_squared=group["squared"] or 0.0,
+                revenue_at_risk=float(group["at_risk"] or 0),
+                revenue_squared=float(group["squared"] or 0),
             )
             for band in risk_bands:
                 risk_bands[band] += group[band] or 0
@@ -187,7 +187,9 @@ class Standings:
         activity = self._interactions_per_manager(ids)
         lines = []
         for pk, first, last, username in names:
-            group = sums[pk]
+            group = sums.get(pk)
+            if group is None:
+                continue  # their last account in view left it between the two reads
             lines.append(
                 ManagerLine(
                     owner_id=pk,

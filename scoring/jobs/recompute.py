@@ -40,6 +40,7 @@ from scoring.services import (
     scores_recompute,
     statistics_refresh,
 )
+from scoring.standing_lines import lines_rebuild
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +89,18 @@ def recompute_in_process(
         )
         accounts += result.accounts
         snapshots += result.snapshots
+    if account_ids is None:
+        _lines_rebuilt(profile)
     if len(ids) >= (chunk or CHUNK):
         statistics_refresh()
     return RecomputeResult(profile.version, accounts, snapshots)
+
+
+def _lines_rebuilt(profile: ScoringProfile) -> None:
+    """After the whole portfolio: the dashboard's lines and tallies built again from what is
+    stored, whatever removed lines behind their back (a demo reloaded, snapshots cleared)."""
+    with transaction.atomic():
+        lines_rebuild(profile=profile)
 
 
 def recompute_queue(
@@ -242,6 +252,8 @@ def _job_finish(job: RecomputeJob) -> None:
             action=ProfileChange.Action.APPLIED,
             summary=f"Live ({job.accounts_done} accounts recomputed)",
         )
+    elif job.kind == RecomputeJob.Kind.FULL:
+        _lines_rebuilt(job.profile)
     job.status = RecomputeJob.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])

@@ -17,13 +17,15 @@ from collections.abc import Callable
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Account
 from relationships.models import Interaction, SignalType
+from scoring import account_status, use_cases
 from scoring import services as scoring_services
-from scoring import use_cases
 from scoring.models import (
     MAP_TALLY_KEY,
     STANDING_TALLY_KEY,
@@ -33,8 +35,9 @@ from scoring.models import (
     StandingTally,
 )
 from scoring.selectors import profile_active
-from scoring.services import account_rescore, scores_recompute
+from scoring.services import account_rescore, profile_activate, profile_draft, scores_recompute
 from scoring.standing_lines import lines_rebuild
+from scoring.use_cases import account_mark_lost
 from tests.factories import AccountFactory, InteractionFactory, TrustSignalFactory
 from tests.reliability.support import ON_POSTGRESQL, Running, run_together, snapshot_rows
 
@@ -197,7 +200,11 @@ def test_a_full_recompute_and_live_logging_together_lose_nothing(
 def _dashboard_rows() -> tuple:
     """The dashboard's lines and tallies, without their ids (the floating sums to the cent);
     each line repeats its account's latest snapshot."""
-    latest = dict(ScoreSnapshot.objects.filter(is_latest=True).values_list("account_id", "pk"))
+    latest = dict(
+        ScoreSnapshot.objects.filter(is_latest=True, profile__is_active=True).values_list(
+            "account_id", "pk"
+        )
+    )
     lines = sorted(
         StandingLine.objects.values_list("account_id", "snapshot_id", "score", "stage", "revenue")
     )
@@ -365,3 +372,163 @@ def test_an_account_added_while_a_recompute_runs_keeps_the_meeting_logged_on_it(
     assert any(row[0] == new.pk for row in stored), "the new account lost its scores"
     scores_recompute()
     assert snapshot_rows([new.pk, existing.pk]) == stored
+
+
+def test_deleting_an_account_while_it_is_being_edited_keeps_the_tallies(alice):
+    """An account deleted in the admin while a manager's save of it is still open: the
+    deletion waits for the save, then takes away the line the save left."""
+    doomed = AccountFactory(owner=alice, industry="Old")
+    other = AccountFactory(owner=alice, industry="Old")
+    for account in (doomed, other):
+        _history(account)
+    scores_recompute(workers=1)
+    at = Checkpoints("saved")
+
+    def edit():
+        with transaction.atomic():
+            account = Account.objects.get(pk=doomed.pk)
+            account.industry = "New"
+            account.save()  # its line moves to the "New" groups; the row lock is held
+            at.stop_at("saved")
+
+    editing = Running(edit)
+    at.wait_for("saved")
+    deleting = Running(lambda: Account.objects.get(pk=doomed.pk).delete())
+    time.sleep(0.5)  # lines_forget has read the old line and waits on its row
+    at.go_on("saved")
+    editing.wait(timeout=10)
+    deleting.wait(timeout=10)
+
+    assert not Account.objects.filter(pk=doomed.pk).exists()
+    _assert_as_rebuilt()
+
+
+_ACCOUNTS_HEAD = (
+    "external_id,name,industry,owner_username,annual_revenue,partnership_potential,status,lost_on\n"
+)
+_INTERACTIONS_HEAD = (
+    "external_id,account_external_id,occurred_on,kind,initiated_by_client,notes,signals\n"
+)
+
+
+def _meetings(account: str) -> str:
+    today = timezone.localdate()
+    return "".join(
+        f"{account}-{n},{account},{today - datetime.timedelta(weeks=w)},meeting,false,,\n"
+        for n, w in enumerate((9, 6, 3))
+    )
+
+
+def test_an_import_and_an_account_edit_at_once_do_not_deadlock_on_the_tallies(alice, monkeypatch):
+    """The import applies two TallyChanges in one transaction (rescore of the accounts whose
+    evidence changed, then facts_changed for the others): the second locks groups that sort
+    before those the first holds, so the 'groups in key order' guarantee is gone."""
+    first = use_cases.portfolio_import(
+        files={
+            "accounts.csv": (
+                _ACCOUNTS_HEAD
+                + "Y,Yonder,Zeta,alice,100,unknown,active,\n"
+                + "Z,Zenith,Alpha,alice,100,unknown,active,\n"
+            ).encode(),
+            "interactions.csv": (_INTERACTIONS_HEAD + _meetings("Y") + _meetings("Z")).encode(),
+        },
+        dry_run=False,
+        workers=1,
+    )
+    assert first.ok, first.problems
+    assert StandingLine.objects.count() == 2
+
+    at = Checkpoints("rescored")
+    real = use_cases.lines_refresh
+
+    def held(**kwargs):  # facts_changed, after the rescore of the new account
+        at.stop_at("rescored")
+        return real(**kwargs)
+
+    monkeypatch.setattr(use_cases, "lines_refresh", held)
+    importing = Running(
+        lambda: use_cases.portfolio_import(
+            files={
+                # Y moves Zeta -> Alpha (facts only); N is new in Zeta with Y's and Z's history.
+                "accounts.csv": (
+                    _ACCOUNTS_HEAD
+                    + "Y,Yonder,Alpha,alice,100,unknown,active,\n"
+                    + "N,Newco,Zeta,alice,100,unknown,active,\n"
+                ).encode(),
+                "interactions.csv": (_INTERACTIONS_HEAD + _meetings("N")).encode(),
+            },
+            dry_run=False,
+            workers=1,
+        )
+    )
+    at.wait_for("rescored")
+
+    def edit():  # a manager moves Zenith from Alpha to Zeta
+        with transaction.atomic():
+            zenith = Account.objects.get(external_id="Z")
+            zenith.industry = "Zeta"
+            zenith.save()
+
+    editing = Running(edit)
+    time.sleep(0.5)  # the edit holds Alpha's group and waits for Zeta's
+    at.go_on("rescored")
+    errors = []
+    for name, job in (("import", importing), ("edit", editing)):
+        try:
+            job.wait(timeout=15)
+        except Exception as error:  # noqa: BLE001 (any failure is the finding)
+            errors.append(f"{name}: {type(error).__name__}: {error}")
+    assert errors == []
+    _assert_as_rebuilt()
+
+
+def test_a_win_back_while_a_version_goes_live_leaves_its_line_under_the_new_version(
+    alice, lena, monkeypatch
+):
+    """A lost account won back (active again, its line refreshed under v1) while v2 goes
+    live: the version waits for the win-back's lock on the tallies, then replaces every line,
+    the won-back account's included, under v2."""
+    comeback = AccountFactory(owner=alice, industry="Solo")
+    steady = AccountFactory(owner=alice, industry="Steady")
+    for account in (comeback, steady):
+        _history(account)
+    scores_recompute(workers=1)
+    account_mark_lost(account=comeback, actor=lena, lost_on=timezone.localdate(), reason="price")
+    v1 = profile_active()
+    v2 = profile_draft(source=v1, actor=lena)
+    scores_recompute(profile=v2, workers=1)  # v2's history is complete (a rollout's chunks)
+
+    at = Checkpoints("won back")
+    real = account_status.account_rescore_now
+
+    def held(**kwargs):
+        at.stop_at("won back")
+        return real(**kwargs)
+
+    monkeypatch.setattr(account_status, "account_rescore_now", held)
+    reopening = Running(
+        lambda: account_status.account_reopen(
+            account=Account.objects.get(pk=comeback.pk), actor=lena
+        )
+    )
+    at.wait_for("won back")
+    going_live = Running(lambda: profile_activate(profile=v2))  # the rollout's last chunk
+    time.sleep(0.5)  # v2 goes live while the win-back still holds its transaction open
+    at.go_on("won back")
+    reopening.wait(timeout=15)
+    going_live.wait(timeout=15)
+    monkeypatch.undo()
+
+    assert profile_active().pk == v2.pk
+    assert set(StandingLine.objects.values_list("profile_id", flat=True)) == {v2.pk}, (
+        "a line is left under the version that is no longer live"
+    )
+    _assert_as_rebuilt()
+
+
+def _assert_as_rebuilt() -> None:
+    """The dashboard's lines and tallies are what a rebuild from the database gives."""
+    left = _dashboard_rows()
+    with transaction.atomic():
+        lines_rebuild(profile=profile_active())
+    assert _dashboard_rows() == left

@@ -2,8 +2,11 @@
 standing or its facts leaves its line as a rebuild from the database would make it."""
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Account
@@ -305,3 +308,87 @@ def test_the_tallies_add_up_to_what_the_lines_in_view_give(scored, filters):
     if not filters:  # the whole book: every account, most of them with weeks before
         assert sum(total[1] for total in from_tallies[0]) == 15
         assert sum(from_tallies[4].values()) >= 12
+
+
+def _seed(*extra: str) -> None:
+    call_command(
+        "seed_demo",
+        "--accounts",
+        "6",
+        "--years",
+        "1",
+        "--as-of",
+        "2026-11-18",
+        *extra,
+        stdout=StringIO(),
+        stderr=StringIO(),
+        verbosity=0,
+    )
+
+
+def test_loading_the_demo_again_leaves_the_lines_and_tallies_true(migrated_rows, alice):
+    """The demo's reload removes the old accounts behind the lines' back (a flush, or raw
+    deletes next to real data); its recompute of the whole portfolio builds them again."""
+    _seed()
+    _seed()
+    assert StandingLine.objects.count() == 6
+    (lines, tallies), (rebuilt_lines, rebuilt_tallies) = _kept_and_rebuilt()
+    assert (lines, tallies) == (rebuilt_lines, rebuilt_tallies)
+    assert sum(group[0] for group in tallies["standing"].values()) == 6
+
+    AccountFactory(owner=alice, name="A real one")
+    _seed("--force")
+    kept, rebuilt = _kept_and_rebuilt()
+    assert kept == rebuilt
+
+
+def test_snapshots_cleared_by_a_migration_take_the_lines_with_them(scored):
+    ScoreSnapshot.objects.all().delete()  # as a model upgrade's migration does (0008)
+    lines_missing_build()  # after migrating (scoring/apps.py)
+    assert StandingLine.objects.count() == 0
+    assert _tallies() == {"standing": {}, "map": {}}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite keeps decimals as floating point; PostgreSQL's numeric sums are exact",
+)
+def test_a_large_account_leaving_its_group_leaves_the_small_ones_sums_exact(alice):
+    big = AccountFactory(owner=alice, industry="X", annual_revenue=900_000_000_000)
+    small = AccountFactory(owner=alice, industry="X", annual_revenue=3)
+    for account in (big, small):
+        InteractionFactory(account=account, occurred_on=datetime.date(2026, 11, 3))
+    scores_recompute(as_of=TODAY, workers=1)
+    big.status = "archived"
+    big.save()
+    standings = Standings(profile=profile_active(), filters=DashboardFilters(), today=TODAY)
+    tallied = sum(t.revenue_squared for t in standings.overview(this_week=TODAY).stages)
+    standings.tallied = False
+    from_lines = sum(t.revenue_squared for t in standings.overview(this_week=TODAY).stages)
+    assert tallied == from_lines == 9.0  # the Herfindahl index of one account: 10,000
+
+
+def test_a_managers_page_that_is_no_number_shows_the_first(client, lena, scored):
+    client.force_login(lena)
+    for nonsense in ("²", "-1x", "9" * 12):
+        response = client.get(reverse("dashboard"), {"managers_page": nonsense})
+        assert response.status_code == 200
+        assert "Managers 1–2, by name" in _by_manager(response.content.decode())
+
+
+def test_the_by_manager_table_leaves_out_a_manager_gone_from_view_between_its_reads(
+    scored, monkeypatch
+):
+    """Each statement reads what is committed when it runs (READ COMMITTED, or a replica):
+    Bob's only account is archived between the page's names and their sums."""
+    real = Standings._manager_sums
+
+    def racing(self, owner_ids):
+        south = Account.objects.get(name="South")
+        south.status = "archived"
+        south.save()
+        return real(self, owner_ids)
+
+    monkeypatch.setattr(Standings, "_manager_sums", racing)
+    standings = Standings(profile=profile_active(), filters=DashboardFilters(), today=TODAY)
+    assert [line.owner_name for line in standings.managers(page=1).lines] == ["Alice"]
