@@ -419,22 +419,28 @@ def _meetings(account: str) -> str:
     )
 
 
-def test_an_import_and_an_account_edit_at_once_do_not_deadlock_on_the_tallies(alice, monkeypatch):
-    """The import applies two TallyChanges in one transaction (rescore of the accounts whose
-    evidence changed, then facts_changed for the others): the second locks groups that sort
-    before those the first holds, so the 'groups in key order' guarantee is gone."""
-    first = use_cases.portfolio_import(
+def _import(accounts: str, *meetings_of: str):
+    """Import accounts.csv rows (`external_id,name,industry`, the rest fixed) and three
+    meetings for each account of `meetings_of`."""
+    rows = "".join(f"{row},alice,100,unknown,active,\n" for row in accounts.split(";"))
+    return use_cases.portfolio_import(
         files={
-            "accounts.csv": (
-                _ACCOUNTS_HEAD
-                + "Y,Yonder,Zeta,alice,100,unknown,active,\n"
-                + "Z,Zenith,Alpha,alice,100,unknown,active,\n"
+            "accounts.csv": (_ACCOUNTS_HEAD + rows).encode(),
+            "interactions.csv": (
+                _INTERACTIONS_HEAD + "".join(_meetings(account) for account in meetings_of)
             ).encode(),
-            "interactions.csv": (_INTERACTIONS_HEAD + _meetings("Y") + _meetings("Z")).encode(),
         },
         dry_run=False,
         workers=1,
     )
+
+
+def test_an_import_and_an_account_edit_at_once_do_not_deadlock_on_the_tallies(alice, monkeypatch):
+    """The import changes the tallies twice in one transaction (the rescore of the accounts
+    whose evidence changed, then the accounts it only edited), between which an edit of
+    another account changes groups the import holds and wants: the tallies' lock keeps them
+    from waiting on each other."""
+    first = _import("Y,Yonder,Zeta;Z,Zenith,Alpha", "Y", "Z")
     assert first.ok, first.problems
     assert StandingLine.objects.count() == 2
 
@@ -446,21 +452,8 @@ def test_an_import_and_an_account_edit_at_once_do_not_deadlock_on_the_tallies(al
         return real(**kwargs)
 
     monkeypatch.setattr(use_cases, "lines_refresh", held)
-    importing = Running(
-        lambda: use_cases.portfolio_import(
-            files={
-                # Y moves Zeta -> Alpha (facts only); N is new in Zeta with Y's and Z's history.
-                "accounts.csv": (
-                    _ACCOUNTS_HEAD
-                    + "Y,Yonder,Alpha,alice,100,unknown,active,\n"
-                    + "N,Newco,Zeta,alice,100,unknown,active,\n"
-                ).encode(),
-                "interactions.csv": (_INTERACTIONS_HEAD + _meetings("N")).encode(),
-            },
-            dry_run=False,
-            workers=1,
-        )
-    )
+    # Y moves from Zeta to Alpha (its facts only); N is new in Zeta, with meetings.
+    importing = Running(lambda: _import("Y,Yonder,Alpha;N,Newco,Zeta", "N"))
     at.wait_for("rescored")
 
     def edit():  # a manager moves Zenith from Alpha to Zeta
