@@ -169,6 +169,10 @@ class StandingLine(models.Model):
     stage = models.CharField(max_length=20, choices=Stage.choices())
     decline_risk = models.FloatField()
     risk_band = models.CharField(max_length=10)
+    # What the line adds to the tallies beside its groups' keys (scoring/tallies.py).
+    score_bin = models.SmallIntegerField(help_text="The map's square: 5 points of score.")
+    risk_bin = models.SmallIntegerField(help_text="The map's square: 5 points of risk.")
+    revenue_at_risk = models.DecimalField(max_digits=14, decimal_places=2)
     silence = models.BooleanField(help_text="The risk drivers name the silence.")
     perception_gap = models.BooleanField(help_text="The risk drivers name a perception gap.")
     # The same account's weeks 4 and 13 before this one (none, and no stage, while it has no
@@ -286,6 +290,45 @@ class MapTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.accounts} in square ({self.score_bin}, {self.risk_bin})"
+
+
+class StandingTallyChange(models.Model):
+    """What one write added to and took away from a group of `StandingTally`, not yet folded
+    into it. Writes only append these (no write waits on another's groups); the dashboard
+    adds them to the tallies as it reads, and they are folded in after each write commits
+    (scoring/tallies.py)."""
+
+    profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="+")
+    industry = models.CharField(max_length=100, blank=True)
+    potential = models.CharField(max_length=20)
+    stage = models.CharField(max_length=20)
+    risk_band = models.CharField(max_length=10)
+    week_ending = models.DateField()
+    stage_4w = models.CharField(max_length=20, blank=True)
+    stage_13w = models.CharField(max_length=20, blank=True)
+    accounts = models.IntegerField()
+    revenue = models.DecimalField(max_digits=20, decimal_places=2)
+    revenue_at_risk = models.DecimalField(max_digits=20, decimal_places=2)
+    revenue_squared = models.DecimalField(max_digits=34, decimal_places=4)
+
+    def __str__(self) -> str:
+        return f"{self.accounts:+d} at {self.stage}, {self.risk_band} risk"
+
+
+class MapTallyChange(models.Model):
+    """What one write added to and took away from a square of `MapTally`, not yet folded."""
+
+    profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="+")
+    industry = models.CharField(max_length=100, blank=True)
+    potential = models.CharField(max_length=20)
+    stage = models.CharField(max_length=20)
+    risk_band = models.CharField(max_length=10)
+    score_bin = models.SmallIntegerField()
+    risk_bin = models.SmallIntegerField()
+    accounts = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.accounts:+d} in square ({self.score_bin}, {self.risk_bin})"
 
 
 class ProfileChange(models.Model):

@@ -11,7 +11,6 @@ from django.dispatch import receiver
 
 from accounts.models import Account
 from relationships.models import Assessment, Contact, Interaction, TrustSignal
-from scoring.selectors import profile_active
 from scoring.services import account_rescore_on_commit
 from scoring.standing_lines import lines_forget, lines_refresh
 
@@ -44,7 +43,7 @@ def participants_changed(sender, instance, action, **kwargs) -> None:
 def account_saved(sender, instance, created, raw, **kwargs) -> None:
     # A new account has no standing yet; a fixture's raw save is loaded as it is.
     if not created and not raw:
-        lines_refresh(profile=profile_active(), account_ids=[instance.pk])
+        lines_refresh(account_ids=[instance.pk])
 
 
 @receiver(pre_delete, sender=Account)

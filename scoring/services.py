@@ -31,7 +31,7 @@ from scoring.portfolio import snapshots_write
 from scoring.selectors import evidence_for_accounts, profile_active
 from scoring.snapshots import SNAPSHOT_FIELDS, SnapshotEncoder
 from scoring.standing_events import Latest, standings_watch
-from scoring.standing_lines import lines_rebuild, lines_refresh
+from scoring.standing_lines import accounts_lock, lines_rebuild, lines_refresh
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -105,7 +105,9 @@ def _after_write(profile: ScoringProfile, account_ids: list[int] | None) -> None
     """The dashboard's lines of the accounts written (None: every account), and after a
     whole portfolio, fresh statistics."""
     if account_ids is not None:
-        lines_refresh(profile=profile, account_ids=account_ids)
+        # A version not live has no lines; one going live meanwhile waits for these accounts.
+        if ScoringProfile.objects.filter(pk=profile.pk, is_active=True).exists():
+            lines_refresh(account_ids=account_ids)
         return
     lines_rebuild(profile=profile)
     statistics_refresh()
@@ -209,10 +211,10 @@ def account_rescore(*, account_id: int, as_of: datetime.date | None = None) -> i
             timeline = score_timeline(evidence, profile.engine_profile(), as_of=as_of)
             rows = SnapshotEncoder().rows(account_id, profile.pk, timeline)
             insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, rows)
-            lines_refresh(profile=profile, account_ids=[account_id])
             if watch is not None and profile == watch.profile and timeline:
                 watch.emit(after={account_id: Latest.of(timeline[-1])})
             weeks = weeks or len(timeline)
+        lines_refresh(account_ids=[account_id])
         return weeks
 
 
@@ -305,9 +307,12 @@ def profile_activate(*, profile: ScoringProfile) -> ScoringProfile:
     """Make `profile` the one active version (it is frozen from now on). Every account whose
     stage or risk band differs under it is announced to the webhooks."""
     with transaction.atomic():
-        # FOR NO KEY UPDATE: it serializes the versions going live, yet lets the writes
-        # under the live one meanwhile check their reference to it (FOR KEY SHARE), so that
-        # a write holding the dashboard's tallies can finish before those are rebuilt.
+        # Every account first, in the order every write locks them: a write meanwhile
+        # finishes before, or starts after and finds this version live, so the lines rebuilt
+        # below are all of them (scoring/standing_lines.py). Then the live version, which
+        # serializes the versions going live: FOR NO KEY UPDATE, so that a row that refers
+        # to it (a snapshot, a tally folded meanwhile) can still be written.
+        accounts_lock()
         live = ScoringProfile.objects.select_for_update(no_key=True).filter(is_active=True).first()
         watch = None
         if live is not None and live.pk != profile.pk:

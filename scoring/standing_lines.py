@@ -8,7 +8,8 @@ Who calls what:
 - saving an account refreshes it (scoring/receivers.py), and the CSV import refreshes the
   accounts it edits in bulk (scoring/use_cases.py); deleting one takes its line and its
   count away (`lines_forget`, scoring/receivers.py);
-- making a version live replaces every line (`lines_rebuild`).
+- making a version live replaces every line (`lines_rebuild`), holding every account;
+- the daily catch-up ends by setting the tallies to what the lines give (`lines_settle`).
 
 A line is derived data: `lines_rebuild` builds every line and tally again from the snapshots
 and the accounts, as a recompute of the whole portfolio does at its end
@@ -20,14 +21,26 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum, TextField
 from django.db.models.functions import Cast
 
 from accounts.models import Account, AccountStatus
 from config.bulk import id_chunks, insert_rows
-from scoring.models import ScoreSnapshot, ScoringProfile, StandingLine, StandingTally
-from scoring.tallies import TALLIED_FIELDS, TallyChange, tallies_rebuild, tally_lock
+from scoring.models import (
+    ScoreSnapshot,
+    ScoringProfile,
+    StandingLine,
+    StandingTally,
+    StandingTallyChange,
+)
+from scoring.tallies import (
+    TALLIED_COLUMNS,
+    TallyChange,
+    map_square,
+    revenue_at_risk,
+    tallies_rebase,
+)
 
 # The weeks a line looks back: the dashboard's "30 days" and "90 days".
 BACK_30 = datetime.timedelta(weeks=4)
@@ -52,90 +65,98 @@ _COLUMNS = (
 )
 
 
-def lines_refresh(*, profile: ScoringProfile, account_ids: Collection[int]) -> None:
-    """Replace the lines of `account_ids` from what the database holds now, if `profile` is
-    the live version (no other has lines). An account that is not active, or has no standing
-    under it, is left without one.
-
-    The caller holds the accounts' locks (a rescore, an edit). Whether `profile` is live is
-    read again under the tallies' lock (`tallies.tally_lock`): a version made live meanwhile
-    has replaced every line already, and an instance read before that would still say it
-    was."""
-    if not _live_under_lock(profile):
+def lines_refresh(*, account_ids: Collection[int]) -> None:
+    """Replace the lines of `account_ids` under the live version from what the database
+    holds now, and record what that changes in the tallies. An account that is not active,
+    or has no standing under the live version, is left without one. The caller holds the
+    accounts' locks (a rescore, an edit), and whichever version is live when this runs is
+    the one: a version that went live meanwhile held every account while it replaced every
+    line."""
+    live = ScoringProfile.objects.filter(is_active=True).first()
+    if live is None:
         return
-    # Beside the ids: the profile, the flag and the status; then the weeks 4 and 13 back.
     change = TallyChange()
+    # Beside the ids: the profile, the flag and the status; then the weeks 4 and 13 back.
     for part in id_chunks(list(account_ids), spare=64):
-        _lines_delete(part, change)
-        change.add(_insert(_lines(profile, part)))
-    change.apply(profile)
+        change.remove(_delete_returning(part))
+        change.add(_insert(_lines(live, part)))
+    change.record()
 
 
 def lines_forget(*, account_id: int) -> None:
     """Take an account about to be deleted off the dashboard: its line, and its count in the
-    tallies (the line would go with the account, but the tallies would still count it).
-    Runs in the deletion's transaction; the account is locked first, so a save of it still
-    running has refreshed its line before this reads it."""
+    tallies (the line would go with the account, but the tallies would still count it). The
+    account is locked first, so a save of it still open commits its line before this takes
+    it away."""
     Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists()
-    tally_lock()
-    live = ScoringProfile.objects.filter(is_active=True).first()
     change = TallyChange()
-    _lines_delete([account_id], change)
-    if live is not None:
-        change.apply(live)
+    change.remove(_delete_returning([account_id]))
+    change.record()
 
 
-def _lines_delete(account_ids: Sequence[int], change: TallyChange) -> None:
-    old = StandingLine.objects.filter(account_id__in=account_ids)
-    change.remove(old.values_list(*TALLIED_FIELDS))
-    old.delete()
+def _delete_returning(account_ids: Sequence[int]) -> list[tuple]:
+    """Delete the lines of `account_ids`, returning the columns the tallies count of each
+    line this statement deleted (not of one a concurrent write deleted first)."""
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(account_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(StandingLine._meta.db_table)} WHERE account_id IN ({marks}) "
+            f"RETURNING {', '.join(quote(column) for column in TALLIED_COLUMNS)}",
+            list(account_ids),
+        )
+        return cursor.fetchall()
 
 
 def lines_rebuild(*, profile: ScoringProfile) -> int:
-    """Replace every line with one per active account standing under `profile` (made live);
-    returns how many there are. Nothing changes if `profile` is not the live version."""
+    """Replace every line with one per active account standing under `profile` (made live),
+    and set the tallies to count them; returns how many lines there are. Nothing changes if
+    `profile` is not the live version."""
     if not _is_live(profile):
         return 0
     with transaction.atomic():
         return _rebuild(profile)
 
 
+def accounts_lock() -> list[tuple[int, str]]:
+    """Lock every account, in the order every write locks them, and return each one's id and
+    status: a write running meanwhile finishes before this goes on, and one starting after
+    waits until this commits (then finds the version this made live)."""
+    return list(
+        Account.objects.select_for_update(no_key=True).order_by("pk").values_list("pk", "status")
+    )
+
+
 def _rebuild(profile: ScoringProfile) -> int:
-    # Locked, in the order every rescore locks them: a rescore running meanwhile writes its
-    # account's line before this or after it, never in between.
-    active = (
-        Account.objects.select_for_update(no_key=True)
-        .filter(status=AccountStatus.ACTIVE)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    list(active)
-    tally_lock()
-    # Read again under the lock: an account made active meanwhile (a win-back, an import)
-    # by a write that held the lock before this took it is in, and one whose write is still
-    # waiting for the lock refreshes its line after this commits.
-    ids = list(
-        Account.objects.filter(status=AccountStatus.ACTIVE)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = [pk for pk, status in accounts_lock() if status == AccountStatus.ACTIVE]
     StandingLine.objects.all().delete()
-    change, built = TallyChange(), 0
+    built = 0
     for start in range(0, len(ids), REBUILD_CHUNK):
-        lines = _insert(_lines(profile, ids[start : start + REBUILD_CHUNK]))
-        change.add(lines)
-        built += len(lines)
-    tallies_rebuild(profile, change)
+        built += len(_insert(_lines(profile, ids[start : start + REBUILD_CHUNK])))
+    tallies_rebase(profile)
     return built
+
+
+def lines_settle() -> None:
+    """Set the live version's tallies to what its lines give (the daily catch-up ends with
+    it): a count gone astray by a race the writes do not guard against (an account deleted
+    while a save of it commits) lasts a day at most."""
+    live = ScoringProfile.objects.filter(is_active=True).first()
+    if live is not None:
+        with transaction.atomic():
+            tallies_rebase(live)
 
 
 def lines_missing_build() -> int:
     """After migrating: build every line and tally again unless they match the standings
     (as many lines as active accounts standing under the live version, each repeating a
-    latest snapshot that exists, and tallies counting every line). A database from before
-    them, or a migration that cleared the snapshots, gets them rebuilt; a migration that
-    changes the live version's parameters in place must call `lines_rebuild` itself.
-    Returns how many lines were built."""
+    latest snapshot that exists, and tallies with their changes counting every line). A
+    database from before them, or a migration that cleared the snapshots, gets them rebuilt;
+    a migration that changes the live version's parameters in place must call
+    `lines_rebuild` itself. Returns how many lines were built."""
+    tables = connection.introspection.table_names()
+    if any(model._meta.db_table not in tables for model in (StandingLine, StandingTallyChange)):
+        return 0  # migrated back to before them
     live = ScoringProfile.objects.filter(is_active=True).first()
     if live is None:
         return 0
@@ -143,7 +164,10 @@ def lines_missing_build() -> int:
         profile=live, is_latest=True, account__status=AccountStatus.ACTIVE
     )
     lines = StandingLine.objects.filter(profile=live)
-    counted = StandingTally.objects.filter(profile=live).aggregate(n=Sum("accounts"))["n"] or 0
+    counted = sum(
+        model.objects.filter(profile=live).aggregate(n=Sum("accounts"))["n"] or 0
+        for model in (StandingTally, StandingTallyChange)
+    )
     true = (
         lines.count() == StandingLine.objects.count() == standing.count() == counted
         and not lines.exclude(snapshot_id__in=standing.values("pk")).exists()
@@ -177,13 +201,6 @@ def _is_live(profile: ScoringProfile) -> bool:
     return ScoringProfile.objects.filter(pk=profile.pk, is_active=True).exists()
 
 
-def _live_under_lock(profile: ScoringProfile) -> bool:
-    """Whether `profile` is live, read once the tallies' lock is held: a version going live
-    holds it until it has replaced every line and committed."""
-    tally_lock()
-    return _is_live(profile)
-
-
 def _lines(profile: ScoringProfile, account_ids: Sequence[int]) -> Iterator[StandingLine]:
     """The lines of `account_ids` (a statement's worth), from two reads: their latest
     snapshots with their accounts' facts, and their weeks 4 and 13 before those."""
@@ -215,8 +232,7 @@ def _lines(profile: ScoringProfile, account_ids: Sequence[int]) -> Iterator[Stan
         risk,
         drivers,
     ) in latest:
-        score_4w, stage_4w, _ = past.get((account_id, week - BACK_30), (None, "", None))
-        score_13w, stage_13w, risk_13w = past.get((account_id, week - BACK_90), (None, "", None))
+        score_bin, risk_bin = map_square(score, risk)
         yield StandingLine(
             profile=profile,
             account_id=account_id,
@@ -233,17 +249,29 @@ def _lines(profile: ScoringProfile, account_ids: Sequence[int]) -> Iterator[Stan
             stage=stage,
             decline_risk=risk,
             risk_band=engine_profile.risk_band(risk),
+            score_bin=score_bin,
+            risk_bin=risk_bin,
+            revenue_at_risk=revenue_at_risk(revenue, risk),
             # As the dashboard's rows read the drivers (PortfolioRow.has_driver).
             silence='"silence"' in drivers,
             perception_gap='"perception_gap"' in drivers,
-            score_4w=score_4w,
-            stage_4w=stage_4w,
-            change_4w=None if score_4w is None else score - score_4w,
-            score_13w=score_13w,
-            stage_13w=stage_13w,
-            change_13w=None if score_13w is None else score - score_13w,
-            decline_risk_13w=risk_13w,
+            **_weeks_back(past, account_id, week, score),
         )
+
+
+def _weeks_back(past: dict, account_id: int, week: datetime.date, score: float) -> dict:
+    """A line's fields of its weeks 4 and 13 before `week` (from `_weeks_before`)."""
+    score_4w, stage_4w, _ = past.get((account_id, week - BACK_30), (None, "", None))
+    score_13w, stage_13w, risk_13w = past.get((account_id, week - BACK_90), (None, "", None))
+    return {
+        "score_4w": score_4w,
+        "stage_4w": stage_4w,
+        "change_4w": None if score_4w is None else score - score_4w,
+        "score_13w": score_13w,
+        "stage_13w": stage_13w,
+        "change_13w": None if score_13w is None else score - score_13w,
+        "decline_risk_13w": risk_13w,
+    }
 
 
 def _weeks_before(

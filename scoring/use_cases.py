@@ -23,7 +23,6 @@ from relationships.capture import services as capture
 from relationships.capture.models import CapturedItem
 from relationships.csv_bundle import importer
 from relationships.models import Assessment, AuditEntry, Contact, Interaction, SignalType
-from scoring.selectors import profile_active
 from scoring.services import (
     account_rescore_now,
     forget_pending_rescores,
@@ -226,7 +225,7 @@ def portfolio_import(
         forget_pending_rescores(account_ids)
 
     def facts_changed(account_ids: Collection[int]) -> None:
-        lines_refresh(profile=profile_active(), account_ids=account_ids)
+        lines_refresh(account_ids=account_ids)
 
     return importer.portfolio_import(
         files=files,

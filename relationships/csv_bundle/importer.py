@@ -181,9 +181,13 @@ def _known(bundle: Bundle) -> _Known:
         ),
         accounts={
             account.external_id: account
+            # Locked in id order, as every other write locks accounts (a rescore, a
+            # recompute's chunk, a version going live): in any other order two of them could
+            # each wait for an account the other holds.
             for account in Account.objects.select_for_update(of=("self",))
             .select_related("owner")
             .filter(external_id__in=account_ids)
+            .order_by("pk")
         },
         signal_types={t.slug: t for t in SignalType.objects.filter(slug__in=slugs)},
         interactions={

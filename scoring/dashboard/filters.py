@@ -13,7 +13,7 @@ from accounts import roles
 from accounts.forms import OFFER_ALL_UP_TO, LongSelect, TeamSearch, manager_ids, told_apart
 from accounts.models import PartnershipPotential
 from scoring.engine import Stage
-from scoring.models import StandingTally
+from scoring.models import StandingTally, StandingTallyChange
 
 RISK_BANDS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 RISK_BAND_NAMES = [band for band, _ in RISK_BANDS]
@@ -136,13 +136,13 @@ class DashboardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._offer_managers()
         # The industries of the accounts in the dashboard (active and scored), read from
-        # its tallies: a few hundred rows, where the accounts are tens of thousands.
-        industries = (
-            StandingTally.objects.exclude(industry="")
-            .order_by("industry")
-            .values_list("industry", flat=True)
-            .distinct()
-        )
+        # its tallies and their changes: a few hundred rows, where the accounts are tens of
+        # thousands.
+        named = [
+            model.objects.exclude(industry="").order_by().values_list("industry")
+            for model in (StandingTally, StandingTallyChange)
+        ]
+        industries = sorted({industry for (industry,) in named[0].union(named[1])})
         industry = self.fields["industry"]
         assert isinstance(industry, forms.ChoiceField)
         industry.choices = [("", "All industries")] + [(i, i) for i in industries]

@@ -13,9 +13,9 @@ searches years of weekly history, and the by-manager table reads one page of man
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -23,15 +23,11 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    FloatField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Floor, Least
 
 from relationships.models import Interaction
 from scoring.dashboard import panels
@@ -47,8 +43,16 @@ from scoring.dashboard.panels import (
 )
 from scoring.dashboard.selectors import _columns, _portfolio_rows
 from scoring.engine import Profile, Stage
-from scoring.models import MapTally, ScoreSnapshot, ScoringProfile, StandingLine, StandingTally
-from scoring.tallies import MAP_BIN, MAP_BINS
+from scoring.models import (
+    MapTally,
+    MapTallyChange,
+    ScoreSnapshot,
+    ScoringProfile,
+    StandingLine,
+    StandingTally,
+    StandingTallyChange,
+)
+from scoring.tallies import with_changes
 
 # The accounts the map draws as points: every one while the view holds this many or fewer,
 # else the riskiest this many (the rest are counted in the squares).
@@ -100,66 +104,74 @@ class Standings:
         self.tallied = not (
             filters.manager_id or filters.revenue_min is not None or filters.revenue_max is not None
         )
-        self.standing_tally = StandingTally.objects.filter(
-            profile=profile, **filters.tally_filter()
-        )
-        self.map_tally = MapTally.objects.filter(profile=profile, **filters.tally_filter())
 
     # The whole view, as counts and sums
 
     def overview(self, *, this_week: datetime.date) -> Overview:
-        """One query: per stage, the accounts, their revenue, revenue weighted by decline risk,
+        """One read: per stage, the accounts, their revenue, revenue weighted by decline risk,
         the sum of squared revenues (for the Herfindahl index), the risk band counts, the
         newest week and the accounts standing before `this_week`."""
-        groups: QuerySet[Any, dict[str, Any]]
-        if self.tallied:
-            n = "accounts"
-            groups = (
-                self.standing_tally.order_by()
-                .values("stage")
-                .annotate(
-                    n=Sum(n),
-                    revenue_sum=Sum("revenue"),
-                    at_risk=Sum("revenue_at_risk"),
-                    squared=Sum("revenue_squared"),
-                    latest_week=Max("week_ending"),
-                    **{band: Sum(n, filter=Q(risk_band=band)) for band in RISK_BAND_NAMES},
-                    behind=Sum(n, filter=Q(week_ending__lt=this_week)),
-                )
-            )
-        else:
-            revenue = Cast("revenue", FloatField())
-            groups = (
-                self.lines.order_by()
-                .values("stage")
-                .annotate(
-                    n=Count("*"),
-                    revenue_sum=Sum("revenue"),
-                    at_risk=Sum(revenue * F("decline_risk") / Value(100.0)),
-                    squared=Sum(revenue * revenue),
-                    latest_week=Max("week_ending"),
-                    **{band: Count("pk", filter=Q(risk_band=band)) for band in RISK_BAND_NAMES},
-                    behind=Count("pk", filter=Q(week_ending__lt=this_week)),
-                )
-            )
+        by = ("stage", "risk_band", "week_ending")
+        rows = self._counted(
+            by,
+            tally_sums=(
+                Sum("accounts"),
+                Sum("revenue"),
+                Sum("revenue_at_risk"),
+                Sum("revenue_squared"),
+            ),
+            line_sums=(
+                Count("*"),
+                Sum("revenue"),
+                Sum("revenue_at_risk"),
+                Sum(F("revenue") * F("revenue")),
+            ),
+        )
         stages = {stage: StageTotals(stage) for stage in Stage}
         risk_bands = dict.fromkeys(RISK_BAND_NAMES, 0)
-        weeks, behind = [], 0
-        for group in groups:
-            if not group["n"]:
-                continue
-            stages[Stage(group["stage"])] = StageTotals(
-                Stage(group["stage"]),
-                accounts=group["n"],
-                revenue=Decimal(group["revenue_sum"] or 0),
-                revenue_at_risk=float(group["at_risk"] or 0),
-                revenue_squared=float(group["squared"] or 0),
+        weeks: Counter[datetime.date] = Counter()
+        for (stage, band, week), (n, revenue, at_risk, squared) in rows.items():
+            totals = stages[Stage(stage)]
+            totals.accounts += n
+            totals.revenue += Decimal(revenue or 0)
+            totals.revenue_at_risk += float(at_risk or 0)
+            totals.revenue_squared += float(squared or 0)
+            risk_bands[band] += n
+            weeks[week] += n
+        standing = [week for week, n in weeks.items() if n]
+        behind = sum(n for week, n in weeks.items() if week < this_week)
+        return Overview(list(stages.values()), risk_bands, max(standing, default=None), behind)
+
+    def _counted(self, by: tuple[str, ...], *, tally_sums: tuple, line_sums: tuple) -> dict:
+        """The view's lines counted and summed by the fields `by`: from the tallies with the
+        changes not folded yet (one statement), or from the lines in view when the tallies
+        do not hold the view (a manager, a revenue range). Groups left empty are dropped."""
+        tally_model, change_model = (
+            (MapTally, MapTallyChange)
+            if "score_bin" in by
+            else (StandingTally, StandingTallyChange)
+        )
+        names = [f"sum_{index}" for index in range(len(tally_sums))]
+
+        def grouped(rows: QuerySet, sums: tuple) -> QuerySet:
+            named = dict(zip(names, sums, strict=True))
+            return rows.order_by().values(*by).annotate(**named).values_list(*by, *names)
+
+        if self.tallied:
+            scope = {"profile": self.profile, **self.filters.tally_filter()}
+            rows = with_changes(
+                grouped(tally_model.objects.filter(**scope), tally_sums),
+                grouped(change_model.objects.filter(**scope), tally_sums),
             )
-            for band in risk_bands:
-                risk_bands[band] += group[band] or 0
-            weeks.append(group["latest_week"])
-            behind += group["behind"] or 0
-        return Overview(list(stages.values()), risk_bands, max(weeks, default=None), behind)
+        else:
+            rows = list(grouped(self.lines, line_sums))
+        counted: dict[tuple, list] = {}
+        for row in rows:
+            key, sums = row[: len(by)], row[len(by) :]
+            total = counted.setdefault(key, [0] * len(sums))
+            for index, value in enumerate(sums):
+                total[index] += value or 0
+        return {key: sums for key, sums in counted.items() if sums[0]}
 
     def largest_account(self) -> PortfolioRow | None:
         """The account with the largest revenue (the first by name among equals)."""
@@ -245,14 +257,10 @@ class Standings:
         """How many accounts went from each stage they held at the start of the period (30 or
         90 days: 4 or 13 weeks back) to each stage now."""
         past = "stage_4w" if days == 30 else "stage_13w"
-        source = self.standing_tally if self.tallied else self.lines
-        counts = (
-            source.exclude(**{past: ""})
-            .order_by()
-            .values_list(past, "stage")
-            .annotate(n=Sum("accounts") if self.tallied else Count("*"))
+        counts = self._counted(
+            (past, "stage"), tally_sums=(Sum("accounts"),), line_sums=(Count("*"),)
         )
-        return Transitions({(Stage(a), Stage(b)): n for a, b, n in counts})
+        return Transitions({(Stage(a), Stage(b)): sums[0] for (a, b), sums in counts.items() if a})
 
     def movers(self, *, days: int) -> tuple[list[Move], list[Move]]:
         """The biggest climbers and sliders over the period (30 or 90 days): each list cut by
@@ -301,25 +309,10 @@ class Standings:
 
     def map_bins(self) -> list[MapBin]:
         """How many accounts fall in each square of the score-risk plane (at most 400)."""
-        squares: QuerySet[Any, tuple]
-        if self.tallied:
-            squares = (
-                self.map_tally.order_by()
-                .values_list("score_bin", "risk_bin")
-                .annotate(n=Sum("accounts"))
-            )
-        else:
-            last, width = Value(float(MAP_BINS - 1)), Value(float(MAP_BIN))
-            squares = (
-                self.lines.order_by()
-                .annotate(
-                    score_bin=Least(Floor(F("score") / width), last),
-                    risk_bin=Least(Floor(F("decline_risk") / width), last),
-                )
-                .values_list("score_bin", "risk_bin")
-                .annotate(n=Count("*"))
-            )
-        return [MapBin(int(score), int(risk), n) for score, risk, n in squares if n]
+        squares = self._counted(
+            ("score_bin", "risk_bin"), tally_sums=(Sum("accounts"),), line_sums=(Count("*"),)
+        )
+        return [MapBin(score, risk, sums[0]) for (score, risk), sums in squares.items()]
 
     def map_points(self, *, accounts: int, trails: bool) -> list[PortfolioRow]:
         """The accounts the map draws one by one: all of them while the view holds no more

@@ -32,6 +32,7 @@ from scoring.engine.curve import week_ending
 from scoring.jobs.recompute import chunk_execute, recompute_in_process, recompute_queue
 from scoring.models import RecomputeJob, ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
+from scoring.standing_lines import lines_settle
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def scores_catch_up(*, today: datetime.date | None = None, workers: int | None =
     profile = profile_active()
     ids = stale_account_ids(profile=profile, today=today)
     recompute_in_process(profile=profile, account_ids=ids, as_of=today, workers=workers, roll=True)
+    lines_settle()
     if ids:
         logger.info("Brought %d accounts' standings up to the week of %s", len(ids), today)
     return len(ids)

@@ -40,7 +40,7 @@ from scoring.services import (
     scores_recompute,
     statistics_refresh,
 )
-from scoring.standing_lines import lines_rebuild
+from scoring.standing_lines import lines_rebuild, lines_settle
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +254,8 @@ def _job_finish(job: RecomputeJob) -> None:
         )
     elif job.kind == RecomputeJob.Kind.FULL:
         _lines_rebuilt(job.profile)
+    elif job.kind == RecomputeJob.Kind.CATCH_UP:
+        lines_settle()
     job.status = RecomputeJob.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])

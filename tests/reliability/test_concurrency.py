@@ -30,9 +30,11 @@ from scoring.models import (
     MAP_TALLY_KEY,
     STANDING_TALLY_KEY,
     MapTally,
+    MapTallyChange,
     ScoreSnapshot,
     StandingLine,
     StandingTally,
+    StandingTallyChange,
 )
 from scoring.selectors import profile_active
 from scoring.services import account_rescore, profile_activate, profile_draft, scores_recompute
@@ -210,13 +212,20 @@ def _dashboard_rows() -> tuple:
     )
     assert all(latest[account] == snapshot for account, snapshot, *_ in lines)
     kept = [(account, *rest) for account, _, *rest in lines]
-    standing = sorted(
-        (*key, n, revenue, round(at_risk, 2))
-        for *key, n, revenue, at_risk in StandingTally.objects.values_list(
+    # What the dashboard counts: the tallies with the changes not folded yet.
+    groups: dict[tuple, list] = {}
+    for model in (StandingTally, StandingTallyChange):
+        for *key, n, revenue, at_risk in model.objects.values_list(
             *STANDING_TALLY_KEY, "accounts", "revenue", "revenue_at_risk"
-        )
-    )
-    squares = sorted(MapTally.objects.values_list(*MAP_TALLY_KEY, "accounts"))
+        ):
+            sums = groups.setdefault(tuple(key), [0, 0, 0])
+            sums[0], sums[1], sums[2] = sums[0] + n, sums[1] + revenue, sums[2] + at_risk
+    standing = sorted((*key, *sums) for key, sums in groups.items() if sums[0])
+    counted: dict[tuple, int] = {}
+    for square_model in (MapTally, MapTallyChange):
+        for *key, n in square_model.objects.values_list(*MAP_TALLY_KEY, "accounts"):
+            counted[tuple(key)] = counted.get(tuple(key), 0) + n
+    squares = sorted((*key, n) for key, n in counted.items() if n)
     return kept, standing, squares
 
 
@@ -243,6 +252,7 @@ def test_managers_logging_at_once_on_accounts_counted_together_keep_the_tallies_
 
     left = _dashboard_rows()
     assert sum(row[-3] for row in left[1]) == 6  # every account counted once
+    assert StandingTallyChange.objects.count() == 0  # each write's change folded after it
     lines_rebuild(profile=profile_active())
     assert _dashboard_rows() == left
 

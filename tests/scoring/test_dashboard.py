@@ -41,7 +41,7 @@ def _standing(account, *, stage, score, risk, weeks_ago=0, drivers=(), latest=No
         next_stage_gap="consultant needs a strategy_advice_requested in the last 12 months",
         is_latest=weeks_ago == 0 if latest is None else latest,
     )
-    lines_refresh(profile=profile_active(), account_ids=[account.pk])
+    lines_refresh(account_ids=[account.pk])
     return snapshot
 
 

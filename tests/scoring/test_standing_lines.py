@@ -17,9 +17,11 @@ from scoring.models import (
     MAP_TALLY_KEY,
     STANDING_TALLY_KEY,
     MapTally,
+    MapTallyChange,
     ScoreSnapshot,
     StandingLine,
     StandingTally,
+    StandingTallyChange,
 )
 from scoring.selectors import profile_active
 from scoring.services import (
@@ -49,40 +51,45 @@ def _lines() -> dict[int, tuple]:
 
 
 def _tallies() -> dict:
-    """Both tallies, group by group (the floating sums to the cent)."""
-    standing = {
-        tuple(getattr(row, field) for field in STANDING_TALLY_KEY): (
-            row.accounts,
-            row.revenue,
-            round(row.revenue_at_risk, 2),
-            round(row.revenue_squared),
-        )
-        for row in StandingTally.objects.all()
+    """Both tallies with the changes not folded yet added, group by group (empty groups
+    left out): what the dashboard counts."""
+    standing: dict[tuple, list] = {}
+    for model in (StandingTally, StandingTallyChange):
+        for row in model.objects.all():
+            key = (row.profile_id, *(getattr(row, field) for field in STANDING_TALLY_KEY))
+            sums = standing.setdefault(key, [0, 0, 0, 0])
+            for index, field in enumerate(
+                ("accounts", "revenue", "revenue_at_risk", "revenue_squared")
+            ):
+                sums[index] += getattr(row, field)
+    squares: dict[tuple, int] = {}
+    for square_model in (MapTally, MapTallyChange):
+        for square in square_model.objects.all():
+            key = (square.profile_id, *(getattr(square, field) for field in MAP_TALLY_KEY))
+            squares[key] = squares.get(key, 0) + square.accounts
+    return {
+        "standing": {
+            key: (n, revenue, round(at_risk, 2), round(squared))
+            for key, (n, revenue, at_risk, squared) in standing.items()
+            if n
+        },
+        "map": {key: n for key, n in squares.items() if n},
     }
-    squares = {
-        tuple(getattr(row, field) for field in MAP_TALLY_KEY): row.accounts
-        for row in MapTally.objects.all()
-    }
-    return {"standing": standing, "map": squares}
+
+
+_DERIVED = (StandingLine, StandingTally, MapTally, StandingTallyChange, MapTallyChange)
 
 
 def _kept_and_rebuilt() -> tuple[tuple, tuple]:
     """The lines and tallies the writes left, and those a rebuild from the database gives
     now (the ones left are put back)."""
     kept = (_lines(), _tallies())
-    lines, standing, squares = (
-        list(StandingLine.objects.all()),
-        list(StandingTally.objects.all()),
-        list(MapTally.objects.all()),
-    )
+    rows = [list(model.objects.all()) for model in _DERIVED]
     lines_rebuild(profile=profile_active())
     rebuilt = (_lines(), _tallies())
-    StandingLine.objects.all().delete()
-    StandingLine.objects.bulk_create(lines)
-    StandingTally.objects.all().delete()
-    StandingTally.objects.bulk_create(standing)
-    MapTally.objects.all().delete()
-    MapTally.objects.bulk_create(squares)
+    for model, saved in zip(_DERIVED, rows, strict=True):
+        model.objects.all().delete()  # type: ignore[attr-defined]
+        model.objects.bulk_create(saved)  # type: ignore[attr-defined]
     return kept, rebuilt
 
 
