@@ -4,6 +4,7 @@ from config.admin import ReadOnlyAdmin
 from scoring.models import (
     BacktestRun,
     MapTally,
+    MapTallyChange,
     ProfileChange,
     ProfileRollout,
     RecomputeJob,
@@ -11,6 +12,7 @@ from scoring.models import (
     ScoringProfile,
     StandingLine,
     StandingTally,
+    StandingTallyChange,
 )
 
 
@@ -74,8 +76,34 @@ class StandingTallyAdmin(ReadOnlyAdmin):
 class MapTallyAdmin(ReadOnlyAdmin):
     """The dashboard's lines counted per square of its map, derived from them."""
 
-    list_display = ["industry", "potential", "stage", "score_bin", "risk_bin", "accounts"]
+    list_display = [
+        "industry",
+        "potential",
+        "stage",
+        "risk_band",
+        "score_bin",
+        "risk_bin",
+        "accounts",
+    ]
     list_filter = ["stage", "risk_band", "potential"]
+    search_fields = ["industry"]
+
+
+@admin.register(StandingTallyChange)
+class StandingTallyChangeAdmin(ReadOnlyAdmin):
+    """What writes added to the dashboard's counts, not folded into them yet (usually none)."""
+
+    list_display = ["industry", "potential", "stage", "risk_band", "week_ending", "accounts"]
+    list_filter = ["stage", "risk_band"]
+    search_fields = ["industry"]
+
+
+@admin.register(MapTallyChange)
+class MapTallyChangeAdmin(ReadOnlyAdmin):
+    """What writes added to the map's counts, not folded into them yet (usually none)."""
+
+    list_display = ["industry", "stage", "score_bin", "risk_bin", "accounts"]
+    list_filter = ["stage", "risk_band"]
     search_fields = ["industry"]
 
 
