@@ -139,8 +139,8 @@ def _rebuild(profile: ScoringProfile) -> int:
 
 def lines_settle() -> None:
     """Set the live version's tallies to what its lines give (the daily catch-up ends with
-    it): a count gone astray by a race the writes do not guard against (an account deleted
-    while a save of it commits) lasts a day at most."""
+    it), so that a count gone astray by whatever the writes do not foresee (a row changed by
+    hand in the database) lasts a day at most."""
     live = ScoringProfile.objects.filter(is_active=True).first()
     if live is not None:
         with transaction.atomic():
