@@ -228,17 +228,9 @@ STANDING_TALLY_KEY = (
 MAP_TALLY_KEY = ("industry", "potential", "stage", "risk_band", "score_bin", "risk_bin")
 
 
-class StandingTally(models.Model):
-    """The dashboard's lines counted and summed by everything the dashboard groups or filters
-    them by, except the manager and the revenue: per industry, potential, stage, risk band,
-    week and the stages held 4 and 13 weeks before. Kept with the lines, in the same
-    transaction (scoring/standing_lines.py), so the tiles, the risk bands and the stage
-    transitions add up a few hundred of these rows, not one line per account.
-    """
+class _StandingGroup(models.Model):
+    """A group of the dashboard's lines as `StandingTally` counts it, and its sums."""
 
-    profile = models.ForeignKey(
-        ScoringProfile, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     industry = models.CharField(max_length=100, blank=True)
     potential = models.CharField(max_length=20)
     stage = models.CharField(max_length=20)
@@ -255,6 +247,37 @@ class StandingTally(models.Model):
     revenue_squared = models.DecimalField(max_digits=34, decimal_places=4)
 
     class Meta:
+        abstract = True
+
+
+class _MapGroup(models.Model):
+    """A square of the portfolio map as `MapTally` counts it, and its count."""
+
+    industry = models.CharField(max_length=100, blank=True)
+    potential = models.CharField(max_length=20)
+    stage = models.CharField(max_length=20)
+    risk_band = models.CharField(max_length=10)
+    score_bin = models.SmallIntegerField()
+    risk_bin = models.SmallIntegerField()
+    accounts = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class StandingTally(_StandingGroup):
+    """The dashboard's lines counted and summed by everything the dashboard groups or filters
+    them by, except the manager and the revenue: per industry, potential, stage, risk band,
+    week and the stages held 4 and 13 weeks before. Kept with the lines (scoring/tallies.py),
+    so the tiles, the risk bands and the stage transitions add up a few hundred of these
+    rows, not one line per account.
+    """
+
+    profile = models.ForeignKey(
+        ScoringProfile, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["profile", *STANDING_TALLY_KEY], name="one_standing_tally_per_group"
@@ -265,21 +288,14 @@ class StandingTally(models.Model):
         return f"{self.accounts} at {self.stage}, {self.risk_band} risk, {self.industry or '-'}"
 
 
-class MapTally(models.Model):
+class MapTally(_MapGroup):
     """The dashboard's lines counted per square of the portfolio map (5 points of score by 5
     of decline risk) and per industry, potential, stage and risk band: the map's squares add
-    up these rows. Kept with the lines (scoring/standing_lines.py)."""
+    up these rows. Kept with the lines (scoring/tallies.py)."""
 
     profile = models.ForeignKey(
         ScoringProfile, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    industry = models.CharField(max_length=100, blank=True)
-    potential = models.CharField(max_length=20)
-    stage = models.CharField(max_length=20)
-    risk_band = models.CharField(max_length=10)
-    score_bin = models.SmallIntegerField()
-    risk_bin = models.SmallIntegerField()
-    accounts = models.IntegerField()
 
     class Meta:
         constraints = [
@@ -292,40 +308,22 @@ class MapTally(models.Model):
         return f"{self.accounts} in square ({self.score_bin}, {self.risk_bin})"
 
 
-class StandingTallyChange(models.Model):
+class StandingTallyChange(_StandingGroup):
     """What one write added to and took away from a group of `StandingTally`, not yet folded
     into it. Writes only append these (no write waits on another's groups); the dashboard
     adds them to the tallies as it reads, and they are folded in after each write commits
     (scoring/tallies.py)."""
 
     profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="+")
-    industry = models.CharField(max_length=100, blank=True)
-    potential = models.CharField(max_length=20)
-    stage = models.CharField(max_length=20)
-    risk_band = models.CharField(max_length=10)
-    week_ending = models.DateField()
-    stage_4w = models.CharField(max_length=20, blank=True)
-    stage_13w = models.CharField(max_length=20, blank=True)
-    accounts = models.IntegerField()
-    revenue = models.DecimalField(max_digits=20, decimal_places=2)
-    revenue_at_risk = models.DecimalField(max_digits=20, decimal_places=2)
-    revenue_squared = models.DecimalField(max_digits=34, decimal_places=4)
 
     def __str__(self) -> str:
         return f"{self.accounts:+d} at {self.stage}, {self.risk_band} risk"
 
 
-class MapTallyChange(models.Model):
+class MapTallyChange(_MapGroup):
     """What one write added to and took away from a square of `MapTally`, not yet folded."""
 
     profile = models.ForeignKey(ScoringProfile, on_delete=models.CASCADE, related_name="+")
-    industry = models.CharField(max_length=100, blank=True)
-    potential = models.CharField(max_length=20)
-    stage = models.CharField(max_length=20)
-    risk_band = models.CharField(max_length=10)
-    score_bin = models.SmallIntegerField()
-    risk_bin = models.SmallIntegerField()
-    accounts = models.IntegerField()
 
     def __str__(self) -> str:
         return f"{self.accounts:+d} in square ({self.score_bin}, {self.risk_bin})"

@@ -93,6 +93,14 @@ class TallyChange:
         industry, potential, stage, band = key[:4]
         self.squares[(profile, industry, potential, stage, band, score_bin, risk_bin)] += sign
 
+    def add_sums(self, group: tuple, sums: Sequence, sign: int = +1) -> None:
+        """Add (or with `sign` -1, take away) a group's sums as the database returns them
+        (accounts, revenue, revenue at risk, revenue squared; SQLite returns floats)."""
+        total = self.standing[group]
+        total[0] += sign * sums[0]
+        for index in (1, 2, 3):
+            total[index] += sign * Decimal(sums[index])
+
     def record(self) -> None:
         """Append the change (its groups that moved) to the changes not folded yet, and fold
         them into the tallies once the transaction commits."""
@@ -130,12 +138,9 @@ def tallies_fold() -> None:
         if not _lock(wait=False):
             return
         change = TallyChange()
-        for profile, *key, n, revenue, at_risk, squared in _take(
-            StandingTallyChange, ("profile_id", *STANDING_TALLY_KEY, *_STANDING_SUMS)
-        ):
-            group = change.standing[(profile, *key)]
-            for index, value in enumerate((n, revenue, at_risk, squared)):
-                group[index] += value if index == 0 else Decimal(value)
+        width = 1 + len(STANDING_TALLY_KEY)
+        for row in _take(StandingTallyChange, ("profile_id", *STANDING_TALLY_KEY, *_STANDING_SUMS)):
+            change.add_sums(tuple(row[:width]), row[width:])
         for profile, *key, n in _take(MapTallyChange, ("profile_id", *MAP_TALLY_KEY, "accounts")):
             change.squares[(profile, *key)] += n
         _add(change)
@@ -163,10 +168,9 @@ def tallies_rebase(profile: ScoringProfile) -> None:
     )
     change = TallyChange()
     # The changes not folded yet, less the lines: the negative of what the tallies must hold.
-    for *key, n, revenue, at_risk, squared in with_changes(standing_changes, standing_lines):
-        group = change.standing[(profile.pk, *key)]
-        for index, value in enumerate((n, revenue, at_risk, squared)):
-            group[index] -= value if index == 0 else Decimal(value)
+    width = len(STANDING_TALLY_KEY)
+    for row in with_changes(standing_changes, standing_lines):
+        change.add_sums((profile.pk, *row[:width]), row[width:], sign=-1)
     square_lines = lines.annotate(less_one=Value(-1)).values_list(*MAP_TALLY_KEY, "less_one")
     square_changes = (
         MapTallyChange.objects.filter(profile=profile)
