@@ -137,6 +137,22 @@ class ScoreSnapshot(models.Model):
         return f"{self.account} week ending {self.week_ending}: {self.score:.0f} ({self.stage})"
 
 
+# The columns of a line that the dashboard's sums group by or filter on besides the revenue.
+LINE_SUMMED = (
+    "industry",
+    "potential",
+    "stage",
+    "risk_band",
+    "decline_risk",
+    "week_ending",
+    "stage_4w",
+    "stage_13w",
+    "score_bin",
+    "risk_bin",
+    "revenue_at_risk",
+)
+
+
 class StandingLine(models.Model):
     """One active account's current standing under the live version, beside the facts of the
     account the portfolio dashboard filters, sums and ranks by, and where it stood 4 and 13
@@ -202,10 +218,15 @@ class StandingLine(models.Model):
                 condition=models.Q(perception_gap=True),
                 name="line_perception_gap",
             ),
-            # The closest to the next stage (could become partners), the largest account
-            # and a revenue range, the movers either way, one manager's accounts.
+            # The closest to the next stage (could become partners), the movers either way,
+            # one manager's accounts.
             models.Index(fields=["profile", "-score"], name="line_score"),
-            models.Index(fields=["profile", "-revenue"], name="line_revenue"),
+            # The largest account, and a revenue range: the tallies do not group by revenue
+            # (a band of it would multiply their groups), so a range's tiles, transitions and
+            # map squares sum its lines. This index holds every column those sums read and
+            # filter by, so they read the range from the index alone (on PostgreSQL, once
+            # vacuum has marked the table's pages visible) rather than the whole table.
+            models.Index(fields=["profile", "revenue", *LINE_SUMMED], name="line_revenue"),
             models.Index(fields=["profile", "change_4w"], name="line_change_4w"),
             models.Index(fields=["profile", "change_13w"], name="line_change_13w"),
             models.Index(fields=["profile", "owner_id"], name="line_owner"),

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from accounts import roles
-from accounts.forms import OFFER_ALL_UP_TO, LongSelect, TeamSearch, manager_ids, told_apart
+from accounts.forms import LongSelect, TeamSearch, manager_ids, told_apart
 from accounts.models import PartnershipPotential
 from scoring.engine import Stage
 from scoring.models import StandingTally, StandingTallyChange
@@ -159,14 +159,14 @@ class DashboardFilterForm(forms.Form):
         )
         manager = self.fields["manager"]
         assert isinstance(manager, forms.TypedChoiceField)
-        if managers.count() <= OFFER_ALL_UP_TO:
+        search = TeamSearch(self.data.get("manager_find", ""), among=managers)
+        if not search.searching:
             del self.fields["manager_find"]
             rows = managers.values_list("pk", "first_name", "last_name", "username")
             manager.choices = [("", "All managers")] + [
                 (pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows
             ]
             return
-        search = TeamSearch(self.data.get("manager_find", ""), among=managers)
         chosen = list(managers.filter(pk__in=manager_ids([self.data.get("manager", "")])))
         offered = chosen + [found for found in search.found if found not in chosen]
         manager.choices = [("", "All managers")] + [(m.pk, told_apart(m)) for m in offered]

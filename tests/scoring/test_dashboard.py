@@ -177,7 +177,7 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_portfolio(
         _standing(account, stage="vendor", score=30, risk=10, weeks_ago=4)
         _standing(account, stage="vendor", score=20, risk=10, weeks_ago=13)
     client.force_login(lena)
-    # savepoint, session, user, roles, how many managers and their names, industries for
+    # savepoint, session, user, roles, whether the team is past 30 and its names, industries for
     # the filters, profile; the counts per stage, the largest account, four lists, the
     # managers (a page of names, their sums and activity), climbers, sliders, transitions,
     # the map's points and squares; release
