@@ -19,6 +19,8 @@ them all at once from this process, one thread and one connection each, for a bo
 Requests accept gzip, as a browser does. Pauses are seeded (--seed). With
 --think-each-page each user also pauses after every page they open (reading it, filling the
 form in), as people do; the run's last pause may end it mid-loop, which is not counted.
+With --arrive-over S the users arrive over the first S seconds, each at a random moment,
+rather than all in the first second.
 Meanwhile a probe thread times /healthz, a trivial view of the same app under the same
 server, every 0.1 s: the ceiling under the same load; /healthz is also timed alone before
 the users start.
@@ -238,7 +240,9 @@ def lead_loop(browser: Browser, rng: random.Random, accounts: list[int], tag: st
     browser.get("lead_account", f"/accounts/{rng.choice(accounts)}/")
 
 
-def simulate(loop, browser, rng, accounts, tag, deadline, think, state, each_page=False) -> None:
+def simulate(
+    loop, browser, rng, accounts, tag, deadline, think, state, each_page=False, arrive_over=0.0
+) -> None:
     def reads() -> None:
         """With --think-each-page, the user reads each page before the next click."""
         if each_page:
@@ -248,6 +252,10 @@ def simulate(loop, browser, rng, accounts, tag, deadline, think, state, each_pag
                 raise TimeUp
 
     state["reads"] = reads
+    # People do not all open the app in the same second: with --arrive-over each user starts
+    # at a moment of their own within it.
+    if arrive_over:
+        time.sleep(max(0.0, min(rng.uniform(0, arrive_over), deadline - time.monotonic())))
     while time.monotonic() < deadline:
         try:
             loop(browser, rng, accounts, tag, state)
@@ -378,6 +386,7 @@ def main() -> None:
                 f"{options.managers} managers + {options.leads} leads "
                 f"for {options.duration:.0f} s; "
                 f"think {options.think_min}-{options.think_max} s; "
+                f"arriving over {options.arrive_over:.0f} s; "
                 f"{len(cast.every_account)} active accounts; leads signed in as "
                 f"{cast.lead.username} ({options.leads} sessions); run tag [{tag}]",
                 flush=True,
@@ -409,6 +418,12 @@ def parse_options() -> argparse.Namespace:
         "--think-each-page",
         action="store_true",
         help="pause after every page a user opens, not once per loop",
+    )
+    parser.add_argument(
+        "--arrive-over",
+        type=float,
+        default=0.0,
+        help="seconds over which the users arrive, each at a random moment (0: all at once)",
     )
     parser.add_argument("--probe-interval", type=float, default=0.1, help="seconds")
     parser.add_argument("--seed", type=int, default=1)
@@ -534,6 +549,7 @@ def run_users(server, users: list[tuple], options: argparse.Namespace, tag: str)
                 think,
                 state,
                 options.think_each_page,
+                options.arrive_over,
             ),
         )
         for (loop, browser, user_rng, accounts), state in zip(users, states, strict=True)
