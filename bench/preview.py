@@ -13,8 +13,8 @@ every request scores the whole portfolio under a new draft):
 - cold: a new assessment was recorded just before each request, so the evidence is read
   again (what the first preview after any change costs).
 Also times the trivial /healthz view under the same server (the ceiling). Reports p50, p95 and
-max; the target is 2 s. The draft and the assessments it added are removed at the end.
-Figures go to docs/benchmarks.md.
+max (the target is 2 s), and each worker's peak resident memory. The draft and the
+assessments it added are removed at the end. Figures go to docs/benchmarks.md.
 """
 
 import argparse
@@ -81,6 +81,17 @@ def post(client: Client, path: str, form: dict, token: str) -> float:
     return elapsed
 
 
+def worker_peaks(master: int) -> list[str]:
+    """Each gunicorn worker's peak resident memory so far (VmHWM), in MiB."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(f"{int(line.split()[1]) / 1024:.0f} MiB")
+    return peaks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40)
@@ -136,6 +147,7 @@ def main() -> None:
             print(f"trivial view /healthz (ceiling): p50={ceiling:.1f} ms")
             report("preview, evidence unchanged since the last read (warm)", warm, ceiling)
             report("preview, evidence changed just before (cold)", cold, ceiling)
+            print(f"workers' peak memory (RSS): {', '.join(worker_peaks(server.pid))}")
     finally:
         Assessment.objects.filter(pk__in=added).delete()
         draft.changes.all().delete()

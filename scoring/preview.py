@@ -72,21 +72,22 @@ def _at_once(*functions: Callable[[], T]) -> list[T]:
         return list(pool.map(_in_thread, functions))
 
 
+# Active accounts whose evidence one read takes: the rows of a read are Python objects until
+# they become arrays, so the preview's peak memory is its arrays plus a read of this many
+# accounts (four at once), whatever the size of the book.
+ACCOUNTS_PER_READ = 2000
+
+
 def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch:
     """Every active account's evidence up to `as_of`, ready for `standings`.
 
     Who took part in an interaction only matters within the contact window, so participants
     are read for that window alone (give the widest window of the profiles compared).
     """
-    accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by()
+    accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by("pk")
     account_ids = list(accounts.values_list("pk", flat=True))
-    types = _signal_types()
     since = as_of - datetime.timedelta(days=contact_window_days)
-    signals, interactions, participants, assessments = _evidence_columns(since)
-    return build(
-        _batch_columns(account_ids, types, signals, interactions, participants, assessments),
-        as_of=as_of,
-    )
+    return build(_batch_columns(account_ids, _signal_types(), since), as_of=as_of)
 
 
 class _SignalTypes(NamedTuple):
@@ -116,74 +117,130 @@ def _signal_types() -> _SignalTypes:
     return _SignalTypes(slugs, categories, slug_of, category_of, positive_of)
 
 
-def _evidence_columns(since: datetime.date) -> list[list[list]]:
-    """The columns of every signal, interaction and assessment (days as numbers), and of the
-    participants of interactions after `since`: four reads, at once where they can be."""
-    return _at_once(
-        *(
-            partial(driver_columns, queryset)
-            for queryset in (
-                TrustSignal.objects.order_by().values_list(
-                    "account_id", DayNumber("observed_on"), "signal_type_id"
-                ),
-                Interaction.objects.order_by().values_list(
-                    "account_id", DayNumber("occurred_on"), "kind", "initiated_by_client"
-                ),
-                Interaction.objects.order_by()
-                .filter(occurred_on__gt=since, participants__isnull=False)
-                .values_list("account_id", DayNumber("occurred_on"), "participants"),
-                Assessment.objects.order_by("account_id", "assessed_on", "pk").values_list(
-                    "account_id", DayNumber("assessed_on"), "relevance", "client_perceived_stage"
-                ),
-            )
-        )
-    )
+class _Numbering:
+    """Numbers for text values as a read meets them (a column of numbers is much smaller
+    than one of strings), renumbered in sorted order once every read is done."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+
+    def __call__(self, values: list) -> np.ndarray:
+        number = self.number
+        return np.array([number.setdefault(v, len(number)) for v in values], dtype=np.int64)
+
+    def sorted(self, numbers: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
+        """The values in sorted order, and `numbers` renumbered as places in them."""
+        names = tuple(sorted(self.number))
+        place = np.zeros(len(names), np.int64)
+        for index, name in enumerate(names):
+            place[self.number[name]] = index
+        return names, place[numbers]
 
 
 def _ints(values: list) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def _batch_columns(
-    account_ids: list[int],
-    types: _SignalTypes,
-    signals: list[list],
-    interactions: list[list],
-    participants: list[list],
-    assessments: list[list],
-) -> Columns:
-    """The batch engine's arrays from the columns read (`_evidence_columns`), with kinds,
-    slugs, categories and perceived stages as numbers."""
-    s_account, s_day, s_type_ids = signals
-    s_type = _ints(s_type_ids)
+def _flags(values: list) -> np.ndarray:
+    return np.array(values, dtype=bool)
+
+
+def _read_in_parts(
+    queryset: QuerySet, ranges: list[tuple[int, int]], converters: tuple
+) -> list[np.ndarray]:
+    """The columns of `queryset` as arrays (each column through its converter), read for one
+    range of account ids at a time, so that only one range's rows are ever Python objects."""
+    parts: list[list[np.ndarray]] = [[] for _ in converters]
+    for low, high in ranges:
+        columns = driver_columns(queryset.filter(account_id__gte=low, account_id__lte=high))
+        for part, convert, column in zip(parts, converters, columns, strict=True):
+            part.append(convert(column))
+        del columns
+    return [
+        np.concatenate(part) if part else convert([])
+        for part, convert in zip(parts, converters, strict=True)
+    ]
+
+
+def _reads(since: datetime.date, kinds: _Numbering) -> list[tuple[QuerySet, tuple]]:
+    """The four reads of evidence, each with a converter per column: every signal,
+    interaction and assessment (the assessments of an account in the order they were made),
+    and the participants of interactions after `since`."""
+    rank = {stage.value: stage.rank for stage in Stage}
+
+    def perceived(values: list) -> np.ndarray:
+        return _ints([rank.get(value or "", 0) for value in values])
+
+    return [
+        (
+            TrustSignal.objects.order_by().values_list(
+                "account_id", DayNumber("observed_on"), "signal_type_id"
+            ),
+            (_ints, _ints, _ints),
+        ),
+        (
+            Interaction.objects.order_by().values_list(
+                "account_id", DayNumber("occurred_on"), "kind", "initiated_by_client"
+            ),
+            (_ints, _ints, kinds, _flags),
+        ),
+        (
+            Interaction.objects.order_by()
+            .filter(occurred_on__gt=since, participants__isnull=False)
+            .values_list("account_id", DayNumber("occurred_on"), "participants"),
+            (_ints, _ints, _ints),
+        ),
+        (
+            Assessment.objects.order_by("account_id", "assessed_on", "pk").values_list(
+                "account_id", DayNumber("assessed_on"), "relevance", "client_perceived_stage"
+            ),
+            (_ints, _ints, _ints, perceived),
+        ),
+    ]
+
+
+def _batch_columns(account_ids: list[int], types: _SignalTypes, since: datetime.date) -> Columns:
+    """The batch engine's arrays of the evidence of the accounts `account_ids` (in id order;
+    days as numbers; kinds, slugs, categories and perceived stages as numbers): the four
+    `_reads` at once where they can be, each in parts of ACCOUNTS_PER_READ accounts."""
+    ranges = [
+        (account_ids[start], account_ids[min(start + ACCOUNTS_PER_READ, len(account_ids)) - 1])
+        for start in range(0, len(account_ids), ACCOUNTS_PER_READ)
+    ]
+    kinds = _Numbering()
+    signals, interactions, participants, assessments = _at_once(
+        *(
+            partial(_read_in_parts, queryset, ranges, converters)
+            for queryset, converters in _reads(since, kinds)
+        )
+    )
+    s_account, s_day, s_type = signals
     i_account, i_day, i_kind, i_client = interactions
-    kinds = tuple(sorted(set(i_kind)))
-    kind_number = {kind: index for index, kind in enumerate(kinds)}
+    kind_names, i_kind = kinds.sorted(i_kind)
     c_account, c_day, c_id = participants
     a_account, a_day, a_relevance, a_perceived = assessments
-    rank = {stage.value: stage.rank for stage in Stage}
     return Columns(
         account_ids=_ints(account_ids),
         lost_on=np.zeros(len(account_ids), np.int64),
         slugs=types.slugs,
         categories=types.categories,
-        kinds=kinds,
-        signal_account=_ints(s_account),
-        signal_day=_ints(s_day),
+        kinds=kind_names,
+        signal_account=s_account,
+        signal_day=s_day,
         signal_slug=types.slug_of[s_type],
         signal_category=types.category_of[s_type],
         signal_positive=types.positive_of[s_type],
-        interaction_account=_ints(i_account),
-        interaction_day=_ints(i_day),
-        interaction_kind=_ints([kind_number[kind] for kind in i_kind]),
-        interaction_by_client=np.array(i_client, dtype=bool),
-        contact_account=_ints(c_account),
-        contact_day=_ints(c_day),
-        contact_id=_ints(c_id),
-        assessment_account=_ints(a_account),
-        assessment_day=_ints(a_day),
-        assessment_relevance=_ints(a_relevance),
-        assessment_perceived=_ints([rank.get(value or "", 0) for value in a_perceived]),
+        interaction_account=i_account,
+        interaction_day=i_day,
+        interaction_kind=i_kind,
+        interaction_by_client=i_client,
+        contact_account=c_account,
+        contact_day=c_day,
+        contact_id=c_id,
+        assessment_account=a_account,
+        assessment_day=a_day,
+        assessment_relevance=a_relevance,
+        assessment_perceived=a_perceived,
     )
 
 
@@ -248,6 +305,8 @@ def what_if(*, live: Profile, draft: Profile, as_of: datetime.date | None = None
     with cache.lock:
         batch = cache.batch if cache.key == key else None
     if batch is None:
+        # Let the last read go before reading again: a process never holds two of them.
+        cache.clear()
         batch = active_portfolio(as_of=as_of, contact_window_days=window)
         with cache.lock:
             cache.key, cache.batch, cache.standings = key, batch, {}

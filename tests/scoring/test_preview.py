@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AccountStatus
 from relationships.models import SignalType, TrustSignal
 from scoring import preview
-from scoring.engine import DEFAULTS
+from scoring.engine import DEFAULTS, Profile
 from scoring.models import ScoreSnapshot, ScoringProfile
 from scoring.selectors import profile_active
 from scoring.services import account_rescore
@@ -207,22 +208,44 @@ def test_only_scoring_admins_preview(client, alice, lena):
         assert client.get(reverse("profile-preview", args=[1])).status_code == 403
 
 
-def test_the_preview_reads_the_portfolio_in_the_same_queries_however_large(
-    client, alice, sam, django_assert_max_num_queries
+def test_the_preview_reads_the_portfolio_in_four_queries_per_part_not_per_account(
+    client, alice, sam, monkeypatch, django_assert_max_num_queries
 ):
+    monkeypatch.setattr(preview, "ACCOUNTS_PER_READ", 3)
     client.force_login(sam)
     draft = _start_draft(client)
     _book(alice, count=2)
     preview.cache.clear()
-    with django_assert_max_num_queries(25) as small:
+    with django_assert_max_num_queries(25) as one_part:
         _preview(client, draft)
-    _book(alice, count=8)
+    _book(alice, count=6)  # 8 accounts: three parts of at most 3
     preview.cache.clear()
-    with django_assert_max_num_queries(25) as large:
+    with django_assert_max_num_queries(35) as three_parts:
         _preview(client, draft)
 
-    assert len(large.captured_queries) == len(small.captured_queries)
+    # Signals, interactions, participants and assessments: one query each per part.
+    assert len(three_parts.captured_queries) == len(one_part.captured_queries) + 2 * 4
     assert ScoringProfile.objects.count() == 2
+
+
+def test_the_preview_read_in_parts_is_the_preview_read_at_once(alice, monkeypatch):
+    accounts = _book(alice, count=7)
+    # An archived account between the others: its evidence is in a part's range of ids, and
+    # is no more previewed than it is read at once.
+    accounts[3].status = AccountStatus.ARCHIVED
+    accounts[3].save()
+    live = profile_active().engine_profile()
+    draft = Profile.from_dict(
+        {**live.params, "signal_weights": {**live["signal_weights"], "invited_to_planning": 40}}
+    )
+
+    at_once = preview.what_if(live=live, draft=draft)
+    preview.cache.clear()
+    monkeypatch.setattr(preview, "ACCOUNTS_PER_READ", 2)
+    in_parts = preview.what_if(live=live, draft=draft)
+
+    assert in_parts == at_once
+    assert sum(at_once["stages_live"].values()) == 6 and at_once["changes"]
 
 
 @pytest.mark.django_db(transaction=True)
