@@ -535,7 +535,6 @@ def run_users(server, users: list[tuple], options: argparse.Namespace, tag: str)
         {"user": n, "sent": 0, "logged": [], "signals": 0, "loops": 0, "failed_loops": 0}
         for n in range(len(users))
     ]
-    think = (options.think_min, options.think_max)
     threads = [
         threading.Thread(
             target=simulate,
@@ -546,7 +545,7 @@ def run_users(server, users: list[tuple], options: argparse.Namespace, tag: str)
                 accounts,
                 tag,
                 deadline,
-                think,
+                (options.think_min, options.think_max),
                 state,
                 options.think_each_page,
                 options.arrive_over,

@@ -140,10 +140,8 @@ def main() -> None:
                 )
                 cold.append(post(client, path, {**form, weight: 41 + n}, token))
 
-            print(
-                f"gunicorn, {options.workers} workers, loopback; "
-                f"{Account.objects.filter(lost_on__isnull=True).count()} active accounts"
-            )
+            in_book = Account.objects.filter(lost_on__isnull=True).count()
+            print(f"gunicorn, {options.workers} workers, loopback; {in_book} active accounts")
             print(f"trivial view /healthz (ceiling): p50={ceiling:.1f} ms")
             report("preview, evidence unchanged since the last read (warm)", warm, ceiling)
             report("preview, evidence changed just before (cold)", cold, ceiling)

@@ -10,13 +10,13 @@ import datetime
 import json
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Count, Func, IntegerField, Max, QuerySet, Sum
 from django.utils import timezone
 
@@ -72,10 +72,10 @@ def _at_once(*functions: Callable[[], T]) -> list[T]:
         return list(pool.map(_in_thread, functions))
 
 
-# Active accounts whose evidence one read takes: the rows of a read are Python objects until
-# they become arrays, so the preview's peak memory is its arrays plus a read of this many
-# accounts (four at once), whatever the size of the book.
-ACCOUNTS_PER_READ = 2000
+# Rows fetched at a time while reading the evidence: rows are Python objects until they
+# become arrays, so the preview's peak memory is its arrays plus this many rows of each of
+# the four reads, whatever the size of the book.
+ROWS_PER_FETCH = 100_000
 
 
 def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch:
@@ -84,7 +84,7 @@ def active_portfolio(*, as_of: datetime.date, contact_window_days: int) -> Batch
     Who took part in an interaction only matters within the contact window, so participants
     are read for that window alone (give the widest window of the profiles compared).
     """
-    accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by("pk")
+    accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by()
     account_ids = list(accounts.values_list("pk", flat=True))
     since = as_of - datetime.timedelta(days=contact_window_days)
     return build(_batch_columns(account_ids, _signal_types(), since), as_of=as_of)
@@ -124,7 +124,7 @@ class _Numbering:
     def __init__(self) -> None:
         self.number: dict[str, int] = {}
 
-    def __call__(self, values: list) -> np.ndarray:
+    def __call__(self, values: Sequence) -> np.ndarray:
         number = self.number
         return np.array([number.setdefault(v, len(number)) for v in values], dtype=np.int64)
 
@@ -137,27 +137,37 @@ class _Numbering:
         return names, place[numbers]
 
 
-def _ints(values: list) -> np.ndarray:
+def _ints(values: Sequence) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def _flags(values: list) -> np.ndarray:
+def _flags(values: Sequence) -> np.ndarray:
     return np.array(values, dtype=bool)
 
 
-def _read_in_parts(
-    queryset: QuerySet, ranges: list[tuple[int, int]], converters: tuple
-) -> list[np.ndarray]:
-    """The columns of `queryset` as arrays (each column through its converter), read for one
-    range of account ids at a time, so that only one range's rows are ever Python objects."""
+def _read_streamed(queryset: QuerySet, converters: tuple) -> list[np.ndarray]:
+    """The columns of `queryset` as arrays (each column through its converter): one query,
+    its rows fetched ROWS_PER_FETCH at a time and each batch turned into arrays before the
+    next. On PostgreSQL the rows wait on the server meanwhile, in a cursor of the read's own
+    transaction (so it works through a transaction-mode pool), unless server-side cursors are
+    turned off, when the driver holds them."""
+    connection = connections[queryset.db]
+    sql, params = queryset.query.sql_with_params()
     parts: list[list[np.ndarray]] = [[] for _ in converters]
-    for low, high in ranges:
-        columns = driver_columns(queryset.filter(account_id__gte=low, account_id__lte=high))
-        for part, convert, column in zip(parts, converters, columns, strict=True):
-            part.append(convert(column))
-        del columns
+    streamed = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    with transaction.atomic(using=queryset.db):
+        # Made inside the transaction: a server-side cursor made outside one is held past
+        # its end (WITH HOLD), which a transaction-mode pool cannot keep.
+        cursor = connection.chunked_cursor() if streamed else connection.cursor()
+        with cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(ROWS_PER_FETCH):
+                columns = zip(*rows, strict=True)
+                for part, convert, column in zip(parts, converters, columns, strict=True):
+                    part.append(convert(column))
+                del rows, columns
     return [
-        np.concatenate(part) if part else convert([])
+        np.concatenate(part) if part else convert(())
         for part, convert in zip(parts, converters, strict=True)
     ]
 
@@ -168,7 +178,7 @@ def _reads(since: datetime.date, kinds: _Numbering) -> list[tuple[QuerySet, tupl
     and the participants of interactions after `since`."""
     rank = {stage.value: stage.rank for stage in Stage}
 
-    def perceived(values: list) -> np.ndarray:
+    def perceived(values: Sequence) -> np.ndarray:
         return _ints([rank.get(value or "", 0) for value in values])
 
     return [
@@ -200,17 +210,13 @@ def _reads(since: datetime.date, kinds: _Numbering) -> list[tuple[QuerySet, tupl
 
 
 def _batch_columns(account_ids: list[int], types: _SignalTypes, since: datetime.date) -> Columns:
-    """The batch engine's arrays of the evidence of the accounts `account_ids` (in id order;
-    days as numbers; kinds, slugs, categories and perceived stages as numbers): the four
-    `_reads` at once where they can be, each in parts of ACCOUNTS_PER_READ accounts."""
-    ranges = [
-        (account_ids[start], account_ids[min(start + ACCOUNTS_PER_READ, len(account_ids)) - 1])
-        for start in range(0, len(account_ids), ACCOUNTS_PER_READ)
-    ]
+    """The batch engine's arrays of the evidence (days as numbers; kinds, slugs, categories
+    and perceived stages as numbers; rows of accounts outside `account_ids` are left for
+    `build` to ignore): the four `_reads` at once where they can be, each streamed."""
     kinds = _Numbering()
     signals, interactions, participants, assessments = _at_once(
         *(
-            partial(_read_in_parts, queryset, ranges, converters)
+            partial(_read_streamed, queryset, converters)
             for queryset, converters in _reads(since, kinds)
         )
     )

@@ -208,30 +208,31 @@ def test_only_scoring_admins_preview(client, alice, lena):
         assert client.get(reverse("profile-preview", args=[1])).status_code == 403
 
 
-def test_the_preview_reads_the_portfolio_in_four_queries_per_part_not_per_account(
+def test_the_preview_reads_the_portfolio_in_the_same_queries_however_large(
     client, alice, sam, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr(preview, "ACCOUNTS_PER_READ", 3)
+    monkeypatch.setattr(preview, "ROWS_PER_FETCH", 5)  # the larger book takes many fetches
     client.force_login(sam)
     draft = _start_draft(client)
     _book(alice, count=2)
     preview.cache.clear()
-    with django_assert_max_num_queries(25) as one_part:
+    with django_assert_max_num_queries(25) as small:
         _preview(client, draft)
-    _book(alice, count=6)  # 8 accounts: three parts of at most 3
+    _book(alice, count=8)
     preview.cache.clear()
-    with django_assert_max_num_queries(35) as three_parts:
+    with django_assert_max_num_queries(25) as large:
         _preview(client, draft)
 
-    # Signals, interactions, participants and assessments: one query each per part.
-    assert len(three_parts.captured_queries) == len(one_part.captured_queries) + 2 * 4
+    assert len(large.captured_queries) == len(small.captured_queries)
     assert ScoringProfile.objects.count() == 2
 
 
-def test_the_preview_read_in_parts_is_the_preview_read_at_once(alice, monkeypatch):
+def test_the_preview_fetched_a_few_rows_at_a_time_is_the_preview_fetched_at_once(
+    alice, monkeypatch
+):
     accounts = _book(alice, count=7)
-    # An archived account between the others: its evidence is in a part's range of ids, and
-    # is no more previewed than it is read at once.
+    # An archived account among the others: its evidence is read, and previewed no more than
+    # it is when every row comes at once.
     accounts[3].status = AccountStatus.ARCHIVED
     accounts[3].save()
     live = profile_active().engine_profile()
@@ -241,10 +242,10 @@ def test_the_preview_read_in_parts_is_the_preview_read_at_once(alice, monkeypatc
 
     at_once = preview.what_if(live=live, draft=draft)
     preview.cache.clear()
-    monkeypatch.setattr(preview, "ACCOUNTS_PER_READ", 2)
-    in_parts = preview.what_if(live=live, draft=draft)
+    monkeypatch.setattr(preview, "ROWS_PER_FETCH", 3)
+    a_few_at_a_time = preview.what_if(live=live, draft=draft)
 
-    assert in_parts == at_once
+    assert a_few_at_a_time == at_once
     assert sum(at_once["stages_live"].values()) == 6 and at_once["changes"]
 
 
