@@ -399,3 +399,20 @@ def test_the_by_manager_table_leaves_out_a_manager_gone_from_view_between_its_re
     monkeypatch.setattr(Standings, "_manager_sums", racing)
     standings = Standings(profile=profile_active(), filters=DashboardFilters(), today=TODAY)
     assert [line.owner_name for line in standings.managers(page=1).lines] == ["Alice"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="autovacuum is PostgreSQL's; SQLite has none"
+)
+def test_the_lines_are_vacuumed_after_a_hundredth_of_them_change(db):
+    # A revenue range sums the lines from their index alone only on pages vacuum has marked
+    # all-visible, and every rescore rewrites a line.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s", ["scoring_standingline"]
+        )
+        (options,) = cursor.fetchone()
+    assert set(options) == {
+        "autovacuum_vacuum_scale_factor=0.01",
+        "autovacuum_vacuum_insert_scale_factor=0.01",
+    }
