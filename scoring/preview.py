@@ -276,6 +276,8 @@ class _Cache:
 
     def __init__(self):
         self.lock = threading.Lock()
+        # Held while the book is read: one read at a time in a process.
+        self.reading = threading.Lock()
         self.key: tuple | None = None
         self.batch: Batch | None = None
         self.standings: dict[str, dict] = {}
@@ -283,6 +285,24 @@ class _Cache:
     def clear(self) -> None:
         with self.lock:
             self.key, self.batch, self.standings = None, None, {}
+
+    def batch_for(self, key: tuple, read: Callable[[], Batch]) -> Batch:
+        """The portfolio read under `key`: the one kept, or `read()` now. Requests that miss
+        it while another reads (threads of one web process) wait for that read and take it
+        if it is theirs, rather than read the book again beside it; the read kept is let go
+        before the next, so no two reads are kept at once."""
+        with self.lock:
+            if self.key == key and self.batch is not None:
+                return self.batch
+        with self.reading:
+            with self.lock:
+                if self.key == key and self.batch is not None:
+                    return self.batch
+            self.clear()
+            batch = read()
+            with self.lock:
+                self.key, self.batch, self.standings = key, batch, {}
+            return batch
 
 
 cache = _Cache()
@@ -308,14 +328,7 @@ def what_if(*, live: Profile, draft: Profile, as_of: datetime.date | None = None
     # The fingerprint is read before the evidence: a change in between makes the next
     # request read again, never keeps an older read.
     key = (as_of, window, evidence_fingerprint())
-    with cache.lock:
-        batch = cache.batch if cache.key == key else None
-    if batch is None:
-        # Let the last read go before reading again: a process never holds two of them.
-        cache.clear()
-        batch = active_portfolio(as_of=as_of, contact_window_days=window)
-        with cache.lock:
-            cache.key, cache.batch, cache.standings = key, batch, {}
+    batch = cache.batch_for(key, partial(active_portfolio, as_of=as_of, contact_window_days=window))
     now_live = _standings(key, batch, live)
     now_draft = _standings(key, batch, draft)
     accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by("name", "pk")

@@ -2,6 +2,8 @@
 
 import datetime
 import re
+import threading
+import time
 
 import pytest
 from django.urls import reverse
@@ -262,3 +264,33 @@ def test_outside_a_transaction_the_portfolio_reads_the_same(alice):
 
     assert sum(result["stages_live"].values()) == 3
     assert result["stages_live"] == result["stages_draft"] and result["changes"] == []
+
+
+def test_requests_missing_the_same_read_at_once_wait_for_one_read_of_the_book():
+    """Threads of one web process: the second request to need the book waits for the first's
+    read rather than holding a second copy of it beside the first."""
+    reads = []
+
+    def slow_read():
+        reads.append(threading.current_thread().name)
+        time.sleep(0.2)
+        return object()
+
+    got = {}
+
+    def request(name, key):
+        got[name] = preview.cache.batch_for(key, slow_read)
+
+    first = threading.Thread(target=request, args=("first", ("today",)))
+    second = threading.Thread(target=request, args=("second", ("today",)))
+    first.start()
+    time.sleep(0.05)  # the second arrives while the first reads
+    second.start()
+    first.join()
+    second.join()
+
+    assert len(reads) == 1
+    assert got["first"] is got["second"]
+    # A different key (the evidence changed) reads again, and lets the last read go first.
+    assert preview.cache.batch_for(("tomorrow",), slow_read) is not got["first"]
+    assert len(reads) == 2 and preview.cache.key == ("tomorrow",)
