@@ -12,6 +12,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
@@ -149,23 +150,26 @@ def _read_streamed(queryset: QuerySet, converters: tuple) -> list[np.ndarray]:
     """The columns of `queryset` as arrays (each column through its converter): one query,
     its rows fetched ROWS_PER_FETCH at a time and each batch turned into arrays before the
     next. On PostgreSQL the rows wait on the server meanwhile, in a cursor of the read's own
-    transaction (so it works through a transaction-mode pool), unless server-side cursors are
-    turned off, when the driver holds them."""
+    transaction: not held past it, so a transaction-mode pool (PgBouncer) carries it too,
+    keeping one server connection for the read's length. SQLite steps through its rows as
+    they are fetched, with no transaction (one would take its write lock)."""
     connection = connections[queryset.db]
     sql, params = queryset.query.sql_with_params()
     parts: list[list[np.ndarray]] = [[] for _ in converters]
-    streamed = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-    with transaction.atomic(using=queryset.db):
-        # Made inside the transaction: a server-side cursor made outside one is held past
-        # its end (WITH HOLD), which a transaction-mode pool cannot keep.
-        cursor = connection.chunked_cursor() if streamed else connection.cursor()
-        with cursor:
-            cursor.execute(sql, params)
-            while rows := cursor.fetchmany(ROWS_PER_FETCH):
-                columns = zip(*rows, strict=True)
-                for part, convert, column in zip(parts, converters, columns, strict=True):
-                    part.append(convert(column))
-                del rows, columns
+    on_server = connection.vendor == "postgresql"
+    # The cursor is made once the transaction has begun (a with statement enters its items
+    # in turn): a server-side cursor made outside one is held past its end (WITH HOLD),
+    # which a transaction-mode pool cannot keep.
+    with (
+        transaction.atomic(using=queryset.db) if on_server else nullcontext(),
+        connection.chunked_cursor() if on_server else connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(ROWS_PER_FETCH):
+            columns = zip(*rows, strict=True)
+            for part, convert, column in zip(parts, converters, columns, strict=True):
+                part.append(convert(column))
+            del rows, columns
     return [
         np.concatenate(part) if part else convert(())
         for part, convert in zip(parts, converters, strict=True)
@@ -286,23 +290,29 @@ class _Cache:
         with self.lock:
             self.key, self.batch, self.standings = None, None, {}
 
-    def batch_for(self, key: tuple, read: Callable[[], Batch]) -> Batch:
-        """The portfolio read under `key`: the one kept, or `read()` now. Requests that miss
-        it while another reads (threads of one web process) wait for that read and take it
-        if it is theirs, rather than read the book again beside it; the read kept is let go
-        before the next, so no two reads are kept at once."""
+    def batch_for(
+        self, key_now: Callable[[], tuple], read: Callable[[], Batch]
+    ) -> tuple[tuple, Batch]:
+        """The key of the evidence as it stands (`key_now()`) and the portfolio read under
+        it: the one kept, or `read()` now. Requests that miss it while another reads
+        (threads of one web process) wait for that read and take it if it is still theirs
+        (the key is taken again once the wait is over: the evidence may have moved on),
+        rather than read the book again beside it; the read kept is let go before the next,
+        so no two reads are kept at once."""
+        key = key_now()
         with self.lock:
             if self.key == key and self.batch is not None:
-                return self.batch
+                return key, self.batch
         with self.reading:
+            key = key_now()
             with self.lock:
                 if self.key == key and self.batch is not None:
-                    return self.batch
+                    return key, self.batch
             self.clear()
             batch = read()
             with self.lock:
                 self.key, self.batch, self.standings = key, batch, {}
-            return batch
+            return key, batch
 
 
 cache = _Cache()
@@ -327,8 +337,10 @@ def what_if(*, live: Profile, draft: Profile, as_of: datetime.date | None = None
     window = math.ceil(max(live["contact_window_days"], draft["contact_window_days"]))
     # The fingerprint is read before the evidence: a change in between makes the next
     # request read again, never keeps an older read.
-    key = (as_of, window, evidence_fingerprint())
-    batch = cache.batch_for(key, partial(active_portfolio, as_of=as_of, contact_window_days=window))
+    key, batch = cache.batch_for(
+        lambda: (as_of, window, evidence_fingerprint()),
+        partial(active_portfolio, as_of=as_of, contact_window_days=window),
+    )
     now_live = _standings(key, batch, live)
     now_draft = _standings(key, batch, draft)
     accounts = Account.objects.filter(status=AccountStatus.ACTIVE).order_by("name", "pk")

@@ -21,9 +21,10 @@ from django.urls import reverse
 from accounts.models import Account
 from config.bulk import insert_rows
 from relationships.models import Interaction
+from scoring import preview
 from scoring.models import ScoreSnapshot
 from scoring.selectors import evidence_for_accounts, profile_active
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, InteractionFactory
 from tests.scaling.pgbouncer import TWO_SERVERS, Bouncer
 from webhooks import events, services
 from webhooks.delivery import deliveries_claim
@@ -155,3 +156,36 @@ def test_without_the_pooler_settings_an_iterator_loses_its_cursor(pgbouncer: Bou
         finally:
             transaction.__exit__(None, None, None)
             other.close()
+
+
+def test_the_previews_streamed_read_survives_another_client_taking_its_server_connection(
+    pgbouncer: Bouncer, alice, monkeypatch
+):
+    # The what-if preview fetches its evidence a few rows at a time from a server-side
+    # cursor declared in the read's own transaction: the pool keeps that transaction's server
+    # connection for it, whoever else asks for one meanwhile.
+    account = AccountFactory(owner=alice)
+    days = [AS_OF - datetime.timedelta(days=n) for n in range(7)]
+    for day in days:
+        InteractionFactory(account=account, occurred_on=day)
+    monkeypatch.setattr(preview, "ROWS_PER_FETCH", 2)
+    others: list = []
+
+    def day_numbers(values):
+        if not others:  # after the first fetch, before the next
+            others.append(_other_client_takes_the_last_server(pgbouncer))
+        return preview._ints(values)
+
+    read = Interaction.objects.order_by("occurred_on").values_list(
+        "account_id", preview.DayNumber("occurred_on")
+    )
+    try:
+        with pgbouncer.as_database(dbname=TWO_SERVERS):
+            accounts, read_days = preview._read_streamed(read, (preview._ints, day_numbers))
+    finally:
+        for other, transaction in others:
+            transaction.__exit__(None, None, None)
+            other.close()
+    assert others  # the other client did take a server connection mid-read
+    assert list(read_days) == sorted(day.toordinal() for day in days)
+    assert set(accounts) == {account.pk}
