@@ -164,7 +164,7 @@ def test_the_previews_streamed_read_survives_another_client_taking_its_server_co
     # The what-if preview fetches its evidence a few rows at a time from a server-side
     # cursor declared in the read's own transaction: the pool keeps that transaction's server
     # connection for it, whoever else asks for one meanwhile.
-    account = AccountFactory(owner=alice)
+    account = AccountFactory.create(owner=alice)
     days = [AS_OF - datetime.timedelta(days=n) for n in range(7)]
     for day in days:
         InteractionFactory(account=account, occurred_on=day)
