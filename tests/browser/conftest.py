@@ -243,6 +243,15 @@ def _axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
+def htmx_settled(page: Page) -> None:
+    """Wait until no htmx request is in flight, swapping or settling: content that is not
+    settled is not finished (the app's scripts make a scrolling table reachable, draw a
+    chart and move the focus as it settles)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def axe_violations(page: Page) -> list[dict]:
     """axe-core's violations on the page as it stands, every rule axe runs by default (WCAG
     2.0-2.2 A and AA, and its best practices): each with the rule, its impact, what it asks
@@ -252,6 +261,7 @@ def axe_violations(page: Page) -> list[dict]:
     the app's Content Security Policy refuses inline scripts (page.add_script_tag is one),
     and the page must be tested under the policy it ships with.
     """
+    htmx_settled(page)
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(_axe_source())
     return page.evaluate(
