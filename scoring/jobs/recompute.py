@@ -6,8 +6,10 @@ before the next chunk. So the memory of a recompute does not grow with the portf
 account stays locked for longer than its chunk takes, and an interrupted run leaves every
 account either as it was or fully rescored, never half-written.
 
-`recompute_in_process` works through the chunks one after another (the `recompute_scores`
-command). `recompute_queue` makes a `RecomputeJob` and queues one task per chunk; every worker
+`recompute_in_process` works through the chunks in this process tree (the `recompute_scores`
+command): one after another, or on PostgreSQL in a few forked lanes that each take the next
+chunk as they finish one, so that one lane's reads and writes overlap another's scoring.
+`recompute_queue` makes a `RecomputeJob` and queues one task per chunk; every worker
 watching the queue (`manage.py run_worker`, on this machine or another against the same
 database) claims chunks until none is left, and whichever finishes the last chunk finishes the
 job: a rollout's version goes live then, never half-computed.
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import multiprocessing
 from collections.abc import Callable, Collection, Iterator, Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
@@ -33,6 +36,7 @@ from scoring.models import (
     RecomputeJob,
     ScoringProfile,
 )
+from scoring.portfolio import worker_pool
 from scoring.services import (
     RecomputeResult,
     account_rescore,
@@ -71,29 +75,93 @@ def recompute_in_process(
     workers: int | None = None,
     chunk: int | None = None,
     roll: bool = False,
+    lanes: int | None = None,
 ) -> RecomputeResult:
     """Recompute `account_ids` (None: every account) under `profile`, chunk after chunk, each
     committed on its own (with `roll`, only from each account's latest week: see
-    `scores_recompute`). Running it again after an interruption finishes the job."""
+    `scores_recompute`). Running it again after an interruption finishes the job.
+
+    With `lanes` above 1, on PostgreSQL and outside a transaction, that many forked processes
+    share the chunks, each scoring its chunk on one core; otherwise each chunk is scored on
+    `workers` cores (None: every core) in turn."""
     as_of = as_of or timezone.localdate()
     ids = sorted(account_ids) if account_ids is not None else all_account_ids()
-    accounts = snapshots = 0
-    for part in chunks_of(ids, chunk):
-        result = scores_recompute(
-            profile=profile,
-            account_ids=part,
-            as_of=as_of,
-            progress=progress,
-            workers=workers,
-            roll=roll,
-        )
-        accounts += result.accounts
-        snapshots += result.snapshots
+    parts = list(chunks_of(ids, chunk))
+    lanes = min(lanes or 1, len(parts))
+    if lanes > 1 and _lanes_pay():
+        accounts, snapshots = _in_lanes(parts, lanes, profile, as_of, roll, progress)
+    else:
+        accounts = snapshots = 0
+        for part in parts:
+            result = scores_recompute(
+                profile=profile,
+                account_ids=part,
+                as_of=as_of,
+                progress=progress,
+                workers=workers,
+                roll=roll,
+            )
+            accounts += result.accounts
+            snapshots += result.snapshots
     if account_ids is None:
         _lines_rebuilt(profile)
     if len(ids) >= (chunk or CHUNK):
         statistics_refresh()
     return RecomputeResult(profile.version, accounts, snapshots)
+
+
+def _lanes_pay() -> bool:
+    """Lanes need connections of their own: PostgreSQL (SQLite takes one writer at a time),
+    a platform that forks, and no transaction open here (the lanes could not see into it)."""
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+# What the forked lanes read: set just before they start, cleared when they end.
+_lane_job: tuple[ScoringProfile, datetime.date, bool] | None = None
+
+
+def _in_lanes(
+    parts: list[list[int]],
+    lanes: int,
+    profile: ScoringProfile,
+    as_of: datetime.date,
+    roll: bool,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int]:
+    """The chunks shared by `lanes` forked processes, each taking the next as it ends one;
+    the accounts and snapshots written. A chunk that fails stops the others (a lane stopped
+    in the middle of a chunk leaves it as it was) and raises here."""
+    global _lane_job
+    # A forked lane must not share this process's connection: each opens its own.
+    connections.close_all()
+    _lane_job = (profile, as_of, roll)
+    accounts = snapshots = 0
+    try:
+        with worker_pool(lanes) as pool:
+            for scored, rows in pool.imap_unordered(_lane_chunk, parts):
+                accounts += scored
+                snapshots += rows
+                if progress is not None:
+                    progress(scored)
+    finally:
+        _lane_job = None
+    return accounts, snapshots
+
+
+def _lane_chunk(part: list[int]) -> tuple[int, int]:
+    assert _lane_job is not None
+    profile, as_of, roll = _lane_job
+    try:
+        result = scores_recompute(
+            profile=profile, account_ids=part, as_of=as_of, workers=1, roll=roll
+        )
+    finally:
+        connections.close_all()  # a lane ends with os._exit: close while it still can
+    return result.accounts, result.snapshots
 
 
 def _lines_rebuilt(profile: ScoringProfile) -> None:

@@ -2,14 +2,17 @@
 
 Chunk by chunk (scoring/jobs/recompute.py), each committed on its own, so memory stays flat
 however large the portfolio: an interruption leaves every account either as it was or fully
-rescored, and running it again gives exactly what one clean run gives. With `--queue` the
+rescored, and running it again gives exactly what one clean run gives. On PostgreSQL one
+forked process per core (`SCORING_PROCESSES`) takes the chunks in turn. With `--queue` the
 chunks go to the task queue instead, for every running worker to share.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -82,6 +85,7 @@ class Command(BaseCommand):
                 account_ids=accounts,
                 as_of=as_of,
                 progress=bar.update,
+                lanes=settings.SCORING_PROCESSES or os.cpu_count(),
             )
         if verbosity:
             self.stdout.write(
