@@ -44,7 +44,7 @@ def snapshots_write(
     processes (None: one per core); 1, fewer than PARALLEL_FROM accounts, or a database other
     than PostgreSQL scores in this process.
     """
-    workers = workers or os.cpu_count() or 1
+    workers = workers or cores()
     since = since or {}
     if forks_pay(len(evidence), workers):
         return _write_in_parallel(
@@ -54,6 +54,15 @@ def snapshots_write(
     rows = _serial_rows(evidence, profile_id, engine_profile, as_of, since, progress)
     insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, counter.count(rows))
     return counter.rows
+
+
+def cores() -> int:
+    """The cores this process may run on: its CPU affinity where the platform tells it (a
+    container pinned to two cores of a large host gets 2), else every core of the machine."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def forks_pay(accounts: int, workers: int) -> bool:

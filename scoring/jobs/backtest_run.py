@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,7 @@ from scoring.backtest import Backtest, Record, Weeks, account_record
 from scoring.engine import Evidence, Profile, score_timeline
 from scoring.engine.batch import build, columns_from_evidence, standings
 from scoring.models import BacktestRun, ScoreSnapshot, ScoringProfile
-from scoring.portfolio import forks_pay, worker_pool
+from scoring.portfolio import cores, forks_pay, worker_pool
 from scoring.preview import DayNumber, driver_columns
 from scoring.selectors import evidence_for_accounts
 
@@ -165,7 +164,7 @@ def _scored(evidence, engines, stored, facts, as_of, workers) -> Iterator[dict[i
     global _job
     account_ids = list(evidence)
     pieces = [account_ids[i : i + PIECE] for i in range(0, len(account_ids), PIECE)]
-    workers = workers or settings.SCORING_PROCESSES or os.cpu_count() or 1
+    workers = workers or settings.SCORING_PROCESSES or cores()
     _job = (evidence, engines, stored, facts, as_of)
     try:
         if forks_pay(len(account_ids), workers):

@@ -17,10 +17,15 @@ job: a rollout's version goes live then, never half-computed.
 
 from __future__ import annotations
 
+import ctypes
 import datetime
 import logging
 import multiprocessing
+import signal
+import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -36,7 +41,7 @@ from scoring.models import (
     RecomputeJob,
     ScoringProfile,
 )
-from scoring.portfolio import worker_pool
+from scoring.portfolio import cores
 from scoring.services import (
     RecomputeResult,
     account_rescore,
@@ -54,6 +59,9 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 # Below the default: a long recompute never holds up the digest, calendar syncs or webhooks.
 PRIORITY = -10
+# Lanes by default: one per core, at most this many. Each holds a chunk's evidence (about
+# 150 MiB) and a database connection; past a few, one PostgreSQL server is the limit anyway.
+MOST_LANES = 8
 
 
 def chunks_of(account_ids: Sequence[int], size: int | None = None) -> Iterator[list[int]]:
@@ -110,6 +118,12 @@ def recompute_in_process(
     return RecomputeResult(profile.version, accounts, snapshots)
 
 
+def lanes_default() -> int:
+    """How many lanes a recompute in this process takes: `SCORING_PROCESSES`, or one per
+    core up to MOST_LANES."""
+    return settings.SCORING_PROCESSES or min(cores(), MOST_LANES)
+
+
 def _lanes_pay() -> bool:
     """Lanes need connections of their own: PostgreSQL (SQLite takes one writer at a time),
     a platform that forks, and no transaction open here (the lanes could not see into it)."""
@@ -118,6 +132,10 @@ def _lanes_pay() -> bool:
         and not connection.in_atomic_block
         and "fork" in multiprocessing.get_all_start_methods()
     )
+
+
+class LaneDied(Exception):
+    """A lane's process ended in the middle of a chunk (killed, or out of memory)."""
 
 
 # What the forked lanes read: set just before they start, cleared when they end.
@@ -133,23 +151,52 @@ def _in_lanes(
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:
     """The chunks shared by `lanes` forked processes, each taking the next as it ends one;
-    the accounts and snapshots written. A chunk that fails stops the others (a lane stopped
-    in the middle of a chunk leaves it as it was) and raises here."""
+    the accounts and snapshots written. A chunk that fails raises here once the chunks
+    already running have ended (each commits whole or not at all) and no other starts; a
+    lane that dies raises LaneDied."""
     global _lane_job
+    profile.engine_profile()  # a profile that cannot score fails here, before any fork
+    if not profile.frozen:
+        # Frozen once, here: in each lane's first chunk it would be a row lock that the
+        # other lanes' first chunks wait on, holding their accounts locked meanwhile.
+        ScoringProfile.objects.filter(pk=profile.pk).update(frozen=True)
+        profile.frozen = True
     # A forked lane must not share this process's connection: each opens its own.
     connections.close_all()
     _lane_job = (profile, as_of, roll)
     accounts = snapshots = 0
+    lanes_pool = ProcessPoolExecutor(
+        lanes, mp_context=multiprocessing.get_context("fork"), initializer=_lane_start
+    )
     try:
-        with worker_pool(lanes) as pool:
-            for scored, rows in pool.imap_unordered(_lane_chunk, parts):
-                accounts += scored
-                snapshots += rows
-                if progress is not None:
-                    progress(scored)
+        for done in as_completed([lanes_pool.submit(_lane_chunk, part) for part in parts]):
+            scored, rows = done.result()
+            accounts += scored
+            snapshots += rows
+            if progress is not None:
+                progress(scored)
+    except BrokenProcessPool as error:
+        raise LaneDied(
+            "A scoring process ended in the middle of a chunk (killed, or out of memory?); "
+            "every account is either as it was or fully rescored: run the recompute again "
+            "to finish it."
+        ) from error
     finally:
+        lanes_pool.shutdown(wait=True, cancel_futures=True)
         _lane_job = None
     return accounts, snapshots
+
+
+def _lane_start() -> None:
+    """A lane ends with its parent, whatever ends the parent (its chunk then rolls back),
+    rather than wait for chunks that will never come. SIGTERM as the task worker handles it
+    (finish, then stop) would keep it alive past that: the default ends it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _lane_chunk(part: list[int]) -> tuple[int, int]:
@@ -160,7 +207,7 @@ def _lane_chunk(part: list[int]) -> tuple[int, int]:
             profile=profile, account_ids=part, as_of=as_of, workers=1, roll=roll
         )
     finally:
-        connections.close_all()  # a lane ends with os._exit: close while it still can
+        connections.close_all()  # each chunk on a connection of its own, closed after it
     return result.accounts, result.snapshots
 
 

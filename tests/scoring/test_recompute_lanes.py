@@ -1,18 +1,23 @@
 """The recompute command on PostgreSQL: forked lanes share the chunks, each with its own
-connection, and give exactly the rows one transaction gives; a chunk failing in a lane stops
-the run without half-writing any account."""
+connection, and give exactly the rows one transaction gives; a chunk failing in a lane, a
+lane killed or a version that cannot score stops the run with its reason, without
+half-writing any account and without hanging."""
 
+import contextlib
 import datetime
 import os
+import signal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
+from scoring import services
+from scoring.engine import DEFAULTS, ProfileError
 from scoring.jobs import recompute
-from scoring.models import ScoreSnapshot, StandingLine
+from scoring.models import ScoreSnapshot, ScoringProfile, StandingLine
 from scoring.selectors import profile_active
-from scoring.services import scores_recompute
+from scoring.services import profile_create, scores_recompute
 from tests.factories import AccountFactory
 from tests.scoring.test_services import _history, _rows
 
@@ -76,25 +81,93 @@ def _by_account(rows):
     return accounts
 
 
-def test_a_chunk_failing_in_a_lane_stops_the_run_and_leaves_no_account_half_written(
-    portfolio, monkeypatch
-):
+@pytest.fixture
+def before_and_after(portfolio):
+    """Each account's weeks rescored as of AS_OF, and as stored (four weeks earlier)."""
     scores_recompute(as_of=AS_OF)
     rescored = _by_account(_rows())
     scores_recompute(as_of=AS_OF - datetime.timedelta(weeks=4))
-    before = _by_account(_rows())
-    scoring, failing = recompute.scores_recompute, portfolio[2].pk
+    return _by_account(_rows()), rescored
 
-    def failing_on_one(**kwargs):
-        if failing in kwargs["account_ids"]:
+
+@contextlib.contextmanager
+def _within(seconds):
+    """Fails the test rather than hang it."""
+
+    def hung(signum, frame):
+        raise AssertionError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_chunk_failing_in_a_lane_stops_the_run_and_leaves_no_account_half_written(
+    portfolio, before_and_after, monkeypatch
+):
+    before, rescored = before_and_after
+    failing = portfolio[2].pk
+    write = services.snapshots_write
+
+    def failing_after_writing(**kwargs):
+        rows = write(**kwargs)  # its snapshots written, in the chunk's transaction
+        if failing in kwargs["evidence"]:
             raise RuntimeError("the database went away")
-        return scoring(**kwargs)
+        return rows
 
-    monkeypatch.setattr(recompute, "scores_recompute", failing_on_one)
-    with pytest.raises(RuntimeError, match="the database went away"):
+    monkeypatch.setattr(services, "snapshots_write", failing_after_writing)
+    with _within(60), pytest.raises(RuntimeError, match="the database went away"):
         recompute.recompute_in_process(profile=profile_active(), as_of=AS_OF, lanes=2)
 
     after = _by_account(_rows())
     assert after[failing] == before[failing]
     for account in portfolio:  # as it was, or fully rescored
         assert after[account.pk] in (before[account.pk], rescored[account.pk])
+
+
+def test_a_lane_killed_in_the_middle_of_a_chunk_ends_the_command_with_a_clear_error(
+    portfolio, before_and_after, monkeypatch
+):
+    before, rescored = before_and_after
+    killed = portfolio[2].pk
+    scoring = recompute.scores_recompute
+
+    def killed_on_one(**kwargs):
+        if killed in kwargs["account_ids"]:
+            os.kill(os.getpid(), signal.SIGKILL)  # out of memory, say
+        return scoring(**kwargs)
+
+    monkeypatch.setattr(recompute, "scores_recompute", killed_on_one)
+    with _within(60), pytest.raises(CommandError, match="in the middle of a chunk") as error:
+        call_command("recompute_scores", "--as-of", AS_OF.isoformat())
+
+    assert "run the recompute again" in str(error.value)
+    after = _by_account(_rows())
+    assert after[killed] == before[killed]
+    for account in portfolio:
+        assert after[account.pk] in (before[account.pk], rescored[account.pk])
+    monkeypatch.setattr(recompute, "scores_recompute", scoring)
+    call_command("recompute_scores", "--as-of", AS_OF.isoformat())  # which finishes it
+    assert _by_account(_rows()) == rescored
+
+
+def test_a_draft_version_is_recomputed_in_lanes_and_one_that_cannot_score_says_why(
+    portfolio, alice, settings
+):
+    settings.SCORING_PROCESSES = 2
+    draft = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+    call_command("recompute_scores", "--profile", str(draft.version), "--as-of", "2026-05-31")
+    draft.refresh_from_db()
+    assert draft.frozen  # scored under it: its weights can no longer change
+    assert len({row[0] for row in _rows(draft)}) == 5
+
+    broken = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+    ScoringProfile.objects.filter(pk=broken.pk).update(params={**DEFAULTS, "score_scale": -1})
+    broken.refresh_from_db()
+    with _within(60), pytest.raises(ProfileError, match="score_scale"):
+        recompute.recompute_in_process(profile=broken, as_of=AS_OF, lanes=2)
+    assert not ScoreSnapshot.objects.filter(profile=broken).exists()

@@ -3,13 +3,12 @@
 Chunk by chunk (scoring/jobs/recompute.py), each committed on its own, so memory stays flat
 however large the portfolio: an interruption leaves every account either as it was or fully
 rescored, and running it again gives exactly what one clean run gives. On PostgreSQL one
-forked process per core (`SCORING_PROCESSES`) takes the chunks in turn. With `--queue` the
-chunks go to the task queue instead, for every running worker to share.
+forked process per core (`SCORING_PROCESSES`, or up to 8) takes the chunks in turn. With
+`--queue` the chunks go to the task queue instead, for every running worker to share.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 from django.conf import settings
@@ -17,7 +16,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from accounts.models import Account
-from scoring.jobs.recompute import recompute_in_process, recompute_queue
+from scoring.jobs.recompute import (
+    LaneDied,
+    lanes_default,
+    recompute_in_process,
+    recompute_queue,
+)
 from scoring.management.options import iso_date, profile_chosen
 from scoring.models import RecomputeJob
 
@@ -80,13 +84,17 @@ class Command(BaseCommand):
             file=sys.stderr,
             disable=verbosity == 0 or None,  # None: shown only on a terminal
         ) as bar:
-            result = recompute_in_process(
-                profile=chosen,
-                account_ids=accounts,
-                as_of=as_of,
-                progress=bar.update,
-                lanes=settings.SCORING_PROCESSES or os.cpu_count(),
-            )
+            try:
+                result = recompute_in_process(
+                    profile=chosen,
+                    account_ids=accounts,
+                    as_of=as_of,
+                    progress=bar.update,
+                    workers=settings.SCORING_PROCESSES,
+                    lanes=lanes_default(),
+                )
+            except LaneDied as error:
+                raise CommandError(str(error)) from error
         if verbosity:
             self.stdout.write(
                 f"Scored {result.accounts} account{'' if result.accounts == 1 else 's'} under "
