@@ -285,7 +285,8 @@ class ProfileError(ValueError):
         self.errors = errors
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
 
-    def __reduce__(self):  # raised in a forked scoring process, it reaches its parent whole
+    def __reduce__(self) -> tuple[type[ProfileError], tuple[dict[str, str]]]:
+        # Raised in a forked scoring process, it reaches its parent whole.
         return type(self), (self.errors,)
 
 
