@@ -21,11 +21,13 @@ import ctypes
 import datetime
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -39,6 +41,7 @@ from scoring.models import (
     ProfileChange,
     ProfileRollout,
     RecomputeJob,
+    ScoreSnapshot,
     ScoringProfile,
 )
 from scoring.portfolio import cores
@@ -156,7 +159,8 @@ def _in_lanes(
     lane that dies raises LaneDied."""
     global _lane_job
     profile.engine_profile()  # a profile that cannot score fails here, before any fork
-    if not profile.frozen:
+    was_frozen = profile.frozen
+    if not was_frozen:
         # Frozen once, here: in each lane's first chunk it would be a row lock that the
         # other lanes' first chunks wait on, holding their accounts locked meanwhile.
         ScoringProfile.objects.filter(pk=profile.pk).update(frozen=True)
@@ -166,34 +170,54 @@ def _in_lanes(
     _lane_job = (profile, as_of, roll)
     accounts = snapshots = 0
     lanes_pool = ProcessPoolExecutor(
-        lanes, mp_context=multiprocessing.get_context("fork"), initializer=_lane_start
+        lanes,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_lane_start,
+        initargs=(os.getpid(),),
     )
+    waiting = iter(parts)
     try:
-        for done in as_completed([lanes_pool.submit(_lane_chunk, part) for part in parts]):
-            scored, rows = done.result()
-            accounts += scored
-            snapshots += rows
-            if progress is not None:
-                progress(scored)
-    except BrokenProcessPool as error:
-        raise LaneDied(
-            "A scoring process ended in the middle of a chunk (killed, or out of memory?); "
-            "every account is either as it was or fully rescored: run the recompute again "
-            "to finish it."
-        ) from error
+        # One chunk per lane at a time, the next given as one ends: once a chunk fails (or
+        # Ctrl-C), none is left queued to start after it.
+        running = {lanes_pool.submit(_lane_chunk, part) for part in islice(waiting, lanes)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                scored, rows = future.result()
+                accounts += scored
+                snapshots += rows
+                if progress is not None:
+                    progress(scored)
+                if (part := next(waiting, None)) is not None:
+                    running.add(lanes_pool.submit(_lane_chunk, part))
+    except BaseException as error:
+        lanes_pool.shutdown(wait=True, cancel_futures=True)
+        if not was_frozen and not ScoreSnapshot.objects.filter(profile=profile).exists():
+            # Nothing was scored under the draft after all: its weights may still change.
+            ScoringProfile.objects.filter(pk=profile.pk).update(frozen=False)
+            profile.frozen = False
+        if isinstance(error, BrokenProcessPool):
+            raise LaneDied(
+                f"A scoring process stopped in the middle of a chunk ({error}). Every "
+                "account is either as it was or fully rescored: run the recompute again to "
+                "finish it (with SCORING_PROCESSES=1 to see any error in this process)."
+            ) from error
+        raise
     finally:
         lanes_pool.shutdown(wait=True, cancel_futures=True)
         _lane_job = None
     return accounts, snapshots
 
 
-def _lane_start() -> None:
+def _lane_start(parent: int) -> None:
     """A lane ends with its parent, whatever ends the parent (its chunk then rolls back),
     rather than wait for chunks that will never come. SIGTERM as the task worker handles it
     (finish, then stop) would keep it alive past that: the default ends it."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the line above could tie this lane to it
+        os._exit(1)
 
 
 PR_SET_PDEATHSIG = 1  # prctl(2)

@@ -7,6 +7,7 @@ import contextlib
 import datetime
 import os
 import signal
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -171,3 +172,37 @@ def test_a_draft_version_is_recomputed_in_lanes_and_one_that_cannot_score_says_w
     with _within(60), pytest.raises(ProfileError, match="score_scale"):
         recompute.recompute_in_process(profile=broken, as_of=AS_OF, lanes=2)
     assert not ScoreSnapshot.objects.filter(profile=broken).exists()
+
+
+def test_after_a_failed_chunk_no_other_starts_and_a_draft_left_unscored_stays_editable(
+    portfolio, alice, monkeypatch, tmp_path
+):
+    draft = profile_create(params={**DEFAULTS, "score_scale": 40}, created_by=alice)
+    first, started = portfolio[0].pk, tmp_path / "started"
+
+    def refused(**kwargs):
+        with open(started, "a") as file:
+            file.write(f"{kwargs['account_ids']}\n")
+        if first not in kwargs["account_ids"]:
+            time.sleep(1)  # the other lane is still at work when the first failure arrives
+        raise ProfileError({"score_scale": "refused in the middle of the run"})
+
+    monkeypatch.setattr(recompute, "scores_recompute", refused)
+    with _within(60), pytest.raises(ProfileError) as error:
+        recompute.recompute_in_process(profile=draft, as_of=AS_OF, lanes=2)
+
+    # The error reaches this process whole, with the field it names.
+    assert error.value.errors == {"score_scale": "refused in the middle of the run"}
+    assert len(started.read_text().splitlines()) == 2  # the failed chunk and the one beside it
+    draft.refresh_from_db()
+    assert not draft.frozen  # nothing was scored under it: its weights may still change
+
+
+def test_scoring_processes_of_one_keeps_the_command_in_this_process(
+    portfolio, monkeypatch, settings, tmp_path
+):
+    settings.SCORING_PROCESSES = 1
+    _in_pids(monkeypatch, tmp_path / "pids")
+    call_command("recompute_scores", "--as-of", AS_OF.isoformat(), verbosity=0)
+    assert set((tmp_path / "pids").read_text().split()) == {str(os.getpid())}
+    assert len({row[0] for row in _rows()}) == 5
