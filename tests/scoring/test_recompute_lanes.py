@@ -91,6 +91,15 @@ def before_and_after(portfolio):
     return _by_account(_rows()), rescored
 
 
+def _each_as_it_was_or_rescored(portfolio, before, rescored, *, untouched):
+    """No account half-written: each has its weeks as they were or as rescored, and the
+    account of the chunk that stopped has them as they were."""
+    after = _by_account(_rows())
+    assert after[untouched] == before[untouched]
+    for account in portfolio:
+        assert after[account.pk] in (before[account.pk], rescored[account.pk])
+
+
 @contextlib.contextmanager
 def _within(seconds):
     """Fails the test rather than hang it."""
@@ -124,10 +133,7 @@ def test_a_chunk_failing_in_a_lane_stops_the_run_and_leaves_no_account_half_writ
     with _within(60), pytest.raises(RuntimeError, match="the database went away"):
         recompute.recompute_in_process(profile=profile_active(), as_of=AS_OF, lanes=2)
 
-    after = _by_account(_rows())
-    assert after[failing] == before[failing]
-    for account in portfolio:  # as it was, or fully rescored
-        assert after[account.pk] in (before[account.pk], rescored[account.pk])
+    _each_as_it_was_or_rescored(portfolio, before, rescored, untouched=failing)
 
 
 def test_a_lane_killed_in_the_middle_of_a_chunk_ends_the_command_with_a_clear_error(
@@ -147,10 +153,7 @@ def test_a_lane_killed_in_the_middle_of_a_chunk_ends_the_command_with_a_clear_er
         call_command("recompute_scores", "--as-of", AS_OF.isoformat())
 
     assert "run the recompute again" in str(error.value)
-    after = _by_account(_rows())
-    assert after[killed] == before[killed]
-    for account in portfolio:
-        assert after[account.pk] in (before[account.pk], rescored[account.pk])
+    _each_as_it_was_or_rescored(portfolio, before, rescored, untouched=killed)
     monkeypatch.setattr(recompute, "scores_recompute", scoring)
     call_command("recompute_scores", "--as-of", AS_OF.isoformat())  # which finishes it
     assert _by_account(_rows()) == rescored
