@@ -168,28 +168,14 @@ def _in_lanes(
     # A forked lane must not share this process's connection: each opens its own.
     connections.close_all()
     _lane_job = (profile, as_of, roll)
-    accounts = snapshots = 0
     lanes_pool = ProcessPoolExecutor(
         lanes,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_lane_start,
         initargs=(os.getpid(),),
     )
-    waiting = iter(parts)
     try:
-        # One chunk per lane at a time, the next given as one ends: once a chunk fails (or
-        # Ctrl-C), none is left queued to start after it.
-        running = {lanes_pool.submit(_lane_chunk, part) for part in islice(waiting, lanes)}
-        while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                scored, rows = future.result()
-                accounts += scored
-                snapshots += rows
-                if progress is not None:
-                    progress(scored)
-                if (part := next(waiting, None)) is not None:
-                    running.add(lanes_pool.submit(_lane_chunk, part))
+        return _chunks_shared(lanes_pool, parts, lanes, progress)
     except BaseException as error:
         lanes_pool.shutdown(wait=True, cancel_futures=True)
         if not was_frozen and not ScoreSnapshot.objects.filter(profile=profile).exists():
@@ -206,6 +192,29 @@ def _in_lanes(
     finally:
         lanes_pool.shutdown(wait=True, cancel_futures=True)
         _lane_job = None
+
+
+def _chunks_shared(
+    lanes_pool: ProcessPoolExecutor,
+    parts: list[list[int]],
+    lanes: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int]:
+    """One chunk per lane at a time, the next given as one ends: once a chunk fails (or
+    Ctrl-C), none is left queued to start after it. The accounts and snapshots written."""
+    accounts = snapshots = 0
+    waiting = iter(parts)
+    running = {lanes_pool.submit(_lane_chunk, part) for part in islice(waiting, lanes)}
+    while running:
+        done, running = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            scored, rows = future.result()
+            accounts += scored
+            snapshots += rows
+            if progress is not None:
+                progress(scored)
+            if (part := next(waiting, None)) is not None:
+                running.add(lanes_pool.submit(_lane_chunk, part))
     return accounts, snapshots
 
 
