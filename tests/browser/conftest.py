@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.models import Group
 from django.core.servers.basehttp import WSGIServer
+from django.db import connections
 from django.test import override_settings
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.utils import timezone
@@ -135,6 +136,12 @@ def browser() -> Iterator[Browser]:
     # nothing else runs in that loop. Allowed from the moment the browser starts to the end
     # of the session, since the loop runs as long as the browser.
     # https://docs.djangoproject.com/en/5.2/topics/async/#async-safety
+    # With that loop running, Django keeps the thread's connections in the loop's context
+    # (asgiref's Local) and no longer sees those it opened before. One left open there would
+    # outlive the browser tests unseen, and a process forked from this thread afterwards (the
+    # recompute's lanes) would find it open and share its socket with its siblings: closed
+    # first, so nothing is left behind.
+    connections.close_all()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         playwright = sync_playwright().start()
