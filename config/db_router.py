@@ -79,7 +79,15 @@ class ReplicaRouter:
         return db != REPLICA
 
 
-def _pinned_to_primary(request: HttpRequest) -> bool:
+def writes_remembered() -> bool:
+    """Whether anything reads the mark a write leaves: the replica's reads, or the pages kept
+    for a few seconds (pages/kept.py), which whoever just wrote never gets."""
+    return replica_configured() or getattr(settings, "DASHBOARD_CACHE_SECONDS", 0) > 0
+
+
+def wrote_recently(request: HttpRequest) -> bool:
+    """Whether this browser made a successful write in the last few seconds
+    (REPLICA_PRIMARY_AFTER_WRITE_SECONDS)."""
     return (
         request.get_signed_cookie(
             PRIMARY_COOKIE, default=None, salt=_COOKIE_SALT, max_age=primary_window_seconds()
@@ -99,7 +107,7 @@ def replica_reads_view(view: Callable[P, R]) -> Callable[P, R]:
         if (
             request.method not in READ_METHODS
             or not replica_configured()
-            or _pinned_to_primary(request)
+            or wrote_recently(request)
         ):
             return view(*args, **kwargs)
         token = _replica_reads.set(True)

@@ -150,15 +150,18 @@ class RequestSizeLimitMiddleware:
 class ReplicaReadsMiddleware:
     """With a read replica (config/db_router.py): each request starts reading from the
     primary, whatever a view decides ends with it, and a successful write keeps its author on
-    the primary for the next few seconds, so they read their own change."""
+    the primary for the next few seconds, so they read their own change. The same mark keeps
+    them from pages kept for a few seconds (pages/kept.py), with or without a replica."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not db_router.replica_configured():
-            return self.get_response(request)
-        with db_router.request_scope():
+        if db_router.replica_configured():
+            with db_router.request_scope():
+                response = self.get_response(request)
+        else:
             response = self.get_response(request)
-        db_router.remember_write(request, response)
+        if db_router.writes_remembered():
+            db_router.remember_write(request, response)
         return response

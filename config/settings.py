@@ -186,6 +186,18 @@ if DATABASE_POOLER:
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 REPLICA_PRIMARY_AFTER_WRITE_SECONDS = int(os.environ.get("DATABASE_REPLICA_PRIMARY_SECONDS", "10"))
 
+# How long the dashboard's rendered body is kept for every sales lead asking the same thing
+# (pages/kept.py); 0 renders every request. Whoever wrote in the window above never gets a
+# kept body, and a kept one must be gone before that window ends: so it is shorter.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "5"))
+if not 0 <= DASHBOARD_CACHE_SECONDS < REPLICA_PRIMARY_AFTER_WRITE_SECONDS:
+    raise ImproperlyConfigured(
+        "DASHBOARD_CACHE_SECONDS must be 0 or more and less than "
+        f"DATABASE_REPLICA_PRIMARY_SECONDS ({REPLICA_PRIMARY_AFTER_WRITE_SECONDS}), "
+        f"not {DASHBOARD_CACHE_SECONDS}: a user who just wrote must never see a page kept "
+        "from before their write."
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Two dashboard indexes carry extra columns (INCLUDE) so PostgreSQL answers from the index

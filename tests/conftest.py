@@ -11,9 +11,17 @@ from unittest import mock
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from accounts import roles
 from tests.factories import AccountFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_pages():
+    """Each test has a database of its own: a page kept (pages/kept.py) by an earlier test
+    describes another portfolio."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

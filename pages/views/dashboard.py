@@ -10,11 +10,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
 from config.db_router import replica_reads_view
 from pages.http import AuthenticatedHttpRequest
+from pages.kept import kept_render
 from scoring import charts
 from scoring.dashboard import panels
 from scoring.dashboard.export import EXPORT_COLUMNS, export_lines, last_contacts, with_unscored
@@ -22,6 +25,7 @@ from scoring.dashboard.filters import DashboardFilterForm
 from scoring.dashboard.selectors import portfolio_standings, portfolio_unscored
 from scoring.dashboard.summary import MAP_ALL_POINTS, Overview, Standings
 from scoring.engine.curve import week_ending
+from scoring.models import ScoringProfile
 from scoring.selectors import profile_active
 
 
@@ -38,13 +42,25 @@ def _require_portfolio_role(request: AuthenticatedHttpRequest) -> None:
 @replica_reads_view
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The portfolio in counts and short lists, whatever its size (scoring/dashboard/summary.py);
-    the CSV export holds every account."""
+    the CSV export holds every account. Its body is the same for every sales lead asking the
+    same thing, and is kept for a few seconds (pages/kept.py)."""
     _require_portfolio_role(request)
+    profile = profile_active()
+    today = timezone.localdate()
+    body = kept_render(
+        request,
+        ("dashboard", profile.pk, today, get_language()),
+        lambda: _body(request, profile, today),
+    )
+    if request.htmx and not request.htmx.history_restore_request:
+        return HttpResponse(body)
+    return render(request, "pages/dashboard.html", {"body": body})
+
+
+def _body(request: AuthenticatedHttpRequest, profile: ScoringProfile, today: datetime.date) -> str:
     form = DashboardFilterForm(request.GET)
     form.is_valid()  # errors are shown by their fields; valid filters still apply
     filters = form.filters()
-    profile = profile_active()
-    today = timezone.localdate()
     standings = Standings(profile=profile, filters=filters, today=today)
     overview = standings.overview(this_week=week_ending(today))
     context = {
@@ -64,10 +80,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         **_period_panels(standings, overview.latest_week, days=filters.period),
         **_map(standings, overview, thresholds=profile.params["stage_thresholds"]),
     }
-    template_name = "pages/dashboard.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template_name += "#dashboard-body"
-    return render(request, template_name, context)
+    return render_to_string("pages/dashboard.html#dashboard-body", context, request)
 
 
 def _managers_page(request: AuthenticatedHttpRequest) -> int:

@@ -1,0 +1,139 @@
+"""The dashboard's body kept for a few seconds (pages/kept.py): a second sales lead asking the
+same thing gets it without its queries, whoever wrote sees their change at once, and the
+others see it once the kept body has gone."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import roles
+from pages import kept
+from tests.factories import AccountFactory, UserFactory
+from tests.scoring.test_dashboard import HTMX, _standing
+from tests.test_settings import ROOT
+
+
+@pytest.fixture
+def lara(migrated_rows):
+    """A second sales lead, in a browser of her own."""
+    user = UserFactory(username="lara")
+    user.groups.add(Group.objects.get(name=roles.SALES_LEAD))
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.fixture
+def book(alice, bob):
+    """Two accounts at risk, each in the dashboard's at-risk list."""
+    north = AccountFactory(name="North", owner=alice, annual_revenue=100_000)
+    south = AccountFactory(name="South", owner=bob, annual_revenue=200_000)
+    _standing(north, stage="vendor", score=20, risk=70)
+    _standing(south, stage="consultant", score=60, risk=60)
+    return {"north": north, "south": south}
+
+
+def _page(browser, **filters) -> str:
+    response = browser.get(reverse("dashboard"), filters)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _at_risk(html: str) -> str:
+    """The at-risk list of the page or fragment."""
+    start = html.index('data-testid="at-risk"')
+    return html[start : html.index("</ol>", start)]
+
+
+def _body(html: str) -> str:
+    start = html.index('<div id="dashboard-body"')
+    return html[start : html.index("</main>", start)]
+
+
+def _lose(browser, account) -> None:
+    response = browser.post(
+        reverse("account-lost", args=[account.pk]),
+        {
+            "lost_on": timezone.localdate().isoformat(),
+            "reason": "competitor",
+            "note": "Re-tendered.",
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_a_second_lead_gets_the_body_the_first_had_rendered_without_its_queries(
+    client, lena, lara, book, django_assert_max_num_queries
+):
+    client.force_login(lena)
+    first = _page(client, stage="vendor")
+    with django_assert_max_num_queries(6):  # the session, the user, the role and the version
+        again = _page(lara, stage="vendor")
+    assert _body(again) == _body(first) and "North" in _at_risk(again)
+    assert again != first  # the page around the body is hers (her name, her form token)
+
+    # Another filter is another body; the fragment a filter change asks for is that body.
+    fragment = lara.get(reverse("dashboard"), {"stage": "consultant"}, **HTMX).content.decode()
+    assert "<html" not in fragment and "South" in _at_risk(fragment)
+    assert "North" not in _at_risk(fragment)
+    assert fragment.strip() in _page(client, stage="consultant")
+
+
+def test_whoever_wrote_sees_their_change_at_once_and_the_others_seconds_later(
+    client, lena, lara, book, settings
+):
+    settings.DASHBOARD_CACHE_SECONDS = 1
+    client.force_login(lena)
+    assert "North" in _at_risk(_page(client))
+    _lose(client, book["north"])  # it leaves the active lists
+
+    assert "North" in _at_risk(_page(lara))  # the body kept from before the write
+    assert "North" not in _at_risk(_page(client))  # rendered afresh for whoever wrote
+    time.sleep(1.1)  # the kept body has gone
+    assert "North" not in _at_risk(_page(lara))
+
+
+def test_nothing_is_kept_when_the_setting_is_zero(client, lena, lara, book, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client.force_login(lena)
+    assert "North" in _at_risk(_page(client))
+    _lose(lara, book["north"])
+    assert "North" not in _at_risk(_page(client))
+
+
+@pytest.mark.parametrize("keep", ["-1", "10", "30"])
+def test_a_page_kept_past_the_read_your_writes_window_is_refused(keep):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DASHBOARD_CACHE_SECONDS=keep)
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert started.returncode != 0
+    assert "DASHBOARD_CACHE_SECONDS must be 0 or more and less than" in started.stderr
+    assert f"not {keep}" in started.stderr
+
+
+def test_a_body_that_took_long_to_render_is_not_kept(client, lena, lara, book, monkeypatch):
+    """Kept, it could outlive the read-your-writes window of a write made while it rendered."""
+    clock = iter(range(0, 1000, 6))  # each reading six seconds after the one before
+    monkeypatch.setattr(kept.time, "monotonic", lambda: next(clock))
+    client.force_login(lena)
+    with CaptureQueriesContext(connection) as first:
+        _page(client, stage="vendor")
+    with CaptureQueriesContext(connection) as again:
+        _page(lara, stage="vendor")
+    assert len(again) == len(first) > 10  # rendered again: nothing was kept
