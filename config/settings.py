@@ -188,15 +188,20 @@ REPLICA_PRIMARY_AFTER_WRITE_SECONDS = int(os.environ.get("DATABASE_REPLICA_PRIMA
 
 # How long the dashboard's rendered body is kept for every sales lead asking the same thing
 # (pages/kept.py); 0 renders every request. Whoever wrote in the window above never gets a
-# kept body, and a kept one must be gone before that window ends: so it is shorter.
-DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "5"))
-if not 0 <= DASHBOARD_CACHE_SECONDS < REPLICA_PRIMARY_AFTER_WRITE_SECONDS:
+# kept body, and a kept one must be gone before that window ends: so it is at least two
+# seconds shorter (one for the render, one for the window's whole seconds).
+_KEPT_MOST = REPLICA_PRIMARY_AFTER_WRITE_SECONDS - 2
+_kept = os.environ.get("DASHBOARD_CACHE_SECONDS", "").strip()
+if not _kept:
+    DASHBOARD_CACHE_SECONDS = max(0, min(5, _KEPT_MOST))
+elif not (_kept.isascii() and _kept.isdigit()) or int(_kept) > max(_KEPT_MOST, 0):
     raise ImproperlyConfigured(
-        "DASHBOARD_CACHE_SECONDS must be 0 or more and less than "
-        f"DATABASE_REPLICA_PRIMARY_SECONDS ({REPLICA_PRIMARY_AFTER_WRITE_SECONDS}), "
-        f"not {DASHBOARD_CACHE_SECONDS}: a user who just wrote must never see a page kept "
-        "from before their write."
+        "DASHBOARD_CACHE_SECONDS must be 0 (render every request) or a whole number of "
+        f"seconds up to DATABASE_REPLICA_PRIMARY_SECONDS minus 2 ({_KEPT_MOST}), not "
+        f"{_kept!r}: a user who just wrote must never see a page kept from before their write."
     )
+else:
+    DASHBOARD_CACHE_SECONDS = int(_kept)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

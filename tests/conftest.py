@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 
 from accounts import roles
 from tests.factories import AccountFactory, UserFactory
@@ -21,7 +21,8 @@ from tests.factories import AccountFactory, UserFactory
 def _no_kept_pages():
     """Each test has a database of its own: a page kept (pages/kept.py) by an earlier test
     describes another portfolio."""
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
+from config.caches import KEPT
 from pages import kept
 from tests.factories import AccountFactory, UserFactory
 from tests.scoring.test_dashboard import HTMX, _standing
@@ -110,21 +111,56 @@ def test_nothing_is_kept_when_the_setting_is_zero(client, lena, lara, book, sett
     assert "North" not in _at_risk(_page(client))
 
 
-@pytest.mark.parametrize("keep", ["-1", "10", "30"])
-def test_a_page_kept_past_the_read_your_writes_window_is_refused(keep):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DASHBOARD_CACHE_SECONDS=keep)
-    started = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+def _settings(**env: str) -> subprocess.CompletedProcess:
+    """The settings loaded afresh with `env`, printing how long a body is kept."""
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
+    environ.pop("DASHBOARD_CACHE_SECONDS", None)
+    environ.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DASHBOARD_CACHE_SECONDS)",
+        ],
         cwd=ROOT,
-        env=env,
+        env=environ,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize("keep", ["-1", "9", "30", "2.5", "²", "five"])
+def test_a_page_kept_past_the_read_your_writes_window_is_refused(keep):
+    started = _settings(DASHBOARD_CACHE_SECONDS=keep)  # the window: 10 seconds
     assert started.returncode != 0
-    assert "DASHBOARD_CACHE_SECONDS must be 0 or more and less than" in started.stderr
-    assert f"not {keep}" in started.stderr
+    assert "DASHBOARD_CACHE_SECONDS must be 0 (render every request)" in started.stderr
+    assert f"not {keep!r}" in started.stderr
+
+
+@pytest.mark.parametrize(
+    ("window", "keep", "kept"),
+    [("10", "", "5"), ("10", "8", "8"), ("4", "", "2"), ("1", "", "0"), ("0", "0", "0")],
+)
+def test_the_default_keeps_a_body_within_any_read_your_writes_window(window, keep, kept):
+    started = _settings(DATABASE_REPLICA_PRIMARY_SECONDS=window, DASHBOARD_CACHE_SECONDS=keep)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == kept
+
+
+def test_without_its_cache_the_dashboard_is_rendered(client, lena, book, settings, caplog):
+    settings.CACHES = {
+        **settings.CACHES,
+        KEPT: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },  # nothing listens there
+    }
+    client.force_login(lena)
+    assert "North" in _at_risk(_page(client))
+    assert "North" in _at_risk(_page(client))
+    assert "could not be read" in caplog.text
 
 
 def test_a_body_that_took_long_to_render_is_not_kept(client, lena, lara, book, monkeypatch):

@@ -12,6 +12,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from accounts.roles import SALES_LEAD, SCORING_ADMIN, require_role
@@ -57,7 +58,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "pages/dashboard.html", {"body": body})
 
 
-def _body(request: AuthenticatedHttpRequest, profile: ScoringProfile, today: datetime.date) -> str:
+def _body(
+    request: AuthenticatedHttpRequest, profile: ScoringProfile, today: datetime.date
+) -> SafeString:
     form = DashboardFilterForm(request.GET)
     form.is_valid()  # errors are shown by their fields; valid filters still apply
     filters = form.filters()
@@ -80,7 +83,8 @@ def _body(request: AuthenticatedHttpRequest, profile: ScoringProfile, today: dat
         **_period_panels(standings, overview.latest_week, days=filters.period),
         **_map(standings, overview, thresholds=profile.params["stage_thresholds"]),
     }
-    return render_to_string("pages/dashboard.html#dashboard-body", context, request)
+    # A rendered template: safe (render_to_string returns it so; its type says only str).
+    return SafeString(render_to_string("pages/dashboard.html#dashboard-body", context, request))
 
 
 def _managers_page(request: AuthenticatedHttpRequest) -> int:

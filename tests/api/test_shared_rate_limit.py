@@ -16,15 +16,20 @@ from django.test import RequestFactory
 
 from accounts.services import api_token_create
 from api.auth import TokenRateThrottle
-from config.caches import LOCAL_MEMORY, REDIS, caches_from
+from config.caches import KEPT, KEPT_IN_MEMORY, LOCAL_MEMORY, REDIS, caches_from
 
 # The machine's Redis (CI runs one); database 15, keys under a prefix of the test's own.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def test_without_redis_url_each_process_counts_in_its_own_memory():
-    assert caches_from("") == {"default": {"BACKEND": LOCAL_MEMORY}}
-    assert caches_from("  ") == {"default": {"BACKEND": LOCAL_MEMORY}}
+    for empty in ("", "  "):
+        caches = caches_from(empty)
+        assert caches["default"] == {"BACKEND": LOCAL_MEMORY}
+        # The kept dashboard bodies apart, a few dozen at most: never pushing the counts out.
+        assert caches[KEPT]["BACKEND"] == LOCAL_MEMORY
+        assert caches[KEPT]["LOCATION"] != caches["default"].get("LOCATION", "")
+        assert caches[KEPT]["OPTIONS"] == {"MAX_ENTRIES": KEPT_IN_MEMORY}
 
 
 @pytest.mark.parametrize(
@@ -33,7 +38,8 @@ def test_without_redis_url_each_process_counts_in_its_own_memory():
 )
 def test_a_redis_url_gives_djangos_redis_cache(url):
     assert caches_from(url) == {
-        "default": {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships"}
+        "default": {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships"},
+        KEPT: {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships-kept"},
     }
 
 

@@ -9,12 +9,13 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
+from config.caches import KEPT
 from relationships.models import SignalType, TrustSignal
 from scoring.dashboard import summary
 from scoring.models import ScoreSnapshot
@@ -150,7 +151,7 @@ def test_the_dashboard_says_when_accounts_stand_in_an_earlier_week(client, lena,
     current = timezone.localdate() + datetime.timedelta(days=6 - timezone.localdate().weekday())
     ScoreSnapshot.objects.filter(is_latest=True).update(week_ending=current)
     lines_rebuild(profile=profile_active())  # as the catch-up's rescores would
-    cache.clear()  # a few seconds later: the pages kept from before the catch-up are gone
+    caches[KEPT].clear()  # a few seconds later: the pages kept from before the catch-up are gone
     assert 'data-testid="behind"' not in client.get(reverse("dashboard")).content.decode()
 
 
