@@ -18,6 +18,7 @@ KEPT = "kept"
 # In a process's own memory, expired entries are only dropped once the cache is full: a few
 # dozen compressed bodies (tens of kilobytes each) is all a process keeps.
 KEPT_IN_MEMORY = 60
+KEPT_REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 def caches_from(redis_url: str) -> dict[str, dict[str, Any]]:
@@ -44,5 +45,11 @@ def caches_from(redis_url: str) -> dict[str, dict[str, Any]]:
     # The key prefix keeps the app's keys apart from anything else in the same database.
     return {
         "default": {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships"},
-        KEPT: {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships-kept"},
+        KEPT: {
+            "BACKEND": REDIS,
+            "LOCATION": url,
+            "KEY_PREFIX": "relationships-kept",
+            # A help, never a need: a Redis that does not answer is given up on quickly.
+            "OPTIONS": KEPT_REDIS_TIMEOUTS,
+        },
     }

@@ -195,9 +195,10 @@ _kept = os.environ.get("DASHBOARD_CACHE_SECONDS", "").strip()
 if not _kept:
     DASHBOARD_CACHE_SECONDS = max(0, min(5, _KEPT_MOST))
 elif not (_kept.isascii() and _kept.isdigit()) or int(_kept) > max(_KEPT_MOST, 0):
+    allowed = f"from 0 to {_KEPT_MOST}" if _KEPT_MOST > 0 else "only 0 here"
     raise ImproperlyConfigured(
         "DASHBOARD_CACHE_SECONDS must be 0 (render every request) or a whole number of "
-        f"seconds up to DATABASE_REPLICA_PRIMARY_SECONDS minus 2 ({_KEPT_MOST}), not "
+        f"seconds up to DATABASE_REPLICA_PRIMARY_SECONDS minus 2 ({allowed}), not "
         f"{_kept!r}: a user who just wrote must never see a page kept from before their write."
     )
 else:

@@ -76,13 +76,13 @@ def kept_render(
 def _get(key: str) -> bytes | None:
     try:
         return caches[KEPT].get(key)
-    except Exception:  # the cache is down: render, as without one
-        logger.warning("The kept pages' cache could not be read", exc_info=True)
+    except Exception as error:  # the cache is down: render, as without one
+        logger.warning("The kept pages' cache could not be read: %r", error)
         return None
 
 
 def _set(key: str, value: bytes, keep: int) -> None:
     try:
         caches[KEPT].set(key, value, timeout=keep)
-    except Exception:
-        logger.warning("The kept pages' cache could not be written", exc_info=True)
+    except Exception as error:
+        logger.warning("The kept pages' cache could not be written: %r", error)

@@ -2,10 +2,12 @@
 same thing gets it without its queries, whoever wrote sees their change at once, and the
 others see it once the kept body has gone."""
 
+import itertools
 import os
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Group
@@ -139,6 +141,12 @@ def test_a_page_kept_past_the_read_your_writes_window_is_refused(keep):
     assert f"not {keep!r}" in started.stderr
 
 
+def test_a_short_read_your_writes_window_allows_only_zero():
+    started = _settings(DATABASE_REPLICA_PRIMARY_SECONDS="1", DASHBOARD_CACHE_SECONDS="1")
+    assert started.returncode != 0
+    assert "minus 2 (only 0 here), not '1'" in started.stderr
+
+
 @pytest.mark.parametrize(
     ("window", "keep", "kept"),
     [("10", "", "5"), ("10", "8", "8"), ("4", "", "2"), ("1", "", "0"), ("0", "0", "0")],
@@ -164,9 +172,11 @@ def test_without_its_cache_the_dashboard_is_rendered(client, lena, book, setting
 
 
 def test_a_body_that_took_long_to_render_is_not_kept(client, lena, lara, book, monkeypatch):
-    """Kept, it could outlive the read-your-writes window of a write made while it rendered."""
-    clock = iter(range(0, 1000, 6))  # each reading six seconds after the one before
-    monkeypatch.setattr(kept.time, "monotonic", lambda: next(clock))
+    """Kept, it could outlive the read-your-writes window of a write made while it rendered:
+    with a window of 10 s and bodies kept 5 s, a render of 4.5 s is not kept (the window's
+    whole seconds take one more)."""
+    clock = itertools.count(0, 4.5)  # each reading 4.5 seconds after the one before
+    monkeypatch.setattr(kept, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     client.force_login(lena)
     with CaptureQueriesContext(connection) as first:
         _page(client, stage="vendor")

@@ -39,7 +39,12 @@ def test_without_redis_url_each_process_counts_in_its_own_memory():
 def test_a_redis_url_gives_djangos_redis_cache(url):
     assert caches_from(url) == {
         "default": {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships"},
-        KEPT: {"BACKEND": REDIS, "LOCATION": url, "KEY_PREFIX": "relationships-kept"},
+        KEPT: {
+            "BACKEND": REDIS,
+            "LOCATION": url,
+            "KEY_PREFIX": "relationships-kept",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
     }
 
 
