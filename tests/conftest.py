@@ -18,9 +18,9 @@ from tests.factories import AccountFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _no_kept_pages():
-    """Each test has a database of its own: a page kept (pages/kept.py) by an earlier test
-    describes another portfolio."""
+def _fresh_caches():
+    """The caches outlive a test: each starts without an earlier test's rate limit counts,
+    read-your-writes marks or kept pages (pages/kept.py, which describe another database)."""
     for cache in caches.all():
         cache.clear()
 

@@ -3,9 +3,7 @@ same thing gets it without its queries, whoever wrote sees their change at once,
 others see it once the kept body has gone."""
 
 import itertools
-import os
 import subprocess
-import sys
 import time
 from types import SimpleNamespace
 
@@ -22,7 +20,7 @@ from config.caches import KEPT
 from pages import kept
 from tests.factories import AccountFactory, UserFactory
 from tests.scoring.test_dashboard import HTMX, _standing
-from tests.test_settings import ROOT
+from tests.test_settings import settings_loaded
 
 
 @pytest.fixture
@@ -113,23 +111,10 @@ def test_nothing_is_kept_when_the_setting_is_zero(client, lena, lara, book, sett
     assert "North" not in _at_risk(_page(client))
 
 
-def _settings(**env: str) -> subprocess.CompletedProcess:
+def _settings(**env: str) -> subprocess.CompletedProcess[str]:
     """The settings loaded afresh with `env`, printing how long a body is kept."""
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
-    environ.pop("DASHBOARD_CACHE_SECONDS", None)
-    environ.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.DASHBOARD_CACHE_SECONDS)",
-        ],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
+    return settings_loaded(
+        env, "print(settings.DASHBOARD_CACHE_SECONDS)", dropping=("DATABASE_", "DASHBOARD_")
     )
 
 

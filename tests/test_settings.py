@@ -10,23 +10,32 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _engine_with(env_update: dict[str, str]) -> str:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+def settings_loaded(
+    env_update: dict[str, str],
+    script: str,
+    *,
+    dropping: tuple[str, ...] = ("DATABASE_",),
+    check: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """config.settings loaded in a new process, in this environment less the variables whose
+    names start with one of `dropping`, plus `env_update`; then `script` run with `settings`
+    at hand (it prints what the test reads)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropping)}
     env.update(env_update)
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'])"
-    )
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+    code = f"import django; django.setup(); from django.conf import settings; {script}"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=check
     )
-    return result.stdout.strip()
+
+
+def _engine_with(env_update: dict[str, str]) -> str:
+    return settings_loaded(
+        env_update,
+        "print(settings.DATABASES['default']['ENGINE'])",
+        dropping=("DATABASE_URL",),
+        check=True,
+    ).stdout.strip()
 
 
 def test_sqlite_is_the_embedded_default():
@@ -51,19 +60,13 @@ def test_the_suite_runs_on_the_database_the_environment_names():
 
 
 def _replica_settings_with(env_update: dict[str, str]) -> str:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
-    env.update(env_update)
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
+    return settings_loaded(
+        env_update,
         "replica = settings.DATABASES.get('replica'); "
         "print(sorted(settings.DATABASES), settings.READ_REPLICA, "
-        "replica and (replica['HOST'], replica['NAME'], replica['TEST']['MIRROR']))"
-    )
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    return result.stdout.strip()
+        "replica and (replica['HOST'], replica['NAME'], replica['TEST']['MIRROR']))",
+        check=True,
+    ).stdout.strip()
 
 
 def test_without_a_replica_url_there_is_one_database():
@@ -85,17 +88,11 @@ def test_a_replica_url_adds_the_replica_which_tests_read_as_the_primary():
 
 
 def _pooler_settings_with(env_update: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DATABASE_")}
-    env.update(env_update)
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
+    return settings_loaded(
+        env_update,
         "print([(alias, db.get('DISABLE_SERVER_SIDE_CURSORS'), "
         "db.get('OPTIONS', {}).get('prepare_threshold', 'unset')) "
-        "for alias, db in sorted(settings.DATABASES.items())])"
-    )
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        "for alias, db in sorted(settings.DATABASES.items())])",
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -14,14 +13,6 @@ from accounts.services import api_token_create
 from relationships.models import SignalType
 from scoring.services import account_rescore
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, TrustSignalFactory
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    # The rate limit counts in the cache, which outlives a test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def scored(account, *, weeks_ago=(3, 1), signal="delivered_as_promised"):
