@@ -67,13 +67,14 @@ def cores() -> int:
 
 def forks_pay(accounts: int, workers: int) -> bool:
     """Whether scoring `accounts` in `workers` forked processes pays: several workers, enough
-    accounts, PostgreSQL (the parent streams while they compute) and a platform that forks."""
-    return (
-        workers > 1
-        and accounts >= PARALLEL_FROM
-        and connection.vendor == "postgresql"
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+    accounts, and forks possible (the parent streams while they compute)."""
+    return workers > 1 and accounts >= PARALLEL_FROM and forks_possible()
+
+
+def forks_possible() -> bool:
+    """PostgreSQL (SQLite takes one writer at a time, and its database is no server to share)
+    and a platform that forks."""
+    return connection.vendor == "postgresql" and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _serial_rows(evidence, profile_id, engine_profile, as_of, since, progress) -> Iterator[tuple]:

@@ -44,7 +44,7 @@ from scoring.models import (
     ScoreSnapshot,
     ScoringProfile,
 )
-from scoring.portfolio import cores
+from scoring.portfolio import cores, forks_possible
 from scoring.services import (
     RecomputeResult,
     account_rescore,
@@ -128,13 +128,9 @@ def lanes_default() -> int:
 
 
 def _lanes_pay() -> bool:
-    """Lanes need connections of their own: PostgreSQL (SQLite takes one writer at a time),
-    a platform that forks, and no transaction open here (the lanes could not see into it)."""
-    return (
-        connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+    """Lanes need connections of their own, so forks on PostgreSQL, and no transaction open
+    here (the lanes could not see into it)."""
+    return forks_possible() and not connection.in_atomic_block
 
 
 class LaneDied(Exception):
