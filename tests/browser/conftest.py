@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import functools
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +42,7 @@ from pytest_django.live_server_helper import LiveServer
 from accounts import roles
 from relationships.models import SignalType, TrustSignal
 from scoring.services import account_rescore
-from tests.conftest import ensure_migrated_rows
+from tests.conftest import ensure_migrated_rows, work_the_queue
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
@@ -67,18 +68,38 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(transaction=True))
 
 
+# Held by the live server while it answers a request, and by a test while it works on the
+# database behind the page's back (`worker_runs_the_queue`): see _OneRequestAtATime.
+SERVER_TURN = threading.Lock()
+
+
+class _TurnTakingServer(WSGIServer):
+    def process_request(self, request, client_address):
+        with SERVER_TURN:
+            super().process_request(request, client_address)
+
+
 class _OneRequestAtATime(LiveServerThread):
-    """A live server that answers one request at a time.
+    """A live server that answers one request at a time, and none while the test holds
+    SERVER_TURN.
 
     On SQLite the test database lives in memory, on one connection that the server shares
     with the test. The default threaded server would run the page's panels, which htmx
-    refreshes together, as concurrent transactions on that one connection.
+    refreshes together, as concurrent transactions on that one connection; and a page that
+    polls would run its request in the middle of what the test itself does on it.
     """
 
     def _create_server(self, connections_override=None):
-        return WSGIServer(
+        return _TurnTakingServer(
             (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
         )
+
+
+def worker_runs_the_queue() -> None:
+    """The background worker runs every queued task, with the page's requests (a poll, say)
+    held back meanwhile: on SQLite they would share the worker's connection."""
+    with SERVER_TURN:
+        work_the_queue()
 
 
 class _SerialLiveServer(LiveServer):

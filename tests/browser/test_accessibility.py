@@ -27,8 +27,15 @@ from accounts.models import Account
 from relationships.capture.models import CapturedItem, CaptureSource, ItemKind, SourceKind
 from relationships.models import SignalType
 from scoring.selectors import profile_active
-from tests.browser.conftest import WatchedPage, axe_problems, login, screenshot, settle
-from tests.conftest import ensure_migrated_rows, work_the_queue
+from tests.browser.conftest import (
+    WatchedPage,
+    axe_problems,
+    login,
+    screenshot,
+    settle,
+    worker_runs_the_queue,
+)
+from tests.conftest import ensure_migrated_rows
 from tests.factories import UserFactory
 from webhooks import services as webhook_services
 from webhooks.events import EVENT_TYPES
@@ -394,7 +401,7 @@ def test_every_page_of_a_scoring_admin(page, demo):
     page.click("text=Run the backtest")
     page.wait_for_selector("text=Queued for the background worker")
     settle(page)
-    work_the_queue()
+    worker_runs_the_queue()
     endpoint = _endpoint_with_deliveries(get_user_model().objects.get(username="sam"))
     problems = _sweep(
         page,

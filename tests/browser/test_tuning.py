@@ -12,8 +12,8 @@ from accounts import roles
 from relationships.models import SignalType, TrustSignal
 from scoring.selectors import profile_active
 from scoring.services import account_rescore
-from tests.browser.conftest import login, screenshot
-from tests.conftest import ensure_migrated_rows, work_the_queue
+from tests.browser.conftest import login, screenshot, worker_runs_the_queue
+from tests.conftest import ensure_migrated_rows
 from tests.factories import UserFactory
 
 
@@ -56,7 +56,7 @@ def test_an_admin_changes_a_weight_sees_the_preview_move_applies_it_and_sees_the
     page.wait_for_selector("text=Rolling out v2")
     assert profile_active().version == 1
 
-    work_the_queue()  # the background worker picks the rollout up
+    worker_runs_the_queue()  # the background worker picks the rollout up
 
     page.wait_for_selector("text=v2 is live")
     assert page.locator("[data-testid=rollout-progress] progress").get_attribute("value") == "100"
@@ -76,7 +76,7 @@ def test_an_admin_backtests_the_live_version_beside_the_preview_and_reads_the_ve
     backtest.locator("button", has_text="Run the backtest").click()
     expect(backtest).to_contain_text("Queued for the background worker")
 
-    work_the_queue()  # the worker runs it; the card, polling, shows the result by itself
+    worker_runs_the_queue()  # the worker runs it; the card, polling, shows the result by itself
 
     verdict = page.locator("[data-testid=verdict]")
     expect(verdict).to_contain_text("Beats both rules of thumb", timeout=10_000)
