@@ -40,20 +40,80 @@ BASELINES = {
 }
 
 
+class _Tally:
+    """Account-weeks counted by score: for each distinct score, how many weeks have it, and of
+    those whose outcome is known, how many were kept past the horizon and how many were lost
+    within it. Risks are rounded to the hundredth and the baselines count whole days and
+    contacts, so a book of any size has few distinct scores: the tally, not the weeks, is
+    what grows with the book, and only by the scores it has not met yet."""
+
+    def __init__(self) -> None:
+        self.counts: dict[float, list[int]] = {}  # score: [weeks, known kept, known lost]
+
+    def add(self, scores: np.ndarray, labels: np.ndarray, known: np.ndarray) -> None:
+        values, inverse = np.unique(scores, return_inverse=True)
+        size = len(values)
+        weeks = np.bincount(inverse, minlength=size)
+        kept = np.bincount(inverse[known & ~labels], minlength=size)
+        lost = np.bincount(inverse[known & labels], minlength=size)
+        counts = self.counts
+        for value, *numbers in zip(
+            values.tolist(), weeks.tolist(), kept.tolist(), lost.tolist(), strict=True
+        ):
+            total = counts.setdefault(value, [0, 0, 0])
+            for index, number in enumerate(numbers):
+                total[index] += number
+
+    def auc(self) -> float | None:
+        """The ROC AUC of the score as a predictor of a loss, over the weeks whose outcome is
+        known: `roc_auc` of those weeks, from their counts."""
+        known = sorted((v, c[1], c[2]) for v, c in self.counts.items() if c[1] or c[2])
+        kept = np.array([row[1] for row in known], dtype=np.int64)
+        lost = np.array([row[2] for row in known], dtype=np.int64)
+        positives, negatives = int(lost.sum()), int(kept.sum())
+        if not positives or not negatives:
+            return None
+        counts = kept + lost
+        # Ranks 1..n in ascending order; a run of ties shares the average of its ranks. The
+        # ranks are halves and the sums stay far below 2**53: exact, in any order.
+        average_rank = np.cumsum(counts) - (counts - 1) / 2
+        rank_sum = float((average_rank * lost).sum())
+        return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+    def alarm(self, budget: int) -> _Alarm:
+        """Alarm on the highest scores, on as close to `budget` weeks as ties allow."""
+        total = sum(c[0] for c in self.counts.values())
+        if not budget or not total:
+            return _Alarm(math.inf, inclusive=False)  # never
+        wanted = min(budget, total)
+        above = 0
+        for value in sorted(self.counts, reverse=True):
+            at_least = above + self.counts[value][0]
+            if at_least >= wanted:
+                break
+            above = at_least
+        # Ties at the threshold: take them all or none, whichever lands nearer the budget.
+        return _Alarm(value, inclusive=at_least - budget <= budget - above)
+
+
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
     """The probability that a positive ranks above a negative (ties count half): the ROC AUC,
     by the Mann-Whitney rank formula with tied scores given their average rank. None when
     either class is empty."""
+    tally = _Tally()
     labels = np.asarray(labels, dtype=bool)
-    positives = int(labels.sum())
-    negatives = len(labels) - positives
-    if not positives or not negatives:
-        return None
-    values, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    # Ranks 1..n in ascending order; a run of ties shares the average of its ranks.
-    average_rank = np.cumsum(counts) - (counts - 1) / 2
-    rank_sum = float(average_rank[inverse][labels].sum())
-    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+    tally.add(np.asarray(scores), labels, np.ones(len(labels), dtype=bool))
+    return tally.auc()
+
+
+class _Alarm(NamedTuple):
+    """Raised on a week whose score is at least (`inclusive`) or above `threshold`."""
+
+    threshold: float
+    inclusive: bool
+
+    def on(self, scores: np.ndarray) -> np.ndarray:
+        return scores >= self.threshold if self.inclusive else scores > self.threshold
 
 
 @dataclass
@@ -143,14 +203,46 @@ def account_record(
     )
 
 
+# The three scores a week is ranked by, in the order `_Kept.scores` holds them: the profile's
+# decline risk, then the two rules of thumb (fewer recent contacts ranking riskier).
+SCORES = ("risk", *BASELINES)
+
+# Account-weeks waiting to be tallied: the backtest holds at most about this many weeks of
+# scores at once, whatever the size of the book.
+WEEKS_PER_TALLY = 200_000
+
+
+class _Kept(NamedTuple):
+    """What the report needs of one account once its weeks are tallied. A lost account keeps
+    its weeks within the lookback year before the loss (its lead is read from them); a kept
+    account keeps only the highest of each score over the last year (whether any of its
+    weeks raised an alarm then)."""
+
+    account_id: int
+    external_id: str
+    name: str
+    lost_on: datetime.date | None
+    week_ending: np.ndarray  # lost: the weeks of the lookback window; kept: none
+    scores: np.ndarray  # a row per score: lost, per week above; kept, one column of peaks
+
+
+def _scores(account: _Account) -> np.ndarray:
+    return np.vstack((account.risk, account.since_contact, -account.recent_contacts))
+
+
 class Backtest:
-    """Feed it one account at a time; `report()` at the end."""
+    """Feed it one account at a time; `report()` at the end. It keeps a few figures per
+    account and counts of scores, not the accounts' weeks."""
 
     def __init__(self, *, high: float, as_of: datetime.date):
         self.high = high
         self.as_of = as_of
-        self.accounts: list[_Account] = []
+        self.accounts: list[_Kept] = []
         self.unscored_losses: list[tuple[int, str, str, datetime.date]] = []
+        self.tallies = {key: _Tally() for key in SCORES}
+        self.alarms = 0  # weeks in the profile's high band: the baselines' alarm budget
+        self.waiting: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # scores, labels, known
+        self.weeks_waiting = 0
 
     def add(self, **fields) -> None:
         """One account, as `account_record` takes it (without `as_of`)."""
@@ -158,85 +250,94 @@ class Backtest:
 
     def add_record(self, record: Record) -> None:
         """What `account_record` made of one account (in another process, say)."""
-        if isinstance(record, _Account):
-            self.accounts.append(record)
-        elif record is not None:
-            self.unscored_losses.append(record)
+        if not isinstance(record, _Account):
+            if record is not None:
+                self.unscored_losses.append(record)
+            return
+        scores = _scores(record)
+        self.alarms += int((record.risk >= self.high).sum())
+        if record.lost_on is not None:
+            lost = record.lost_on.toordinal()
+            window = (record.week_ending > lost - 7 * LOOKBACK_WEEKS) & (
+                record.week_ending <= lost + 6
+            )
+            weeks, kept_scores = record.week_ending[window], scores[:, window]
+        else:
+            recent = record.week_ending > self.as_of.toordinal() - 7 * LOOKBACK_WEEKS
+            peaks = scores[:, recent].max(axis=1, initial=-math.inf)
+            weeks, kept_scores = np.empty(0, np.int32), peaks[:, None]
+        self.accounts.append(
+            _Kept(
+                record.account_id,
+                record.external_id,
+                record.name,
+                record.lost_on,
+                weeks,
+                kept_scores,
+            )
+        )
+        self.waiting.append((scores, record.labels, record.known))
+        self.weeks_waiting += len(record.week_ending)
+        if self.weeks_waiting >= WEEKS_PER_TALLY:
+            self._tally()
+
+    def _tally(self) -> None:
+        if not self.waiting:
+            return
+        scores, labels, known = (
+            np.concatenate(parts, axis=-1) for parts in zip(*self.waiting, strict=True)
+        )
+        for key, row in zip(SCORES, scores, strict=True):
+            self.tallies[key].add(row, labels, known)
+        self.waiting, self.weeks_waiting = [], 0
 
     # Reading the result ---------------------------------------------------------------
 
-    def _lead(self, account: _Account, alarm: np.ndarray) -> int | None:
+    def _lead(self, account: _Kept, alarm: np.ndarray) -> int | None:
         assert account.lost_on is not None
-        lost = account.lost_on.toordinal()
-        window = (account.week_ending > lost - 7 * LOOKBACK_WEEKS) & (
-            account.week_ending <= lost + 6
-        )
-        warned = np.flatnonzero(window & alarm)
+        warned = np.flatnonzero(alarm)
         if not len(warned):
             return None
-        return max(0, (lost - int(account.week_ending[warned[0]])) // 7)
+        return max(0, (account.lost_on.toordinal() - int(account.week_ending[warned[0]])) // 7)
 
-    def _false_alarm(self, account: _Account, alarm: np.ndarray) -> bool:
-        since = self.as_of.toordinal() - 7 * LOOKBACK_WEEKS
-        return bool((alarm & (account.week_ending > since)).any())
-
-    def _figures(self, alarms: list[np.ndarray], scores: list[np.ndarray]) -> dict:
+    def _figures(self, key: str, alarm: _Alarm) -> dict:
         """Lead per lost account, false alarm per retained one, and the summary figures, for
-        one way of raising the alarm (`alarms`, per account) and of ranking risk (`scores`).
-        A share is None when there is nothing to share out (no loss, or no kept account)."""
+        one score (`key`, one of SCORES) and the alarm raised on it. A share is None when
+        there is nothing to share out (no loss, or no kept account)."""
+        row = SCORES.index(key)
         leads: list[int | None] = [None] * len(self.unscored_losses)
         false_alarms = []
         per_account = []
-        for account, alarm in zip(self.accounts, alarms, strict=True):
+        for account in self.accounts:
+            alarms = alarm.on(account.scores[row])
             if account.lost_on is not None:
-                lead = self._lead(account, alarm)
+                lead = self._lead(account, alarms)
                 leads.append(lead)
                 per_account.append((lead, False))
             else:
-                flagged = self._false_alarm(account, alarm)
+                flagged = bool(alarms.any())
                 false_alarms.append(flagged)
                 per_account.append((None, flagged))
-        auc = None
-        if self.accounts:
-            known = np.concatenate([a.known for a in self.accounts])
-            labels = np.concatenate([a.labels for a in self.accounts])[known]
-            auc = roc_auc(np.concatenate(scores)[known], labels)
         warned = sum((lead or 0) >= LEAD_GOAL_WEEKS for lead in leads)
         return {
             "warned_share": warned / len(leads) if leads else None,
             "false_alarm_rate": sum(false_alarms) / len(false_alarms) if false_alarms else None,
             "median_lead_weeks": statistics.median(lead or 0 for lead in leads) if leads else None,
-            "auc": auc,
+            "auc": self.tallies[key].auc(),
             "per_account": per_account,
         }
 
-    def _baseline(self, key: str, budget: int) -> dict:
-        """A naive rule at the same alarm budget: alarm on the riskiest weeks, as close to
-        `budget` of them as ties allow."""
-        if key == "days_since_contact":
-            scores = [a.since_contact for a in self.accounts]
-        else:
-            scores = [-a.recent_contacts for a in self.accounts]  # fewer contacts, riskier
-        every = np.concatenate(scores) if scores else np.array([])
-        alarms = [np.zeros(len(s), dtype=bool) for s in scores]
-        if budget and len(every):
-            threshold = np.sort(every)[::-1][min(budget, len(every)) - 1]
-            at_least = int((every >= threshold).sum())
-            above = int((every > threshold).sum())
-            # Ties at the threshold: take them all or none, whichever lands nearer the budget.
-            if at_least - budget <= budget - above:
-                alarms = [s >= threshold for s in scores]
-            else:
-                alarms = [s > threshold for s in scores]
-        figures = self._figures(alarms, scores)
+    def _baseline(self, key: str) -> dict:
+        """A naive rule at the same alarm budget: alarm on the riskiest weeks, as close to the
+        profile's number of alarms as ties allow."""
+        figures = self._figures(key, self.tallies[key].alarm(self.alarms))
         return {name: figures[name] for name in ("warned_share", "false_alarm_rate", "auc")}
 
     def report(self, *, profile: int | None = None) -> dict:
         """The whole validation report, as `manage.py backtest_scores --json` prints it."""
-        alarms = [a.risk >= self.high for a in self.accounts]
-        budget = int(sum(alarm.sum() for alarm in alarms))
-        mine = self._figures(alarms, [a.risk for a in self.accounts])
-        baselines = {key: self._baseline(key, budget) for key in BASELINES}
+        self._tally()
+        mine = self._figures("risk", _Alarm(self.high, inclusive=True))
+        baselines = {key: self._baseline(key) for key in BASELINES}
         per_account = [
             {
                 "external_id": account.external_id,

@@ -2,6 +2,8 @@
 
 import datetime
 import json
+import random
+import tracemalloc
 from io import StringIO
 
 import numpy as np
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from accounts.models import Account
-from scoring.backtest import Backtest, Weeks, roc_auc
+from scoring.backtest import HORIZON_WEEKS, Backtest, Weeks, roc_auc
 from scoring.engine import DEFAULTS, Stage, WeekPoint, score_timeline
 from scoring.jobs.backtest_run import backtest_reports
 from scoring.models import BacktestRun, ScoreSnapshot
@@ -92,6 +94,76 @@ def test_the_auc_is_the_one_scikit_learn_computes_ties_included(rows):
     scores = np.array([score for score, _ in rows], dtype=float)
     labels = np.array([label for _, label in rows])
     assert roc_auc(scores, labels) == pytest.approx(roc_auc_score(labels, scores))
+
+
+def _random_book(rnd: random.Random, test: Backtest) -> list[tuple[float, bool]]:
+    """Feed `test` a book of kept and lost accounts with random risks (to 0-3 decimals) and
+    contacts; return every week whose outcome is known, as (its risk, lost within the horizon)."""
+    known_weeks = []
+    for pk in range(1, 120):
+        weeks = rnd.randint(0, 120)
+        lost_on = (
+            AS_OF - datetime.timedelta(days=rnd.randint(0, 500)) if rnd.random() < 0.3 else None
+        )
+        end = lost_on or AS_OF
+        timeline = _timeline(
+            end, [round(rnd.random() * 100, rnd.randint(0, 3)) for _ in range(weeks)]
+        )
+        contacts = [end - datetime.timedelta(days=rnd.randint(0, 7 * weeks + 30)) for _ in range(9)]
+        test.add(
+            account_id=pk, name=f"A{pk}", lost_on=lost_on, timeline=timeline, contacts=contacts
+        )
+        horizon = datetime.timedelta(weeks=HORIZON_WEEKS)
+        known_weeks += [
+            (
+                float(np.round(point.decline_risk, 2)),
+                lost_on is not None and lost_on - min(point.week_ending, end) < horizon,
+            )
+            for point in timeline
+            if lost_on is not None or point.week_ending <= AS_OF - horizon
+        ]
+    return known_weeks
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_book_tallied_a_few_weeks_at_a_time_reports_what_it_does_at_once(seed, monkeypatch):
+    """The backtest counts weeks by score as they arrive instead of keeping them: the report
+    is the same however many weeks wait to be counted, and its AUC is scikit-learn's over
+    every week whose outcome is known."""
+    from scoring import backtest
+
+    at_once = Backtest(high=60, as_of=AS_OF)
+    known_weeks = _random_book(random.Random(seed), at_once)
+    monkeypatch.setattr(backtest, "WEEKS_PER_TALLY", 7)
+    few_at_a_time = Backtest(high=60, as_of=AS_OF)
+    _random_book(random.Random(seed), few_at_a_time)
+
+    report = few_at_a_time.report(profile=1)
+    assert report == at_once.report(profile=1)
+    risks, labels = zip(*known_weeks, strict=True)
+    assert report["auc"] == pytest.approx(roc_auc_score(labels, risks))
+    assert report["lost"] > 0 and any(row["false_alarm"] for row in report["per_account"])
+
+
+def test_longer_histories_cost_the_backtest_no_more_memory(monkeypatch):
+    """What a backtest holds grows with the number of accounts, not with their weeks: three
+    years of weekly history cost it what five months do."""
+    from scoring import backtest
+
+    monkeypatch.setattr(backtest, "WEEKS_PER_TALLY", 1_000)
+
+    def held(weeks: int) -> int:
+        timelines = [_timeline(AS_OF, [float(pk % 90)] * weeks) for pk in range(1_000)]
+        tracemalloc.start()
+        test = Backtest(high=60, as_of=AS_OF)
+        for pk, timeline in enumerate(timelines):
+            test.add(account_id=pk, name="Kept", lost_on=None, timeline=timeline)
+        size, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert len(test.accounts) == 1_000
+        return size
+
+    assert held(150) < 1.25 * held(20)
 
 
 def test_without_both_outcomes_there_is_no_auc_and_no_verdict():
