@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountStatus
 from relationships.models import Assessment, Interaction, SignalType, TrustSignal
 from scoring.engine import Profile, Stage
-from scoring.engine.batch import Batch, Columns, build, standings
+from scoring.engine.batch import Batch, Columns, build, narrow, standings
 from scoring.models import ScoreSnapshot
 from scoring.what_if import WhatIf
 
@@ -115,7 +115,7 @@ def _signal_types() -> _SignalTypes:
         slug_of[pk] = slugs.index(slug)
         category_of[pk] = categories.index(category)
         positive_of[pk] = polarity > 0
-    return _SignalTypes(slugs, categories, slug_of, category_of, positive_of)
+    return _SignalTypes(slugs, categories, narrow(slug_of), narrow(category_of), positive_of)
 
 
 class _Numbering:
@@ -127,7 +127,7 @@ class _Numbering:
 
     def __call__(self, values: Sequence) -> np.ndarray:
         number = self.number
-        return np.array([number.setdefault(v, len(number)) for v in values], dtype=np.int64)
+        return _ints([number.setdefault(v, len(number)) for v in values])
 
     def sorted(self, numbers: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
         """The values in sorted order, and `numbers` renumbered as places in them."""
@@ -135,11 +135,12 @@ class _Numbering:
         place = np.zeros(len(names), np.int64)
         for index, name in enumerate(names):
             place[self.number[name]] = index
-        return names, place[numbers]
+        return names, narrow(place[numbers])
 
 
 def _ints(values: Sequence) -> np.ndarray:
-    return np.array(values, dtype=np.int64)
+    """Whole numbers in as few bits as they need (`narrow`): ids and days take 32."""
+    return narrow(np.array(values, dtype=np.int64))
 
 
 def _flags(values: Sequence) -> np.ndarray:

@@ -170,26 +170,41 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
         signal_account=signals.account,
         signal_day=signals.day,
         signal_age=signals.age,
-        signal_slug=signals.pick(c.signal_slug),
-        signal_category=signals.pick(c.signal_category),
+        signal_slug=narrow(signals.pick(c.signal_slug)),
+        signal_category=narrow(signals.pick(c.signal_category)),
         signal_positive=signals.pick(c.signal_positive),
         signal_bounds=signals.bounds,
         interaction_account=interactions.account,
         interaction_day=interactions.day,
         interaction_age=interactions.age,
-        interaction_kind=interactions.pick(c.interaction_kind),
+        interaction_kind=narrow(interactions.pick(c.interaction_kind)),
         interaction_by_client=interactions.pick(c.interaction_by_client),
         interaction_bounds=interactions.bounds,
         contact_account=calendar.number[k_pos[k_keep]],
-        contact_day=c.contact_day[k_keep],
-        contact_id=c.contact_id[k_keep],
+        contact_day=narrow(c.contact_day[k_keep]),
+        contact_id=narrow(c.contact_id[k_keep]),
         assessment_account=assessments.account,
-        assessment_day=assessments.day,
-        assessment_relevance=assessments.relevance,
-        assessment_perceived=assessments.perceived,
+        assessment_day=narrow(assessments.day),
+        assessment_relevance=narrow(assessments.relevance),
+        assessment_perceived=narrow(assessments.perceived),
         touch_account=touch_account,
         touch_day=touch_day,
     )
+
+
+def narrow(values: np.ndarray) -> np.ndarray:
+    """Whole numbers in the smallest signed type that holds them all. A batch keeps millions
+    of rows whose columns count days (32 bits), a week's days (8) or number a few slugs and
+    kinds: half of the memory, or less, that 64 bits take. (Arithmetic that could overflow
+    the narrow type widens first: see `_touches`.)"""
+    if values.dtype.kind not in "iu" or not len(values):
+        return values
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        limits = np.iinfo(dtype)
+        if limits.min <= low and high <= limits.max:
+            return values.astype(dtype, copy=False)
+    return values
 
 
 def _kept(
@@ -197,7 +212,7 @@ def _kept(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's account position in `ids` (sorted), and which rows count: those of a known
     account dated up to its `last_day`."""
-    position = np.minimum(np.searchsorted(ids, accounts), max(len(ids) - 1, 0))
+    position = narrow(np.minimum(np.searchsorted(ids, accounts), max(len(ids) - 1, 0)))
     known = (ids[position] == accounts) if len(ids) else np.zeros(len(accounts), bool)
     return position, known & (days <= last_day[position] if len(ids) else known)
 
@@ -235,7 +250,7 @@ class _Calendar:
         last_week = (end - base) // 7
         return cls(
             has_evidence=has_evidence,
-            number=np.cumsum(has_evidence) - 1,
+            number=narrow(np.cumsum(has_evidence) - 1),
             today=today,
             first_week=(start - base) // 7,
             last_week=last_week,
@@ -249,7 +264,8 @@ class _Calendar:
         """Account numbers, week numbers and ages (days to the week's step end) of rows."""
         accounts = self.number[positions]
         week = (days - self.base + 6) // 7
-        return accounts, week, np.minimum(self.base + 7 * week, self.today[accounts]) - days
+        age = np.minimum(self.base + 7 * week, self.today[accounts]) - days
+        return accounts, week, narrow(age)
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,7 +293,7 @@ class _WeekRows:
         """The `kept` rows, at account `positions` on `days`; `ties` are input columns that
         order the rows of one account and day, the last one first."""
         account, week, age = calendar.placed(positions[kept], days[kept])
-        day = days[kept]
+        day = narrow(days[kept])
         order = np.lexsort((*(column[kept] for column in ties), day, account, week))
         return cls(
             kept=kept,
@@ -325,12 +341,12 @@ def _touches(
     touch = _distinct(
         np.concatenate(
             (
-                interactions.account * _DAYS + interactions.day,
-                signals.account[positive] * _DAYS + signals.day[positive],
+                interactions.account.astype(np.int64) * _DAYS + interactions.day,
+                signals.account[positive].astype(np.int64) * _DAYS + signals.day[positive],
             )
         )
     )
-    return touch // _DAYS, touch % _DAYS
+    return narrow(touch // _DAYS), narrow(touch % _DAYS)
 
 
 def columns_from_evidence(evidence: Mapping[int, Evidence]) -> Columns:
@@ -405,7 +421,10 @@ class _Rules:
     fade: np.ndarray
     signal_weight: np.ndarray  # by signal row: its weight in the profile, before tolerance
     signal_bucket: np.ndarray  # by signal row
-    interaction_weight: np.ndarray  # by interaction row: its kind's, times the client's multiplier
+    # By kind, and the multiplier of a contact the client began: a week's interactions are
+    # weighed as the walk reaches them (a weight per row would be the largest array here).
+    kind_weight: np.ndarray
+    client_multiplier: float
     # By gated stage: which signal rows open its gate (positive signals with a weight).
     gate_rows: list[np.ndarray]
     gate_windows: list[int]  # by gated stage, days
@@ -438,9 +457,9 @@ class _Rules:
             signs=[1] + [1, -1] * len(batch.categories),
             fade=fade,
             signal_weight=s_weight,
-            signal_bucket=1 + 2 * batch.signal_category + (~batch.signal_positive),
-            interaction_weight=kind_weight[batch.interaction_kind]
-            * np.where(batch.interaction_by_client, p["client_initiated_multiplier"], 1.0),
+            signal_bucket=1 + 2 * batch.signal_category.astype(np.int32) + (~batch.signal_positive),
+            kind_weight=kind_weight,
+            client_multiplier=p["client_initiated_multiplier"],
             gate_rows=gate_rows,
             gate_windows=[p["gate_window_days"][target.value] for target in _GATED],
             ungated=[not p["gates"][target.value] for target in _GATED],
@@ -473,7 +492,7 @@ def _walk(batch: Batch, rules: _Rules) -> _Walked:
     gate_seen = np.full((n, len(_GATED)), _NEVER, dtype=np.int64)
     stage = np.ones(n, dtype=np.int64)  # ranks: 1 vendor .. 4 virtual partner
     trust_built = np.zeros((batch.weeks, n))
-    stages = np.zeros((batch.weeks, n), dtype=np.int64)
+    stages = np.zeros((batch.weeks, n), dtype=np.int8)  # ranks 1..4
     evidence_points = np.zeros(n)
     for week in range(batch.weeks):
         sunday = batch.base + 7 * week
@@ -531,10 +550,13 @@ def _take_interactions(batch: Batch, rules: _Rules, week: int, points: np.ndarra
     """Add the week's contacts to the engagement bucket of `points`, each faded for its age."""
     lo, hi = batch.interaction_bounds[week], batch.interaction_bounds[week + 1]
     if hi > lo:
+        weight = rules.kind_weight[batch.interaction_kind[lo:hi]] * np.where(
+            batch.interaction_by_client[lo:hi], rules.client_multiplier, 1.0
+        )
         np.add.at(
             points[:, 0],
             batch.interaction_account[lo:hi],
-            rules.interaction_weight[lo:hi] * rules.fade[batch.interaction_age[lo:hi], 0],
+            weight * rules.fade[batch.interaction_age[lo:hi], 0],
         )
 
 
@@ -820,8 +842,14 @@ def _engaged_contacts(batch: Batch, params: Mapping[str, Any]) -> np.ndarray:
     """Each account's distinct contacts met within the contact window (0 when no interaction
     there named a contact)."""
     engaged = batch.today[batch.contact_account] - batch.contact_day < params["contact_window_days"]
-    people = _distinct(batch.contact_account[engaged] * (10**9) + batch.contact_id[engaged])
-    return np.bincount(people // (10**9), minlength=len(batch.account_ids))
+    account, person = batch.contact_account[engaged], batch.contact_id[engaged]
+    # Distinct (account, person) pairs by sorting: ids are 64-bit, too wide to pack a pair in
+    # one number.
+    order = np.lexsort((person, account))
+    account, person = account[order], person[order]
+    first = np.ones(len(account), dtype=bool)
+    first[1:] = (account[1:] != account[:-1]) | (person[1:] != person[:-1])
+    return np.bincount(account[first], minlength=len(batch.account_ids))
 
 
 def _warns(batch: Batch, params: Mapping[str, Any]) -> np.ndarray:
