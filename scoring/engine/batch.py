@@ -546,8 +546,9 @@ def _take_signals(
     lo, hi = batch.signal_bounds[week], batch.signal_bounds[week + 1]
     if hi <= lo:
         return
-    account = batch.signal_account[lo:hi]
-    bucket = rules.signal_bucket[lo:hi]
+    # Indices as numpy's own index type: ufunc.at takes a slow path for any other.
+    account = batch.signal_account[lo:hi].astype(np.intp)
+    bucket = rules.signal_bucket[lo:hi].astype(np.intp)
     weight = rules.signal_weight[lo:hi]
     charged = np.where(
         batch.signal_positive[lo:hi], weight, weight * rules.tolerance[stage][account]
@@ -568,7 +569,7 @@ def _take_interactions(batch: Batch, rules: _Rules, week: int, points: np.ndarra
         )
         np.add.at(
             points[:, 0],
-            batch.interaction_account[lo:hi],
+            batch.interaction_account[lo:hi].astype(np.intp),
             weight * rules.fade[batch.interaction_age[lo:hi], 0],
         )
 
@@ -837,7 +838,10 @@ def _rhythm(
     n = len(batch.account_ids)
     touch_account, touch_day = batch.touch_account, batch.touch_day
     last_contact = np.full(n, _NEVER)
-    np.maximum.at(last_contact, touch_account, touch_day)
+    # Touches are sorted by account, then day: each account's last row is its latest day.
+    if len(touch_account):
+        ends = np.flatnonzero(np.append(touch_account[1:] != touch_account[:-1], True))
+        last_contact[touch_account[ends]] = touch_day[ends]
     recent = batch.today[touch_account] - touch_day < params["rhythm_window_days"]
     pair_account, pair_day = touch_account[recent], touch_day[recent]
     same = pair_account[1:] == pair_account[:-1]
