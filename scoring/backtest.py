@@ -167,6 +167,10 @@ def account_record(
     if lost_on is not None and lost_on > as_of:
         lost_on = None
     weeks = timeline if isinstance(timeline, Weeks) else Weeks.of(timeline)
+    if np.isnan(weeks.risk).any():
+        # The engine and the snapshots' check keep risks within 0-100; a NaN would rank and
+        # count arbitrarily, so the backtest stops rather than report on it.
+        raise ValueError(f"Account {account_id} has a week whose decline risk is not a number.")
     if not len(weeks.week_ending):
         return (account_id, external_id, name, lost_on) if lost_on is not None else None
     end = (lost_on or as_of).toordinal()

@@ -181,10 +181,10 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
         interaction_by_client=interactions.pick(c.interaction_by_client),
         interaction_bounds=interactions.bounds,
         contact_account=calendar.number[k_pos[k_keep]],
-        contact_day=narrow(c.contact_day[k_keep]),
+        contact_day=day_numbers(c.contact_day[k_keep]),
         contact_id=narrow(c.contact_id[k_keep]),
         assessment_account=assessments.account,
-        assessment_day=narrow(assessments.day),
+        assessment_day=day_numbers(assessments.day),
         assessment_relevance=narrow(assessments.relevance),
         assessment_perceived=narrow(assessments.perceived),
         touch_account=touch_account,
@@ -192,11 +192,17 @@ def build(columns: Columns, *, as_of: datetime.date) -> Batch:
     )
 
 
+def day_numbers(values: np.ndarray) -> np.ndarray:
+    """Day ordinals in 32 bits, whatever their range (the last, of 31 December 9999, is
+    3,652,059): narrower, a date early in year 1 would overflow when the walk adds a week."""
+    return np.asarray(values).astype(np.int32, copy=False)
+
+
 def narrow(values: np.ndarray) -> np.ndarray:
     """Whole numbers in the smallest signed type that holds them all. A batch keeps millions
-    of rows whose columns count days (32 bits), a week's days (8) or number a few slugs and
-    kinds: half of the memory, or less, that 64 bits take. (Arithmetic that could overflow
-    the narrow type widens first: see `_touches`.)"""
+    of rows whose columns count a week's days (8 bits), number accounts or a few slugs and
+    kinds: a quarter to half of the memory 64 bits take. (Days take 32 bits always: `day_numbers`.
+    Arithmetic that could overflow a narrow type widens first: see `_touches`.)"""
     if values.dtype.kind not in "iu" or not len(values):
         return values
     low, high = int(values.min()), int(values.max())
@@ -253,7 +259,7 @@ class _Calendar:
         return cls(
             has_evidence=has_evidence,
             number=narrow(np.cumsum(has_evidence) - 1),
-            today=narrow(today),
+            today=day_numbers(today),
             first_week=(start - base) // 7,
             last_week=last_week,
             base=base,
@@ -288,14 +294,14 @@ class _WeekRows:
         calendar: _Calendar,
         positions: np.ndarray,
         kept: np.ndarray,
-        days: np.ndarray,
+        dated: np.ndarray,
         *,
         ties: tuple[np.ndarray, ...],
     ) -> _WeekRows:
-        """The `kept` rows, at account `positions` on `days`; `ties` are input columns that
-        order the rows of one account and day, the last one first."""
-        account, week, age = calendar.placed(positions[kept], days[kept])
-        day = narrow(days[kept])
+        """The `kept` rows, at account `positions` on the days `dated`; `ties` are input
+        columns that order the rows of one account and day, the last one first."""
+        day = day_numbers(dated[kept])
+        account, week, age = calendar.placed(positions[kept], day)
         order = narrow(np.lexsort((*(column[kept] for column in ties), day, account, week)))
         return cls(
             kept=kept,
@@ -359,7 +365,7 @@ def _touches(
         touch = touch[np.concatenate(([True], touch[1:] != touch[:-1]))]
     accounts = narrow(touch // _DAYS)
     touch %= _DAYS
-    return accounts, narrow(touch)
+    return accounts, day_numbers(touch)
 
 
 def columns_from_evidence(evidence: Mapping[int, Evidence]) -> Columns:

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import math
 import random
 import tracemalloc
 from io import StringIO
@@ -143,6 +144,14 @@ def test_a_book_tallied_a_few_weeks_at_a_time_reports_what_it_does_at_once(seed,
     risks, labels = zip(*known_weeks, strict=True)
     assert report["auc"] == pytest.approx(roc_auc_score(labels, risks))
     assert report["lost"] > 0 and any(row["false_alarm"] for row in report["per_account"])
+
+
+def test_a_week_whose_risk_is_not_a_number_stops_the_backtest_rather_than_skew_it():
+    test = Backtest(high=60, as_of=AS_OF)
+    with pytest.raises(ValueError, match="Account 7 has a week whose decline risk is not a number"):
+        test.add(
+            account_id=7, name="Corrupt", lost_on=None, timeline=_timeline(AS_OF, [70, math.nan])
+        )
 
 
 def test_longer_histories_cost_the_backtest_no_more_memory(monkeypatch):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.engine import Stage, score_timeline
+from scoring.engine import InteractionEvent, Stage, score_timeline
 from scoring.engine.batch import build, columns_from_evidence, standings
 from tests.scoring.evidence import assessment, day, evidence, meeting, signal
 from tests.scoring.test_curve import AS_OF, DEFAULT, histories, tuned
@@ -173,3 +173,13 @@ def test_the_batch_holds_a_book_in_a_few_bytes_per_row_of_evidence():
 
     assert rows > 70_000
     assert held / rows < 20  # 34 with every column in 64 bits
+
+
+def test_days_in_the_calendar_s_first_weeks_take_the_walk_as_later_ones_do():
+    """Days are kept in 32 bits whatever their range: any date the calendar holds is walked."""
+    first = datetime.date.fromordinal(107)  # 17 April of year 1
+    book = {1: evidence(InteractionEvent(first, "meeting", False, (5,)))}
+    as_of = datetime.date.fromordinal(127)
+    result = standings(build(columns_from_evidence(book), as_of=as_of), DEFAULT)
+
+    _same_standing(result[1], score_timeline(book[1], DEFAULT, as_of=as_of)[-1])
