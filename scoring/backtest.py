@@ -216,6 +216,9 @@ SCORES = ("risk", *BASELINES)
 WEEKS_PER_TALLY = 200_000
 
 
+_NO_WEEKS = np.empty(0, np.int32)  # what a kept account keeps of its weeks (never written)
+
+
 class _Kept(NamedTuple):
     """What the report needs of one account once its weeks are tallied. A lost account keeps
     its weeks within the lookback year before the loss (its lead is read from them); a kept
@@ -269,7 +272,7 @@ class Backtest:
         else:
             recent = record.week_ending > self.as_of.toordinal() - 7 * LOOKBACK_WEEKS
             peaks = scores[:, recent].max(axis=1, initial=-math.inf)
-            weeks, kept_scores = np.empty(0, np.int32), peaks[:, None]
+            weeks, kept_scores = _NO_WEEKS, peaks[:, None]
         self.accounts.append(
             _Kept(
                 record.account_id,

@@ -360,9 +360,7 @@ def _touches(
         packed *= _DAYS
         packed += day
         start += len(account)
-    touch.sort()
-    if len(touch):
-        touch = touch[np.concatenate(([True], touch[1:] != touch[:-1]))]
+    touch = _distinct(touch, in_place=True)
     accounts = narrow(touch // _DAYS)
     touch %= _DAYS
     return accounts, day_numbers(touch)
@@ -664,10 +662,12 @@ def _final_weeks(
     return result
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
+def _distinct(values: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     """np.unique by sorting: numpy's hashing unique is several times slower on a million
-    integers."""
-    ordered = np.sort(values)
+    integers. With `in_place`, `values` (the caller's own) is sorted where it is, not copied."""
+    ordered = values if in_place else np.sort(values)
+    if in_place:
+        ordered.sort()
     return (
         ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
     )
