@@ -92,6 +92,12 @@ class Channel:
         connection = self._connection(deadline, timeout)
         connection.request("POST", self.target, body=body, headers=headers)
         response = connection.getresponse()
+        with self._lock:
+            if self._cut:
+                # The watchdog shut the socket while the answer was being read, and http.client
+                # takes what came before the cut for the whole answer: a status line cut off
+                # after "HTTP/1.1 200 " reads as a success. Nothing read then can be trusted.
+                raise TimeoutError
         answer = Answer(response.status, response.getheader("location", ""))
         try:
             response.read(DRAIN_BYTES)

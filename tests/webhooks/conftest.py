@@ -44,13 +44,16 @@ def closed_port_url():
 
 class DrippingReceiver:
     """A receiver on loopback that reads each request, then answers one byte every `pause`
-    seconds: never silent long enough for a socket timeout, and slow beyond any budget."""
+    seconds: never silent long enough for a socket timeout, and slow beyond any budget. With
+    `head`, it first sends those bytes of the answer at once."""
 
     ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 30\r\n\r\n"
     ANSWER += b"o" * 30
 
-    def __init__(self, pause: float = 0.15) -> None:
+    def __init__(self, pause: float = 0.15, head: bytes = b"") -> None:
+        assert self.ANSWER.startswith(head)
         self.pause = pause
+        self.head = head
         self.paths: list[str] = []  # the path of each request, as it arrived
         self.stopping = threading.Event()
         self.server = socket.create_server(("127.0.0.1", 0))
@@ -79,7 +82,9 @@ class DrippingReceiver:
                     return
                 request += chunk
             self.paths.append(request.split(b" ")[1].decode())
-            for byte in self.ANSWER:
+            if self.head:
+                client.sendall(self.head)
+            for byte in self.ANSWER[len(self.head) :]:
                 if self.stopping.wait(self.pause):
                     return
                 try:

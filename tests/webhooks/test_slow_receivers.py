@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from tests.webhooks.conftest import DrippingReceiver
 from webhooks import events
 from webhooks.delivery import (
     LEASE,
@@ -42,6 +43,23 @@ def test_a_receiver_answering_a_byte_at_a_time_is_cut_off_at_the_deadline(
     assert dripping_receiver.paths == ["/hooks"]
 
 
+def test_a_receiver_stalling_inside_its_status_line_has_not_answered(register):
+    # Cut off after "HTTP/1.1 200 ", the line would read as a success with no reason phrase.
+    stalled = DrippingReceiver(pause=60, head=b"HTTP/1.1 200 ")
+    try:
+        register(stalled.url_for("/hooks"))
+        event_emit(kind=events.ACCOUNT_LOST, payload=_lost())
+
+        report = deliveries_run(timeout=0.5)
+    finally:
+        stalled.stop()
+
+    assert (report.delivered, report.retrying) == (0, 1)
+    delivery = Delivery.objects.get()
+    assert delivery.error == "No answer within 0.5 seconds."
+    assert delivery.status == DeliveryStatus.PENDING and delivery.response_status is None
+
+
 def test_with_more_slow_endpoints_than_senders_a_pass_ends_at_its_budget_and_sends_nothing_twice(
     register, dripping_receiver
 ):
@@ -50,13 +68,16 @@ def test_with_more_slow_endpoints_than_senders_a_pass_ends_at_its_budget_and_sen
         register(dripping_receiver.url_for(path))
     event_emit(kind=events.ACCOUNT_LOST, payload=_lost())
 
+    # The budget leaves the first senders a whole second to start, however busy the machine;
+    # the attempt outlasts it, so the endpoints left waiting for a sender find it spent.
+    budget, timeout = 1.0, 2.0
     started = time.monotonic()
-    first = deliveries_run(timeout=0.5, budget=0.3)
+    first = deliveries_run(timeout=timeout, budget=budget)
     took = time.monotonic() - started
     # The two endpoints that waited for a sender found the budget spent: back in the queue.
-    second = deliveries_run(timeout=0.5, budget=0.3)
+    second = deliveries_run(timeout=timeout, budget=budget)
 
-    assert took < 0.3 + 0.5 + 0.7  # the budget and one attempt, not one attempt per endpoint
+    assert took < budget + timeout + 0.7  # the budget and one attempt, not one per endpoint
     assert (first.retrying, first.put_back) == (SENDERS, 2)
     assert (second.claimed, second.retrying) == (2, 2)  # the others are not due for 5 s
     assert sorted(dripping_receiver.paths) == sorted(paths)  # each endpoint once
