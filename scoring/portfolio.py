@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from django.db import connection
 
 from config.bulk import copy_text, insert_rows
-from scoring.engine import Evidence, Profile, score_timeline
+from scoring.engine import Evidence, Profile, WeekPoint, score_timeline
 from scoring.models import ScoreSnapshot
 from scoring.snapshots import SNAPSHOT_FIELDS, SnapshotEncoder
 
@@ -50,10 +50,7 @@ def snapshots_write(
         return _write_in_parallel(
             evidence, profile_id, engine_profile, as_of, since, progress, workers
         )
-    counter = _RowCounter()
-    rows = _serial_rows(evidence, profile_id, engine_profile, as_of, since, progress)
-    insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, counter.count(rows))
-    return counter.rows
+    return _write_serially(evidence, profile_id, engine_profile, as_of, since, progress)
 
 
 def cores() -> int:
@@ -77,29 +74,36 @@ def forks_possible() -> bool:
     return connection.vendor == "postgresql" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _serial_rows(evidence, profile_id, engine_profile, as_of, since, progress) -> Iterator[tuple]:
-    encoder = SnapshotEncoder()
-    done = 0
-    for account_id, account_evidence in evidence.items():
-        timeline = score_timeline(
-            account_evidence, engine_profile, as_of=as_of, from_week=since.get(account_id)
-        )
-        yield from encoder.rows(account_id, profile_id, timeline)
-        done += 1
-        if progress is not None and done == CHUNK:
-            progress(done)
-            done = 0
-    if progress is not None and done:
-        progress(done)
-
-
-class _RowCounter:
+def _write_serially(evidence, profile_id, engine_profile, as_of, since, progress) -> int:
+    """Score the accounts one after another in this process, writing each one's rows as it
+    goes: as COPY text on PostgreSQL (what the forked workers send), else as rows."""
+    copying = connection.vendor == "postgresql"
+    encoder = SnapshotEncoder(for_copy=copying)
     rows = 0
 
-    def count(self, rows: Iterator[tuple]) -> Iterator[tuple]:
-        for row in rows:
-            self.rows += 1
-            yield row
+    def timelines() -> Iterator[tuple[int, list[WeekPoint]]]:
+        nonlocal rows
+        done = 0
+        for account_id, account_evidence in evidence.items():
+            timeline = score_timeline(
+                account_evidence, engine_profile, as_of=as_of, from_week=since.get(account_id)
+            )
+            rows += len(timeline)
+            yield account_id, timeline
+            done += 1
+            if progress is not None and done == CHUNK:
+                progress(done)
+                done = 0
+        if progress is not None and done:
+            progress(done)
+
+    if copying:
+        texts = (encoder.copy_text(pk, profile_id, timeline) for pk, timeline in timelines())
+        copy_text(ScoreSnapshot, SNAPSHOT_FIELDS, texts)
+    else:
+        weeks = (row for pk, tl in timelines() for row in encoder.rows(pk, profile_id, tl))
+        insert_rows(ScoreSnapshot, SNAPSHOT_FIELDS, weeks)
+    return rows
 
 
 # Parallel ------------------------------------------------------------------------------------
