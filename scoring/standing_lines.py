@@ -9,11 +9,12 @@ Who calls what:
   accounts it edits in bulk (scoring/use_cases.py); deleting one takes its line and its
   count away (`lines_forget`, scoring/receivers.py);
 - making a version live replaces every line (`lines_rebuild`), holding every account;
-- the daily catch-up ends by setting the tallies to what the lines give (`lines_settle`).
+- the daily catch-up, and a recompute of the whole portfolio (`manage.py recompute_scores`,
+  with or without `--queue`; each chunk has refreshed its accounts), end by setting the
+  tallies to what the lines give (`lines_settle`).
 
 A line is derived data: `lines_rebuild` builds every line and tally again from the snapshots
-and the accounts, as a recompute of the whole portfolio does at its end
-(`manage.py recompute_scores`, with or without `--queue`).
+and the accounts.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ from scoring.services import (
     scores_recompute,
     statistics_refresh,
 )
-from scoring.standing_lines import lines_rebuild, lines_settle
+from scoring.standing_lines import lines_settle
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def recompute_in_process(
             accounts += result.accounts
             snapshots += result.snapshots
     if account_ids is None:
-        _lines_rebuilt(profile)
+        _lines_settled()
     if len(ids) >= (chunk or CHUNK):
         statistics_refresh()
     return RecomputeResult(profile.version, accounts, snapshots)
@@ -240,11 +240,13 @@ def _lane_chunk(part: list[int]) -> tuple[int, int]:
     return result.accounts, result.snapshots
 
 
-def _lines_rebuilt(profile: ScoringProfile) -> None:
-    """After the whole portfolio: the dashboard's lines and tallies built again from what is
-    stored, whatever removed lines behind their back (a demo reloaded, snapshots cleared)."""
-    with transaction.atomic():
-        lines_rebuild(profile=profile)
+def _lines_settled() -> None:
+    """After the whole portfolio (or the daily catch-up): each chunk replaced its accounts'
+    dashboard lines with what it wrote (under the live version, in the chunk's transaction),
+    so every line is right; the tallies are set to what the lines give, whatever counted
+    behind their back (a demo reloaded, lines deleted by hand). Building every line again
+    instead would hold every account meanwhile (about 12 s at 50,000 accounts)."""
+    lines_settle()
 
 
 def recompute_queue(
@@ -396,10 +398,8 @@ def _job_finish(job: RecomputeJob) -> None:
             action=ProfileChange.Action.APPLIED,
             summary=f"Live ({job.accounts_done} accounts recomputed)",
         )
-    elif job.kind == RecomputeJob.Kind.FULL:
-        _lines_rebuilt(job.profile)
-    elif job.kind == RecomputeJob.Kind.CATCH_UP:
-        lines_settle()
+    elif job.kind in (RecomputeJob.Kind.FULL, RecomputeJob.Kind.CATCH_UP):
+        _lines_settled()
     job.status = RecomputeJob.Status.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])

@@ -349,6 +349,43 @@ def test_loading_the_demo_again_leaves_the_lines_and_tallies_true(migrated_rows,
     assert kept == rebuilt
 
 
+@pytest.mark.parametrize("queued", [False, True], ids=["command", "queue"])
+def test_a_recompute_of_the_whole_book_mends_lines_and_counts_changed_behind_its_back(
+    scored, alice, monkeypatch, queued
+):
+    """Each chunk replaces its accounts' lines; the end sets the counts to what they give."""
+    from scoring.jobs import recompute
+    from tests.conftest import work_the_queue
+
+    monkeypatch.setattr(recompute, "CHUNK", 2)  # two chunks, one and two accounts ahead
+    InteractionFactory(account=AccountFactory(name="West", owner=alice), occurred_on=TODAY)
+    StandingLine.objects.filter(account__name="North").delete()  # by hand: counted still
+    StandingLine.objects.filter(account__name="East").update(score=1.0, stage="virtual_partner")
+    StandingTally.objects.create(  # a group no line is in
+        profile=profile_active(),
+        industry="Mining",
+        potential="regular",
+        stage="vendor",
+        risk_band="low",
+        week_ending=TODAY,
+        accounts=3,
+        revenue=0,
+        revenue_at_risk=0,
+        revenue_squared=0,
+    )
+
+    if queued:
+        call_command("recompute_scores", "--queue", "--as-of", str(TODAY), stdout=StringIO())
+        work_the_queue()
+    else:
+        call_command("recompute_scores", "--as-of", str(TODAY), stdout=StringIO())
+
+    (lines, tallies), (rebuilt_lines, rebuilt_tallies) = _kept_and_rebuilt()
+    assert lines == rebuilt_lines and len(lines) == 4  # West's line made by the recompute
+    assert tallies == rebuilt_tallies
+    assert sum(group[0] for group in tallies["standing"].values()) == 4
+
+
 def test_snapshots_cleared_by_a_migration_take_the_lines_with_them(scored):
     ScoreSnapshot.objects.all().delete()  # as a model upgrade's migration does (0008)
     lines_missing_build()  # after migrating (scoring/apps.py)
