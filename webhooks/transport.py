@@ -49,11 +49,15 @@ class Channel:
         self._socket: socket.socket | None = None  # what the watchdog shuts
         self._lock = threading.Lock()
         self._cut = False
+        self._attempt = 0  # which post a running watchdog belongs to: a late one cuts nothing
 
     def post(self, body: bytes, headers: dict[str, str], *, timeout: float) -> Answer:
         """POST `body`; the answer's status, or NoAnswer within `timeout` seconds in all."""
-        self._cut = False
-        watchdog = threading.Timer(timeout, self._cut_off)
+        with self._lock:
+            self._cut = False
+            self._attempt += 1
+            attempt = self._attempt
+        watchdog = threading.Timer(timeout, self._cut_off, args=(attempt,))
         watchdog.daemon = True
         watchdog.start()
         try:
@@ -69,6 +73,7 @@ class Channel:
             watchdog.cancel()
             with self._lock:
                 cut = self._cut
+                self._attempt += 1  # a watchdog firing from now on is late, and cuts nothing
             if cut:  # the time ran out as the answer came: the connection is spent
                 self.close()
 
@@ -78,8 +83,10 @@ class Channel:
                 self._socket.close()
             self._socket, self.connection = None, None
 
-    def _cut_off(self) -> None:
+    def _cut_off(self, attempt: int) -> None:
         with self._lock:
+            if attempt != self._attempt:
+                return  # its post ended as the time ran out; the next one has its own
             self._cut = True
             if self._socket is not None:
                 # Wakes the sending thread from whatever read or write it is in.

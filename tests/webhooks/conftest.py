@@ -103,3 +103,63 @@ def dripping_receiver():
     receiver = DrippingReceiver()
     yield receiver
     receiver.stop()
+
+
+class PromptReceiver:
+    """A receiver on loopback that answers every request at once with 204 and keeps the
+    connection open for the next; `on_request(n)` runs as the nth request (from 1) arrives,
+    before it is answered."""
+
+    def __init__(self, on_request=None) -> None:
+        self.on_request = on_request or (lambda n: None)
+        self.requests = 0
+        self.connections = 0
+        self.stopping = threading.Event()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def url_for(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client:
+            pending = b""
+            while not self.stopping.is_set():
+                head, _, rest = pending.partition(b"\r\n\r\n")
+                if not _:
+                    chunk = client.recv(65536)
+                    if not chunk:
+                        return
+                    pending += chunk
+                    continue
+                length = next(
+                    (
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                while len(rest) < length:
+                    rest += client.recv(65536)
+                pending = rest[length:]
+                self.requests += 1
+                self.on_request(self.requests)
+                client.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        self.server.close()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.webhooks.conftest import DrippingReceiver
+from tests.webhooks.conftest import DrippingReceiver, PromptReceiver
 from webhooks import events
 from webhooks.delivery import (
     LEASE,
@@ -17,6 +17,7 @@ from webhooks.delivery import (
 )
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.outbox import event_emit
+from webhooks.transport import Channel
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,20 @@ def test_with_more_slow_endpoints_than_senders_a_pass_ends_at_its_budget_and_sen
     assert sorted(dripping_receiver.paths) == sorted(paths)  # each endpoint once
     # With the worker's own figures, a pass always ends before its claim lets go.
     assert LEASE.total_seconds() > PASS_BUDGET_SECONDS + TIMEOUT_SECONDS + 20
+
+
+def test_a_watchdog_that_fires_after_its_attempt_ended_cuts_no_later_attempt():
+    # The first attempt's watchdog, had it fired just as that attempt ended, going off while
+    # the next attempt on the same connection waits for its answer.
+    channel: Channel
+    receiver = PromptReceiver(on_request=lambda n: channel._cut_off(1) if n == 2 else None)
+    channel = Channel(receiver.url_for("/hooks"))
+    try:
+        first = channel.post(b"{}", {"content-type": "application/json"}, timeout=5)
+        second = channel.post(b"{}", {"content-type": "application/json"}, timeout=5)
+    finally:
+        channel.close()
+        receiver.stop()
+
+    assert (first.status, second.status) == (204, 204)
+    assert (receiver.requests, receiver.connections) == (2, 1)  # both over one connection
