@@ -42,19 +42,12 @@ def closed_port_url():
     return f"http://127.0.0.1:{port}/hooks"
 
 
-class DrippingReceiver:
-    """A receiver on loopback that reads each request, then answers one byte every `pause`
-    seconds: never silent long enough for a socket timeout, and slow beyond any budget. With
-    `head`, it first sends those bytes of the answer at once."""
+class _LoopbackReceiver:
+    """A raw HTTP receiver on loopback: each connection is served by `_answer` in a thread of
+    its own until `stop`."""
 
-    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 30\r\n\r\n"
-    ANSWER += b"o" * 30
-
-    def __init__(self, pause: float = 0.15, head: bytes = b"") -> None:
-        assert self.ANSWER.startswith(head)
-        self.pause = pause
-        self.head = head
-        self.paths: list[str] = []  # the path of each request, as it arrived
+    def __init__(self) -> None:
+        self.connections = 0
         self.stopping = threading.Event()
         self.server = socket.create_server(("127.0.0.1", 0))
         self.server.settimeout(0.1)
@@ -71,7 +64,32 @@ class DrippingReceiver:
                 client, _ = self.server.accept()
             except TimeoutError:
                 continue
+            self.connections += 1
             threading.Thread(target=self._answer, args=(client,), daemon=True).start()
+
+    def _answer(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        self.server.close()
+
+
+class DrippingReceiver(_LoopbackReceiver):
+    """A receiver on loopback that reads each request, then answers one byte every `pause`
+    seconds: never silent long enough for a socket timeout, and slow beyond any budget. With
+    `head`, it first sends those bytes of the answer at once."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 30\r\n\r\n"
+    ANSWER += b"o" * 30
+
+    def __init__(self, pause: float = 0.15, head: bytes = b"") -> None:
+        assert self.ANSWER.startswith(head)
+        self.pause = pause
+        self.head = head
+        self.paths: list[str] = []  # the path of each request, as it arrived
+        super().__init__()
 
     def _answer(self, client: socket.socket) -> None:
         with client:
@@ -92,11 +110,6 @@ class DrippingReceiver:
                 except OSError:  # the sender hung up
                     return
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(5)
-        self.server.close()
-
 
 @pytest.fixture
 def dripping_receiver():
@@ -105,7 +118,7 @@ def dripping_receiver():
     receiver.stop()
 
 
-class PromptReceiver:
+class PromptReceiver(_LoopbackReceiver):
     """A receiver on loopback that answers every request at once with 204 and keeps the
     connection open for the next; `on_request(n)` runs as the nth request (from 1) arrives,
     before it is answered."""
@@ -113,27 +126,9 @@ class PromptReceiver:
     def __init__(self, on_request=None) -> None:
         self.on_request = on_request or (lambda n: None)
         self.requests = 0
-        self.connections = 0
-        self.stopping = threading.Event()
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.1)
-        self.port = self.server.getsockname()[1]
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def url_for(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _accept(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                client, _ = self.server.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
+    def _answer(self, client: socket.socket) -> None:
         with client:
             pending = b""
             while not self.stopping.is_set():
@@ -158,8 +153,3 @@ class PromptReceiver:
                 self.requests += 1
                 self.on_request(self.requests)
                 client.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(5)
-        self.server.close()
