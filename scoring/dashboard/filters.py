@@ -12,6 +12,7 @@ from django.db.models import Q
 from accounts import roles
 from accounts.forms import LongSelect, TeamSearch, manager_ids, told_apart
 from accounts.models import PartnershipPotential
+from accounts.selectors import by_name
 from scoring.engine import Stage
 from scoring.models import StandingTally, StandingTallyChange
 
@@ -152,11 +153,7 @@ class DashboardFilterForm(forms.Form):
         are no more than OFFER_ALL_UP_TO; past that, the one chosen and up to FOUND_AT_MOST
         that the search finds, with their user names (namesakes are common in a large
         team)."""
-        managers = (
-            get_user_model()
-            .objects.filter(groups__name=roles.ACCOUNT_MANAGER)
-            .order_by("first_name", "last_name", "username")
-        )
+        managers = by_name(get_user_model().objects.filter(groups__name=roles.ACCOUNT_MANAGER))
         manager = self.fields["manager"]
         assert isinstance(manager, forms.TypedChoiceField)
         search = TeamSearch(self.data.get("manager_find", ""), among=managers)

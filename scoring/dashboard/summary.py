@@ -29,6 +29,7 @@ from django.db.models import (
     Sum,
 )
 
+from accounts.selectors import by_name
 from relationships.models import Interaction
 from scoring.dashboard import panels
 from scoring.dashboard.filters import RISK_BAND_NAMES, DashboardFilters
@@ -189,9 +190,9 @@ class Standings:
             Exists(self.lines.filter(owner_id=OuterRef("pk")))
         )
         names = list(
-            in_view.order_by("first_name", "last_name", "username").values_list(
-                "pk", "first_name", "last_name", "username"
-            )[start : start + MANAGERS_PER_PAGE + 1]
+            by_name(in_view).values_list("pk", "first_name", "last_name", "username")[
+                start : start + MANAGERS_PER_PAGE + 1
+            ]
         )
         more, names = len(names) > MANAGERS_PER_PAGE, names[:MANAGERS_PER_PAGE]
         ids = [pk for pk, *_ in names]
