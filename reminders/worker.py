@@ -1,8 +1,9 @@
 """The worker's own schedule and pulse, with no cron to configure.
 
 `manage.py run_worker` runs django-tasks' `db_worker` and, beside it, a thread that every
-HEARTBEAT_SECONDS writes the heartbeat, claims the current hour's digest run and queues a sync
-of each connected CalDAV calendar that is due (README, Capture). The claim is
+HEARTBEAT_SECONDS writes the heartbeat, claims the current hour's digest run, queues a sync
+of each connected CalDAV calendar that is due (README, Capture) and queues again any chunk of
+a recompute whose worker was killed in the middle of it (`chunks_reclaim`). The claim is
 a `DigestRun` row unique per hour slot, so of several workers only one queues the digest for
 that hour; the digest itself is idempotent per person and day besides.
 
@@ -28,6 +29,7 @@ from django_tasks import task
 from relationships.capture.caldav_sync import source_sync, sources_due
 from reminders.digest import digest_send
 from reminders.models import DigestRun, WorkerStatus
+from scoring.jobs.recompute import chunks_reclaim
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +145,10 @@ class Scheduler(threading.Thread):
                 capture_syncs_queue()
             except Exception:
                 logger.exception("Queueing the calendar syncs failed")
+            try:
+                chunks_reclaim()
+            except Exception:
+                logger.exception("Looking for recompute chunks that lost their worker failed")
             finally:
                 close_old_connections()
             self.stopping.wait(self.interval)

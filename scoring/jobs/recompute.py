@@ -62,6 +62,12 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 # Below the default: a long recompute never holds up the digest, calendar syncs or webhooks.
 PRIORITY = -10
+# A chunk takes seconds (docs/benchmarks.md: about 2.5 s of 500 accounts); one whose task has
+# been running for this long lost its worker (killed, or its machine gone) and is queued again
+# (`chunks_reclaim`). Were it still running after all, that is harmless: a chunk is scored
+# whole in one transaction, the second run scores its accounts the same again, and the job
+# counts the chunk once.
+CHUNK_LOST_AFTER = datetime.timedelta(minutes=15)
 # Lanes by default: one per core, at most this many. Each holds a chunk's evidence (about
 # 150 MiB) and a database connection; past a few, one PostgreSQL server is the limit anyway.
 MOST_LANES = 8
@@ -432,6 +438,63 @@ class CannotResume(Exception):
     pass
 
 
+class ChunkLost(Exception):
+    """What a chunk's task is marked failed with when it is queued again (`chunks_reclaim`)."""
+
+
+def _is_chunk(path: str, args: list) -> bool:
+    """Whether a queued task is a chunk of a job: (job id, chunk number, account ids)."""
+    return path.startswith("scoring.jobs.") and len(args) == 3
+
+
+def chunks_reclaim(*, now: datetime.datetime | None = None) -> int:
+    """Queue again every chunk of an open job whose task has been running for longer than
+    CHUNK_LOST_AFTER: its worker was killed in the middle of it, and nothing else would ever
+    end it (its transaction went with the worker's connection, so its accounts are as they
+    were). The lost run is marked failed with ChunkLost, so that of several workers looking
+    at once only one queues it. Returns how many were queued. Every worker's scheduler calls
+    this at each beat (reminders/worker.py); `recompute_jobs resume` does the same by hand
+    for a whole job."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    lost = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=now - CHUNK_LOST_AFTER,
+        task_path__startswith="scoring.jobs.",
+    ).values_list("pk", "task_path", "args_kwargs__args", "worker_ids", "started_at")
+    queued = 0
+    for pk, path, args, workers, started_at in lost:
+        if not _is_chunk(path, args):
+            continue
+        since = started_at.isoformat() if started_at else "?"  # never None here: see the filter
+        with transaction.atomic():
+            marked = DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.FAILED,
+                finished_at=now,
+                exception_class_path=f"{ChunkLost.__module__}.{ChunkLost.__qualname__}",
+                traceback=(
+                    f"ChunkLost: worker {workers[-1] if workers else '?'} started this chunk "
+                    f"at {since} and never ended it; queued again."
+                ),
+            )
+            if not marked:
+                continue  # another worker's scheduler took it first, or it ended meanwhile
+            job = RecomputeJob.objects.filter(pk=args[0]).first()
+            if job is None or not job.is_open or job.has_ended(args[1]):
+                continue
+            import_string(path).using(priority=PRIORITY).enqueue(*args)
+        queued += 1
+        logger.warning(
+            "Chunk %s of recompute job %s lost its worker (running since %s): queued again",
+            args[1],
+            args[0],
+            since,
+        )
+    return queued
+
+
 def job_resume(job: RecomputeJob) -> int:
     """Queue again every chunk of `job` that has not finished (after a worker was killed in
     the middle of one, say, or a chunk failed); the number queued. A chunk that is still
@@ -455,7 +518,7 @@ def job_resume(job: RecomputeJob) -> int:
         for path, args, status in DBTaskResult.objects.filter(
             args_kwargs__args__0=job.pk
         ).values_list("task_path", "args_kwargs__args", "status"):
-            if path.startswith("scoring.jobs.") and len(args) == 3:
+            if _is_chunk(path, args):
                 tasks.setdefault(args[1], (path, args))
                 if status == "READY":
                     waiting.add(args[1])  # still in the queue: queuing it again adds nothing

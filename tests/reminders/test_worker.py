@@ -140,7 +140,11 @@ def test_healthz_worker_answers_503_when_stale_for_a_monitor_without_signing_in(
 def test_the_scheduler_thread_beats_until_stopped():
     with mock.patch("reminders.worker.close_old_connections"):
         scheduler = Scheduler(interval=0.01)
-        with mock.patch("reminders.worker.schedule_tick") as tick:
+        with (
+            mock.patch("reminders.worker.schedule_tick") as tick,
+            mock.patch("reminders.worker.capture_syncs_queue") as syncs,
+            mock.patch("reminders.worker.chunks_reclaim") as reclaim,
+        ):
             scheduler.start()
             deadline = time.monotonic() + 5
             while tick.call_count < 3 and time.monotonic() < deadline:
@@ -148,4 +152,6 @@ def test_the_scheduler_thread_beats_until_stopped():
             scheduler.stop()
             scheduler.join(timeout=2)
     assert tick.call_count >= 3 and not scheduler.is_alive()
+    # Calendars due and lost recompute chunks are looked for at every beat.
+    assert syncs.call_count >= 2 and reclaim.call_count >= 2
     assert WorkerStatus.objects.count() == 0  # the tick was a stand-in

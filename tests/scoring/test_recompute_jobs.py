@@ -100,6 +100,48 @@ def test_a_job_left_by_a_killed_worker_is_resumed_by_the_operator(
         call_command("recompute_jobs", "resume", str(job.pk))
 
 
+def test_a_chunk_left_by_a_killed_worker_is_queued_again_by_the_workers_themselves(
+    portfolio, alice, django_capture_on_commit_callbacks
+):
+    draft, rollout = _queued_rollout(alice, django_capture_on_commit_callbacks)
+    job = rollout.job
+    chunk = DBTaskResult.objects.get(args_kwargs__args__0=job.pk, args_kwargs__args__1=0)
+    chunk.claim("killed-worker")  # taken, then the worker was killed outright
+    work_the_queue()
+    claimed = chunk.started_at
+
+    # A chunk takes seconds; one running for minutes may just be slow, and is left alone.
+    assert recompute.chunks_reclaim(now=claimed + datetime.timedelta(minutes=5)) == 0
+    later = claimed + recompute.CHUNK_LOST_AFTER + datetime.timedelta(seconds=1)
+    assert recompute.chunks_reclaim(now=later) == 1
+    assert recompute.chunks_reclaim(now=later) == 0  # every worker looks: one queues it
+    chunk.refresh_from_db()
+    assert chunk.status == "FAILED" and "killed-worker" in chunk.traceback
+    work_the_queue()
+
+    job.refresh_from_db()
+    assert (job.status, job.chunks_done, job.accounts_done) == ("done", 3, 3)
+    assert profile_active() == draft  # the rollout went live once its last chunk ended
+    after = _rows(draft)
+    scores_recompute(profile=draft)
+    assert _rows(draft) == after
+
+
+def test_a_lost_chunk_of_a_job_already_ended_is_not_queued_again(portfolio):
+    job = recompute.recompute_queue(profile=profile_active(), kind=RecomputeJob.Kind.FULL)
+    chunk = DBTaskResult.objects.get(args_kwargs__args__0=job.pk, args_kwargs__args__1=0)
+    chunk.claim("killed-worker")
+    call_command("recompute_jobs", "cancel", str(job.pk))
+
+    later = timezone.now() + recompute.CHUNK_LOST_AFTER + datetime.timedelta(seconds=1)
+    assert recompute.chunks_reclaim(now=later) == 0
+    assert (
+        not DBTaskResult.objects.filter(args_kwargs__args__0=job.pk, status="READY")
+        .filter(args_kwargs__args__1=0)
+        .exists()
+    )
+
+
 def test_cancelling_a_rollout_keeps_the_live_version(
     portfolio, alice, django_capture_on_commit_callbacks, capsys
 ):

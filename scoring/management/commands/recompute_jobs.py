@@ -3,8 +3,9 @@
 A recompute on the queue (`recompute_scores --queue`, a version's rollout, the daily catch-up)
 is a job of chunks (scoring/jobs/recompute.py). `list` shows the latest jobs with how many
 accounts each touched; `resume` queues again the chunks of a job that never finished (a
-worker killed in the middle of one, a chunk that failed); `cancel` ends a job, and a rollout
-with it, leaving the live version as it was.
+chunk that failed; a worker killed in the middle of one, which the running workers also
+queue again by themselves after `CHUNK_LOST_AFTER`); `cancel` ends a job, and a rollout with
+it, leaving the live version as it was.
 """
 
 from __future__ import annotations
