@@ -15,10 +15,12 @@ from accounts.services import token_hash
 
 
 class ShownName(Func):
-    """A person's name as the app shows it, in SQL: first and last name (`get_full_name()`),
-    or the user name when both are empty. The team is sorted by it (`by_name`), on the index
-    migration 0010 makes of the same expression. Its constants are written into the SQL, not
-    passed as parameters: SQLite uses an index of an expression only for that very text."""
+    """A person's name as the app shows it, in SQL, in lower case: first and last name
+    (`get_full_name()`), or the user name when both are empty. The team is sorted by it
+    (`by_name`), on the index migration 0010 makes of the same expression; lower case, so that
+    "mallory" sorts between "Alice" and "Zoe" whatever the database's collation. Its constants
+    are written into the SQL, not passed as parameters: SQLite uses an index of an expression
+    only for that very text."""
 
     output_field = CharField()
 
@@ -29,7 +31,7 @@ class ShownName(Func):
         (first, first_params), (last, last_params), (user, user_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        sql = f"COALESCE(NULLIF(TRIM({first} || ' ' || {last}), ''), {user})"
+        sql = f"LOWER(COALESCE(NULLIF(TRIM({first} || ' ' || {last}), ''), {user}))"
         return sql, (*first_params, *last_params, *user_params)
 
 

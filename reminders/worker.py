@@ -2,8 +2,9 @@
 
 `manage.py run_worker` runs django-tasks' `db_worker` and, beside it, a thread that every
 HEARTBEAT_SECONDS writes the heartbeat, claims the current hour's digest run, queues a sync
-of each connected CalDAV calendar that is due (README, Capture) and queues again any chunk of
-a recompute whose worker was killed in the middle of it (`chunks_reclaim`). The claim is
+of each connected CalDAV calendar that is due (README, Capture), and every RECLAIM_SECONDS
+queues again any chunk of a recompute whose worker was killed in the middle of it
+(`chunks_reclaim`). The claim is
 a `DigestRun` row unique per hour slot, so of several workers only one queues the digest for
 that hour; the digest itself is idempotent per person and day besides.
 
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,6 +37,9 @@ from scoring.jobs.recompute import chunks_reclaim
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
+# How often a worker looks for recompute chunks that lost their worker: a scan of the queue's
+# running tasks, and a chunk is only taken for lost after 15 minutes anyway.
+RECLAIM_SECONDS = 300
 # A heartbeat older than this means no worker is running.
 STALE_AFTER = datetime.timedelta(minutes=5)
 
@@ -129,13 +135,17 @@ def capture_syncs_queue(*, now: datetime.datetime | None = None) -> int:
 class Scheduler(threading.Thread):
     """The thread `run_worker` starts beside the task worker."""
 
-    def __init__(self, *, interval: float = HEARTBEAT_SECONDS) -> None:
+    def __init__(
+        self, *, interval: float = HEARTBEAT_SECONDS, reclaim_every: float = RECLAIM_SECONDS
+    ) -> None:
         super().__init__(name="reminders-scheduler", daemon=True)
         self.interval = interval
+        self.reclaim_every = reclaim_every
         self.stopping = threading.Event()
 
     def run(self) -> None:
         name = worker_name()
+        reclaimed_at = -math.inf
         while not self.stopping.is_set():
             try:
                 schedule_tick(name=name)
@@ -146,7 +156,9 @@ class Scheduler(threading.Thread):
             except Exception:
                 logger.exception("Queueing the calendar syncs failed")
             try:
-                chunks_reclaim()
+                if time.monotonic() - reclaimed_at >= self.reclaim_every:
+                    reclaimed_at = time.monotonic()
+                    chunks_reclaim()
             except Exception:
                 logger.exception("Looking for recompute chunks that lost their worker failed")
             finally:

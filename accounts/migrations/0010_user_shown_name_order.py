@@ -1,5 +1,5 @@
 """The team in the order of the names the app shows: first and last name, or the user name
-when both are empty (accounts/selectors.py, `ShownName` and `by_name`). The index of 0009 put
+when both are empty, in lower case (accounts/selectors.py, `ShownName` and `by_name`). The index of 0009 put
 everyone known only by a user name before everyone named; this one, on the shown name itself
 and then the user name, replaces it, and the by-manager table still walks it a page at a time.
 """
@@ -21,7 +21,7 @@ class _ShownName(models.Func):
         (first, _), (last, _), (user, _) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        return f"COALESCE(NULLIF(TRIM({first} || ' ' || {last}), ''), {user})", ()
+        return f"LOWER(COALESCE(NULLIF(TRIM({first} || ' ' || {last}), ''), {user}))", ()
 
 
 def _index() -> models.Index:

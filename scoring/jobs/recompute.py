@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -62,11 +63,11 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 # Below the default: a long recompute never holds up the digest, calendar syncs or webhooks.
 PRIORITY = -10
-# A chunk takes seconds (docs/benchmarks.md: about 2.5 s of 500 accounts); one whose task has
-# been running for this long lost its worker (killed, or its machine gone) and is queued again
-# (`chunks_reclaim`). Were it still running after all, that is harmless: a chunk is scored
-# whole in one transaction, the second run scores its accounts the same again, and the job
-# counts the chunk once.
+# A chunk takes seconds (3-4 s for 500 accounts on one core here, docs/benchmarks.md); one
+# whose task has been running for this long, with none of its accounts locked any more, lost
+# its worker (killed, or its machine gone) and is queued again (`chunks_reclaim`). Were it
+# still running after all, that is harmless: a chunk is scored whole in one transaction, the
+# second run scores its accounts the same again, and the job counts the chunk once.
 CHUNK_LOST_AFTER = datetime.timedelta(minutes=15)
 # Lanes by default: one per core, at most this many. Each holds a chunk's evidence (about
 # 150 MiB) and a database connection; past a few, one PostgreSQL server is the limit anyway.
@@ -449,12 +450,11 @@ def _is_chunk(path: str, args: list) -> bool:
 
 def chunks_reclaim(*, now: datetime.datetime | None = None) -> int:
     """Queue again every chunk of an open job whose task has been running for longer than
-    CHUNK_LOST_AFTER: its worker was killed in the middle of it, and nothing else would ever
-    end it (its transaction went with the worker's connection, so its accounts are as they
-    were). The lost run is marked failed with ChunkLost, so that of several workers looking
-    at once only one queues it. Returns how many were queued. Every worker's scheduler calls
-    this at each beat (reminders/worker.py); `recompute_jobs resume` does the same by hand
-    for a whole job."""
+    CHUNK_LOST_AFTER and none of whose accounts is locked: its worker was killed in the middle
+    of it, and nothing else would ever end it. The lost run is marked failed with ChunkLost, so
+    that of several workers looking at once only one queues it. Returns how many were queued.
+    The running workers' schedulers call this every few minutes (reminders/worker.py);
+    `recompute_jobs resume` queues a whole job's unfinished chunks again by hand."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
@@ -469,22 +469,22 @@ def chunks_reclaim(*, now: datetime.datetime | None = None) -> int:
         if not _is_chunk(path, args):
             continue
         since = started_at.isoformat() if started_at else "?"  # never None here: see the filter
-        with transaction.atomic():
-            marked = DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING).update(
-                status=TaskResultStatus.FAILED,
-                finished_at=now,
-                exception_class_path=f"{ChunkLost.__module__}.{ChunkLost.__qualname__}",
-                traceback=(
-                    f"ChunkLost: worker {workers[-1] if workers else '?'} started this chunk "
-                    f"at {since} and never ended it; queued again."
-                ),
-            )
-            if not marked:
-                continue  # another worker's scheduler took it first, or it ended meanwhile
-            job = RecomputeJob.objects.filter(pk=args[0]).first()
-            if job is None or not job.is_open or job.has_ended(args[1]):
-                continue
-            import_string(path).using(priority=PRIORITY).enqueue(*args)
+        try:
+            with transaction.atomic():
+                if _held(args[2]):
+                    # Its transaction still holds them: the worker is alive but slow, or its
+                    # machine is gone and the server has not noticed yet. Queued again, the
+                    # chunk would only wait for those locks, holding up a worker meanwhile.
+                    continue
+                if not _lost_marked(pk, workers, since, now):
+                    continue  # another worker's scheduler took it first, or it ended meanwhile
+                job = RecomputeJob.objects.filter(pk=args[0]).first()
+                if job is None or not job.is_open or job.has_ended(args[1]):
+                    continue
+                import_string(path).using(priority=PRIORITY).enqueue(*args)
+        except Exception:  # one that cannot be queued again (its task moved) stops no other
+            logger.exception("Chunk %s of recompute job %s could not be queued again", *args[:2])
+            continue
         queued += 1
         logger.warning(
             "Chunk %s of recompute job %s lost its worker (running since %s): queued again",
@@ -493,6 +493,34 @@ def chunks_reclaim(*, now: datetime.datetime | None = None) -> int:
             since,
         )
     return queued
+
+
+def _held(account_ids: list[int]) -> bool:
+    """Whether a transaction holds any of `account_ids` locked, as a running chunk does (on
+    PostgreSQL; SQLite has no row locks, and a killed process leaves no lock behind)."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return False
+    accounts = Account.objects.filter(pk__in=account_ids)
+    free = accounts.select_for_update(skip_locked=True, no_key=True).values_list("pk")
+    return len(free) < accounts.count()
+
+
+def _lost_marked(pk: uuid.UUID, workers: list[str], since: str, now: datetime.datetime) -> bool:
+    """Mark a chunk's run as lost (failed), unless it has ended or was marked meanwhile."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return bool(
+        DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path=f"{ChunkLost.__module__}.{ChunkLost.__qualname__}",
+            traceback=(
+                f"ChunkLost: worker {workers[-1] if workers else '?'} started this chunk at "
+                f"{since} and never ended it; queued again."
+            ),
+        )
+    )
 
 
 def job_resume(job: RecomputeJob) -> int:

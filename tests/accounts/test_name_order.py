@@ -1,6 +1,6 @@
 """The team is listed by the name the app shows for each person: first and last name, or the
-user name of someone who has neither. Someone known only by a user name sorts under it, not
-before everyone who has a name."""
+user name of someone who has neither, whatever its case. Someone known only by a user name
+sorts under it, not before (or after) everyone who has a name."""
 
 import datetime
 import re
@@ -15,14 +15,15 @@ from accounts.selectors import account_managers, by_name
 from scoring.services import account_rescore
 from tests.factories import AccountFactory, InteractionFactory, UserFactory
 
-SHOWN = ["Alice", "Bob", "Mallory", "Zoe Zeller"]
+SHOWN = ["Alice", "Bob", "mallory", "Zoe Zeller"]
 
 
 @pytest.fixture
 def team(alice, bob):
-    """Alice and Bob, Mallory who gave only a user name, and Zoe Zeller (user name "zz")."""
+    """Alice and Bob, mallory who gave only a user name (in lower case, as user names are),
+    and Zoe Zeller (user name "zz")."""
     group = Group.objects.get(name=roles.ACCOUNT_MANAGER)
-    mallory = UserFactory.create(username="Mallory", first_name="", last_name="")
+    mallory = UserFactory.create(username="mallory", first_name="", last_name="")
     zoe = UserFactory.create(username="zz", first_name="Zoe", last_name="Zeller")
     for user in (mallory, zoe):
         user.groups.add(group)
