@@ -517,7 +517,7 @@ def _lost_marked(pk: uuid.UUID, workers: list[str], since: str, now: datetime.da
             exception_class_path=f"{ChunkLost.__module__}.{ChunkLost.__qualname__}",
             traceback=(
                 f"ChunkLost: worker {workers[-1] if workers else '?'} started this chunk at "
-                f"{since} and never ended it; queued again."
+                f"{since} and never ended it."
             ),
         )
     )
