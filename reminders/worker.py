@@ -4,7 +4,7 @@
 HEARTBEAT_SECONDS writes the heartbeat, claims the current hour's digest run, queues a sync
 of each connected CalDAV calendar that is due (README, Capture), and every RECLAIM_SECONDS
 queues again any chunk of a recompute whose worker was killed in the middle of it
-(`chunks_reclaim`). The claim is
+(`chunks_reclaim`); once a day it forgets the queue's tasks finished a month ago. The claim is
 a `DigestRun` row unique per hour slot, so of several workers only one queues the digest for
 that hour; the digest itself is idempotent per person and day besides.
 
@@ -40,6 +40,10 @@ HEARTBEAT_SECONDS = 30
 # How often a worker looks for recompute chunks that lost their worker: a scan of the queue's
 # running tasks, and a chunk is only taken for lost after 15 minutes anyway.
 RECLAIM_SECONDS = 300
+# Finished tasks are kept this long (what became of a digest run or a recompute's chunk, for
+# an operator to read), then forgotten, so that the queue's table does not grow for ever.
+TASKS_KEPT = datetime.timedelta(days=30)
+PRUNE_SECONDS = 24 * 3600
 # A heartbeat older than this means no worker is running.
 STALE_AFTER = datetime.timedelta(minutes=5)
 
@@ -132,20 +136,40 @@ def capture_syncs_queue(*, now: datetime.datetime | None = None) -> int:
     return len(due)
 
 
+def tasks_prune(*, now: datetime.datetime | None = None) -> int:
+    """Forget the queue's tasks that finished (done or failed) more than TASKS_KEPT ago; how
+    many. A task waiting or running is never touched."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=now - TASKS_KEPT).delete()
+    return deleted
+
+
 class Scheduler(threading.Thread):
     """The thread `run_worker` starts beside the task worker."""
 
     def __init__(
-        self, *, interval: float = HEARTBEAT_SECONDS, reclaim_every: float = RECLAIM_SECONDS
+        self,
+        *,
+        interval: float = HEARTBEAT_SECONDS,
+        reclaim_every: float = RECLAIM_SECONDS,
+        prune_every: float = PRUNE_SECONDS,
     ) -> None:
         super().__init__(name="reminders-scheduler", daemon=True)
         self.interval = interval
         self.reclaim_every = reclaim_every
+        self.prune_every = prune_every
         self.stopping = threading.Event()
 
     def run(self) -> None:
         name = worker_name()
-        reclaimed_at = -math.inf
+        # What runs now and then, not at every beat: how often, what, and what failed if it does.
+        periodic = [
+            (self.reclaim_every, chunks_reclaim, "Looking for recompute chunks that lost a worker"),
+            (self.prune_every, tasks_prune, "Forgetting the queue's old tasks"),
+        ]
+        last_run = [-math.inf] * len(periodic)
         while not self.stopping.is_set():
             try:
                 schedule_tick(name=name)
@@ -155,14 +179,15 @@ class Scheduler(threading.Thread):
                 capture_syncs_queue()
             except Exception:
                 logger.exception("Queueing the calendar syncs failed")
-            try:
-                if time.monotonic() - reclaimed_at >= self.reclaim_every:
-                    reclaimed_at = time.monotonic()
-                    chunks_reclaim()
-            except Exception:
-                logger.exception("Looking for recompute chunks that lost their worker failed")
-            finally:
-                close_old_connections()
+            for index, (every, job, doing) in enumerate(periodic):
+                if time.monotonic() - last_run[index] < every:
+                    continue
+                last_run[index] = time.monotonic()
+                try:
+                    job()
+                except Exception:
+                    logger.exception("%s failed", doing)
+            close_old_connections()
             self.stopping.wait(self.interval)
 
     def stop(self) -> None:

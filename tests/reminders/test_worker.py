@@ -20,6 +20,7 @@ from reminders.worker import (
     heartbeat_write,
     hour_slot,
     schedule_tick,
+    tasks_prune,
 )
 from tests.conftest import work_the_queue
 from tests.reminders.conftest import overdue_step
@@ -139,11 +140,12 @@ def test_healthz_worker_answers_503_when_stale_for_a_monitor_without_signing_in(
 @pytest.mark.django_db
 def test_the_scheduler_thread_beats_until_stopped():
     with mock.patch("reminders.worker.close_old_connections"):
-        scheduler = Scheduler(interval=0.01, reclaim_every=60)
+        scheduler = Scheduler(interval=0.01, reclaim_every=60, prune_every=60)
         with (
             mock.patch("reminders.worker.schedule_tick") as tick,
             mock.patch("reminders.worker.capture_syncs_queue") as syncs,
             mock.patch("reminders.worker.chunks_reclaim") as reclaim,
+            mock.patch("reminders.worker.tasks_prune") as prune,
         ):
             scheduler.start()
             deadline = time.monotonic() + 5
@@ -152,7 +154,42 @@ def test_the_scheduler_thread_beats_until_stopped():
             scheduler.stop()
             scheduler.join(timeout=2)
     assert tick.call_count >= 3 and not scheduler.is_alive()
-    # Calendars due are looked for at every beat; lost recompute chunks at the first beat,
-    # then once a minute here (every RECLAIM_SECONDS in a real worker).
-    assert syncs.call_count >= 3 and reclaim.call_count == 1
+    # Calendars due are looked for at every beat; lost recompute chunks and old tasks at the
+    # first beat, then once a minute here (every RECLAIM_SECONDS and every day in a worker).
+    assert syncs.call_count >= 3 and reclaim.call_count == prune.call_count == 1
     assert WorkerStatus.objects.count() == 0  # the tick was a stand-in
+
+
+@pytest.mark.django_db
+def test_the_queue_forgets_tasks_finished_a_month_ago_and_never_one_waiting_or_running():
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    tasks = {}
+    for name in ("done long ago", "failed long ago", "done lately", "waiting", "running"):
+        tasks[name] = DBTaskResult.objects.get(pk=digest_hour_run_enqueued(name))
+    month = datetime.timedelta(days=31)
+    DBTaskResult.objects.filter(pk=tasks["done long ago"].pk).update(
+        status="SUCCESSFUL", finished_at=now - month
+    )
+    DBTaskResult.objects.filter(pk=tasks["failed long ago"].pk).update(
+        status="FAILED", finished_at=now - month
+    )
+    DBTaskResult.objects.filter(pk=tasks["done lately"].pk).update(
+        status="SUCCESSFUL", finished_at=now - datetime.timedelta(days=3)
+    )
+    DBTaskResult.objects.filter(pk=tasks["running"].pk).update(
+        status="RUNNING", started_at=now - month
+    )
+
+    assert tasks_prune(now=now) == 2
+    ours = DBTaskResult.objects.filter(pk__in=[task.pk for task in tasks.values()])
+    left = set(ours.values_list("pk", flat=True))
+    assert left == {tasks[name].pk for name in ("done lately", "waiting", "running")}
+
+
+def digest_hour_run_enqueued(label: str):
+    """A task in the queue (a digest run; what it is does not matter here): its id."""
+    from reminders.worker import digest_hour_run
+
+    return digest_hour_run.enqueue(label).id
