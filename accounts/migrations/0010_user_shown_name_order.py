@@ -1,7 +1,8 @@
 """The team in the order of the names the app shows: first and last name, or the user name
-when both are empty, in lower case (accounts/selectors.py, `ShownName` and `by_name`). The index of 0009 put
-everyone known only by a user name before everyone named; this one, on the shown name itself
-and then the user name, replaces it, and the by-manager table still walks it a page at a time.
+when both are empty, in lower case (accounts/selectors.py, `ShownName` and `by_name`). The
+index of 0009 put everyone known only by a user name before everyone named; this one, on the
+shown name itself and then the user name, replaces it, and the by-manager table still walks
+it a page at a time.
 """
 
 from django.conf import settings
