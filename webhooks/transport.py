@@ -55,8 +55,7 @@ class Channel:
         """POST `body`; the answer's status, or NoAnswer within `timeout` seconds in all."""
         with self._lock:
             self._cut = False
-            self._attempt += 1
-            attempt = self._attempt
+            attempt = self._attempt  # moved on when this post ends
         watchdog = threading.Timer(timeout, self._cut_off, args=(attempt,))
         watchdog.daemon = True
         watchdog.start()

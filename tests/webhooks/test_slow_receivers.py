@@ -90,7 +90,15 @@ def test_a_watchdog_that_fires_after_its_attempt_ended_cuts_no_later_attempt():
     # The first attempt's watchdog, had it fired just as that attempt ended, going off while
     # the next attempt on the same connection waits for its answer.
     channel: Channel
-    receiver = PromptReceiver(on_request=lambda n: channel._cut_off(1) if n == 2 else None)
+    first_attempt: list[int] = []
+
+    def on_request(n: int) -> None:
+        if n == 1:
+            first_attempt.append(channel._attempt)  # the attempt the first watchdog belongs to
+        else:
+            channel._cut_off(first_attempt[0])
+
+    receiver = PromptReceiver(on_request=on_request)
     channel = Channel(receiver.url_for("/hooks"))
     try:
         first = channel.post(b"{}", {"content-type": "application/json"}, timeout=5)
